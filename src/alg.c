@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "alg.h"
+#include "log.h"
+#include "nat_ct.h"
+#include "pkt.h"
+
+enum { V_ACCEPT = 0, V_MANGLED = 1, V_DROP = 2 };
+
+static struct alg_reason *reason_slot(struct alg *a, const char *what)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_reason; i++)
+		if (a->reason[i].what == what ||
+		    strcmp(a->reason[i].what, what) == 0)
+			return &a->reason[i];
+	if (a->n_reason == ALG_MAX_REASONS)
+		return &a->reason[ALG_MAX_REASONS - 1];
+	a->reason[a->n_reason].what = what;
+	return &a->reason[a->n_reason++];
+}
+
+void alg_count(struct alg *a, const char *what, const char *detail)
+{
+	struct alg_reason *r = reason_slot(a, what);
+	uint64_t now = a->now();
+
+	r->count++;
+	if (r->logged_at && now < r->logged_at + a->conf->log_interval) {
+		r->suppressed++;
+		return;
+	}
+	log_warnx("passed unchanged: %s%s%s (%llu so far%s)", what,
+		  detail ? ": " : "", detail ? detail : "",
+		  (unsigned long long)r->count,
+		  r->suppressed ? ", repeats suppressed" : "");
+	r->logged_at = now;
+	r->suppressed = 0;
+}
+
+static const char *scan_reason(enum sip_scan_result rc)
+{
+	switch (rc) {
+	case SIP_NOT_SIP:
+		return "not SIP";
+	case SIP_MALFORMED:
+		return "malformed SIP";
+	case SIP_TRUNCATED:
+		return "truncated SIP";
+	case SIP_TOO_MANY_HEADERS:
+		return "too many SIP headers";
+	default:
+		return "SIP scan failed";
+	}
+}
+
+/* Which way the packet crosses the gateway, from the interface it leaves
+ * on (queued in POSTROUTING, so the output device is final). */
+static int classify(const struct alg *a, uint32_t outdev, enum rw_dir *dir)
+{
+	if (outdev == a->out_ifindex) {
+		*dir = RW_OUT;
+		return 0;
+	}
+	if (outdev == a->in_ifindex) {
+		*dir = RW_IN;
+		return 0;
+	}
+	return -1;
+}
+
+static void ctx_fill(const struct alg *a, const struct pkt_view *v,
+		     enum rw_dir dir, struct rw_ctx *x)
+{
+	x->conf = a->conf;
+	x->calls = a->calls;
+	x->now = a->now();
+	x->dir = dir;
+	x->family = v->family;
+	x->src = v->src;
+	x->dst = v->dst;
+	x->sport = v->sport;
+	x->dport = v->dport;
+	x->pub = a->pub;
+	x->inside = a->inside;
+	x->n_inside = a->n_inside;
+}
+
+static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
+{
+	int k;
+
+	if (!n || !a->nat.forget)
+		return;
+	k = a->nat.forget(a->nat.ctx, e, n);
+	if (k > 0)
+		a->st.flows_forgotten += (uint64_t)k;
+}
+
+static int pass(struct alg *a, const char *why, const char *detail)
+{
+	alg_count(a, why, detail);
+	if (a->conf->fail_closed) {
+		a->st.dropped++;
+		return V_DROP;
+	}
+	a->st.passed++;
+	return V_ACCEPT;
+}
+
+/* Kernel first, then bytes: a message must never name a port whose
+ * binding does not exist yet. */
+static int commit(struct alg *a, const struct rw_ctx *x,
+		  const struct pkt_view *v, const uint8_t *data, uint32_t len,
+		  uint32_t *out_len)
+{
+	struct rw_result *r = &a->rw;
+	long n;
+
+	if ((r->plan.n_add || r->plan.n_del) &&
+	    a->nat.apply(a->nat.ctx, &r->plan) < 0) {
+		rewrite_rollback(x, r);
+		return pass(a, "kernel refused bindings", NULL);
+	}
+	if (r->n_gone)
+		a->st.calls_ended++;
+	if (!r->edits.n) {
+		a->st.unchanged++;
+		return V_ACCEPT;
+	}
+	n = edits_apply(&r->edits, (const char *)v->payload, v->payload_len,
+			a->out_payload, sizeof(a->out_payload));
+	if (n >= 0)
+		n = pkt_replace_payload(data, len, a->out_payload,
+					(uint32_t)n, a->out_pkt,
+					sizeof(a->out_pkt));
+	if (n < 0)
+		return pass(a, "edit could not be applied", NULL);
+	*out_len = (uint32_t)n;
+	a->st.rewritten++;
+	return V_MANGLED;
+}
+
+int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
+		uint32_t indev, uint32_t outdev, uint32_t *out_len)
+{
+	struct rw_result *r = &a->rw;
+	enum sip_scan_result sr;
+	struct sip_msg *m = &a->msg;
+	struct pkt_view v;
+	struct rw_ctx x;
+	enum rw_dir dir;
+	const char *bad;
+	int verdict;
+
+	a->st.packets++;
+	r->n_gone = 0;
+	bad = pkt_parse(data, len, &v);
+	if (bad)
+		return pass(a, bad, NULL);
+	if (classify(a, outdev, &dir) < 0)
+		return pass(a, "packet on an unknown interface", NULL);
+	if (v.payload_len == 0 || (v.payload_len <= 4 &&
+				   (v.payload[0] == '\r' || v.payload[0] == '\n' ||
+				    v.payload[0] == 0))) {
+		a->st.unchanged++;	/* keep-alive (RFC 5626 3.5.1) */
+		return V_ACCEPT;
+	}
+	sr = sip_scan(m, (const char *)v.payload, v.payload_len);
+	if (sr != SIP_OK)
+		return pass(a, scan_reason(sr), NULL);
+	ctx_fill(a, &v, dir, &x);
+	if (rewrite_plan(&x, m, r) < 0)
+		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
+	verdict = commit(a, &x, &v, data, len, out_len);
+	forget_flows(a, r->gone, r->n_gone);
+	return verdict;
+}
+
+void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
+{
+	uint32_t n = 0;
+	int v = alg_process(a, p->data, p->len, p->indev, p->outdev, &n);
+
+	queue_verdict(q, p->id, v == V_MANGLED ? a->out_pkt : NULL, n,
+		      v == V_DROP);
+}
+
+static void touch_cb(void *ctx, const union addr *ad, uint16_t port)
+{
+	struct alg *a = ctx;
+
+	calls_media_touch(a->calls, AF_INET, ad, port, a->now());
+}
+
+void alg_tick(struct alg *a, bool scan_media, void *ct)
+{
+	static struct nat_plan plan;
+	struct nat_elem gone[256];
+	unsigned n_gone, ended;
+
+	if (scan_media && ct)
+		nat_ct_each_inside(ct, touch_cb, a);
+	nat_plan_init(&plan);
+	ended = calls_sweep(a->calls, a->now(), &plan, gone, 256, &n_gone);
+	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
+		log_warnx("expiry: kernel refused removing %u bindings",
+			  plan.n_del);
+	a->st.calls_ended += ended;
+	if (ended)
+		log_info("expired %u call(s)", ended);
+	forget_flows(a, gone, n_gone);
+}
+
+void alg_log_stats(struct alg *a)
+{
+	struct calls_stats cs;
+	unsigned i;
+
+	calls_stats(a->calls, &cs);
+	log_warnx("stats: packets %llu rewritten %llu unchanged %llu passed "
+		  "%llu dropped %llu calls %u (ended %llu) bindings sig %u "
+		  "media %u flows-deleted %llu",
+		  (unsigned long long)a->st.packets,
+		  (unsigned long long)a->st.rewritten,
+		  (unsigned long long)a->st.unchanged,
+		  (unsigned long long)a->st.passed,
+		  (unsigned long long)a->st.dropped, cs.calls,
+		  (unsigned long long)a->st.calls_ended, cs.sig_bindings,
+		  cs.media_bindings,
+		  (unsigned long long)a->st.flows_forgotten);
+	for (i = 0; i < a->n_reason; i++)
+		log_warnx("stats: passed unchanged because %s: %llu",
+			  a->reason[i].what,
+			  (unsigned long long)a->reason[i].count);
+}

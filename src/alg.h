@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_ALG_H
+#define SIPALG_ALG_H
+
+#include "call.h"
+#include "queue.h"
+#include "rewrite.h"
+
+/*
+ * Per packet: classify -> scan -> plan -> bind -> apply -> verdict, with
+ * exactly one verdict per packet.  Whatever goes wrong, the packet is
+ * accepted unchanged (unless fail_closed), counted by reason and logged
+ * at most once per reason per log_interval.
+ */
+
+#define ALG_MAX_REASONS 48
+
+struct alg_reason {
+	const char *what;
+	uint64_t count;
+	uint64_t logged_at;
+	uint64_t suppressed;
+};
+
+struct alg_stats {
+	uint64_t packets;
+	uint64_t rewritten;
+	uint64_t unchanged;	/* nothing to rewrite */
+	uint64_t passed;	/* could not rewrite: passed as is */
+	uint64_t dropped;
+	uint64_t calls_ended;
+	uint64_t flows_forgotten;
+};
+
+struct alg {
+	const struct conf *conf;
+	struct calls *calls;
+	struct nat_ops nat;
+	unsigned in_ifindex, out_ifindex;
+	union addr pub;
+	struct prefix inside[RW_MAX_INSIDE];
+	unsigned n_inside;
+	uint64_t (*now)(void);
+	struct alg_stats st;
+	struct alg_reason reason[ALG_MAX_REASONS];
+	unsigned n_reason;
+	struct sip_msg msg;		/* scratch, too big for the stack */
+	struct rw_result rw;
+	char out_payload[65536];
+	uint8_t out_pkt[65536 + 128];
+};
+
+/*
+ * alg_packet - decide packet p and send its verdict on q.  Never fails:
+ * problems become counted reasons.
+ */
+void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p);
+
+/*
+ * alg_process - the same pipeline without the queue: returns the verdict
+ * (0 accept unchanged, 1 accept with out_pkt[0..*out_len), 2 drop).  Used
+ * by alg_packet and by sipalg-replay.
+ */
+int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
+		uint32_t indev, uint32_t outdev, uint32_t *out_len);
+
+/* alg_tick - periodic work: note live media, end expired calls and
+ * registrations, remove their bindings and flows.  scan_media selects
+ * whether conntrack is asked which media flows are alive. */
+void alg_tick(struct alg *a, bool scan_media, void *ct);
+
+/* alg_count - count (and maybe log) a reason a packet passed unchanged. */
+void alg_count(struct alg *a, const char *what, const char *detail);
+
+/* alg_log_stats - one summary line of counters and state. */
+void alg_log_stats(struct alg *a);
+
+#endif

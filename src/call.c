@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "call.h"
+
+#define BIND_HASH 4096
+#define CALL_HASH 2048
+/* Margin added to kernel timeouts: the daemon removes elements itself;
+ * the kernel timeout only cleans up after a daemon that died. */
+#define KERNEL_MARGIN 60
+
+struct calls {
+	const struct conf *conf;
+	int pub_family;
+	union addr pub;
+	struct binding *by_in[BIND_HASH];
+	struct binding *by_pub[65536];
+	struct call *by_id[CALL_HASH];
+	uint32_t media_next;	/* next-fit cursors keep recently freed */
+	uint32_t sig_next;	/* ports out of use for a while */
+	unsigned n_calls, n_sig, n_media;
+};
+
+static uint32_t hash_bytes(const void *p, size_t n, uint32_t h)
+{
+	const unsigned char *c = p;
+
+	while (n--)
+		h = (h ^ *c++) * 16777619u;
+	return h;
+}
+
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static uint32_t bind_hash(int family, const union addr *a, uint16_t port)
+{
+	uint32_t h = hash_bytes(a, addr_len(family), 2166136261u);
+
+	return hash_bytes(&port, sizeof(port), h) % BIND_HASH;
+}
+
+static bool addr_eq(int family, const union addr *a, const union addr *b)
+{
+	return memcmp(a, b, addr_len(family)) == 0;
+}
+
+struct calls *calls_new(const struct conf *c)
+{
+	struct calls *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->conf = c;
+	t->media_next = c->media_port_min;
+	t->sig_next = c->signalling_port_min;
+	return t;
+}
+
+static void call_free(struct call *k)
+{
+	free(k->callid);
+	free(k);
+}
+
+void calls_free(struct calls *t)
+{
+	unsigned i;
+
+	if (!t)
+		return;
+	for (i = 0; i < CALL_HASH; i++) {
+		struct call *k = t->by_id[i], *n;
+
+		for (; k; k = n) {
+			n = k->next;
+			call_free(k);
+		}
+	}
+	for (i = 0; i < BIND_HASH; i++) {
+		struct binding *b = t->by_in[i], *n;
+
+		for (; b; b = n) {
+			n = b->next;
+			free(b);
+		}
+	}
+	free(t);
+}
+
+void calls_set_conf(struct calls *t, const struct conf *c)
+{
+	t->conf = c;
+}
+
+void calls_set_public(struct calls *t, int family, const union addr *pub)
+{
+	t->pub_family = family;
+	t->pub = *pub;
+}
+
+struct binding *calls_binding_find(struct calls *t, int family,
+				   const union addr *a, uint16_t port)
+{
+	struct binding *b = t->by_in[bind_hash(family, a, port)];
+
+	for (; b; b = b->next)
+		if (b->family == family && b->in_port == port &&
+		    addr_eq(family, &b->in_addr, a))
+			return b;
+	return NULL;
+}
+
+struct binding *calls_binding_by_pub(struct calls *t, uint16_t p)
+{
+	return t->by_pub[p];
+}
+
+static unsigned bind_count(const struct calls *t)
+{
+	return t->n_sig + t->n_media;
+}
+
+/* Next free port in [lo, hi] with the given step, starting at *cur;
+ * want (if in range and free) is tried first.  0 when none. */
+static uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
+			  unsigned step, uint32_t *cur, uint32_t want)
+{
+	uint32_t n = (hi - lo + 1) / step, i, p;
+
+	if (want >= lo && want + step - 1 <= hi && (want - lo) % step == 0 &&
+	    !t->by_pub[want] && (step == 1 || !t->by_pub[want + 1]))
+		return (uint16_t)want;
+	for (i = 0; i < n; i++) {
+		p = *cur;
+		*cur = p + step > hi ? lo : p + step;
+		if (!t->by_pub[p] && (step == 1 || !t->by_pub[p + 1]))
+			return (uint16_t)p;
+	}
+	return 0;
+}
+
+static struct binding *bind_new(struct calls *t, enum bind_kind kind,
+				int family, const union addr *a,
+				uint16_t port, uint16_t pub)
+{
+	struct binding *b = calloc(1, sizeof(*b));
+	uint32_t h;
+
+	if (!b)
+		return NULL;
+	b->kind = kind;
+	b->family = family;
+	b->in_addr = *a;
+	b->in_port = port;
+	b->pub_port = pub;
+	h = bind_hash(family, a, port);
+	b->next = t->by_in[h];
+	t->by_in[h] = b;
+	t->by_pub[pub] = b;
+	if (kind == BIND_SIG)
+		t->n_sig++;
+	else
+		t->n_media++;
+	return b;
+}
+
+void calls_binding_drop(struct calls *t, struct binding *b)
+{
+	struct binding **pp = &t->by_in[bind_hash(b->family, &b->in_addr,
+						  b->in_port)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	if (t->by_pub[b->pub_port] == b)
+		t->by_pub[b->pub_port] = NULL;
+	if (b->kind == BIND_SIG)
+		t->n_sig--;
+	else
+		t->n_media--;
+	free(b);
+}
+
+struct binding *calls_sig_get(struct calls *t, int family,
+			      const union addr *a, uint16_t port,
+			      uint64_t now, bool *created,
+			      const char **limit)
+{
+	struct binding *b = calls_binding_find(t, family, a, port);
+	const struct conf *c = t->conf;
+	uint16_t pub;
+
+	*created = false;
+	if (b)
+		return b;
+	if (bind_count(t) >= c->max_bindings) {
+		*limit = "max_bindings";
+		return NULL;
+	}
+	pub = pool_take(t, c->signalling_port_min, c->signalling_port_max, 1,
+			&t->sig_next, port);
+	if (!pub) {
+		*limit = "signalling_ports";
+		return NULL;
+	}
+	b = bind_new(t, BIND_SIG, family, a, port, pub);
+	if (!b) {
+		*limit = "memory";
+		return NULL;
+	}
+	b->expires = now + c->call_setup_timeout;
+	*created = true;
+	return b;
+}
+
+static int call_hold(struct call *k, struct binding *b)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_bind; i++)
+		if (k->bind[i] == b)
+			return 0;
+	if (k->n_bind >= CALL_MAX_BIND)
+		return -1;
+	k->bind[k->n_bind++] = b;
+	b->users++;
+	return 0;
+}
+
+int calls_media_get(struct calls *t, struct call *k, int family,
+		    const union addr *a, uint16_t rtp, uint16_t rtcp,
+		    struct binding **b_rtp, struct binding **b_rtcp,
+		    bool *created, const char **limit)
+{
+	const struct conf *c = t->conf;
+	struct binding *r, *q;
+	uint16_t pub;
+
+	*created = false;
+	r = calls_binding_find(t, family, a, rtp);
+	q = calls_binding_find(t, family, a, rtcp);
+	if (r && q && r->kind == BIND_MEDIA && q->kind == BIND_MEDIA) {
+		if (call_hold(k, r) || call_hold(k, q)) {
+			*limit = "media streams per call";
+			return -1;
+		}
+		*b_rtp = r;
+		*b_rtcp = q;
+		return 0;
+	}
+	if (r || q) {
+		/* The inside port is a signalling port or half a pair:
+		 * refuse rather than map one port two ways. */
+		*limit = "port already bound";
+		return -1;
+	}
+	if (bind_count(t) + 2 > c->max_bindings) {
+		*limit = "max_bindings";
+		return -1;
+	}
+	if (k->n_bind + 2 > CALL_MAX_BIND) {
+		*limit = "media streams per call";
+		return -1;
+	}
+	pub = pool_take(t, c->media_port_min, c->media_port_max - 1, 2,
+			&t->media_next, 0);
+	if (!pub) {
+		*limit = "media_ports";
+		return -1;
+	}
+	r = bind_new(t, BIND_MEDIA, family, a, rtp, pub);
+	q = r ? bind_new(t, BIND_MEDIA, family, a, rtcp, pub + 1) : NULL;
+	if (!q) {
+		if (r)
+			calls_binding_drop(t, r);
+		*limit = "memory";
+		return -1;
+	}
+	call_hold(k, r);
+	call_hold(k, q);
+	*b_rtp = r;
+	*b_rtcp = q;
+	*created = true;
+	return 0;
+}
+
+static uint32_t call_hash(const char *id, uint32_t len)
+{
+	return hash_bytes(id, len, 2166136261u) % CALL_HASH;
+}
+
+struct call *calls_find(struct calls *t, const char *id, uint32_t len)
+{
+	struct call *k = t->by_id[call_hash(id, len)];
+
+	for (; k; k = k->next)
+		if (k->callid_len == len && memcmp(k->callid, id, len) == 0)
+			return k;
+	return NULL;
+}
+
+struct call *calls_get(struct calls *t, const char *id, uint32_t len,
+		       uint64_t now, bool *created, const char **limit)
+{
+	struct call *k = calls_find(t, id, len);
+	uint32_t h;
+
+	*created = false;
+	if (k)
+		return k;
+	if (t->n_calls >= t->conf->max_calls) {
+		*limit = "max_calls";
+		return NULL;
+	}
+	k = calloc(1, sizeof(*k));
+	if (k)
+		k->callid = malloc(len ? len : 1);
+	if (!k || !k->callid) {
+		free(k);
+		*limit = "memory";
+		return NULL;
+	}
+	memcpy(k->callid, id, len);
+	k->callid_len = len;
+	k->created = now;
+	k->media_seen = now;
+	k->setup_deadline = now + t->conf->call_setup_timeout;
+	k->max_end = now + t->conf->call_max_duration;
+	h = call_hash(id, len);
+	k->next = t->by_id[h];
+	t->by_id[h] = k;
+	t->n_calls++;
+	*created = true;
+	return k;
+}
+
+void calls_elem(const struct calls *t, const struct binding *b,
+		struct nat_elem *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->family = b->family;
+	e->proto = 17;
+	e->in_addr = b->in_addr;
+	e->in_port = b->in_port;
+	e->pub_addr = t->pub;
+	e->pub_port = b->pub_port;
+}
+
+static void call_unlink(struct calls *t, struct call *k)
+{
+	struct call **pp = &t->by_id[call_hash(k->callid, k->callid_len)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			t->n_calls--;
+			return;
+		}
+	}
+}
+
+void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
+	       struct nat_elem *gone, unsigned *n_gone)
+{
+	unsigned i;
+
+	*n_gone = 0;
+	for (i = 0; i < k->n_bind; i++) {
+		struct binding *b = k->bind[i];
+		struct nat_elem e;
+
+		if (--b->users)
+			continue;
+		calls_elem(t, b, &e);
+		nat_plan_del(plan, &e);
+		gone[(*n_gone)++] = e;
+		calls_binding_drop(t, b);
+	}
+	if (k->sig && k->sig->users)
+		k->sig->users--;
+	call_unlink(t, k);
+	call_free(k);
+}
+
+void calls_binding_refresh(struct calls *t, struct binding *b, uint64_t until,
+			   uint64_t now, struct nat_plan *plan)
+{
+	struct nat_elem e;
+
+	if (b->kernel_until >= until + KERNEL_MARGIN / 2)
+		return;
+	calls_elem(t, b, &e);
+	if (b->kernel_until > now)
+		nat_plan_del(plan, &e);
+	e.timeout = (uint32_t)(until - now) + KERNEL_MARGIN;
+	nat_plan_add(plan, &e);
+	b->kernel_until = until + KERNEL_MARGIN;
+}
+
+static bool call_expired(const struct calls *t, const struct call *k,
+			 uint64_t now)
+{
+	if (k->setup_deadline && now >= k->setup_deadline)
+		return true;
+	if (now >= k->max_end)
+		return true;
+	return now >= k->media_seen + t->conf->media_idle_timeout;
+}
+
+static void call_media_refresh(struct call *k)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_bind; i++)
+		if (k->bind[i]->seen > k->media_seen)
+			k->media_seen = k->bind[i]->seen;
+}
+
+static unsigned sweep_calls(struct calls *t, uint64_t now,
+			    struct nat_plan *plan, struct nat_elem *gone,
+			    unsigned max_gone, unsigned *n_gone)
+{
+	struct nat_elem g[CALL_MAX_BIND];
+	unsigned i, j, n, ended = 0;
+
+	for (i = 0; i < CALL_HASH; i++) {
+		struct call *k = t->by_id[i], *next;
+
+		for (; k; k = next) {
+			next = k->next;
+			call_media_refresh(k);
+			if (!call_expired(t, k, now))
+				continue;
+			if (*n_gone + k->n_bind > max_gone ||
+			    plan->n_del + k->n_bind > NAT_PLAN_MAX)
+				return ended;	/* the rest next time */
+			calls_end(t, k, plan, g, &n);
+			for (j = 0; j < n; j++)
+				gone[(*n_gone)++] = g[j];
+			ended++;
+		}
+	}
+	return ended;
+}
+
+static void sweep_sig(struct calls *t, uint64_t now, struct nat_plan *plan)
+{
+	unsigned i;
+
+	for (i = 0; i < BIND_HASH; i++) {
+		struct binding *b = t->by_in[i], *next;
+		struct nat_elem e;
+
+		for (; b; b = next) {
+			next = b->next;
+			if (b->kind != BIND_SIG || b->users || now < b->expires)
+				continue;
+			if (plan->n_del >= NAT_PLAN_MAX)
+				return;
+			calls_elem(t, b, &e);
+			if (b->kernel_until > now)
+				nat_plan_del(plan, &e);
+			calls_binding_drop(t, b);
+		}
+	}
+}
+
+unsigned calls_sweep(struct calls *t, uint64_t now, struct nat_plan *plan,
+		     struct nat_elem *gone, unsigned max_gone,
+		     unsigned *n_gone)
+{
+	unsigned ended;
+
+	*n_gone = 0;
+	ended = sweep_calls(t, now, plan, gone, max_gone, n_gone);
+	sweep_sig(t, now, plan);
+	return ended;
+}
+
+void calls_media_touch(struct calls *t, int family, const union addr *a,
+		       uint16_t port, uint64_t now)
+{
+	struct binding *b = calls_binding_find(t, family, a, port);
+
+	if (b && b->kind == BIND_MEDIA)
+		b->seen = now;
+}
+
+void calls_stats(const struct calls *t, struct calls_stats *s)
+{
+	s->calls = t->n_calls;
+	s->sig_bindings = t->n_sig;
+	s->media_bindings = t->n_media;
+}
+
+void calls_each_binding(struct calls *t,
+			void (*fn)(void *ctx, const struct binding *b),
+			void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < BIND_HASH; i++) {
+		const struct binding *b;
+
+		for (b = t->by_in[i]; b; b = b->next)
+			fn(ctx, b);
+	}
+}
+
+void nat_plan_init(struct nat_plan *p)
+{
+	p->n_add = 0;
+	p->n_del = 0;
+	p->overflow = false;
+}
+
+int nat_plan_add(struct nat_plan *p, const struct nat_elem *e)
+{
+	if (p->n_add >= NAT_PLAN_MAX) {
+		p->overflow = true;
+		return -1;
+	}
+	p->add[p->n_add++] = *e;
+	return 0;
+}
+
+int nat_plan_del(struct nat_plan *p, const struct nat_elem *e)
+{
+	if (p->n_del >= NAT_PLAN_MAX) {
+		p->overflow = true;
+		return -1;
+	}
+	p->del[p->n_del++] = *e;
+	return 0;
+}

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_CALL_H
+#define SIPALG_CALL_H
+
+#include "conf.h"
+#include "nat.h"
+
+/*
+ * Call state: bindings (inside address:port <-> public port), calls keyed
+ * by Call-ID, and the public port pools.  Pure: no I/O; time is passed in
+ * as monotonic seconds.  The kernel side of a binding is described by
+ * nat_elem values that callers collect into a nat_plan.
+ */
+
+enum bind_kind { BIND_SIG, BIND_MEDIA };
+
+#define BIND_TEXT_MAX 96
+#define CALL_MAX_BIND 64
+
+struct binding {
+	enum bind_kind kind;
+	int family;
+	union addr in_addr;
+	uint16_t in_port;
+	uint16_t pub_port;
+	uint64_t expires;	/* daemon's view; 0 = lives with its calls */
+	uint64_t kernel_until;	/* when the kernel element times out */
+	uint32_t users;		/* calls that hold this binding */
+	uint64_t seen;		/* last time media was seen on it */
+	/* Signalling: how the phone wrote its own address, restored on the
+	 * way back in (strict phones compare Via sent-by byte for byte). */
+	char sent_by[BIND_TEXT_MAX];
+	char contact_hp[BIND_TEXT_MAX];
+	struct binding *next;	/* hash chain by inside address */
+};
+
+struct call {
+	char *callid;
+	uint32_t callid_len;
+	struct binding *sig;	/* the inside phone's signalling binding */
+	struct binding *bind[CALL_MAX_BIND];	/* media, RTP/RTCP pairs */
+	unsigned n_bind;
+	uint64_t created;
+	uint64_t setup_deadline;	/* 0 once answered */
+	uint64_t max_end;
+	uint64_t media_seen;
+	uint32_t invite_cseq;
+	bool confirmed;
+	struct call *next;
+};
+
+struct calls;
+
+/* calls_new - empty state sized from c (pools, limits, timeouts); c must
+ * outlive the state.  NULL on allocation failure. */
+struct calls *calls_new(const struct conf *c);
+
+/* calls_free - release everything (no kernel calls are made). */
+void calls_free(struct calls *t);
+
+/* calls_set_conf - switch to a new configuration (SIGHUP); pools keep
+ * their allocations. */
+void calls_set_conf(struct calls *t, const struct conf *c);
+
+/* calls_binding_find - binding of inside addr:port, or NULL. */
+struct binding *calls_binding_find(struct calls *t, int family,
+				   const union addr *a, uint16_t port);
+
+/* calls_binding_by_pub - binding that owns public port p, or NULL. */
+struct binding *calls_binding_by_pub(struct calls *t, uint16_t p);
+
+/*
+ * calls_sig_get - the signalling binding of inside a:port, created with a
+ * public port from the signalling pool (the same port as inside when it is
+ * free) when absent.  *created tells which.  NULL when the pool or the
+ * binding limit is exhausted (*limit names it).
+ */
+struct binding *calls_sig_get(struct calls *t, int family,
+			      const union addr *a, uint16_t port,
+			      uint64_t now, bool *created,
+			      const char **limit);
+
+/*
+ * calls_media_get - RTP and RTCP bindings for inside a:rtp / a:rtcp held by
+ * call k: reuses the pair k already holds for a:rtp, else allocates an
+ * even/odd public pair.  Returns 0 (rtp and rtcp set, *created tells) or
+ * -1 with *limit naming the exhausted resource.
+ */
+int calls_media_get(struct calls *t, struct call *k, int family,
+		    const union addr *a, uint16_t rtp, uint16_t rtcp,
+		    struct binding **b_rtp, struct binding **b_rtcp,
+		    bool *created, const char **limit);
+
+/* calls_binding_drop - unlink b, return its port and free it.  Only for
+ * bindings no call holds (users == 0) or a media binding being rolled
+ * back. */
+void calls_binding_drop(struct calls *t, struct binding *b);
+
+/* calls_find - call with this Call-ID, or NULL. */
+struct call *calls_find(struct calls *t, const char *id, uint32_t len);
+
+/* calls_get - calls_find, or a new call (NULL with *limit when max_calls
+ * is reached or allocation fails). */
+struct call *calls_get(struct calls *t, const char *id, uint32_t len,
+		       uint64_t now, bool *created, const char **limit);
+
+/*
+ * calls_end - remove call k: its media bindings are dropped and described
+ * in plan->del and in gone[] (for conntrack cleanup, *n_gone of them, at
+ * most CALL_MAX_BIND); its hold on the signalling binding is released.
+ */
+void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
+	       struct nat_elem *gone, unsigned *n_gone);
+
+/* calls_elem - kernel description of binding b (pub = public address). */
+void calls_elem(const struct calls *t, const struct binding *b,
+		struct nat_elem *e);
+
+/* calls_set_public - public address used in nat elements. */
+void calls_set_public(struct calls *t, int family, const union addr *pub);
+
+/*
+ * calls_sweep - end what has expired at now: calls past their setup
+ * deadline, maximum duration or media idle time, and signalling bindings
+ * past their expiry that no call holds.  Kernel work goes to plan, media
+ * conntrack cleanup to gone (capacity max_gone).  Returns the number of
+ * calls ended.
+ */
+unsigned calls_sweep(struct calls *t, uint64_t now, struct nat_plan *plan,
+		     struct nat_elem *gone, unsigned max_gone,
+		     unsigned *n_gone);
+
+/* calls_media_touch - note media on inside a:port seen at now. */
+void calls_media_touch(struct calls *t, int family, const union addr *a,
+		       uint16_t port, uint64_t now);
+
+/* calls_binding_refresh - make sure the kernel keeps b until at least
+ * until; when it would not, adds a re-install (del + add) to plan. */
+void calls_binding_refresh(struct calls *t, struct binding *b, uint64_t until,
+			   uint64_t now, struct nat_plan *plan);
+
+struct calls_stats {
+	unsigned calls;
+	unsigned sig_bindings;
+	unsigned media_bindings;
+};
+
+void calls_stats(const struct calls *t, struct calls_stats *s);
+
+/* calls_each_binding - visit every binding (for the control view and
+ * tests). */
+void calls_each_binding(struct calls *t,
+			void (*fn)(void *ctx, const struct binding *b),
+			void *ctx);
+
+#endif

@@ -1,0 +1,598 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * conf.c - the "key = value" configuration file.
+ *
+ * One key per line, '#' starts a comment anywhere on a line, whitespace
+ * around '=' is optional.  Every key is a row in conf_keys[]: a parser for
+ * its value and where the value goes.  Unknown keys, duplicate keys and bad
+ * values are errors that name the file and the line and echo the line, so
+ * "sipalgd -n" can point at the mistake.  Checks that involve two keys
+ * (overlapping port ranges, ...) run once the whole file is read and blame
+ * the line that was set last.
+ */
+#include "conf.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#define CONF_ECHO_MAX	128		/* bytes of a line kept for messages */
+#define CONF_MAX_DURATION (7u * 24 * 3600)	/* a week, in seconds */
+#define CONF_MAX_COUNT	(1u << 20)	/* max_calls, max_bindings */
+
+/* What a value parser reports: NULL when fine, else what is wrong. */
+typedef const char *(*conf_parse_fn)(struct conf *c, size_t off,
+				     const char *val);
+
+struct conf_key {
+	const char *name;
+	conf_parse_fn parse;
+	size_t off;		/* offsetof(struct conf, field) */
+	bool required;
+};
+
+/* Parse state: where we are, and which line set each key. */
+struct conf_state {
+	const char *path;
+	unsigned lineno;
+	char *err;
+	size_t errlen;
+	unsigned set_on[32];		/* line that set key i, 0 = default */
+	char echo[32][CONF_ECHO_MAX];	/* that line, for later messages */
+};
+
+/* ---- number parsing ---------------------------------------------------- */
+
+/*
+ * conf_parse_ulong - decimal, or hexadecimal after "0x".  No sign, no
+ * leading blanks, no octal (strtoul's base 0 would read "010" as 8).
+ * Returns 0 and the value in *out, or -1 when s is not such a number or
+ * does not fit in an unsigned long; *end gets the first unread byte.
+ */
+static int conf_parse_ulong(const char *s, unsigned long *out,
+			    const char **end)
+{
+	int base = 10;
+	char *e;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+			return -1;	/* strtoul would skip a second 0x */
+	}
+	if (!isxdigit((unsigned char)*s) ||
+	    (base == 10 && !isdigit((unsigned char)*s)))
+		return -1;
+	errno = 0;
+	*out = strtoul(s, &e, base);
+	if (errno)
+		return -1;
+	*end = e;
+	return 0;
+}
+
+/* conf_parse_num - s is wholly a number in min..max: 0, else -1. */
+static int conf_parse_num(const char *s, unsigned long min, unsigned long max,
+			  unsigned long *out)
+{
+	const char *end;
+
+	if (conf_parse_ulong(s, out, &end) < 0 || *end != '\0')
+		return -1;
+	return *out >= min && *out <= max ? 0 : -1;
+}
+
+/* ---- value parsers, one per kind of key ------------------------------ */
+
+#define CONF_FIELD(c, off, type) ((type *)((char *)(c) + (off)))
+
+/*
+ * An interface name as the kernel accepts it (dev_valid_name): 1 to
+ * IF_NAMESIZE - 1 bytes, no '/', ':' or whitespace, not "." or "..".
+ */
+static const char *conf_parse_ifname(struct conf *c, size_t off,
+				     const char *val)
+{
+	size_t n = strlen(val);
+
+	if (n >= IF_NAMESIZE)
+		return "interface name too long";
+	if (strcmp(val, ".") == 0 || strcmp(val, "..") == 0)
+		return "invalid interface name";
+	for (const char *p = val; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
+			return "invalid interface name";
+	memcpy(CONF_FIELD(c, off, char), val, n + 1);
+	return NULL;
+}
+
+static const char *conf_parse_address(struct conf *c, size_t off,
+				      const char *val)
+{
+	(void)off;
+	if (inet_pton(AF_INET, val, &c->public_address.v4) == 1) {
+		c->public_family = AF_INET;
+		return NULL;
+	}
+	if (inet_pton(AF_INET6, val, &c->public_address.v6) == 1) {
+		c->public_family = AF_INET6;
+		return NULL;
+	}
+	return "expected an IPv4 or IPv6 address";
+}
+
+/* conf_trim - cut leading and trailing blanks of s in place. */
+static char *conf_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+#define CONF_STR(x) CONF_STR2(x)
+#define CONF_STR2(x) #x
+
+/* A comma separated list of distinct ports, blanks allowed around commas. */
+static const char *conf_parse_port_list(struct conf *c, size_t off,
+					const char *val)
+{
+	char buf[256], *rest = buf, *tok;
+	unsigned long p;
+	unsigned n = 0;
+
+	(void)off;
+	if (strlen(val) >= sizeof(buf))
+		return "port list too long";
+	strcpy(buf, val);
+	while ((tok = strsep(&rest, ","))) {
+		if (conf_parse_num(conf_trim(tok), 1, 65535, &p) < 0)
+			return "expected ports 1..65535 separated by commas";
+		if (n == CONF_MAX_SIP_PORTS)
+			return "too many ports (at most "
+			       CONF_STR(CONF_MAX_SIP_PORTS) ")";
+		for (unsigned i = 0; i < n; i++)
+			if (c->sip_ports[i] == p)
+				return "port listed twice";
+		c->sip_ports[n++] = (uint16_t)p;
+	}
+	c->n_sip_ports = n;
+	return NULL;
+}
+
+/*
+ * conf_split_range - "A-B" (blanks allowed around '-') into *a and *b,
+ * both 1..65535.  Returns 0, or -1 when val is not such a range.
+ */
+static int conf_split_range(const char *val, unsigned long *a,
+			    unsigned long *b)
+{
+	char buf[64], *dash;
+
+	if (strlen(val) >= sizeof(buf))
+		return -1;
+	strcpy(buf, val);
+	dash = strchr(buf, '-');
+	if (!dash)
+		return -1;
+	*dash = '\0';
+	if (conf_parse_num(conf_trim(buf), 1, 65535, a) < 0 ||
+	    conf_parse_num(conf_trim(dash + 1), 1, 65535, b) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Media ports come in RTP/RTCP pairs (RFC 3550 section 11: RTP on an even
+ * port, RTCP on the next odd one), so the range starts on an even port.
+ */
+static const char *conf_parse_media_range(struct conf *c, size_t off,
+					  const char *val)
+{
+	unsigned long a, b;
+
+	(void)off;
+	if (conf_split_range(val, &a, &b) < 0)
+		return "expected a port range A-B within 1..65535";
+	if (a % 2)
+		return "media range must start on an even port";
+	if (b <= a)
+		return "range end must be greater than its start";
+	c->media_port_min = (uint16_t)a;
+	c->media_port_max = (uint16_t)b;
+	return NULL;
+}
+
+static const char *conf_parse_signalling_range(struct conf *c, size_t off,
+					       const char *val)
+{
+	unsigned long a, b;
+
+	(void)off;
+	if (conf_split_range(val, &a, &b) < 0)
+		return "expected a port range A-B within 1..65535";
+	if (b < a)
+		return "range end must not be less than its start";
+	c->signalling_port_min = (uint16_t)a;
+	c->signalling_port_max = (uint16_t)b;
+	return NULL;
+}
+
+static const char *conf_parse_u16(struct conf *c, size_t off, const char *val)
+{
+	unsigned long v;
+
+	if (conf_parse_num(val, 0, 65535, &v) < 0)
+		return "expected a number 0..65535";
+	*CONF_FIELD(c, off, uint16_t) = (uint16_t)v;
+	return NULL;
+}
+
+static const char *conf_parse_mark(struct conf *c, size_t off, const char *val)
+{
+	unsigned long v;
+
+	if (conf_parse_num(val, 1, UINT32_MAX, &v) < 0)
+		return "expected a nonzero 32-bit mark (decimal or 0x hex)";
+	*CONF_FIELD(c, off, uint32_t) = (uint32_t)v;
+	return NULL;
+}
+
+static const char *conf_parse_count(struct conf *c, size_t off,
+				    const char *val)
+{
+	unsigned long v;
+
+	if (conf_parse_num(val, 1, CONF_MAX_COUNT, &v) < 0)
+		return "expected a number 1..1048576";
+	*CONF_FIELD(c, off, uint32_t) = (uint32_t)v;
+	return NULL;
+}
+
+/*
+ * conf_seconds - a duration: a number of seconds, or a number followed by
+ * one of s, m, h, d.  Returns 0 and *out, or -1; at most a week.
+ */
+static int conf_seconds(const char *val, unsigned long *out)
+{
+	static const struct {
+		char suffix;
+		unsigned long mult;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+	const char *end;
+	unsigned long v;
+
+	if (val[0] == '0' && (val[1] == 'x' || val[1] == 'X'))
+		return -1;
+	if (conf_parse_ulong(val, &v, &end) < 0 || v > CONF_MAX_DURATION)
+		return -1;
+	if (*end == '\0') {
+		*out = v;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (end[0] == units[i].suffix && end[1] == '\0') {
+			if (v > CONF_MAX_DURATION / units[i].mult)
+				return -1;
+			*out = v * units[i].mult;
+			return 0;
+		}
+	return -1;
+}
+
+static const char *conf_parse_duration(struct conf *c, size_t off,
+				       const char *val)
+{
+	unsigned long v;
+
+	if (conf_seconds(val, &v) < 0 || v == 0)
+		return "expected a duration 1s..7d (seconds, or with s/m/h/d)";
+	*CONF_FIELD(c, off, uint32_t) = (uint32_t)v;
+	return NULL;
+}
+
+/* log_interval may be 0: every occurrence is logged. */
+static const char *conf_parse_interval(struct conf *c, size_t off,
+				       const char *val)
+{
+	unsigned long v;
+
+	if (conf_seconds(val, &v) < 0)
+		return "expected a duration 0s..7d (seconds, or with s/m/h/d)";
+	*CONF_FIELD(c, off, uint32_t) = (uint32_t)v;
+	return NULL;
+}
+
+static const char *conf_parse_bool(struct conf *c, size_t off, const char *val)
+{
+	static const char *const yes[] = { "yes", "true", "1" };
+	static const char *const no[] = { "no", "false", "0" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strcasecmp(val, yes[i]) == 0) {
+			*CONF_FIELD(c, off, bool) = true;
+			return NULL;
+		}
+		if (strcasecmp(val, no[i]) == 0) {
+			*CONF_FIELD(c, off, bool) = false;
+			return NULL;
+		}
+	}
+	return "expected yes, no, true, false, 1 or 0";
+}
+
+/* ---- the key table ----------------------------------------------------- */
+
+#define KEY(name, fn, field, req) \
+	{ name, fn, offsetof(struct conf, field), req }
+
+static const struct conf_key conf_keys[] = {
+	KEY("inside_interface", conf_parse_ifname, inside_interface, true),
+	KEY("outside_interface", conf_parse_ifname, outside_interface, true),
+	KEY("public_address", conf_parse_address, public_address, false),
+	KEY("sip_ports", conf_parse_port_list, sip_ports, false),
+	KEY("media_ports", conf_parse_media_range, media_port_min, false),
+	KEY("signalling_ports", conf_parse_signalling_range,
+	    signalling_port_min, false),
+	KEY("queue", conf_parse_u16, queue, false),
+	KEY("ct_mark", conf_parse_mark, ct_mark, false),
+	KEY("register_default_expiry", conf_parse_duration,
+	    register_default_expiry, false),
+	KEY("register_max_expiry", conf_parse_duration, register_max_expiry,
+	    false),
+	KEY("call_setup_timeout", conf_parse_duration, call_setup_timeout,
+	    false),
+	KEY("media_idle_timeout", conf_parse_duration, media_idle_timeout,
+	    false),
+	KEY("call_max_duration", conf_parse_duration, call_max_duration,
+	    false),
+	KEY("max_calls", conf_parse_count, max_calls, false),
+	KEY("max_bindings", conf_parse_count, max_bindings, false),
+	KEY("log_interval", conf_parse_interval, log_interval, false),
+	KEY("fail_closed", conf_parse_bool, fail_closed, false),
+};
+
+#define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+_Static_assert(CONF_NKEYS <= 32, "grow conf_state.set_on");
+
+/* conf_key_find - index of the key called name, or -1. */
+static int conf_key_find(const char *name)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(conf_keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sip_ports[0] = 5060;
+	c->n_sip_ports = 1;
+	c->media_port_min = 30000;
+	c->media_port_max = 39999;
+	c->signalling_port_min = 5060;
+	c->signalling_port_max = 5999;
+	c->queue = 0;
+	c->ct_mark = 0x5a1;
+	c->register_default_expiry = 3600;
+	c->register_max_expiry = 7200;
+	c->call_setup_timeout = 180;
+	c->media_idle_timeout = 300;
+	c->call_max_duration = 14400;
+	c->max_calls = 1024;
+	c->max_bindings = 8192;
+	c->log_interval = 60;
+	c->fail_closed = false;
+}
+
+bool conf_is_sip_port(const struct conf *c, uint16_t port)
+{
+	for (unsigned i = 0; i < c->n_sip_ports; i++)
+		if (c->sip_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+/*
+ * conf_error - "FILE:LINE: what: echo" into st->err.  line 0 leaves the
+ * line number out (the file as a whole is wrong); echo may be NULL.
+ * Always returns -1, so callers can "return conf_error(...)".
+ */
+static int conf_error(struct conf_state *st, unsigned line, const char *echo,
+		      const char *fmt, ...)
+{
+	char what[192];
+	va_list ap;
+
+	if (!st->errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (line && echo)
+		snprintf(st->err, st->errlen, "%s:%u: %s: %s", st->path, line,
+			 what, echo);
+	else if (line)
+		snprintf(st->err, st->errlen, "%s:%u: %s", st->path, line,
+			 what);
+	else
+		snprintf(st->err, st->errlen, "%s: %s", st->path, what);
+	return -1;
+}
+
+/*
+ * conf_blame - report a conflict between keys a and b at the line that set
+ * the later of the two (a default cannot be wrong on its own).
+ */
+static int conf_blame(struct conf_state *st, int a, int b, const char *what)
+{
+	int k = st->set_on[a] >= st->set_on[b] ? a : b;
+
+	return conf_error(st, st->set_on[k], st->echo[k], "%s", what);
+}
+
+/* ---- lines ------------------------------------------------------------- */
+
+/*
+ * conf_line - handle one line (newline already cut).  Returns 0, or -1
+ * with the message in st->err.
+ */
+static int conf_line(struct conf *c, struct conf_state *st, char *raw)
+{
+	char echo[CONF_ECHO_MAX], *line, *eq, *key, *val;
+	const char *why;
+	int k;
+
+	line = conf_trim(raw);
+	snprintf(echo, sizeof(echo), "%s", line);
+	line[strcspn(line, "#")] = '\0';
+	line = conf_trim(line);
+	if (*line == '\0')
+		return 0;
+	eq = strchr(line, '=');
+	if (!eq)
+		return conf_error(st, st->lineno, echo, "expected key = value");
+	*eq = '\0';
+	key = conf_trim(line);
+	val = conf_trim(eq + 1);
+	if (*key == '\0')
+		return conf_error(st, st->lineno, echo, "missing key");
+	k = conf_key_find(key);
+	if (k < 0)
+		return conf_error(st, st->lineno, echo, "unknown key '%s'",
+				  key);
+	if (st->set_on[k])
+		return conf_error(st, st->lineno, echo,
+				  "duplicate key '%s' (first set on line %u)",
+				  key, st->set_on[k]);
+	if (*val == '\0')
+		return conf_error(st, st->lineno, echo,
+				  "missing value for '%s'", key);
+	why = conf_keys[k].parse(c, conf_keys[k].off, val);
+	if (why)
+		return conf_error(st, st->lineno, echo, "%s: %s", key, why);
+	st->set_on[k] = st->lineno;
+	memcpy(st->echo[k], echo, sizeof(echo));
+	return 0;
+}
+
+/* conf_read - read every line of f through conf_line. */
+static int conf_read(struct conf *c, struct conf_state *st, FILE *f)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int rc = 0;
+
+	while (rc == 0 && (n = getline(&buf, &cap, f)) >= 0) {
+		st->lineno++;
+		if ((size_t)n != strlen(buf))
+			rc = conf_error(st, st->lineno, NULL,
+					"NUL byte in line");
+		else
+			rc = conf_line(c, st, buf);
+	}
+	if (rc == 0 && ferror(f))
+		rc = conf_error(st, 0, NULL, "%s", strerror(errno));
+	free(buf);
+	return rc;
+}
+
+/* ---- whole-file checks ------------------------------------------------- */
+
+static bool conf_ranges_overlap(unsigned a0, unsigned a1, unsigned b0,
+				unsigned b1)
+{
+	return a0 <= b1 && b0 <= a1;
+}
+
+static int conf_check_required(struct conf_state *st)
+{
+	for (size_t i = 0; i < CONF_NKEYS; i++)
+		if (conf_keys[i].required && !st->set_on[i])
+			return conf_error(st, 0, NULL,
+					  "missing required key '%s'",
+					  conf_keys[i].name);
+	return 0;
+}
+
+/*
+ * The daemon allocates public ports from both ranges; one port handed out
+ * twice would send one flow's packets to another.  A SIP port inside the
+ * media range would be allocated to an RTP stream while SIP on it is
+ * queued to us.
+ */
+static int conf_check_ports(const struct conf *c, struct conf_state *st)
+{
+	int media = conf_key_find("media_ports");
+	int sig = conf_key_find("signalling_ports");
+	int sip = conf_key_find("sip_ports");
+
+	if (conf_ranges_overlap(c->media_port_min, c->media_port_max,
+				c->signalling_port_min,
+				c->signalling_port_max))
+		return conf_blame(st, media, sig,
+				  "media_ports and signalling_ports overlap");
+	for (unsigned i = 0; i < c->n_sip_ports; i++)
+		if (c->sip_ports[i] >= c->media_port_min &&
+		    c->sip_ports[i] <= c->media_port_max)
+			return conf_blame(st, media, sip,
+					  "a SIP port lies inside media_ports");
+	return 0;
+}
+
+static int conf_check(const struct conf *c, struct conf_state *st)
+{
+	if (conf_check_required(st) < 0 || conf_check_ports(c, st) < 0)
+		return -1;
+	if (strcmp(c->inside_interface, c->outside_interface) == 0)
+		return conf_blame(st, conf_key_find("inside_interface"),
+				  conf_key_find("outside_interface"),
+				  "inside and outside interface are the same");
+	if (c->register_default_expiry > c->register_max_expiry)
+		return conf_blame(st, conf_key_find("register_default_expiry"),
+				  conf_key_find("register_max_expiry"),
+				  "register_default_expiry exceeds "
+				  "register_max_expiry");
+	return 0;
+}
+
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	struct conf_state st = {
+		.path = path, .err = err, .errlen = errlen
+	};
+	struct conf tmp;
+	FILE *f;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return conf_error(&st, 0, NULL, "%s", strerror(errno));
+	conf_defaults(&tmp);
+	rc = conf_read(&tmp, &st, f);
+	fclose(f);
+	if (rc == 0)
+		rc = conf_check(&tmp, &st);
+	if (rc == 0)
+		*c = tmp;
+	return rc;
+}

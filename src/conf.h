@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_CONF_H
+#define SIPALG_CONF_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONF_MAX_SIP_PORTS 16
+
+/* An IPv4 or IPv6 address; family is AF_INET, AF_INET6 or 0 (unset). */
+union addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+struct conf {
+	char inside_interface[IF_NAMESIZE];
+	char outside_interface[IF_NAMESIZE];
+	int public_family;		/* 0 = take the outside address */
+	union addr public_address;
+	uint16_t sip_ports[CONF_MAX_SIP_PORTS];
+	unsigned n_sip_ports;
+	uint16_t media_port_min, media_port_max;	/* inclusive */
+	uint16_t signalling_port_min, signalling_port_max;
+	uint16_t queue;
+	uint32_t ct_mark;		/* conntrack mark for our flows */
+	uint32_t register_default_expiry;	/* s, when no 200 yet */
+	uint32_t register_max_expiry;		/* s, cap on a binding */
+	uint32_t call_setup_timeout;		/* s, INVITE without answer */
+	uint32_t media_idle_timeout;		/* s, no media in a call */
+	uint32_t call_max_duration;		/* s, hard cap */
+	uint32_t max_calls;
+	uint32_t max_bindings;
+	uint32_t log_interval;			/* s, rate limit per reason */
+	bool fail_closed;	/* drop what cannot be rewritten (default:
+				 * pass unchanged) */
+};
+
+/*
+ * conf_defaults - fill *c with the documented defaults.
+ */
+void conf_defaults(struct conf *c);
+
+/*
+ * conf_load - read a "key = value" file into *c (starting from defaults).
+ * Returns 0, or -1 with a message "FILE:LINE: what is wrong" in err
+ * (errlen bytes).  *c is only written on success.
+ */
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* conf_is_sip_port - true when port is one of the configured SIP ports. */
+bool conf_is_sip_port(const struct conf *c, uint16_t port);
+
+#endif

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sipalgd - transparent SIP application-level gateway.
+ *
+ * Wiring only: configuration, signals, the loop, and the modules that do
+ * the work (queue -> alg -> rewrite/call -> nat_nft/nat_ct).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alg.h"
+#include "log.h"
+#include "loop.h"
+#include "nat_ct.h"
+#include "nat_nft.h"
+
+#define TICK_MS 1000
+#define MEDIA_SCAN_TICKS 10
+
+struct daemon {
+	const char *conf_path;
+	struct conf conf[2];	/* active one and the one SIGHUP loads */
+	unsigned active;
+	struct alg *alg;
+	struct loop *loop;
+	struct queue *queue;
+	struct nat_nft *nft;
+	struct nat_ct *ct;
+	int sig_fd, timer_fd;
+	unsigned ticks;
+};
+
+static uint64_t now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: sipalgd [-nv] -c FILE\n"
+			"  -c FILE  configuration file\n"
+			"  -n       check the configuration and exit\n"
+			"  -v       more verbose (twice: debug)\n");
+	exit(2);
+}
+
+static unsigned prefix_len(const struct sockaddr_in *mask)
+{
+	return (unsigned)__builtin_popcount(mask->sin_addr.s_addr);
+}
+
+/* The outside interface's first IPv4 address, and the IPv4 networks of
+ * the inside interface (addresses in them count as "inside"). */
+static void read_interfaces(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+	struct alg *a = d->alg;
+	struct ifaddrs *ifs, *i;
+	bool have_pub = c->public_family == AF_INET;
+
+	if (have_pub)
+		a->pub = c->public_address;
+	if (getifaddrs(&ifs) < 0)
+		fatalx("getifaddrs: %s", strerror(errno));
+	a->n_inside = 0;
+	for (i = ifs; i; i = i->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
+
+		if (!sin || sin->sin_family != AF_INET)
+			continue;
+		if (!have_pub && !strcmp(i->ifa_name, c->outside_interface)) {
+			a->pub.v4 = sin->sin_addr;
+			have_pub = true;
+		}
+		if (!strcmp(i->ifa_name, c->inside_interface) &&
+		    a->n_inside < RW_MAX_INSIDE && i->ifa_netmask) {
+			struct prefix *p = &a->inside[a->n_inside++];
+
+			p->family = AF_INET;
+			p->len = prefix_len((const void *)i->ifa_netmask);
+			p->addr.v4.s_addr = sin->sin_addr.s_addr &
+				((const struct sockaddr_in *)
+				 (const void *)i->ifa_netmask)->sin_addr.s_addr;
+		}
+	}
+	freeifaddrs(ifs);
+	if (!have_pub)
+		fatalx("no IPv4 address on %s and no public_address set",
+		       c->outside_interface);
+}
+
+static void interfaces_index(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+
+	d->alg->in_ifindex = if_nametoindex(c->inside_interface);
+	d->alg->out_ifindex = if_nametoindex(c->outside_interface);
+	if (!d->alg->in_ifindex)
+		fatalx("inside_interface %s: no such interface",
+		       c->inside_interface);
+	if (!d->alg->out_ifindex)
+		fatalx("outside_interface %s: no such interface",
+		       c->outside_interface);
+}
+
+static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
+{
+	alg_packet(ctx, q, p);
+}
+
+static void on_queue(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+
+	(void)fd;
+	if (queue_read(d->queue) < 0)
+		log_warnx("queue: read failed; continuing");
+}
+
+static void on_timer(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+
+	loop_timer_ack(fd);
+	d->ticks++;
+	alg_tick(d->alg, d->ticks % MEDIA_SCAN_TICKS == 0, d->ct);
+}
+
+/* Keys that shape sockets, tables and rules need a restart; SIGHUP keeps
+ * their old values and says so. */
+static void keep_restart_keys(const struct conf *old, struct conf *c)
+{
+	if (strcmp(old->inside_interface, c->inside_interface) ||
+	    strcmp(old->outside_interface, c->outside_interface) ||
+	    old->queue != c->queue || old->ct_mark != c->ct_mark ||
+	    old->public_family != c->public_family ||
+	    memcmp(&old->public_address, &c->public_address,
+		   sizeof(c->public_address)) ||
+	    old->media_port_min != c->media_port_min ||
+	    old->media_port_max != c->media_port_max ||
+	    old->signalling_port_min != c->signalling_port_min ||
+	    old->signalling_port_max != c->signalling_port_max)
+		log_warnx("reload: interfaces, queue, ct_mark, public_address "
+			  "and port ranges change only on restart");
+	strcpy(c->inside_interface, old->inside_interface);
+	strcpy(c->outside_interface, old->outside_interface);
+	c->queue = old->queue;
+	c->ct_mark = old->ct_mark;
+	c->public_family = old->public_family;
+	c->public_address = old->public_address;
+	c->media_port_min = old->media_port_min;
+	c->media_port_max = old->media_port_max;
+	c->signalling_port_min = old->signalling_port_min;
+	c->signalling_port_max = old->signalling_port_max;
+}
+
+static void reload(struct daemon *d)
+{
+	unsigned next = !d->active;
+	char err[512];
+
+	if (conf_load(&d->conf[next], d->conf_path, err, sizeof(err)) < 0) {
+		log_warnx("reload refused, keeping the running configuration: "
+			  "%s", err);
+		return;
+	}
+	keep_restart_keys(&d->conf[d->active], &d->conf[next]);
+	d->active = next;
+	d->alg->conf = &d->conf[next];
+	calls_set_conf(d->alg->calls, &d->conf[next]);
+	log_info("configuration reloaded from %s", d->conf_path);
+}
+
+static void on_signal(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d);
+		else if (si.ssi_signo == SIGUSR1)
+			alg_log_stats(d->alg);
+		else
+			loop_stop(d->loop);
+	}
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void daemon_start(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+	struct alg *a = d->alg;
+	char pub[INET6_ADDRSTRLEN];
+
+	interfaces_index(d);
+	read_interfaces(d);
+	a->conf = c;
+	a->now = now_mono;
+	a->calls = calls_new(c);
+	if (!a->calls)
+		fatalx("out of memory");
+	calls_set_public(a->calls, AF_INET, &a->pub);
+	d->nft = nat_nft_open(c->ct_mark);
+	if (!d->nft)
+		fatalx("cannot create nftables table ip sipalg (need "
+		       "CAP_NET_ADMIN and nf_tables)");
+	d->ct = nat_ct_open(c->ct_mark);
+	if (!d->ct)
+		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
+	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
+				   d->nft };
+	d->queue = queue_open(c->queue, on_packet, a);
+	if (!d->queue)
+		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
+		       c->queue);
+	inet_ntop(AF_INET, &a->pub, pub, sizeof(pub));
+	log_info("sipalgd: queue %u, inside %s, outside %s, public %s, "
+		 "media ports %u-%u", c->queue, c->inside_interface,
+		 c->outside_interface, pub, c->media_port_min,
+		 c->media_port_max);
+}
+
+static void daemon_loop(struct daemon *d)
+{
+	d->loop = loop_new();
+	d->sig_fd = signals_fd();
+	d->timer_fd = loop_timer(TICK_MS);
+	if (!d->loop || d->sig_fd < 0 || d->timer_fd < 0 ||
+	    loop_add(d->loop, queue_fd(d->queue), on_queue, d) < 0 ||
+	    loop_add(d->loop, d->sig_fd, on_signal, d) < 0 ||
+	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0)
+		fatalx("event loop setup failed: %s", strerror(errno));
+	loop_run(d->loop);
+}
+
+static void daemon_stop(struct daemon *d)
+{
+	alg_log_stats(d->alg);
+	queue_close(d->queue);
+	nat_ct_close(d->ct);
+	nat_nft_close(d->nft);
+	calls_free(d->alg->calls);
+	loop_free(d->loop);
+	close(d->sig_fd);
+	close(d->timer_fd);
+	log_info("sipalgd: stopped");
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon d;
+	bool check = false;
+	char err[512];
+	int ch;
+
+	d.conf_path = "/etc/sipalg/sipalgd.conf";
+	while ((ch = getopt(argc, argv, "c:nvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			log_level++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_load(&d.conf[0], d.conf_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	d.alg = calloc(1, sizeof(*d.alg));
+	if (!d.alg)
+		fatalx("out of memory");
+	daemon_start(&d);
+	daemon_loop(&d);
+	daemon_stop(&d);
+	free(d.alg);
+	return 0;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_NAT_H
+#define SIPALG_NAT_H
+
+#include "conf.h"
+
+/*
+ * NAT bindings as the kernel sees them: one element pair in the daemon's
+ * nft maps (SNAT inside -> public, DNAT public -> inside) per binding.
+ * struct nat_elem is plain data so the pure planner can produce it; the
+ * backends (nat_nft.c, nat_ct.c, a recorder in sipalg-replay) consume it.
+ */
+
+struct nat_elem {
+	int family;		/* AF_INET */
+	uint8_t proto;		/* IPPROTO_UDP */
+	union addr in_addr;
+	uint16_t in_port;
+	union addr pub_addr;
+	uint16_t pub_port;
+	uint32_t timeout;	/* seconds the kernel keeps it; backstop only */
+};
+
+#define NAT_PLAN_MAX 96
+
+/* What one message needs from the kernel before its verdict. */
+struct nat_plan {
+	struct nat_elem add[NAT_PLAN_MAX];
+	unsigned n_add;
+	struct nat_elem del[NAT_PLAN_MAX];
+	unsigned n_del;
+	bool overflow;
+};
+
+struct nat_ops {
+	const char *name;
+	/* apply - install plan->add and remove plan->del in one atomic
+	 * batch.  Returns 0 or -1 (nothing changed) with errno. */
+	int (*apply)(void *ctx, const struct nat_plan *plan);
+	/* forget - delete the conntrack entries of these (media) bindings so
+	 * packets sent afterwards meet no open flow.  Returns the number
+	 * deleted or -1. */
+	int (*forget)(void *ctx, const struct nat_elem *e, unsigned n);
+	void *ctx;
+};
+
+/* nat_plan_init - empty plan. */
+void nat_plan_init(struct nat_plan *p);
+
+/* nat_plan_add / nat_plan_del - append; -1 and overflow set when full. */
+int nat_plan_add(struct nat_plan *p, const struct nat_elem *e);
+int nat_plan_del(struct nat_plan *p, const struct nat_elem *e);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+
+#include "log.h"
+#include "nat_ct.h"
+
+#define CT_BATCH 256
+
+struct nat_ct {
+	struct nfct_handle *dump;	/* dumps run on this one ... */
+	struct nfct_handle *cmd;	/* ... deletes on this one */
+	uint32_t mark;
+};
+
+struct nat_ct *nat_ct_open(uint32_t ct_mark)
+{
+	struct nat_ct *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->mark = ct_mark;
+	h->dump = nfct_open(CONNTRACK, 0);
+	h->cmd = nfct_open(CONNTRACK, 0);
+	if (!h->dump || !h->cmd) {
+		log_warn("conntrack: nfct_open");
+		nat_ct_close(h);
+		return NULL;
+	}
+	return h;
+}
+
+void nat_ct_close(struct nat_ct *h)
+{
+	if (!h)
+		return;
+	if (h->dump)
+		nfct_close(h->dump);
+	if (h->cmd)
+		nfct_close(h->cmd);
+	free(h);
+}
+
+struct dump_ctx {
+	int (*fn)(struct dump_ctx *d, const struct nf_conntrack *ct);
+	struct nf_conntrack *hit[CT_BATCH];
+	unsigned n_hit;
+	const struct nat_elem *e;
+	unsigned n_e;
+	void (*each)(void *ctx, const union addr *a, uint16_t port);
+	void *each_ctx;
+};
+
+static int dump_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
+		   void *data)
+{
+	struct dump_ctx *d = data;
+
+	(void)type;
+	return d->fn(d, ct);
+}
+
+static int ct_dump(struct nat_ct *h, struct dump_ctx *d)
+{
+	struct nfct_filter_dump *f = nfct_filter_dump_create();
+	struct nfct_filter_dump_mark m = { h->mark, 0xffffffff };
+	uint8_t family = AF_INET;
+	int rc;
+
+	if (!f)
+		return -1;
+	nfct_filter_dump_set_attr(f, NFCT_FILTER_DUMP_MARK, &m);
+	nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, family);
+	nfct_callback_register(h->dump, NFCT_T_ALL, dump_cb, d);
+	rc = nfct_query(h->dump, NFCT_Q_DUMP_FILTER, f);
+	nfct_callback_unregister(h->dump);
+	nfct_filter_dump_destroy(f);
+	return rc;
+}
+
+static bool end_is(const struct nf_conntrack *ct, int ip_attr, int port_attr,
+		   const union addr *a, uint16_t port)
+{
+	return nfct_get_attr_u32(ct, ip_attr) == a->v4.s_addr &&
+	       nfct_get_attr_u16(ct, port_attr) == htons(port);
+}
+
+static bool ct_matches(const struct nf_conntrack *ct, const struct nat_elem *e)
+{
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
+		return false;
+	return end_is(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_PORT_SRC, &e->in_addr,
+		      e->in_port) ||
+	       end_is(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_PORT_SRC, &e->in_addr,
+		      e->in_port) ||
+	       end_is(ct, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_DST,
+		      &e->pub_addr, e->pub_port);
+}
+
+static int forget_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
+{
+	unsigned i;
+
+	for (i = 0; i < d->n_e; i++) {
+		if (!ct_matches(ct, &d->e[i]))
+			continue;
+		if (d->n_hit < CT_BATCH)
+			d->hit[d->n_hit++] = nfct_clone(ct);
+		break;
+	}
+	return NFCT_CB_CONTINUE;
+}
+
+int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
+{
+	struct nat_ct *h = ctx;
+	struct dump_ctx d = { .fn = forget_cb, .e = e, .n_e = n };
+	unsigned i;
+	int deleted = 0;
+
+	if (ct_dump(h, &d) < 0)
+		log_warn("conntrack: dump");
+	for (i = 0; i < d.n_hit; i++) {
+		if (!d.hit[i])
+			continue;
+		if (nfct_query(h->cmd, NFCT_Q_DESTROY, d.hit[i]) == 0)
+			deleted++;
+		else if (errno != ENOENT)
+			log_warn("conntrack: delete");
+		nfct_destroy(d.hit[i]);
+	}
+	return deleted;
+}
+
+static int each_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
+{
+	union addr a;
+
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
+		return NFCT_CB_CONTINUE;
+	a.v4.s_addr = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC);
+	d->each(d->each_ctx, &a, ntohs(nfct_get_attr_u16(ct,
+							 ATTR_ORIG_PORT_SRC)));
+	a.v4.s_addr = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC);
+	d->each(d->each_ctx, &a, ntohs(nfct_get_attr_u16(ct,
+							 ATTR_REPL_PORT_SRC)));
+	return NFCT_CB_CONTINUE;
+}
+
+int nat_ct_each_inside(struct nat_ct *h,
+		       void (*fn)(void *ctx, const union addr *a,
+				  uint16_t port),
+		       void *ctx)
+{
+	struct dump_ctx d = { .fn = each_cb, .each = fn, .each_ctx = ctx };
+
+	return ct_dump(h, &d);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_NAT_CT_H
+#define SIPALG_NAT_CT_H
+
+#include "nat.h"
+
+/*
+ * Conntrack side of the bindings (libnetfilter_conntrack over ctnetlink):
+ * deleting the flows of ended calls, and listing which bindings still
+ * carry traffic.  Only entries with the daemon's mark are looked at; the
+ * kernel filters them, so the cost follows our flows, not the table.
+ */
+
+struct nat_ct;
+
+/* nat_ct_open - handle for flows marked ct_mark; NULL on error. */
+struct nat_ct *nat_ct_open(uint32_t ct_mark);
+
+void nat_ct_close(struct nat_ct *h);
+
+/* nat_ct_forget - nat_ops.forget: delete every marked flow whose inside
+ * or public end is one of e[0..n).  Returns the count or -1. */
+int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n);
+
+/*
+ * nat_ct_each_inside - call fn for the inside address:port of every marked
+ * flow (the source of the original direction for flows a phone started,
+ * the source of the reply direction for flows from outside).  Returns 0
+ * or -1.
+ */
+int nat_ct_each_inside(struct nat_ct *h,
+		       void (*fn)(void *ctx, const union addr *a,
+				  uint16_t port),
+		       void *ctx);
+
+#endif

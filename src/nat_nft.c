@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "log.h"
+#include "nat_nft.h"
+
+#define NFT_TABLE "sipalg"
+#define BATCH_SIZE (256 * 1024)
+/* nft's type ids (ipv4_addr = 7, inet_service = 13) and how nft packs a
+ * concatenation into one key type: 6 bits per member. */
+#define TYPE_IPV4_PORT ((7 << 6) | 13)
+#define KEY_LEN 8	/* 4 address bytes + 2 port bytes, padded to 4 */
+#define SET_ID_SNAT 1
+#define SET_ID_DNAT 2
+#define REG_MARK NFT_REG32_04
+
+struct nat_nft {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint32_t ct_mark;
+	char *buf;
+};
+
+struct batch {
+	struct mnl_nlmsg_batch *b;
+	unsigned n;		/* messages that will be acked */
+	const char *what[8];	/* description of each, for errors */
+};
+
+static void batch_start(struct nat_nft *h, struct batch *bt)
+{
+	bt->b = mnl_nlmsg_batch_start(h->buf, BATCH_SIZE);
+	bt->n = 0;
+	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), h->seq++);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static struct nlmsghdr *batch_msg(struct nat_nft *h, struct batch *bt,
+				  uint16_t type, uint16_t flags,
+				  const char *what)
+{
+	if (bt->n < sizeof(bt->what) / sizeof(bt->what[0]))
+		bt->what[bt->n] = what;
+	bt->n++;
+	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
+				     NFPROTO_IPV4, flags | NLM_F_ACK,
+				     h->seq++);
+}
+
+/* Read one ack (or error) per message; never wait more than a second:
+ * the packet path must not hang on a kernel that stopped answering. */
+static int batch_acks(struct nat_nft *h, const struct batch *bt)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned got = 0;
+	int err = 0;
+
+	while (got < bt->n) {
+		ssize_t n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf));
+		const struct nlmsghdr *nlh = (const void *)buf;
+		int len = (int)n;
+
+		if (n < 0)
+			return -1;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (e->error && !err) {
+				unsigned i = got < 8 ? got : 7;
+
+				err = -e->error;
+				log_warnx("nft: %s failed: %s",
+					  bt->what[i] ? bt->what[i] : "?",
+					  strerror(err));
+			}
+			got++;
+		}
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static int batch_send(struct nat_nft *h, struct batch *bt)
+{
+	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), h->seq++);
+	mnl_nlmsg_batch_next(bt->b);
+	if (mnl_socket_sendto(h->nl, mnl_nlmsg_batch_head(bt->b),
+			      mnl_nlmsg_batch_size(bt->b)) < 0) {
+		log_warn("nft: send batch");
+		mnl_nlmsg_batch_stop(bt->b);
+		return -1;
+	}
+	mnl_nlmsg_batch_stop(bt->b);
+	return batch_acks(h, bt);
+}
+
+static void put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
+		      const char *what)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	uint16_t fl = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
+	struct nlmsghdr *nlh = batch_msg(h, bt, type, fl, what);
+
+	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
+		    uint32_t id)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, TYPE_IPV4_PORT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, KEY_LEN);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, TYPE_IPV4_PORT);
+	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, KEY_LEN);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_TIMEOUT);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+			"create map");
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static void put_chain(struct nat_nft *h, struct batch *bt, const char *name,
+		      uint32_t hook, int32_t prio)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "create chain");
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static void expr_add(struct nftnl_rule *r, struct nftnl_expr *e)
+{
+	nftnl_rule_add_expr(r, e);
+}
+
+static void rule_l4_udp(struct nftnl_rule *r)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+	uint8_t udp = IPPROTO_UDP;
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	expr_add(r, e);
+	e = nftnl_expr_alloc("cmp");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &udp, sizeof(udp));
+	expr_add(r, e);
+}
+
+static void rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
+			 uint32_t len, uint32_t reg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
+	expr_add(r, e);
+}
+
+static void rule_lookup(struct nftnl_rule *r, const char *set, uint32_t id)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
+	expr_add(r, e);
+}
+
+static void rule_mark(struct nftnl_rule *r, uint32_t mark)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, REG_MARK);
+	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, sizeof(mark));
+	expr_add(r, e);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, REG_MARK);
+	expr_add(r, e);
+}
+
+static void rule_nat(struct nftnl_rule *r, uint32_t type)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, type);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, NFPROTO_IPV4);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MAX, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG32_01);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MAX, NFT_REG32_01);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS,
+			   NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_SPECIFIED);
+	expr_add(r, e);
+}
+
+/*
+ * udp, then (addr . port) -> lookup in the map -> mark the flow -> NAT to
+ * the mapped addr . port.  A miss ends the rule: other traffic goes on to
+ * the administrator's NAT rules untouched.  dst selects the destination
+ * (DNAT) or the source (SNAT) half of the tuple.
+ */
+static void put_nat_rule(struct nat_nft *h, struct batch *bt,
+			 const char *chain, bool dst)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+	rule_l4_udp(r);
+	rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 16 : 12, 4,
+		     NFT_REG_1);
+	rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
+		     NFT_REG32_01);
+	rule_lookup(r, dst ? "dnat4" : "snat4",
+		    dst ? SET_ID_DNAT : SET_ID_SNAT);
+	rule_mark(r, h->ct_mark);
+	rule_nat(r, dst ? NFT_NAT_DNAT : NFT_NAT_SNAT);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWRULE,
+			NLM_F_CREATE | NLM_F_APPEND, "create rule");
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static int nft_setup(struct nat_nft *h)
+{
+	struct batch bt;
+
+	batch_start(h, &bt);
+	/* add + delete + add: replaces a table left by an earlier run
+	 * without failing when there is none. */
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
+	put_table(h, &bt, NFT_MSG_DELTABLE, "delete old table");
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
+	put_map(h, &bt, "snat4", SET_ID_SNAT);
+	put_map(h, &bt, "dnat4", SET_ID_DNAT);
+	/* One step ahead of the usual NAT priorities: the first NAT chain
+	 * that binds a flow wins, so ours precede MASQUERADE/DNAT rules. */
+	put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101);
+	put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99);
+	put_nat_rule(h, &bt, "pre", true);
+	put_nat_rule(h, &bt, "post", false);
+	return batch_send(h, &bt);
+}
+
+struct nat_nft *nat_nft_open(uint32_t ct_mark)
+{
+	struct nat_nft *h = calloc(1, sizeof(*h));
+	struct timeval tv = { 1, 0 };
+
+	if (!h)
+		return NULL;
+	h->buf = malloc(BATCH_SIZE);
+	h->nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!h->buf || !h->nl || mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID)) {
+		log_warn("nft: netlink socket");
+		goto free_handle;
+	}
+	setsockopt(mnl_socket_get_fd(h->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
+	h->portid = mnl_socket_get_portid(h->nl);
+	h->seq = (uint32_t)time(NULL);
+	h->ct_mark = ct_mark;
+	if (nft_setup(h) < 0)
+		goto free_handle;
+	return h;
+
+free_handle:
+	if (h->nl)
+		mnl_socket_close(h->nl);
+	free(h->buf);
+	free(h);
+	return NULL;
+}
+
+void nat_nft_close(struct nat_nft *h)
+{
+	struct batch bt;
+
+	if (!h)
+		return;
+	batch_start(h, &bt);
+	put_table(h, &bt, NFT_MSG_DELTABLE, "delete table");
+	batch_send(h, &bt);
+	mnl_socket_close(h->nl);
+	free(h->buf);
+	free(h);
+}
+
+static void key_pack(uint8_t *k, const union addr *a, uint16_t port)
+{
+	uint16_t p = htons(port);
+
+	memset(k, 0, KEY_LEN);
+	memcpy(k, &a->v4, 4);
+	memcpy(k + 4, &p, 2);
+}
+
+/* One message adding (or deleting) the elements of one map. */
+static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
+		      bool add, const struct nat_elem *e, unsigned n)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	unsigned i;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, dnat ? "dnat4" : "snat4");
+	for (i = 0; i < n; i++) {
+		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+		uint8_t in[KEY_LEN], pub[KEY_LEN];
+
+		key_pack(in, &e[i].in_addr, e[i].in_port);
+		key_pack(pub, &e[i].pub_addr, e[i].pub_port);
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, dnat ? pub : in,
+				   KEY_LEN);
+		if (add) {
+			nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA,
+					   dnat ? in : pub, KEY_LEN);
+			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
+					       (uint64_t)e[i].timeout * 1000);
+		}
+		nftnl_set_elem_add(s, el);
+	}
+	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			add ? NLM_F_CREATE : 0,
+			add ? (dnat ? "add dnat4 elements"
+				    : "add snat4 elements")
+			    : (dnat ? "delete dnat4 elements"
+				    : "delete snat4 elements"));
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static int apply_once(struct nat_nft *h, const struct nat_elem *del,
+		      unsigned n_del, const struct nat_elem *add,
+		      unsigned n_add)
+{
+	struct batch bt;
+
+	if (!n_del && !n_add)
+		return 0;
+	batch_start(h, &bt);
+	if (n_del) {
+		put_elems(h, &bt, false, false, del, n_del);
+		put_elems(h, &bt, true, false, del, n_del);
+	}
+	if (n_add) {
+		put_elems(h, &bt, false, true, add, n_add);
+		put_elems(h, &bt, true, true, add, n_add);
+	}
+	return batch_send(h, &bt);
+}
+
+static void elem_log(const char *what, const struct nat_elem *e)
+{
+	char in[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &e->in_addr.v4, in, sizeof(in));
+	inet_ntop(AF_INET, &e->pub_addr.v4, pub, sizeof(pub));
+	log_debug("nft: %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,
+		  pub, e->pub_port, e->timeout);
+}
+
+int nat_nft_apply(void *ctx, const struct nat_plan *p)
+{
+	struct nat_nft *h = ctx;
+	unsigned i;
+
+	for (i = 0; i < p->n_del; i++)
+		elem_log("del", &p->del[i]);
+	for (i = 0; i < p->n_add; i++)
+		elem_log("add", &p->add[i]);
+	if (apply_once(h, p->del, p->n_del, p->add, p->n_add) == 0)
+		return 0;
+	if (!p->n_del || errno != ENOENT)
+		return -1;
+	/* An element the daemon still knew had gone (kernel timeout): the
+	 * whole batch was refused.  Delete one by one, then add. */
+	for (i = 0; i < p->n_del; i++)
+		apply_once(h, &p->del[i], 1, NULL, 0);
+	return apply_once(h, NULL, 0, p->add, p->n_add);
+}

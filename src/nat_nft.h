@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_NAT_NFT_H
+#define SIPALG_NAT_NFT_H
+
+#include "nat.h"
+
+/*
+ * The nftables backend: table "ip sipalg" with two maps,
+ *   snat4: inside addr . port -> public addr . port   (postrouting, srcnat-1)
+ *   dnat4: public addr . port -> inside addr . port   (prerouting, dstnat-1)
+ * whose NAT rules also set the configured conntrack mark, so a stateful
+ * firewall can accept exactly the flows the daemon opened.  Elements carry
+ * timeouts.  All changes go over one persistent netlink socket, one batch
+ * per call.
+ */
+
+struct nat_nft;
+
+/*
+ * nat_nft_open - replace any existing table with a fresh one.  Returns the
+ * handle or NULL (errno set, reason logged).
+ */
+struct nat_nft *nat_nft_open(uint32_t ct_mark);
+
+/* nat_nft_close - delete the table and free h (NULL is fine). */
+void nat_nft_close(struct nat_nft *h);
+
+/* nat_nft_apply - nat_ops.apply for this backend (ctx = the handle). */
+int nat_nft_apply(void *ctx, const struct nat_plan *plan);
+
+#endif

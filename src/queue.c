@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+
+#include "log.h"
+#include "queue.h"
+
+#define QUEUE_BUF (0xffff + (MNL_SOCKET_BUFFER_SIZE / 2))
+
+struct queue {
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint16_t num;
+	queue_cb cb;
+	void *ctx;
+	char *buf;		/* receive buffer */
+	char *vbuf;		/* verdict buffer */
+};
+
+static int queue_cfg(struct queue *q, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put(q->vbuf, NFQNL_MSG_CONFIG, q->num);
+
+	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, cmd);
+	return mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+}
+
+static int queue_params(struct queue *q)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put(q->vbuf, NFQNL_MSG_CONFIG, q->num);
+	/* F_FAIL_OPEN: when the queue is full the kernel accepts instead of
+	 * dropping - signalling keeps flowing, unrewritten, under overload.
+	 * F_GSO: we never see GSO super-packets' partial checksums as
+	 * errors (SIP over UDP is not GSO'd, but be explicit). */
+	uint32_t flags = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
+
+	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
+	mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
+	mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(flags));
+	/* Bounded backlog; beyond it F_FAIL_OPEN applies. */
+	nfq_nlmsg_cfg_put_qmaxlen(nlh, 4096);
+	return mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0 ? -1 : 0;
+}
+
+struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx)
+{
+	struct queue *q = calloc(1, sizeof(*q));
+	int one = 1, rcvbuf = 4 << 20;
+
+	if (!q)
+		return NULL;
+	q->num = num;
+	q->cb = cb;
+	q->ctx = ctx;
+	q->buf = malloc(QUEUE_BUF);
+	q->vbuf = malloc(QUEUE_BUF);
+	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK);
+	if (!q->buf || !q->vbuf || !q->nl ||
+	    mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		log_warn("queue %u: netlink socket", num);
+		goto free_queue;
+	}
+	q->portid = mnl_socket_get_portid(q->nl);
+	/* ENOBUFS on overrun is noise: lost packets were accepted by
+	 * F_FAIL_OPEN or are retransmitted by SIP. */
+	mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one));
+	setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &rcvbuf, sizeof(rcvbuf));
+	if (queue_cfg(q, NFQNL_CFG_CMD_BIND) < 0 || queue_params(q) < 0) {
+		log_warn("queue %u: bind", num);
+		goto free_queue;
+	}
+	return q;
+
+free_queue:
+	queue_close(q);
+	return NULL;
+}
+
+void queue_close(struct queue *q)
+{
+	if (!q)
+		return;
+	if (q->nl) {
+		queue_cfg(q, NFQNL_CFG_CMD_UNBIND);
+		mnl_socket_close(q->nl);
+	}
+	free(q->buf);
+	free(q->vbuf);
+	free(q);
+}
+
+int queue_fd(const struct queue *q)
+{
+	return mnl_socket_get_fd(q->nl);
+}
+
+static uint32_t attr_ifindex(struct nlattr **a, int type)
+{
+	return a[type] ? ntohl(mnl_attr_get_u32(a[type])) : 0;
+}
+
+static int queue_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct queue *q = data;
+	struct nlattr *a[NFQA_MAX + 1] = { 0 };
+	struct nfqnl_msg_packet_hdr *ph;
+	struct queue_pkt p;
+
+	if (nfq_nlmsg_parse(nlh, a) < 0 || !a[NFQA_PACKET_HDR]) {
+		log_warnx("queue: message without packet header");
+		return MNL_CB_OK;
+	}
+	ph = mnl_attr_get_payload(a[NFQA_PACKET_HDR]);
+	p.id = ntohl(ph->packet_id);
+	p.hw_proto = ntohs(ph->hw_protocol);
+	p.indev = attr_ifindex(a, NFQA_IFINDEX_INDEV);
+	p.outdev = attr_ifindex(a, NFQA_IFINDEX_OUTDEV);
+	p.data = a[NFQA_PAYLOAD] ? mnl_attr_get_payload(a[NFQA_PAYLOAD]) : NULL;
+	p.len = a[NFQA_PAYLOAD] ? mnl_attr_get_payload_len(a[NFQA_PAYLOAD]) : 0;
+	q->cb(q->ctx, q, &p);
+	return MNL_CB_OK;
+}
+
+int queue_read(struct queue *q)
+{
+	int n = 0;
+
+	for (;;) {
+		ssize_t len = mnl_socket_recvfrom(q->nl, q->buf, QUEUE_BUF);
+
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return n;
+			if (errno == ENOBUFS || errno == EINTR)
+				continue;
+			log_warn("queue: receive");
+			return -1;
+		}
+		if (mnl_cb_run(q->buf, (size_t)len, 0, q->portid, queue_msg,
+			       q) < 0)
+			log_warn("queue: parse");
+		n++;
+	}
+}
+
+int queue_verdict(struct queue *q, uint32_t id, const void *data,
+		  uint32_t len, int drop)
+{
+	struct nlmsghdr *nlh = nfq_nlmsg_put(q->vbuf, NFQNL_MSG_VERDICT, q->num);
+
+	nfq_nlmsg_verdict_put(nlh, (int)id, drop ? NF_DROP : NF_ACCEPT);
+	if (data)
+		nfq_nlmsg_verdict_put_pkt(nlh, data, len);
+	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
+		log_warn("queue: verdict for packet %u", id);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_QUEUE_H
+#define SIPALG_QUEUE_H
+
+#include <stdint.h>
+
+/*
+ * NFQUEUE consumer over libmnl: bind one queue, read packets without
+ * blocking, hand each to a callback, send one verdict per packet.
+ */
+
+struct queue_pkt {
+	uint32_t id;
+	uint16_t hw_proto;	/* ETH_P_IP / ETH_P_IPV6, host order */
+	uint32_t indev;		/* ifindex, 0 when unknown */
+	uint32_t outdev;
+	uint8_t *data;		/* network header onwards */
+	uint32_t len;
+};
+
+struct queue;
+
+typedef void (*queue_cb)(void *ctx, struct queue *q,
+			 const struct queue_pkt *p);
+
+/* queue_open - bind queue num (copying whole packets, fail-open when the
+ * queue is full).  NULL on error, logged. */
+struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx);
+
+void queue_close(struct queue *q);
+
+/* queue_fd - the socket to poll for input. */
+int queue_fd(const struct queue *q);
+
+/* queue_read - process every packet that is waiting; returns the number
+ * processed, or -1 on a socket error other than EAGAIN/ENOBUFS. */
+int queue_read(struct queue *q);
+
+/* queue_verdict - accept packet id; with data != NULL the packet is
+ * replaced by data[0..len).  drop=true drops it instead.  0 / -1. */
+int queue_verdict(struct queue *q, uint32_t id, const void *data,
+		  uint32_t len, int drop);
+
+#endif

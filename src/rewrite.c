@@ -1,0 +1,743 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rewrite.h"
+
+/* Grace added to a registrar's expiry: the phone refreshes a little after
+ * the registrar's deadline on slow networks; losing the binding first
+ * would drop incoming calls (RFC 3261 10.2.1 suggests refreshing early,
+ * not all phones do). */
+#define REG_GRACE 30
+
+void rewrite_addr_text(int family, const union addr *a, char *out,
+		       size_t cap)
+{
+	if (!inet_ntop(family, a, out, (socklen_t)cap) && cap)
+		out[0] = '\0';
+}
+
+/* Parse span s as an address literal of the packet's family. */
+static bool span_addr(const char *buf, struct span s, int family,
+		      union addr *a)
+{
+	char tmp[64];
+
+	if (s.len == 0 || s.len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, buf + s.off, s.len);
+	tmp[s.len] = '\0';
+	if (family == AF_INET6 && tmp[0] == '[' && tmp[s.len - 1] == ']') {
+		memmove(tmp, tmp + 1, s.len - 2);
+		tmp[s.len - 2] = '\0';
+	}
+	return inet_pton(family, tmp, a) == 1;
+}
+
+static bool addr_eq(int family, const union addr *a, const union addr *b)
+{
+	return memcmp(a, b, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+static bool prefix_has(const struct prefix *p, int family,
+		       const union addr *a)
+{
+	const unsigned char *x = (const void *)&p->addr, *y = (const void *)a;
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (p->family != family)
+		return false;
+	if (memcmp(x, y, full))
+		return false;
+	return !rest || ((x[full] ^ y[full]) & (0xff << (8 - rest))) == 0;
+}
+
+/* True when a is an inside address: the phone that sent or receives this
+ * packet, or any address in a network behind the gateway. */
+static bool is_inside(const struct rw_ctx *x, const union addr *a)
+{
+	const union addr *phone = x->dir == RW_OUT ? &x->src : &x->dst;
+	unsigned i;
+
+	if (addr_eq(x->family, a, phone))
+		return true;
+	for (i = 0; i < x->n_inside; i++)
+		if (prefix_has(&x->inside[i], x->family, a))
+			return true;
+	return false;
+}
+
+static bool span_is_inside(const struct rw_ctx *x, const char *buf,
+			   struct span s, union addr *a)
+{
+	return span_addr(buf, s, x->family, a) && is_inside(x, a);
+}
+
+static bool span_is_pub(const struct rw_ctx *x, const char *buf,
+			struct span s)
+{
+	union addr a;
+
+	return span_addr(buf, s, x->family, &a) &&
+	       addr_eq(x->family, &a, &x->pub);
+}
+
+/* "host:port" of the gateway for public port p. */
+static void pub_hostport(const struct rw_ctx *x, uint16_t p, char *out,
+			 size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	rewrite_addr_text(x->family, &x->pub, a, sizeof(a));
+	if (x->family == AF_INET6)
+		snprintf(out, cap, "[%s]:%u", a, p);
+	else
+		snprintf(out, cap, "%s:%u", a, p);
+}
+
+/* The span covering host[:port] of hp. */
+static struct span hostport_span(const struct sip_hostport *hp)
+{
+	struct span s = hp->host;
+
+	if (hp->port.len)
+		s.len = span_end(hp->port) - s.off;
+	return s;
+}
+
+static void copy_text(char *dst, size_t cap, const char *buf, struct span s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+
+	memcpy(dst, buf + s.off, n);
+	dst[n] = '\0';
+}
+
+static void note_created(struct rw_result *r, struct binding *b)
+{
+	if (r->n_created < RW_MAX_CREATED)
+		r->created[r->n_created++] = b;
+}
+
+/* Signalling binding of inside a:port, installed (or kept alive) in the
+ * kernel until at least until. */
+static struct binding *sig_binding(const struct rw_ctx *x,
+				   const union addr *a, uint16_t port,
+				   uint64_t until, struct rw_result *r)
+{
+	struct binding *b;
+	bool created;
+
+	b = calls_sig_get(x->calls, x->family, a, port, x->now, &created,
+			  &r->limit);
+	if (!b)
+		return NULL;
+	if (created)
+		note_created(r, b);
+	if (b->expires < until)
+		b->expires = until;
+	calls_binding_refresh(x->calls, b, b->expires, x->now, &r->plan);
+	return b;
+}
+
+static uint64_t sig_until(const struct rw_ctx *x)
+{
+	return x->now + x->conf->call_setup_timeout;
+}
+
+/* --- outbound: inside phone -> outside ------------------------------- */
+
+static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
+		   struct rw_result *r)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct sip_via v;
+	struct span item;
+	struct binding *b;
+	union addr a;
+	uint32_t pos = 0;
+	char txt[80];
+
+	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
+		return 0;
+	if (sip_via_parse(m->buf, item, &v) < 0)
+		return 0;
+	if (!span_is_inside(x, m->buf, v.sent_by.host, &a))
+		return 0;
+	b = sig_binding(x, &a, v.sent_by.port_num ? v.sent_by.port_num : 5060,
+			sig_until(x), r);
+	if (!b)
+		return -1;
+	copy_text(b->sent_by, sizeof(b->sent_by), m->buf,
+		  hostport_span(&v.sent_by));
+	pub_hostport(x, b->pub_port, txt, sizeof(txt));
+	return edits_add_str(&r->edits, hostport_span(&v.sent_by), txt);
+}
+
+static int out_contact_item(const struct rw_ctx *x, const struct sip_msg *m,
+			    struct span item, struct rw_result *r)
+{
+	struct sip_hostport hp;
+	struct binding *b;
+	union addr a;
+	char txt[80];
+
+	if (sip_uri_hostport(m->buf, item, &hp) < 0)
+		return 0;	/* "*", tel:, other schemes */
+	if (!span_is_inside(x, m->buf, hp.host, &a))
+		return 0;
+	b = sig_binding(x, &a, hp.port_num ? hp.port_num : 5060,
+			sig_until(x), r);
+	if (!b)
+		return -1;
+	copy_text(b->contact_hp, sizeof(b->contact_hp), m->buf,
+		  hostport_span(&hp));
+	pub_hostport(x, b->pub_port, txt, sizeof(txt));
+	return edits_add_str(&r->edits, hostport_span(&hp), txt);
+}
+
+static int out_contacts(const struct rw_ctx *x, const struct sip_msg *m,
+			struct rw_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_hdr; i++) {
+		struct span item;
+		uint32_t pos = 0;
+
+		if (m->hdr[i].id != SIP_HDR_CONTACT)
+			continue;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item))
+			if (out_contact_item(x, m, item, r) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+static bool body_is_sdp(const struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_CONTENT_TYPE, 0);
+	struct span v;
+
+	if (h < 0 || m->body.len == 0)
+		return false;
+	v = m->hdr[h].value;
+	return v.len >= 15 && strncasecmp(m->buf + v.off, "application/sdp",
+					  15) == 0;
+}
+
+/* Rewrite one SDP address token if it is inside. */
+static int sdp_addr_edit(const struct rw_ctx *x, const char *body,
+			 uint32_t base, const struct sdp_addr *sa,
+			 struct rw_result *r)
+{
+	char txt[INET6_ADDRSTRLEN];
+	union addr a;
+	struct span s = { base + sa->addr.off, sa->addr.len };
+
+	if (!sa->is_literal || sa->family != (x->family == AF_INET6 ? 6 : 4))
+		return 0;	/* other family or a name: left alone */
+	if (!span_is_inside(x, body - base, s, &a))
+		return 0;
+	rewrite_addr_text(x->family, &x->pub, txt, sizeof(txt));
+	return edits_add_str(&r->edits, s, txt);
+}
+
+static int sdp_port_edit(struct rw_result *r, uint32_t base, struct span p,
+			 uint16_t port)
+{
+	char txt[8];
+	struct span s = { base + p.off, p.len };
+
+	snprintf(txt, sizeof(txt), "%u", port);
+	return edits_add_str(&r->edits, s, txt);
+}
+
+static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
+		     const struct sdp_msg *sd, unsigned i, struct call *k,
+		     struct rw_result *r)
+{
+	const struct sdp_media *md = &sd->media[i];
+	const struct sdp_addr *ca = sdp_media_conn(sd, i);
+	const char *body = m->buf + m->body.off;
+	struct binding *rtp, *rtcp;
+	struct span s;
+	union addr a;
+	bool created;
+	uint16_t rtcp_port;
+
+	if (md->port_num == 0 || !ca || !ca->is_literal ||
+	    ca->family != (x->family == AF_INET6 ? 6 : 4))
+		return 0;	/* declined, or not an address we route */
+	s = (struct span){ m->body.off + ca->addr.off, ca->addr.len };
+	if (!span_is_inside(x, m->buf, s, &a))
+		return 0;
+	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
+	if (calls_media_get(x->calls, k, x->family, &a, md->port_num,
+			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
+		return -1;
+	if (created) {
+		struct nat_elem e;
+
+		note_created(r, rtp);
+		note_created(r, rtcp);
+		calls_elem(x->calls, rtp, &e);
+		e.timeout = x->conf->call_max_duration + 60;
+		nat_plan_add(&r->plan, &e);
+		calls_elem(x->calls, rtcp, &e);
+		e.timeout = x->conf->call_max_duration + 60;
+		nat_plan_add(&r->plan, &e);
+		rtp->seen = rtcp->seen = x->now;
+	}
+	r->n_media++;
+	(void)body;
+	if (sdp_port_edit(r, m->body.off, md->port, rtp->pub_port) < 0)
+		return -1;
+	if (md->has_rtcp &&
+	    sdp_port_edit(r, m->body.off, md->rtcp_port, rtcp->pub_port) < 0)
+		return -1;
+	return 0;
+}
+
+static int out_sdp(const struct rw_ctx *x, const struct sip_msg *m,
+		   struct call *k, struct rw_result *r)
+{
+	const char *body = m->buf + m->body.off;
+	uint32_t base = m->body.off;
+	struct sdp_msg sd;
+	unsigned i;
+
+	if (!body_is_sdp(m))
+		return 0;
+	if (sdp_scan(&sd, body, m->body.len) != SDP_OK) {
+		r->skip = "sdp unparsable";
+		return -1;
+	}
+	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, r) < 0)
+		return -1;
+	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, r) < 0)
+		return -1;
+	for (i = 0; i < sd.n_media; i++) {
+		const struct sdp_media *md = &sd.media[i];
+
+		if (md->has_conn &&
+		    sdp_addr_edit(x, body, base, &md->conn, r) < 0)
+			return -1;
+		if (md->has_rtcp && md->rtcp_has_addr &&
+		    sdp_addr_edit(x, body, base, &md->rtcp_addr, r) < 0)
+			return -1;
+		if (k && out_media(x, m, &sd, i, k, r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- call life ---------------------------------------------------------- */
+
+static struct call *msg_call(const struct rw_ctx *x, const struct sip_msg *m,
+			     bool create, struct rw_result *r)
+{
+	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	struct span id;
+	bool created;
+
+	if (h < 0)
+		return NULL;
+	id = m->hdr[h].value;
+	if (!create)
+		return calls_find(x->calls, m->buf + id.off, id.len);
+	return calls_get(x->calls, m->buf + id.off, id.len, x->now, &created,
+			 &r->limit);
+}
+
+static void end_call(const struct rw_ctx *x, struct call *k,
+		     struct rw_result *r)
+{
+	unsigned n;
+
+	calls_end(x->calls, k, &r->plan, r->gone, &n);
+	r->n_gone = n;
+}
+
+/* An INVITE transaction's outcome: 2xx confirms, a final error before
+ * any 2xx ends the call (RFC 3261 13.2.2.3). */
+static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
+			    struct call *k, struct rw_result *r)
+{
+	if (m->status >= 200 && m->status < 300) {
+		k->confirmed = true;
+		k->setup_deadline = 0;
+	} else if (m->status >= 300 && !k->confirmed) {
+		end_call(x, k, r);
+	}
+}
+
+static void hold_sig(struct call *k, struct binding *b)
+{
+	if (!k || !b || k->sig)
+		return;
+	k->sig = b;
+	b->users++;
+}
+
+/* Does this message carry or change a session?  INVITE, its responses,
+ * ACK, PRACK, UPDATE and their responses can carry SDP (RFC 3264,
+ * 3262, 3311). */
+static bool msg_may_have_session(const struct sip_msg *m)
+{
+	static const char *const methods[] = { "INVITE", "ACK", "PRACK",
+					       "UPDATE" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (sip_method_is(m, methods[i]))
+			return true;
+	return false;
+}
+
+static bool is_teardown(const struct sip_msg *m)
+{
+	return m->is_request &&
+	       (sip_method_is(m, "BYE") || sip_method_is(m, "CANCEL"));
+}
+
+static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
+		    struct rw_result *r)
+{
+	struct binding *src;
+	struct call *k = NULL;
+
+	/* The flow the packet leaves on: its SNAT binding must exist before
+	 * the verdict so it leaves from the port the message names. */
+	src = sig_binding(x, &x->src, x->sport, sig_until(x), r);
+	if (!src)
+		return -1;
+	if (m->is_request && out_via(x, m, r) < 0)
+		return -1;
+	if (out_contacts(x, m, r) < 0)
+		return -1;
+	if (msg_may_have_session(m) && body_is_sdp(m)) {
+		k = msg_call(x, m, true, r);
+		if (!k)
+			return -1;
+		hold_sig(k, src);
+	} else if (m->is_request && sip_method_is(m, "INVITE")) {
+		k = msg_call(x, m, true, r);	/* late offer */
+		if (!k)
+			return -1;
+		hold_sig(k, src);
+	}
+	if (out_sdp(x, m, k, r) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- inbound: outside -> inside phone ------------------------------- */
+
+/* Replace host:port in hp when it names the binding b (the gateway's
+ * address and b's public port). */
+static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
+			  const struct sip_hostport *hp,
+			  const struct binding *b, struct rw_result *r)
+{
+	uint16_t port = hp->port_num ? hp->port_num : 5060;
+	char txt[80];
+
+	if (!span_is_pub(x, m->buf, hp->host) || port != b->pub_port)
+		return 0;
+	if (b->contact_hp[0])
+		return edits_add_str(&r->edits, hostport_span(hp),
+				     b->contact_hp);
+	rewrite_addr_text(x->family, &b->in_addr, txt, sizeof(txt));
+	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), ":%u",
+		 b->in_port);
+	return edits_add_str(&r->edits, hostport_span(hp), txt);
+}
+
+static struct binding *pub_binding(const struct rw_ctx *x,
+				   const struct sip_hostport *hp)
+{
+	uint16_t port = hp->port_num ? hp->port_num : 5060;
+	struct binding *b = calls_binding_by_pub(x->calls, port);
+
+	if (!b || b->kind != BIND_SIG ||
+	    !addr_eq(x->family, &b->in_addr, &x->dst))
+		return NULL;
+	return b;
+}
+
+static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
+		      struct rw_result *r)
+{
+	struct sip_hostport hp;
+	struct binding *b;
+	int h;
+
+	if (sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
+	    span_is_pub(x, m->buf, hp.host)) {
+		b = pub_binding(x, &hp);
+		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
+			return -1;
+	}
+	h = sip_hdr_find(m, SIP_HDR_TO, 0);
+	if (h >= 0 && sip_uri_hostport(m->buf, m->hdr[h].value, &hp) == 0 &&
+	    span_is_pub(x, m->buf, hp.host)) {
+		b = pub_binding(x, &hp);
+		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int in_via_param(const struct rw_ctx *x, const struct sip_msg *m,
+			const struct sip_via *v, const struct binding *b,
+			struct rw_result *r)
+{
+	char txt[INET6_ADDRSTRLEN];
+
+	if (v->received.len && span_is_pub(x, m->buf, v->received)) {
+		rewrite_addr_text(x->family, &x->dst, txt, sizeof(txt));
+		if (edits_add_str(&r->edits, v->received, txt) < 0)
+			return -1;
+	}
+	if (v->rport.len) {
+		snprintf(txt, sizeof(txt), "%u", x->dport);
+		if (edits_add_str(&r->edits, v->rport, txt) < 0)
+			return -1;
+	}
+	(void)b;
+	return 0;
+}
+
+static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
+		  struct rw_result *r)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct sip_via v;
+	struct span item;
+	struct binding *b;
+	uint32_t pos = 0;
+
+	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
+		return 0;
+	if (sip_via_parse(m->buf, item, &v) < 0 ||
+	    !span_is_pub(x, m->buf, v.sent_by.host))
+		return 0;
+	b = pub_binding(x, &v.sent_by);
+	if (!b || !b->sent_by[0])
+		return 0;
+	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
+			  b->sent_by) < 0)
+		return -1;
+	return in_via_param(x, m, &v, b, r);
+}
+
+/* Expiry granted to one contact of a 2xx to REGISTER (RFC 3261 10.3
+ * step 8: the contact's expires parameter, else the Expires header). */
+static bool span_u32(const char *buf, struct span s, uint32_t *v)
+{
+	uint32_t i;
+
+	if (s.len == 0 || s.len > 9)
+		return false;
+	*v = 0;
+	for (i = 0; i < s.len; i++) {
+		char c = buf[s.off + i];
+
+		if (c < '0' || c > '9')
+			return false;
+		*v = *v * 10 + (uint32_t)(c - '0');
+	}
+	return true;
+}
+
+static uint32_t contact_expiry(const struct sip_msg *m, struct span item,
+			       uint32_t dflt)
+{
+	struct span val;
+	uint32_t v;
+	int h;
+
+	if (sip_param(m->buf, item, "expires", &val) &&
+	    span_u32(m->buf, val, &v))
+		return v;
+	h = sip_hdr_find(m, SIP_HDR_EXPIRES, 0);
+	if (h >= 0 && span_u32(m->buf, m->hdr[h].value, &v))
+		return v;
+	return dflt;
+}
+
+static void registered(const struct rw_ctx *x, struct binding *b,
+		       uint32_t expiry, struct rw_result *r)
+{
+	uint32_t cap = x->conf->register_max_expiry;
+
+	if (expiry > cap)
+		expiry = cap;
+	b->expires = expiry ? x->now + expiry + REG_GRACE : x->now;
+	if (expiry)
+		calls_binding_refresh(x->calls, b, b->expires, x->now,
+				      &r->plan);
+}
+
+static int in_contacts(const struct rw_ctx *x, const struct sip_msg *m,
+		       bool reg_ok, struct rw_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_hdr; i++) {
+		struct sip_hostport hp;
+		struct binding *b;
+		struct span item;
+		uint32_t pos = 0;
+
+		if (m->hdr[i].id != SIP_HDR_CONTACT)
+			continue;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
+			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
+			    !(b = pub_binding(x, &hp)))
+				continue;
+			if (reg_ok)
+				registered(x, b, contact_expiry(m, item,
+					   x->conf->register_default_expiry), r);
+			if (in_restore_uri(x, m, &hp, b, r) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A 2xx to REGISTER lists every binding the registrar keeps; a phone
+ * binding absent from it has been unregistered (RFC 3261 10.2.2). */
+static void unregister_missing(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+	unsigned i;
+
+	if (!b || b->kind != BIND_SIG)
+		return;
+	for (i = 0; i < m->n_hdr; i++)
+		if (m->hdr[i].id == SIP_HDR_CONTACT)
+			return;
+	b->expires = x->now;
+}
+
+static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
+		       struct rw_result *r)
+{
+	bool reg_ok = sip_method_is(m, "REGISTER") && m->status >= 200 &&
+		      m->status < 300;
+
+	if (in_via(x, m, r) < 0)
+		return -1;
+	if (in_contacts(x, m, reg_ok, r) < 0)
+		return -1;
+	if (reg_ok)
+		unregister_missing(x, m);
+	return 0;
+}
+
+static int plan_in(const struct rw_ctx *x, const struct sip_msg *m,
+		   struct rw_result *r)
+{
+	struct call *k;
+	struct binding *b;
+
+	if (m->is_request) {
+		if (in_request(x, m, r) < 0)
+			return -1;
+		if (sip_method_is(m, "INVITE")) {
+			k = msg_call(x, m, true, r);
+			if (!k)
+				return -1;
+			b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+			hold_sig(k, b);
+		}
+		return 0;
+	}
+	return in_response(x, m, r);
+}
+
+/* --- the plan ------------------------------------------------------------ */
+
+static int fix_content_length(const struct sip_msg *m, struct rw_result *r)
+{
+	long delta, len;
+	char txt[24];
+
+	if (!m->has_clen)
+		return 0;
+	delta = edits_delta(&r->edits, m->body.off, span_end(m->body));
+	if (!delta)
+		return 0;
+	len = (long)m->clen + delta;
+	if (len < 0)
+		return -1;
+	snprintf(txt, sizeof(txt), "%ld", len);
+	return edits_add_str(&r->edits, m->clen_value, txt);
+}
+
+/* Session state changes that follow from the message itself. */
+static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
+			   struct rw_result *r)
+{
+	struct call *k = msg_call(x, m, false, r);
+
+	if (!k)
+		return;
+	if (is_teardown(m))
+		end_call(x, k, r);
+	else if (!m->is_request && sip_method_is(m, "INVITE"))
+		invite_response(x, m, k, r);
+}
+
+int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
+		 struct rw_result *r)
+{
+	int rc;
+
+	edits_init(&r->edits);
+	nat_plan_init(&r->plan);
+	r->n_created = 0;
+	r->n_gone = 0;
+	r->skip = NULL;
+	r->limit = NULL;
+	r->n_media = 0;
+	if (sip_hdr_find(m, SIP_HDR_CALL_ID, 0) < 0) {
+		r->skip = "no Call-ID";
+		return -1;
+	}
+	rc = ctx->dir == RW_OUT ? plan_out(ctx, m, r) : plan_in(ctx, m, r);
+	if (rc == 0)
+		plan_call_life(ctx, m, r);
+	if (rc == 0 && fix_content_length(m, r) < 0)
+		rc = -1;
+	if (rc == 0 && (r->edits.overflow || r->plan.overflow)) {
+		r->skip = "message too large to plan";
+		rc = -1;
+	}
+	if (rc < 0) {
+		if (!r->skip && !r->limit)
+			r->skip = "rewrite failed";
+		rewrite_rollback(ctx, r);
+	}
+	return rc;
+}
+
+void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
+{
+	unsigned i;
+
+	/* Newest first: media pairs were noted after their call's sig. */
+	for (i = r->n_created; i-- > 0;) {
+		struct binding *b = r->created[i];
+
+		if (b->kind == BIND_MEDIA || !b->users)
+			calls_binding_drop(ctx->calls, b);
+	}
+	r->n_created = 0;
+}

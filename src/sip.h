@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_SIP_H
+#define SIPALG_SIP_H
+
+#include "span.h"
+
+/*
+ * SIP scanner (RFC 3261 section 7): finds the start line, the header fields
+ * it cares about and the body, as spans into the caller's buffer.  Pure: no
+ * allocation, no I/O, never reads outside [buf, buf + len).
+ */
+
+#define SIP_MAX_HDRS 128
+
+enum sip_hdr_id {
+	SIP_HDR_OTHER = 0,
+	SIP_HDR_VIA,		/* v */
+	SIP_HDR_CONTACT,	/* m */
+	SIP_HDR_FROM,		/* f */
+	SIP_HDR_TO,		/* t */
+	SIP_HDR_CALL_ID,	/* i */
+	SIP_HDR_CSEQ,
+	SIP_HDR_CONTENT_LENGTH,	/* l */
+	SIP_HDR_CONTENT_TYPE,	/* c */
+	SIP_HDR_EXPIRES,
+	SIP_HDR_RECORD_ROUTE,
+	SIP_HDR_ROUTE,
+	SIP_HDR_MAX
+};
+
+enum sip_scan_result {
+	SIP_OK = 0,
+	SIP_NOT_SIP,		/* does not start like a SIP request/response */
+	SIP_MALFORMED,		/* starts like SIP but breaks the grammar */
+	SIP_TRUNCATED,		/* no end of header section, or body shorter
+				 * than Content-Length */
+	SIP_TOO_MANY_HEADERS,
+};
+
+struct sip_hdr {
+	enum sip_hdr_id id;
+	struct span name;	/* as written, e.g. "v" or "Via" */
+	struct span value;	/* after ':' and leading LWS, up to (not
+				 * including) the line end; continuation lines
+				 * (RFC 3261 7.3.1) are part of the value */
+};
+
+struct sip_msg {
+	const char *buf;
+	uint32_t len;
+	bool is_request;
+	struct span method;	/* requests */
+	struct span ruri;	/* requests: Request-URI */
+	int status;		/* responses: 100..699 */
+	struct sip_hdr hdr[SIP_MAX_HDRS];
+	unsigned n_hdr;
+	uint32_t hdr_end;	/* offset of the first byte after the blank
+				 * line that closes the header section */
+	bool has_clen;
+	uint32_t clen;		/* Content-Length value */
+	struct span clen_value;	/* digits of the Content-Length value */
+	struct span body;	/* [hdr_end, hdr_end + clen) when has_clen,
+				 * else the rest of the buffer */
+};
+
+/*
+ * sip_scan - scan one SIP message in buf[0..len).
+ * Fills *m (spans refer to buf, which must outlive *m).  Accepts CRLF and
+ * bare LF line ends, compact header names and continuation lines.  Returns
+ * SIP_OK or the reason the message cannot be used; *m is then undefined.
+ */
+enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len);
+
+/* sip_hdr_find - index of the n-th (0-based) header with this id, or -1. */
+int sip_hdr_find(const struct sip_msg *m, enum sip_hdr_id id, unsigned n);
+
+/*
+ * sip_list_next - iterate the comma-separated values of a header value
+ * (RFC 3261 7.3.1), honouring quoted strings and <...>.  *pos starts at
+ * 0 and is advanced; returns true and sets *item (trimmed of LWS) while
+ * there is another element.
+ */
+bool sip_list_next(const char *buf, struct span value, uint32_t *pos,
+		   struct span *item);
+
+struct sip_hostport {
+	struct span host;	/* IPv6 references include the brackets */
+	struct span port;	/* digits only; len 0 when absent */
+	uint16_t port_num;	/* 0 when absent */
+};
+
+/*
+ * sip_uri_hostport - find host[:port] of a SIP/SIPS URI inside span s
+ * (a name-addr "Name" <sip:u@h:p;x>, an addr-spec, or a bare Request-URI).
+ * Returns 0 and fills *hp, or -1 when s holds no sip:/sips: URI (tel:, *,
+ * other schemes) or it is malformed.
+ */
+int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp);
+
+struct sip_via {
+	struct span transport;	/* "UDP" */
+	struct sip_hostport sent_by;
+	struct span branch;	/* value of branch=, len 0 if absent */
+	struct span received;	/* value of received=, len 0 if absent */
+	struct span rport;	/* value of rport=, len 0 if absent or valueless */
+	bool has_rport;		/* rport present, with or without value */
+};
+
+/*
+ * sip_via_parse - parse one via-parm (one element of a Via list, as given
+ * by sip_list_next).  Returns 0 or -1 when malformed.
+ */
+int sip_via_parse(const char *buf, struct span item, struct sip_via *v);
+
+/*
+ * sip_param - find ";name=value" among the parameters in span s (header
+ * parameters after the URI, or URI parameters).  Returns true and sets
+ * *val (may be empty) when present.  Case-insensitive name match.
+ */
+bool sip_param(const char *buf, struct span s, const char *name,
+	       struct span *val);
+
+/* sip_cseq - parse "CSeq: 123 INVITE": number and method span; 0 / -1. */
+int sip_cseq(const struct sip_msg *m, uint32_t *num, struct span *method);
+
+/* sip_method_is - true when the request method (or, for a response, the
+ * CSeq method) equals lit. */
+bool sip_method_is(const struct sip_msg *m, const char *lit);
+
+#endif
