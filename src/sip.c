@@ -488,47 +488,36 @@ static uint32_t sip_hostport(const char *buf, uint32_t p, uint32_t end,
 }
 
 /* Start of the URI in a name-addr ("Name" <uri>) or addr-spec (uri). */
-static uint32_t sip_uri_start(const char *buf, struct span s, bool *angle)
+static uint32_t sip_uri_start(const char *buf, struct span s)
 {
 	uint32_t end = span_end(s);
 	uint32_t lt = sip_find_sep(buf, s.off, end, '<');
 
-	*angle = lt < end;
-	if (*angle)
+	if (lt < end)
 		return lt + 1;
 	return sip_skip_lws(buf, s.off, end);
 }
 
 /*
- * End of the URI's userinfo-and-hostport part.  A name-addr URI ends at
- * '>'; an addr-spec cannot contain ',' or LWS (RFC 3261 section 20.10).
+ * End of the URI's userinfo-and-hostport part: a name-addr URI ends at '>',
+ * an addr-spec cannot contain LWS (RFC 3261 section 20.10).  ',' may occur
+ * in a user part (RFC 4475 3.1.1.2); list items come split already.
  */
-static uint32_t sip_uri_end(const char *buf, uint32_t p, uint32_t end,
-			    bool angle)
+static uint32_t sip_uri_end(const char *buf, uint32_t p, uint32_t end)
 {
-	for (; p < end; p++) {
+	for (; p < end; p++)
 		if (buf[p] == '>' || buf[p] == '<' || buf[p] == '"' ||
 		    sip_is_lws(buf[p]))
 			break;
-		if (buf[p] == ',' && !angle)
-			break;
-	}
 	return p;
 }
 
-/*
- * A raw '@' cannot occur in a valid URI except as the userinfo delimiter
- * (parameters and headers must escape it), so the last one ends the
- * userinfo, even when the user contains ';' (RFC 4475 section 3.1.1.9).
- * Sloppy headers ("?Replaces=a@b") are common, while a '?' in a user part
- * is very rare, so an '@' after the first '?' does not count.
- */
-static uint32_t sip_skip_userinfo(const char *buf, uint32_t p, uint32_t end)
+/* Offset after the last '@' in [p, end), or p when there is none. */
+static uint32_t sip_after_last_at(const char *buf, uint32_t p, uint32_t end)
 {
-	const char *qm = memchr(buf + p, '?', end - p);
-	uint32_t q = qm ? (uint32_t)(qm - buf) : end;
+	uint32_t q;
 
-	for (; q > p; q--)
+	for (q = end; q > p; q--)
 		if (buf[q - 1] == '@')
 			return q;
 	return p;
@@ -540,29 +529,46 @@ static bool sip_is_uri_stop(const char *buf, uint32_t p, uint32_t end)
 	       buf[p] == ',' || sip_is_lws(buf[p]);
 }
 
-/* sip_uri_hostport - see sip.h. */
-int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
+/* Parse the hostport that follows the userinfo ending at p. */
+static int sip_uri_try(const char *buf, uint32_t p, uint32_t end,
+		       struct sip_hostport *hp)
 {
-	uint32_t end = span_end(s);
-	uint32_t p, uend;
-	bool angle;
-
 	memset(hp, 0, sizeof(*hp));
-	p = sip_uri_start(buf, s, &angle);
-	if (sip_prefix_ci(buf, p, end, "sip:"))
-		p += 4;
-	else if (sip_prefix_ci(buf, p, end, "sips:"))
-		p += 5;
-	else
-		return -1;
-	uend = sip_uri_end(buf, p, end, angle);
-	p = sip_skip_userinfo(buf, p, uend);
 	p = sip_hostport(buf, p, end, false, hp);
 	if (p == 0 || !sip_is_uri_stop(buf, p, end)) {
 		memset(hp, 0, sizeof(*hp));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * sip_uri_hostport - see sip.h.  A raw '@' is only valid as the userinfo
+ * delimiter, but the user part may contain ';' (RFC 4475 3.1.1.9) and even
+ * '?' (3.1.1.2), while sloppy URI headers ("?Replaces=a@b") are common too.
+ * So the userinfo ends at the last '@' before the first '?' when that gives
+ * a valid hostport, else at the last '@' of the URI.
+ */
+int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
+{
+	uint32_t end = span_end(s);
+	uint32_t p, uend;
+	const char *qm;
+
+	memset(hp, 0, sizeof(*hp));
+	p = sip_uri_start(buf, s);
+	if (sip_prefix_ci(buf, p, end, "sip:"))
+		p += 4;
+	else if (sip_prefix_ci(buf, p, end, "sips:"))
+		p += 5;
+	else
+		return -1;
+	uend = sip_uri_end(buf, p, end);
+	qm = memchr(buf + p, '?', uend - p);
+	if (qm && sip_uri_try(buf, sip_after_last_at(buf, p,
+			      (uint32_t)(qm - buf)), end, hp) == 0)
+		return 0;
+	return sip_uri_try(buf, sip_after_last_at(buf, p, uend), end, hp);
 }
 
 /* SLASH = SWS "/" SWS */

@@ -1,0 +1,282 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test_rules.sh - rules/sipalg-rules in a throwaway network namespace:
+# install adds exactly its rules next to an administrator's, installing
+# twice changes nothing, remove restores the ruleset byte for byte, status
+# answers 0/3, bad configurations install nothing, and install flushes the
+# SIP conntrack entries (and only those).
+#
+# Needs root.  Exit 0 pass, 1 fail, 77 skip (no iptables, ip or root).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+rules=$here/../../rules/sipalg-rules
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+((EUID == 0)) || skip "must run as root"
+command -v iptables >/dev/null 2>&1 || skip "iptables missing"
+command -v iptables-save >/dev/null 2>&1 || skip "iptables-save missing"
+command -v ip >/dev/null 2>&1 || skip "ip (iproute2) missing"
+
+ns=sipalgrules$$
+tmp=$(mktemp -d /tmp/test_rules.XXXXXX)
+failures=0
+
+cleanup() {
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+in_ns() {
+	ip netns exec "$ns" "$@"
+}
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+# snapshot FILE - the namespace's ruleset without comments and counters.
+snapshot() {
+	in_ns iptables-save | grep -v '^#' |
+		sed 's/\[[0-9]*:[0-9]*\]/[0:0]/' >"$1"
+}
+
+# same A B WHAT - pass when the two snapshots are identical, else show diff.
+same() {
+	if diff -u "$1" "$2" >"$tmp/diff"; then
+		pass "$3"
+	else
+		fail "$3"
+		cat "$tmp/diff"
+	fi
+}
+
+# count PATTERN FILE WANT WHAT - grep -c PATTERN FILE must be WANT.
+count() {
+	local n
+	n=$(grep -c -e "$1" "$2" || true)
+	if [[ $n == "$3" ]]; then
+		pass "$4"
+	else
+		fail "$4: expected $3 line(s) matching '$1', found $n"
+		cat "$2"
+	fi
+}
+
+# expect_rc WANT WHAT CMD... - CMD must exit with WANT.
+expect_rc() {
+	local want=$1 what=$2 rc=0
+	shift 2
+	"$@" >"$tmp/out" 2>&1 || rc=$?
+	if ((rc == want)); then
+		pass "$what"
+	else
+		fail "$what: exit $rc, expected $want"
+		cat "$tmp/out"
+	fi
+}
+
+admin_rules() {
+	in_ns iptables-restore <<-'EOF'
+	*mangle
+	:PREROUTING ACCEPT [0:0]
+	:POSTROUTING ACCEPT [0:0]
+	-A POSTROUTING -o wan0 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
+	COMMIT
+	*nat
+	:POSTROUTING ACCEPT [0:0]
+	-A POSTROUTING -o wan0 -j MASQUERADE
+	COMMIT
+	*filter
+	:INPUT ACCEPT [0:0]
+	:FORWARD DROP [0:0]
+	:OUTPUT ACCEPT [0:0]
+	:ADMIN_FWD - [0:0]
+	-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+	-A FORWARD -j ADMIN_FWD
+	-A ADMIN_FWD -i lan0 -o wan0 -j ACCEPT
+	-A ADMIN_FWD -p udp -m udp --dport 5060 -j DROP
+	COMMIT
+	EOF
+}
+
+write_confs() {
+	cat >"$tmp/ok.conf" <<-'EOF'
+	# test configuration
+	inside_interface = lan0
+	outside_interface=wan0   # no blanks around '='
+	sip_ports = 5060, 05080
+	queue = 3
+	ct_mark = 0x10
+	media_ports = 30000-39999
+	EOF
+	{
+		echo "inside_interface = lan0"
+		echo "outside_interface = wan0"
+		printf 'sip_ports = 5060'
+		for ((p = 5061; p < 5076; p++)); do printf ',%d' "$p"; done
+		echo
+	} >"$tmp/many.conf"
+	printf 'inside_interface = lan0\n' >"$tmp/noout.conf"
+	printf 'inside_interface = lan0\noutside_interface = wan0\nct_mark = 0\n' \
+		>"$tmp/badmark.conf"
+	printf 'inside_interface = lan0\noutside_interface = wan0\nsip_ports = 5060,x\n' \
+		>"$tmp/badports.conf"
+}
+
+test_install_remove() {
+	expect_rc 3 "status before install says not installed" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	expect_rc 0 "install" in_ns "$rules" install -c "$tmp/ok.conf"
+	snapshot "$tmp/once"
+	expect_rc 0 "install again" in_ns "$rules" install -c "$tmp/ok.conf"
+	snapshot "$tmp/twice"
+	same "$tmp/once" "$tmp/twice" "second install changes nothing"
+
+	count '^-A POSTROUTING -j SIPALG_QUEUE$' "$tmp/twice" 1 \
+		"one jump to SIPALG_QUEUE"
+	count '^-A FORWARD -j SIPALG_FWD$' "$tmp/twice" 1 \
+		"one jump to SIPALG_FWD"
+	if grep '^-A FORWARD' "$tmp/twice" | head -n 1 |
+		grep -qx -e '-A FORWARD -j SIPALG_FWD'; then
+		pass "SIPALG_FWD is the first FORWARD rule"
+	else
+		fail "SIPALG_FWD is not the first FORWARD rule"
+	fi
+	count '^-A SIPALG_QUEUE -o wan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/twice" 1 "outside queue rule"
+	count '^-A SIPALG_QUEUE -o lan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/twice" 1 "inside queue rule"
+	count '^-A SIPALG_QUEUE' "$tmp/twice" 2 "two queue rules in all"
+	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
+		"$tmp/twice" 1 "connmark accept rule"
+	count '^-A SIPALG_FWD' "$tmp/twice" 1 "one rule in SIPALG_FWD"
+
+	grep -v SIPALG "$tmp/twice" >"$tmp/others"
+	grep -v SIPALG "$tmp/before" >"$tmp/before_others"
+	same "$tmp/before_others" "$tmp/others" "administrator's rules untouched"
+
+	expect_rc 0 "status after install says installed" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	expect_rc 0 "remove" in_ns "$rules" remove -c "$tmp/ok.conf"
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "remove restores the ruleset"
+	expect_rc 0 "remove again" in_ns "$rules" remove -c "$tmp/ok.conf"
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "second remove changes nothing"
+	expect_rc 3 "status after remove says not installed" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	expect_rc 0 "remove without a configuration file" \
+		in_ns "$rules" remove -c "$tmp/missing.conf"
+}
+
+# Partly removed by hand: status says so, install repairs, remove cleans.
+test_partial() {
+	in_ns "$rules" install -c "$tmp/ok.conf" >/dev/null
+	in_ns iptables -t mangle -D POSTROUTING -j SIPALG_QUEUE
+	expect_rc 3 "status with a jump missing says not installed" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	expect_rc 0 "install repairs" in_ns "$rules" install -c "$tmp/ok.conf"
+	snapshot "$tmp/repaired"
+	same "$tmp/once" "$tmp/repaired" "repaired ruleset equals a fresh one"
+	in_ns "$rules" remove -c "$tmp/ok.conf" >/dev/null
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "remove after repair restores"
+}
+
+# 16 SIP ports need two multiport rules per direction (15 ports each max).
+test_many_ports() {
+	expect_rc 0 "install with 16 SIP ports" \
+		in_ns "$rules" install -c "$tmp/many.conf"
+	snapshot "$tmp/many"
+	count '^-A SIPALG_QUEUE .*NFQUEUE --queue-num 0 --queue-bypass$' \
+		"$tmp/many" 4 "16 ports give four queue rules"
+	count '^-A SIPALG_FWD -m connmark --mark 0x5a1 -j ACCEPT$' \
+		"$tmp/many" 1 "default ct_mark"
+	in_ns "$rules" remove -c "$tmp/many.conf" >/dev/null
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "remove after 16 ports restores"
+}
+
+test_bad_configs() {
+	local c
+	for c in missing noout badmark badports; do
+		expect_rc 1 "install refuses $c.conf" \
+			in_ns "$rules" install -c "$tmp/$c.conf"
+		snapshot "$tmp/after"
+		same "$tmp/before" "$tmp/after" "$c.conf installs nothing"
+	done
+	expect_rc 2 "unknown command is a usage error" in_ns "$rules" frobnicate
+}
+
+# An install that fails halfway (here: NFQUEUE refused) leaves nothing.
+test_rollback() {
+	mkdir -p "$tmp/bin"
+	cat >"$tmp/bin/iptables" <<-'EOF'
+	#!/bin/bash
+	for a; do [[ $a == NFQUEUE ]] && exit 1; done
+	exec iptables "$@"
+	EOF
+	sed -i "s|^exec iptables|exec $(command -v iptables)|" "$tmp/bin/iptables"
+	chmod +x "$tmp/bin/iptables"
+	expect_rc 1 "install fails when a rule is refused" \
+		in_ns env PATH="$tmp/bin:$PATH" "$rules" install -c "$tmp/ok.conf"
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "failed install leaves nothing"
+}
+
+# install deletes the SIP conntrack entries and leaves the others alone.
+test_ct_flush() {
+	local n
+	if ! command -v conntrack >/dev/null 2>&1; then
+		echo "skip: conntrack tool missing, flush not tested"
+		return 0
+	fi
+	in_ns conntrack -I -p udp -s 10.0.0.10 -d 192.0.2.1 --sport 5060 \
+		--dport 5060 -t 120 >/dev/null 2>&1 || true
+	in_ns conntrack -I -p udp -s 192.0.2.1 -d 10.0.0.10 --sport 5080 \
+		--dport 40000 -t 120 >/dev/null 2>&1 || true
+	in_ns conntrack -I -p udp -s 10.0.0.10 -d 192.0.2.53 --sport 40000 \
+		--dport 53 -t 120 >/dev/null 2>&1 || true
+	n=$(in_ns conntrack -L -p udp 2>/dev/null | wc -l)
+	if ((n != 3)); then
+		echo "skip: could not create test conntrack entries ($n)"
+		return 0
+	fi
+	in_ns "$rules" install -c "$tmp/ok.conf" >/dev/null
+	in_ns conntrack -L -p udp >"$tmp/ct" 2>/dev/null
+	count 'dport=53 ' "$tmp/ct" 1 "unrelated conntrack entry kept"
+	count '' "$tmp/ct" 1 "SIP conntrack entries flushed"
+	in_ns "$rules" remove -c "$tmp/ok.conf" >/dev/null
+}
+
+main() {
+	ip netns add "$ns"
+	admin_rules
+	write_confs
+	snapshot "$tmp/before"
+	test_install_remove
+	test_partial
+	test_many_ports
+	test_bad_configs
+	test_rollback
+	test_ct_flush
+	if ((failures)); then
+		echo "test_rules: $failures failure(s)"
+		exit 1
+	fi
+	echo "test_rules: all passed"
+}
+
+main

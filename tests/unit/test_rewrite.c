@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Golden rewrite tests: every tests/golden/NAME.sip file is a sequence of
+ * steps run against one call state, as a gateway would see them:
+ *
+ *   === out 10.0.0.10:5060 203.0.113.10:5060     (direction, src, dst)
+ *   <message as sent, LF line ends, "Content-Length: AUTO" filled in>
+ *   --- expect add=3 del=0                       (kernel plan, optional)
+ *   <message as it must leave; PORT and AUTO match any number>
+ *
+ * "--- expect unchanged" asserts the bytes pass as they came.  Every
+ * output must keep a Content-Length equal to its body and must still
+ * parse with libosip2 when its input did (the independent oracle).
+ * The gateway: public 203.0.113.1, inside network 10.0.0.0/24.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "oracle.h"
+#include "rewrite.h"
+
+#define BUF 65536
+
+struct step {
+	enum rw_dir dir;
+	union addr src, dst;
+	uint16_t sport, dport;
+	char in[BUF], expect[BUF];
+	size_t in_len, expect_len;
+	bool unchanged;
+	int want_add, want_del;	/* -1: not checked */
+};
+
+static uint64_t fake_now = 1000;
+
+static int parse_ep(const char *s, union addr *a, uint16_t *port)
+{
+	char host[64];
+	unsigned p;
+
+	if (sscanf(s, "%63[^:]:%u", host, &p) != 2)
+		return -1;
+	*port = (uint16_t)p;
+	return inet_pton(AF_INET, host, &a->v4) == 1 ? 0 : -1;
+}
+
+/* LF -> CRLF, and "Content-Length: AUTO" -> the body's length (inputs). */
+static size_t wire(const char *text, size_t n, char *out, bool fill_len)
+{
+	char tmp[BUF];
+	size_t i, o = 0;
+	char *body, *cl;
+
+	for (i = 0; i < n && o + 2 < sizeof(tmp); i++) {
+		if (text[i] == '\n')
+			tmp[o++] = '\r';
+		tmp[o++] = text[i];
+	}
+	tmp[o] = '\0';
+	body = strstr(tmp, "\r\n\r\n");
+	cl = strstr(tmp, "Content-Length: AUTO");
+	if (!fill_len || !cl || !body) {
+		memcpy(out, tmp, o + 1);
+		return o;
+	}
+	body += 4;
+	*cl = '\0';
+	return (size_t)sprintf(out, "%sContent-Length: %zu%s", tmp,
+			       strlen(body), cl + strlen("Content-Length: AUTO"));
+}
+
+/* Compare output with the expectation; PORT and AUTO match [0-9]+. */
+static bool golden_match(const char *exp, size_t en, const char *got,
+			 size_t gn, size_t *where)
+{
+	size_t i = 0, j = 0;
+
+	while (i < en && j < gn) {
+		if ((en - i >= 4 && !memcmp(exp + i, "PORT", 4)) ||
+		    (en - i >= 4 && !memcmp(exp + i, "AUTO", 4))) {
+			if (got[j] < '0' || got[j] > '9')
+				break;
+			while (j < gn && got[j] >= '0' && got[j] <= '9')
+				j++;
+			i += 4;
+			continue;
+		}
+		if (exp[i] != got[j])
+			break;
+		i++;
+		j++;
+	}
+	*where = j;
+	return i == en && j == gn;
+}
+
+/* Content-Length, when present, must equal the body that follows. */
+static bool length_consistent(const char *m, size_t n)
+{
+	struct sip_msg s;
+
+	if (sip_scan(&s, m, (uint32_t)n) != SIP_OK)
+		return false;
+	return !s.has_clen || s.hdr_end + s.clen == n;
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = malloc(1 << 20);
+
+	assert_non_null(f);
+	assert_non_null(b);
+	*n = fread(b, 1, (1 << 20) - 1, f);
+	b[*n] = '\0';
+	fclose(f);
+	return b;
+}
+
+static void run_step(struct calls *calls, const struct conf *conf,
+		     const struct prefix *inside, struct step *st,
+		     const char *file, unsigned no)
+{
+	static struct rw_result r;
+	static char out[BUF];
+	struct sip_msg m;
+	struct rw_ctx x = {
+		.conf = conf, .calls = calls, .now = fake_now++,
+		.dir = st->dir, .family = AF_INET, .src = st->src,
+		.dst = st->dst, .sport = st->sport, .dport = st->dport,
+		.inside = inside, .n_inside = 1,
+	};
+	size_t where;
+	long n;
+
+	inet_pton(AF_INET, "203.0.113.1", &x.pub.v4);
+	if (sip_scan(&m, st->in, (uint32_t)st->in_len) != SIP_OK)
+		fail_msg("%s step %u: input does not scan", file, no);
+	if (rewrite_plan(&x, &m, &r) < 0)
+		fail_msg("%s step %u: plan refused: %s %s", file, no,
+			 r.skip ? r.skip : "", r.limit ? r.limit : "");
+	n = edits_apply(&r.edits, st->in, (uint32_t)st->in_len, out,
+			sizeof(out));
+	assert_true(n >= 0);
+	if (st->unchanged) {
+		if ((size_t)n != st->in_len || memcmp(out, st->in, (size_t)n))
+			fail_msg("%s step %u: changed, got:\n%.*s", file, no,
+				 (int)n, out);
+	} else if (!golden_match(st->expect, st->expect_len, out, (size_t)n,
+				 &where)) {
+		fail_msg("%s step %u: differs at byte %zu, got:\n%.*s", file,
+			 no, where, (int)n, out);
+	}
+	if (!length_consistent(out, (size_t)n))
+		fail_msg("%s step %u: Content-Length wrong", file, no);
+	if (oracle_parse_ok(st->in, st->in_len) &&
+	    !oracle_parse_ok(out, (size_t)n))
+		fail_msg("%s step %u: libosip2 rejects the output", file, no);
+	if (st->want_add >= 0 && (int)r.plan.n_add != st->want_add)
+		fail_msg("%s step %u: %u bindings added, want %d", file, no,
+			 r.plan.n_add, st->want_add);
+	if (st->want_del >= 0 && (int)r.plan.n_del != st->want_del)
+		fail_msg("%s step %u: %u bindings deleted, want %d", file, no,
+			 r.plan.n_del, st->want_del);
+}
+
+/* Parse the "=== dir src dst" line at p. */
+static void step_head(struct step *st, const char *p, const char *file)
+{
+	char dir[8], src[64], dst[64];
+
+	if (sscanf(p, "=== %7s %63s %63s", dir, src, dst) != 3 ||
+	    parse_ep(src, &st->src, &st->sport) ||
+	    parse_ep(dst, &st->dst, &st->dport))
+		fail_msg("%s: bad step header: %.40s", file, p);
+	st->dir = strcmp(dir, "in") == 0 ? RW_IN : RW_OUT;
+}
+
+static void step_expect(struct step *st, const char *p)
+{
+	const char *eol = strchr(p, '\n');
+	char line[128];
+	size_t n = eol ? (size_t)(eol - p) : strlen(p);
+
+	snprintf(line, sizeof(line), "%.*s", (int)n, p);
+	st->unchanged = strstr(line, "unchanged") != NULL;
+	st->want_add = st->want_del = -1;
+	if (strstr(line, "add="))
+		st->want_add = atoi(strstr(line, "add=") + 4);
+	if (strstr(line, "del="))
+		st->want_del = atoi(strstr(line, "del=") + 4);
+}
+
+static void run_file(const char *path)
+{
+	static struct step st;
+	struct conf conf;
+	struct prefix inside = { .family = AF_INET, .len = 24 };
+	struct calls *calls;
+	size_t len;
+	char *text = read_file(path, &len), *p = text;
+	unsigned no = 0;
+
+	conf_defaults(&conf);
+	inet_pton(AF_INET, "10.0.0.0", &inside.addr.v4);
+	calls = calls_new(&conf);
+	assert_non_null(calls);
+	while ((p = strstr(p, "=== ")) != NULL) {
+		char *in = strchr(p, '\n') + 1;
+		char *sep = strstr(in, "--- expect");
+		char *exp, *end;
+
+		assert_non_null(sep);
+		step_head(&st, p, path);
+		step_expect(&st, sep);
+		exp = strchr(sep, '\n') + 1;
+		end = strstr(exp, "=== ");
+		if (!end)
+			end = text + len;
+		st.in_len = wire(in, (size_t)(sep - in), st.in, true);
+		st.expect_len = wire(exp, (size_t)(end - exp), st.expect,
+				     false);
+		run_step(calls, &conf, &inside, &st, path, ++no);
+		p = end;
+	}
+	assert_true(no > 0);
+	calls_free(calls);
+	free(text);
+}
+
+static void test_golden(void **state)
+{
+	const char *dir = getenv("SIPALG_GOLDEN");
+	char path[1024];
+	struct dirent *e;
+	unsigned files = 0;
+	DIR *d;
+
+	(void)state;
+	if (!dir)
+		dir = "tests/golden";
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".sip"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		print_message("golden %s\n", e->d_name);
+		run_file(path);
+		files++;
+	}
+	closedir(d);
+	assert_true(files > 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
