@@ -43,7 +43,7 @@ $(B)/san/%.o: src/%.c src/*.h | $(B)/san
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2
+	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
 
 $(B)/sipalg-replay: tools/replay.c $(CORE_O) src/*.h
 	$(CC) $(CFLAGS) -Isrc -o $@ tools/replay.c $(CORE_O) -lpcap
