@@ -30,6 +30,8 @@ SCORE_O := $(CORE:%=$(B)/san/%.o)
 UNIT    := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
 
 .PHONY: all deps check unit netns demo clean format
+# Keep objects make would call intermediate (parallel builds raced on them).
+.SECONDARY:
 
 all: $(B)/sipalgd
 

@@ -87,7 +87,7 @@ static bool sip_prefix_ci(const char *buf, uint32_t p, uint32_t end,
 {
 	size_t n = strlen(lit);
 
-	return end - p >= n && strncasecmp(buf + p, lit, n) == 0;
+	return p <= end && end - p >= n && strncasecmp(buf + p, lit, n) == 0;
 }
 
 static struct span sip_span(uint32_t start, uint32_t end)
@@ -150,7 +150,8 @@ static uint32_t sip_skip_empty_lines(const char *buf, uint32_t len)
 
 static bool sip_version_is(const char *buf, uint32_t p, uint32_t end)
 {
-	return end - p == 7 && sip_prefix_ci(buf, p, end, "SIP/2.0");
+	return p <= end && end - p == 7 &&
+	       sip_prefix_ci(buf, p, end, "SIP/2.0");
 }
 
 /* Request-URI bytes: visible ASCII, and none of the delimiters that cannot
