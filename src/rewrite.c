@@ -176,8 +176,11 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 	return edits_add_str(&r->edits, hostport_span(&v.sent_by), txt);
 }
 
-static int out_contact_item(const struct rw_ctx *x, const struct sip_msg *m,
-			    struct span item, struct rw_result *r)
+/* One URI of a Contact or Record-Route value naming an inside host: point
+ * it at the host's public binding.  Contacts remember how the phone wrote
+ * itself, for requests that come back to the binding. */
+static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
+			struct span item, bool contact, struct rw_result *r)
 {
 	struct sip_hostport hp;
 	struct binding *b;
@@ -192,40 +195,145 @@ static int out_contact_item(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x), r);
 	if (!b)
 		return -1;
-	copy_text(b->contact_hp, sizeof(b->contact_hp), m->buf,
-		  hostport_span(&hp));
+	if (contact)
+		copy_text(b->contact_hp, sizeof(b->contact_hp), m->buf,
+			  hostport_span(&hp));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&hp), txt);
 }
 
-static int out_contacts(const struct rw_ctx *x, const struct sip_msg *m,
-			struct rw_result *r)
+/* Contact (RFC 3261 8.1.1.8) and Record-Route (16.6 step 4, a proxy or
+ * PBX behind the gateway): both tell the outside where to send. */
+static int out_uris(const struct rw_ctx *x, const struct sip_msg *m,
+		    struct rw_result *r)
 {
 	unsigned i;
 
 	for (i = 0; i < m->n_hdr; i++) {
+		enum sip_hdr_id id = m->hdr[i].id;
 		struct span item;
 		uint32_t pos = 0;
 
-		if (m->hdr[i].id != SIP_HDR_CONTACT)
+		if (id != SIP_HDR_CONTACT && id != SIP_HDR_RECORD_ROUTE)
 			continue;
 		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item))
-			if (out_contact_item(x, m, item, r) < 0)
+			if (out_uri_item(x, m, item, id == SIP_HDR_CONTACT,
+					 r) < 0)
 				return -1;
 	}
 	return 0;
 }
 
-static bool body_is_sdp(const struct sip_msg *m)
+static bool ctype_is(const char *buf, struct span v, const char *type)
+{
+	size_t n = strlen(type);
+
+	return v.len >= n && strncasecmp(buf + v.off, type, n) == 0;
+}
+
+/* The boundary parameter of a multipart Content-Type, without quotes. */
+static bool mp_boundary(const char *buf, struct span ct, struct span *bd)
+{
+	if (!sip_param(buf, ct, "boundary", bd) || bd->len == 0)
+		return false;
+	if (bd->len >= 2 && buf[bd->off] == '"') {
+		bd->off++;
+		bd->len -= 2;
+	}
+	return bd->len > 0 && bd->len <= 70;	/* RFC 2046 5.1.1 */
+}
+
+/* Within one multipart body part [p, end): its headers say SDP?  Sets
+ * *body to the part's content. */
+static bool mp_part_sdp(const char *buf, uint32_t p, uint32_t end,
+			struct span *body)
+{
+	const char *s = buf + p, *hdr_end;
+	bool sdp = false;
+	uint32_t i;
+
+	hdr_end = memmem(s, end - p, "\r\n\r\n", 4);
+	if (!hdr_end)
+		return false;
+	for (i = 0; p + i < (uint32_t)(hdr_end - buf); i++) {
+		if ((i == 0 || s[i - 1] == '\n') &&
+		    (uint32_t)(hdr_end - s) - i >= 28 &&
+		    !strncasecmp(s + i, "content-type:", 13)) {
+			uint32_t j = i + 13;
+
+			while (s[j] == ' ' || s[j] == '\t')
+				j++;
+			sdp = !strncasecmp(s + j, "application/sdp", 15);
+		}
+	}
+	body->off = (uint32_t)(hdr_end + 4 - buf);
+	body->len = end - body->off;
+	return sdp;
+}
+
+/* RFC 2046 5.1: parts are delimited by CRLF "--" boundary; the SDP part
+ * of multipart/mixed or /alternative (RFC 5621) is found, never parsed
+ * beyond its own headers. */
+static bool mp_find_sdp(const struct sip_msg *m, struct span ct,
+			struct span *out)
+{
+	const char *buf = m->buf;
+	uint32_t end = span_end(m->body), pos = m->body.off, start = 0;
+	char delim[80];
+	struct span bd;
+	size_t dn;
+
+	if (!mp_boundary(buf, ct, &bd))
+		return false;
+	dn = (size_t)snprintf(delim, sizeof(delim), "--%.*s", (int)bd.len,
+			      buf + bd.off);
+	while (pos < end) {
+		const char *d = memmem(buf + pos, end - pos, delim, dn);
+		uint32_t at;
+
+		if (!d)
+			return false;
+		at = (uint32_t)(d - buf);
+		if (start) {
+			/* the CRLF before the delimiter belongs to it */
+			uint32_t stop = at >= 2 && buf[at - 2] == '\r' ? at - 2
+								      : at - 1;
+
+			if (stop > start && mp_part_sdp(buf, start, stop, out))
+				return true;
+		}
+		pos = at + (uint32_t)dn;
+		if (end - pos >= 2 && buf[pos] == '-' && buf[pos + 1] == '-')
+			return false;	/* close delimiter */
+		while (pos < end && buf[pos] != '\n')
+			pos++;
+		start = ++pos;
+	}
+	return false;
+}
+
+/* The SDP of the message: the whole body, or the SDP part of a
+ * multipart body.  False when there is none. */
+static bool sdp_span(const struct sip_msg *m, struct span *sdp)
 {
 	int h = sip_hdr_find(m, SIP_HDR_CONTENT_TYPE, 0);
-	struct span v;
+	struct span ct;
 
 	if (h < 0 || m->body.len == 0)
 		return false;
-	v = m->hdr[h].value;
-	return v.len >= 15 && strncasecmp(m->buf + v.off, "application/sdp",
-					  15) == 0;
+	ct = m->hdr[h].value;
+	if (ctype_is(m->buf, ct, "application/sdp")) {
+		*sdp = m->body;
+		return true;
+	}
+	return ctype_is(m->buf, ct, "multipart/") && mp_find_sdp(m, ct, sdp);
+}
+
+static bool body_is_sdp(const struct sip_msg *m)
+{
+	struct span s;
+
+	return sdp_span(m, &s);
 }
 
 /* Rewrite one SDP address token if it is inside. */
@@ -255,13 +363,26 @@ static int sdp_port_edit(struct rw_result *r, uint32_t base, struct span p,
 	return edits_add_str(&r->edits, s, txt);
 }
 
+static void plan_media_add(const struct rw_ctx *x, struct binding *b,
+			   struct rw_result *r)
+{
+	struct nat_elem e;
+
+	note_created(r, b);
+	calls_elem(x->calls, b, &e);
+	e.timeout = x->conf->call_max_duration + 60;
+	nat_plan_add(&r->plan, &e);
+	b->seen = x->now;
+}
+
+/* Media line i of the SDP at m->buf + base: bind its inside address and
+ * ports, point m= and a=rtcp at the public pair. */
 static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
-		     const struct sdp_msg *sd, unsigned i, struct call *k,
-		     struct rw_result *r)
+		     uint32_t base, const struct sdp_msg *sd, unsigned i,
+		     struct call *k, struct rw_result *r)
 {
 	const struct sdp_media *md = &sd->media[i];
 	const struct sdp_addr *ca = sdp_media_conn(sd, i);
-	const char *body = m->buf + m->body.off;
 	struct binding *rtp, *rtcp;
 	struct span s;
 	union addr a;
@@ -271,7 +392,7 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	if (md->port_num == 0 || !ca || !ca->is_literal ||
 	    ca->family != (x->family == AF_INET6 ? 6 : 4))
 		return 0;	/* declined, or not an address we route */
-	s = (struct span){ m->body.off + ca->addr.off, ca->addr.len };
+	s = (struct span){ base + ca->addr.off, ca->addr.len };
 	if (!span_is_inside(x, m->buf, s, &a))
 		return 0;
 	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
@@ -279,24 +400,14 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
 		return -1;
 	if (created) {
-		struct nat_elem e;
-
-		note_created(r, rtp);
-		note_created(r, rtcp);
-		calls_elem(x->calls, rtp, &e);
-		e.timeout = x->conf->call_max_duration + 60;
-		nat_plan_add(&r->plan, &e);
-		calls_elem(x->calls, rtcp, &e);
-		e.timeout = x->conf->call_max_duration + 60;
-		nat_plan_add(&r->plan, &e);
-		rtp->seen = rtcp->seen = x->now;
+		plan_media_add(x, rtp, r);
+		plan_media_add(x, rtcp, r);
 	}
 	r->n_media++;
-	(void)body;
-	if (sdp_port_edit(r, m->body.off, md->port, rtp->pub_port) < 0)
+	if (sdp_port_edit(r, base, md->port, rtp->pub_port) < 0)
 		return -1;
 	if (md->has_rtcp &&
-	    sdp_port_edit(r, m->body.off, md->rtcp_port, rtcp->pub_port) < 0)
+	    sdp_port_edit(r, base, md->rtcp_port, rtcp->pub_port) < 0)
 		return -1;
 	return 0;
 }
@@ -304,14 +415,17 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 static int out_sdp(const struct rw_ctx *x, const struct sip_msg *m,
 		   struct call *k, struct rw_result *r)
 {
-	const char *body = m->buf + m->body.off;
-	uint32_t base = m->body.off;
+	struct span sdp;
+	const char *body;
+	uint32_t base;
 	struct sdp_msg sd;
 	unsigned i;
 
-	if (!body_is_sdp(m))
+	if (!sdp_span(m, &sdp))
 		return 0;
-	if (sdp_scan(&sd, body, m->body.len) != SDP_OK) {
+	body = m->buf + sdp.off;
+	base = sdp.off;
+	if (sdp_scan(&sd, body, sdp.len) != SDP_OK) {
 		r->skip = "sdp unparsable";
 		return -1;
 	}
@@ -328,7 +442,7 @@ static int out_sdp(const struct rw_ctx *x, const struct sip_msg *m,
 		if (md->has_rtcp && md->rtcp_has_addr &&
 		    sdp_addr_edit(x, body, base, &md->rtcp_addr, r) < 0)
 			return -1;
-		if (k && out_media(x, m, &sd, i, k, r) < 0)
+		if (k && out_media(x, m, base, &sd, i, k, r) < 0)
 			return -1;
 	}
 	return 0;
@@ -416,7 +530,7 @@ static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (m->is_request && out_via(x, m, r) < 0)
 		return -1;
-	if (out_contacts(x, m, r) < 0)
+	if (out_uris(x, m, r) < 0)
 		return -1;
 	if (msg_may_have_session(m) && body_is_sdp(m)) {
 		k = msg_call(x, m, true, r);
@@ -468,6 +582,35 @@ static struct binding *pub_binding(const struct rw_ctx *x,
 	return b;
 }
 
+/* Route / Record-Route entries naming one of our bindings go back to the
+ * inside host that put them there (a PBX or proxy behind the gateway
+ * recognises only its own URI, RFC 3261 16.4). */
+static int in_restore_routes(const struct rw_ctx *x, const struct sip_msg *m,
+			     struct rw_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_hdr; i++) {
+		struct sip_hostport hp;
+		struct binding *b;
+		struct span item;
+		uint32_t pos = 0;
+
+		if (m->hdr[i].id != SIP_HDR_ROUTE &&
+		    m->hdr[i].id != SIP_HDR_RECORD_ROUTE)
+			continue;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
+			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
+			    !span_is_pub(x, m->buf, hp.host) ||
+			    !(b = pub_binding(x, &hp)))
+				continue;
+			if (in_restore_uri(x, m, &hp, b, r) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 		      struct rw_result *r)
 {
@@ -488,7 +631,7 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
 			return -1;
 	}
-	return 0;
+	return in_restore_routes(x, m, r);
 }
 
 static int in_via_param(const struct rw_ctx *x, const struct sip_msg *m,
@@ -633,7 +776,7 @@ static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (in_via(x, m, r) < 0)
 		return -1;
-	if (in_contacts(x, m, reg_ok, r) < 0)
+	if (in_contacts(x, m, reg_ok, r) < 0 || in_restore_routes(x, m, r) < 0)
 		return -1;
 	if (reg_ok)
 		unregister_missing(x, m);
@@ -689,7 +832,11 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (!k)
 		return;
-	if (is_teardown(m))
+	/* 481/408 to a request inside an established dialog end it
+	 * (RFC 3261 12.2.1.2). */
+	if (is_teardown(m) ||
+	    (!m->is_request && k->confirmed &&
+	     (m->status == 481 || m->status == 408)))
 		end_call(x, k, r);
 	else if (!m->is_request && sip_method_is(m, "INVITE"))
 		invite_response(x, m, k, r);
