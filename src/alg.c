@@ -96,7 +96,7 @@ static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
 
 	if (!n || !a->nat.forget)
 		return;
-	k = a->nat.forget(a->nat.ctx, e, n);
+	k = a->nat.forget(a->nat.forget_ctx, e, n);
 	if (k > 0)
 		a->st.flows_forgotten += (uint64_t)k;
 }

@@ -234,7 +234,7 @@ static void daemon_start(struct daemon *d)
 	if (!d->ct)
 		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
 	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
-				   d->nft };
+				   d->nft, d->ct };
 	d->queue = queue_open(c->queue, on_packet, a);
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",

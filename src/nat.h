@@ -41,7 +41,8 @@ struct nat_ops {
 	 * packets sent afterwards meet no open flow.  Returns the number
 	 * deleted or -1. */
 	int (*forget)(void *ctx, const struct nat_elem *e, unsigned n);
-	void *ctx;
+	void *ctx;		/* for apply */
+	void *forget_ctx;	/* for forget: the conntrack handle */
 };
 
 /* nat_plan_init - empty plan. */
