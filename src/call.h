@@ -16,6 +16,8 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 
 #define BIND_TEXT_MAX 96
 #define CALL_MAX_BIND 64
+#define CALL_MAX_DIALOGS 8
+#define CALL_TAG_MAX 64
 
 struct binding {
 	enum bind_kind kind;
@@ -31,6 +33,7 @@ struct binding {
 	 * way back in (strict phones compare Via sent-by byte for byte). */
 	char sent_by[BIND_TEXT_MAX];
 	char contact_hp[BIND_TEXT_MAX];
+	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
 	struct binding *next;	/* hash chain by inside address */
 };
 
@@ -46,6 +49,10 @@ struct call {
 	uint64_t media_seen;
 	uint32_t invite_cseq;
 	bool confirmed;
+	/* Tag pairs of the dialogs a 2xx established (forking makes more
+	 * than one per Call-ID, RFC 3261 13.2.2.4). */
+	char dlg_tag[CALL_MAX_DIALOGS][2][CALL_TAG_MAX];	/* From, To */
+	unsigned n_dlg;
 	struct call *next;
 };
 

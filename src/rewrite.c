@@ -195,9 +195,8 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x), r);
 	if (!b)
 		return -1;
-	if (contact)
-		copy_text(b->contact_hp, sizeof(b->contact_hp), m->buf,
-			  hostport_span(&hp));
+	copy_text(contact ? b->contact_hp : b->route_hp, BIND_TEXT_MAX,
+		  m->buf, hostport_span(&hp));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&hp), txt);
 }
@@ -477,12 +476,71 @@ static void end_call(const struct rw_ctx *x, struct call *k,
 
 /* An INVITE transaction's outcome: 2xx confirms, a final error before
  * any 2xx ends the call (RFC 3261 13.2.2.3). */
+static bool hdr_tag(const struct sip_msg *m, enum sip_hdr_id id,
+		    struct span *tag)
+{
+	int h = sip_hdr_find(m, id, 0);
+
+	return h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag", tag) &&
+	       tag->len > 0 && tag->len < CALL_TAG_MAX;
+}
+
+static bool tag_is(const char *saved, const char *buf, struct span t)
+{
+	return strlen(saved) == t.len && !memcmp(saved, buf + t.off, t.len);
+}
+
+/* The dialog of m: its From and To tags, in either order (a request
+ * from the far end swaps them). */
+static int dialog_find(const struct call *k, const struct sip_msg *m)
+{
+	struct span f, t;
+	unsigned i;
+
+	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t))
+		return -1;
+	for (i = 0; i < k->n_dlg; i++) {
+		const char *a = k->dlg_tag[i][0], *b = k->dlg_tag[i][1];
+
+		if ((tag_is(a, m->buf, f) && tag_is(b, m->buf, t)) ||
+		    (tag_is(a, m->buf, t) && tag_is(b, m->buf, f)))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void dialog_add(struct call *k, const struct sip_msg *m)
+{
+	struct span f, t;
+
+	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t) ||
+	    dialog_find(k, m) >= 0 || k->n_dlg == CALL_MAX_DIALOGS)
+		return;
+	copy_text(k->dlg_tag[k->n_dlg][0], CALL_TAG_MAX, m->buf, f);
+	copy_text(k->dlg_tag[k->n_dlg][1], CALL_TAG_MAX, m->buf, t);
+	k->n_dlg++;
+}
+
+/* A BYE ends its own dialog; the call's media goes with the last one
+ * (other forks of the same INVITE may still be talking). */
+static bool dialog_bye_last(struct call *k, const struct sip_msg *m)
+{
+	int i = dialog_find(k, m);
+
+	if (i < 0)
+		return true;
+	k->n_dlg--;
+	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
+	return k->n_dlg == 0;
+}
+
 static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
 			    struct call *k, struct rw_result *r)
 {
 	if (m->status >= 200 && m->status < 300) {
 		k->confirmed = true;
 		k->setup_deadline = 0;
+		dialog_add(k, m);
 	} else if (m->status >= 300 && !k->confirmed) {
 		end_call(x, k, r);
 	}
@@ -523,14 +581,16 @@ static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
 	struct binding *src;
 	struct call *k = NULL;
 
-	/* The flow the packet leaves on: its SNAT binding must exist before
-	 * the verdict so it leaves from the port the message names. */
-	src = sig_binding(x, &x->src, x->sport, sig_until(x), r);
-	if (!src)
-		return -1;
+	/* The ports the phone listens on (Via, Contact) are bound first, so
+	 * they keep their own number when it is free; then the flow the
+	 * packet leaves on, whose SNAT binding must exist before the
+	 * verdict so it leaves from the port the message names. */
 	if (m->is_request && out_via(x, m, r) < 0)
 		return -1;
 	if (out_uris(x, m, r) < 0)
+		return -1;
+	src = sig_binding(x, &x->src, x->sport, sig_until(x), r);
+	if (!src)
 		return -1;
 	if (msg_may_have_session(m) && body_is_sdp(m)) {
 		k = msg_call(x, m, true, r);
@@ -552,32 +612,44 @@ static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
 
 /* Replace host:port in hp when it names the binding b (the gateway's
  * address and b's public port). */
-static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
-			  const struct sip_hostport *hp,
-			  const struct binding *b, struct rw_result *r)
+static int in_restore_text(const struct rw_ctx *x, const struct sip_msg *m,
+			   const struct sip_hostport *hp,
+			   const struct binding *b, const char *saved,
+			   struct rw_result *r)
 {
 	uint16_t port = hp->port_num ? hp->port_num : 5060;
 	char txt[80];
 
 	if (!span_is_pub(x, m->buf, hp->host) || port != b->pub_port)
 		return 0;
-	if (b->contact_hp[0])
-		return edits_add_str(&r->edits, hostport_span(hp),
-				     b->contact_hp);
+	if (saved[0])
+		return edits_add_str(&r->edits, hostport_span(hp), saved);
 	rewrite_addr_text(x->family, &b->in_addr, txt, sizeof(txt));
 	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), ":%u",
 		 b->in_port);
 	return edits_add_str(&r->edits, hostport_span(hp), txt);
 }
 
+static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
+			  const struct sip_hostport *hp,
+			  const struct binding *b, struct rw_result *r)
+{
+	return in_restore_text(x, m, hp, b, b->contact_hp, r);
+}
+
+/* The signalling binding that hp (gateway address, public port) names.
+ * mine: only the packet's destination's own binding (its Via, its
+ * Contact); otherwise any inside host's (a PBX behind the gateway
+ * receives requests for its phones). */
 static struct binding *pub_binding(const struct rw_ctx *x,
-				   const struct sip_hostport *hp)
+				   const struct sip_hostport *hp, bool mine)
 {
 	uint16_t port = hp->port_num ? hp->port_num : 5060;
 	struct binding *b = calls_binding_by_pub(x->calls, port);
 
-	if (!b || b->kind != BIND_SIG ||
-	    !addr_eq(x->family, &b->in_addr, &x->dst))
+	if (!b || b->kind != BIND_SIG)
+		return NULL;
+	if (mine && !addr_eq(x->family, &b->in_addr, &x->dst))
 		return NULL;
 	return b;
 }
@@ -602,9 +674,11 @@ static int in_restore_routes(const struct rw_ctx *x, const struct sip_msg *m,
 		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
 			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
 			    !span_is_pub(x, m->buf, hp.host) ||
-			    !(b = pub_binding(x, &hp)))
+			    !(b = pub_binding(x, &hp, false)))
 				continue;
-			if (in_restore_uri(x, m, &hp, b, r) < 0)
+			if (in_restore_text(x, m, &hp, b, b->route_hp[0] ?
+					    b->route_hp : b->contact_hp,
+					    r) < 0)
 				return -1;
 		}
 	}
@@ -620,14 +694,14 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
 	    span_is_pub(x, m->buf, hp.host)) {
-		b = pub_binding(x, &hp);
+		b = pub_binding(x, &hp, false);
 		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
 			return -1;
 	}
 	h = sip_hdr_find(m, SIP_HDR_TO, 0);
 	if (h >= 0 && sip_uri_hostport(m->buf, m->hdr[h].value, &hp) == 0 &&
 	    span_is_pub(x, m->buf, hp.host)) {
-		b = pub_binding(x, &hp);
+		b = pub_binding(x, &hp, false);
 		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
 			return -1;
 	}
@@ -668,7 +742,7 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	if (sip_via_parse(m->buf, item, &v) < 0 ||
 	    !span_is_pub(x, m->buf, v.sent_by.host))
 		return 0;
-	b = pub_binding(x, &v.sent_by);
+	b = pub_binding(x, &v.sent_by, true);
 	if (!b || !b->sent_by[0])
 		return 0;
 	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
@@ -740,7 +814,7 @@ static int in_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 			continue;
 		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
 			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
-			    !(b = pub_binding(x, &hp)))
+			    !(b = pub_binding(x, &hp, true)))
 				continue;
 			if (reg_ok)
 				registered(x, b, contact_expiry(m, item,
@@ -834,10 +908,14 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 		return;
 	/* 481/408 to a request inside an established dialog end it
 	 * (RFC 3261 12.2.1.2). */
-	if (is_teardown(m) ||
-	    (!m->is_request && k->confirmed &&
-	     (m->status == 481 || m->status == 408)))
+	if (m->is_request && sip_method_is(m, "BYE")) {
+		if (dialog_bye_last(k, m))
+			end_call(x, k, r);
+	} else if (is_teardown(m) ||
+		   (!m->is_request && k->confirmed &&
+		    (m->status == 481 || m->status == 408))) {
 		end_call(x, k, r);
+	}
 	else if (!m->is_request && sip_method_is(m, "INVITE"))
 		invite_response(x, m, k, r);
 }

@@ -8,6 +8,8 @@
  *   --- expect add=3 del=0                       (kernel plan, optional)
  *   <message as it must leave; PORT and AUTO match any number>
  *
+ * A step header ending in " lf" keeps the LF line ends of that step's
+ * input and expectation as written (no CRLF conversion).
  * "--- expect unchanged" asserts the bytes pass as they came.  Every
  * output must keep a Content-Length equal to its body and must still
  * parse with libosip2 when its input did (the independent oracle).
@@ -37,6 +39,7 @@ struct step {
 	char in[BUF], expect[BUF];
 	size_t in_len, expect_len;
 	bool unchanged;
+	bool lf;		/* keep LF-only line ends */
 	int want_add, want_del;	/* -1: not checked */
 };
 
@@ -53,26 +56,28 @@ static int parse_ep(const char *s, union addr *a, uint16_t *port)
 	return inet_pton(AF_INET, host, &a->v4) == 1 ? 0 : -1;
 }
 
-/* LF -> CRLF, and "Content-Length: AUTO" -> the body's length (inputs). */
-static size_t wire(const char *text, size_t n, char *out, bool fill_len)
+/* LF -> CRLF (unless lf), and "Content-Length: AUTO" -> the body's length
+ * (inputs). */
+static size_t wire(const char *text, size_t n, char *out, bool fill_len,
+		   bool lf)
 {
 	char tmp[BUF];
 	size_t i, o = 0;
 	char *body, *cl;
 
 	for (i = 0; i < n && o + 2 < sizeof(tmp); i++) {
-		if (text[i] == '\n')
+		if (text[i] == '\n' && !lf)
 			tmp[o++] = '\r';
 		tmp[o++] = text[i];
 	}
 	tmp[o] = '\0';
-	body = strstr(tmp, "\r\n\r\n");
+	body = strstr(tmp, lf ? "\n\n" : "\r\n\r\n");
 	cl = strstr(tmp, "Content-Length: AUTO");
 	if (!fill_len || !cl || !body) {
 		memcpy(out, tmp, o + 1);
 		return o;
 	}
-	body += 4;
+	body += lf ? 2 : 4;
 	*cl = '\0';
 	return (size_t)sprintf(out, "%sContent-Length: %zu%s", tmp,
 			       strlen(body), cl + strlen("Content-Length: AUTO"));
@@ -176,13 +181,14 @@ static void run_step(struct calls *calls, const struct conf *conf,
 /* Parse the "=== dir src dst" line at p. */
 static void step_head(struct step *st, const char *p, const char *file)
 {
-	char dir[8], src[64], dst[64];
+	char dir[8], src[64], dst[64], flag[8] = "";
 
-	if (sscanf(p, "=== %7s %63s %63s", dir, src, dst) != 3 ||
+	if (sscanf(p, "=== %7s %63s %63s %7[a-z]", dir, src, dst, flag) < 3 ||
 	    parse_ep(src, &st->src, &st->sport) ||
 	    parse_ep(dst, &st->dst, &st->dport))
 		fail_msg("%s: bad step header: %.40s", file, p);
 	st->dir = strcmp(dir, "in") == 0 ? RW_IN : RW_OUT;
+	st->lf = strcmp(flag, "lf") == 0;
 }
 
 static void step_expect(struct step *st, const char *p)
@@ -226,9 +232,9 @@ static void run_file(const char *path)
 		end = strstr(exp, "=== ");
 		if (!end)
 			end = text + len;
-		st.in_len = wire(in, (size_t)(sep - in), st.in, true);
+		st.in_len = wire(in, (size_t)(sep - in), st.in, true, st.lf);
 		st.expect_len = wire(exp, (size_t)(end - exp), st.expect,
-				     false);
+				     false, st.lf);
 		run_step(calls, &conf, &inside, &st, path, ++no);
 		p = end;
 	}
