@@ -569,12 +569,6 @@ static bool msg_may_have_session(const struct sip_msg *m)
 	return false;
 }
 
-static bool is_teardown(const struct sip_msg *m)
-{
-	return m->is_request &&
-	       (sip_method_is(m, "BYE") || sip_method_is(m, "CANCEL"));
-}
-
 static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
 		    struct rw_result *r)
 {
@@ -911,7 +905,8 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 	if (m->is_request && sip_method_is(m, "BYE")) {
 		if (dialog_bye_last(k, m))
 			end_call(x, k, r);
-	} else if (is_teardown(m) ||
+	} else if ((m->is_request && sip_method_is(m, "CANCEL") &&
+		    !k->confirmed) ||	/* no effect once answered, 9.1 */
 		   (!m->is_request && k->confirmed &&
 		    (m->status == 481 || m->status == 408))) {
 		end_call(x, k, r);
