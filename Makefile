@@ -47,8 +47,9 @@ $(B)/san/%.o: src/%.c src/*.h | $(B)/san
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
 
-$(B)/sipalg-replay: tools/replay.c $(CORE_O) src/*.h
-	$(CC) $(CFLAGS) -Isrc -o $@ tools/replay.c $(CORE_O) -lpcap
+# The daemon built with ASan+UBSan: the namespace tests run this one.
+$(B)/sipalgd-san: $(SCORE_O) $(SHELL_M:%=$(B)/san/%.o)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(B) $(B)/san:
 	mkdir -p $@
@@ -66,8 +67,8 @@ deps:
 unit: $(UNIT)
 	@set -e; for t in $(UNIT); do echo "== $$t"; $$t; done
 
-netns: all
-	tests/netns/run-all.sh
+netns: all $(B)/sipalgd-san
+	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/run-all.sh
 
 check: deps
 	$(MAKE) WERROR=1 all

@@ -217,6 +217,7 @@ static void daemon_start(struct daemon *d)
 	const struct conf *c = &d->conf[d->active];
 	struct alg *a = d->alg;
 	char pub[INET6_ADDRSTRLEN];
+	int n;
 
 	interfaces_index(d);
 	read_interfaces(d);
@@ -235,6 +236,9 @@ static void daemon_start(struct daemon *d)
 		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
 	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
 				   d->nft, d->ct };
+	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
+	if (n > 0)
+		log_info("deleted %d SIP flows made before the daemon ran", n);
 	d->queue = queue_open(c->queue, on_packet, a);
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",

@@ -53,7 +53,11 @@ struct dump_ctx {
 	unsigned n_e;
 	void (*each)(void *ctx, const union addr *a, uint16_t port);
 	void *each_ctx;
+	const uint16_t *ports;
+	unsigned n_ports;
 };
+
+static int destroy_hits(struct nat_ct *h, struct dump_ctx *d);
 
 static int dump_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 		   void *data)
@@ -64,7 +68,7 @@ static int dump_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	return d->fn(d, ct);
 }
 
-static int ct_dump(struct nat_ct *h, struct dump_ctx *d)
+static int ct_dump(struct nat_ct *h, struct dump_ctx *d, bool ours)
 {
 	struct nfct_filter_dump *f = nfct_filter_dump_create();
 	struct nfct_filter_dump_mark m = { h->mark, 0xffffffff };
@@ -73,7 +77,8 @@ static int ct_dump(struct nat_ct *h, struct dump_ctx *d)
 
 	if (!f)
 		return -1;
-	nfct_filter_dump_set_attr(f, NFCT_FILTER_DUMP_MARK, &m);
+	if (ours)
+		nfct_filter_dump_set_attr(f, NFCT_FILTER_DUMP_MARK, &m);
 	nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, family);
 	nfct_callback_register(h->dump, NFCT_T_ALL, dump_cb, d);
 	rc = nfct_query(h->dump, NFCT_Q_DUMP_FILTER, f);
@@ -119,21 +124,67 @@ int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
 {
 	struct nat_ct *h = ctx;
 	struct dump_ctx d = { .fn = forget_cb, .e = e, .n_e = n };
+
+	if (ct_dump(h, &d, true) < 0)
+		log_warn("conntrack: dump");
+	return destroy_hits(h, &d);
+}
+
+static int destroy_hits(struct nat_ct *h, struct dump_ctx *d)
+{
 	unsigned i;
 	int deleted = 0;
 
-	if (ct_dump(h, &d) < 0)
-		log_warn("conntrack: dump");
-	for (i = 0; i < d.n_hit; i++) {
-		if (!d.hit[i])
+	for (i = 0; i < d->n_hit; i++) {
+		if (!d->hit[i])
 			continue;
-		if (nfct_query(h->cmd, NFCT_Q_DESTROY, d.hit[i]) == 0)
+		if (nfct_query(h->cmd, NFCT_Q_DESTROY, d->hit[i]) == 0)
 			deleted++;
 		else if (errno != ENOENT)
 			log_warn("conntrack: delete");
-		nfct_destroy(d.hit[i]);
+		nfct_destroy(d->hit[i]);
 	}
 	return deleted;
+}
+
+static bool port_listed(uint16_t p, const uint16_t *ports, unsigned n)
+{
+	while (n--)
+		if (ports[n] == p)
+			return true;
+	return false;
+}
+
+static int sip_flow_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
+{
+	static const int attrs[] = { ATTR_ORIG_PORT_SRC, ATTR_ORIG_PORT_DST,
+				     ATTR_REPL_PORT_SRC, ATTR_REPL_PORT_DST };
+	unsigned i;
+
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
+		return NFCT_CB_CONTINUE;
+	for (i = 0; i < 4; i++) {
+		uint16_t p = ntohs(nfct_get_attr_u16(ct, attrs[i]));
+
+		if (port_listed(p, d->ports, d->n_ports)) {
+			if (d->n_hit < CT_BATCH)
+				d->hit[d->n_hit++] = nfct_clone(ct);
+			break;
+		}
+	}
+	return NFCT_CB_CONTINUE;
+}
+
+int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n)
+{
+	struct dump_ctx d = { .fn = sip_flow_cb, .ports = ports,
+			      .n_ports = n };
+
+	if (ct_dump(h, &d, false) < 0) {
+		log_warn("conntrack: dump");
+		return -1;
+	}
+	return destroy_hits(h, &d);
 }
 
 static int each_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
@@ -158,5 +209,5 @@ int nat_ct_each_inside(struct nat_ct *h,
 {
 	struct dump_ctx d = { .fn = each_cb, .each = fn, .each_ctx = ctx };
 
-	return ct_dump(h, &d);
+	return ct_dump(h, &d, true);
 }

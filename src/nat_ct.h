@@ -33,4 +33,13 @@ int nat_ct_each_inside(struct nat_ct *h,
 				  uint16_t port),
 		       void *ctx);
 
+/*
+ * nat_ct_flush_sip - at start: delete every UDP flow with one of the SIP
+ * ports at either end, whoever made it, so the next SIP packets create
+ * flows under the daemon's bindings instead of keeping a MASQUERADE
+ * mapping made while it was down (which would clash with a binding on the
+ * same public port).  Returns the count or -1.
+ */
+int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n);
+
 #endif

@@ -411,7 +411,7 @@ static void elem_log(const char *what, const struct nat_elem *e)
 
 	inet_ntop(AF_INET, &e->in_addr.v4, in, sizeof(in));
 	inet_ntop(AF_INET, &e->pub_addr.v4, pub, sizeof(pub));
-	log_debug("nft: %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,
+	log_info("binding %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,
 		  pub, e->pub_port, e->timeout);
 }
 

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""check.py - assertions over sipua.py result files (standard library only).
+
+Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
+
+  leak FILE...            outside endpoints never received a 10.x address in
+                          a request's Request-URI or top Via sent-by, in any
+                          Contact, or in SDP o=/c=/a=rtcp lines
+  status FILE [WANT]      the endpoint's final status (default ok)
+  media FILE [--min-rtp N] [--min-rtcp N]
+                          every call received RTP and RTCP
+  symmetric FILE          media arrived from exactly the address:port the
+                          peer's SDP advertised (RTP and RTCP)
+  nodrop FILE             the strict UAC dropped no response for its Via
+  same FILE_A FILE_B [--method M]
+                          the first M request (or response code M) A sent
+                          arrived at B byte for byte
+  intended FILE_A FILE_B [--method M]
+                          the first M request A sent arrived at B changed only
+                          in top Via, Contact, Content-Length, o=, c=, the
+                          m= port and a=rtcp
+  ruri FILE URI           the phone's incoming INVITE, ACK and BYE carried
+                          its own URI's host:port (Request-URI restored)
+  listen FILE --max N     a listener received at most N packets
+  sipp-log LOG OUT        convert a SIPp -trace_msg log into a result file
+  sdp-port FILE           print the m= port and c= address of the first
+                          INVITE's SDP the endpoint received
+"""
+
+import argparse
+import json
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from sipua import Msg, sdp_parse, uri_hostport, via_parts  # noqa: E402
+
+PRIVATE = re.compile(r"(?<![\d.])10\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d])")
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def msgs(res, key):
+    for rec in res.get(key, []):
+        yield Msg(rec["data"].encode("latin-1")), rec
+
+
+def cmd_leak(a):
+    bad = 0
+    for path in a.files:
+        res = load(path)
+        for m, rec in msgs(res, "received"):
+            where = f"{path}: {m.start!r} from {rec['from']}"
+            found = []
+            if m.is_request:
+                if PRIVATE.search(m.uri or ""):
+                    found.append(f"Request-URI {m.uri}")
+                vias = m.vias()
+                if vias and PRIVATE.search(via_parts(vias[0])[0]):
+                    found.append(f"top Via {vias[0]}")
+            for c in m.all("contact"):
+                if PRIVATE.search(c):
+                    found.append(f"Contact {c}")
+            for line in m.body.replace("\r\n", "\n").split("\n"):
+                if line[:2] in ("o=", "c=") or line.startswith("a=rtcp:"):
+                    if PRIVATE.search(line):
+                        found.append(f"SDP {line}")
+            for f in found:
+                print(f"leak: {where}: {f}")
+                bad += 1
+    n = sum(len(load(p).get("received", [])) for p in a.files)
+    print(f"{n} messages checked, {bad} private addresses")
+    return bad == 0 and n > 0
+
+
+def cmd_status(a):
+    res = load(a.file)
+    print(f"{a.file}: status {res['status']!r}; calls: "
+          + ", ".join(c["status"] for c in res.get("calls", [])))
+    return res["status"] == a.want
+
+
+def cmd_media(a):
+    res = load(a.file)
+    ok = bool(res.get("calls"))
+    for c in res.get("calls", []):
+        m = c.get("media", {})
+        for kind, need in (("rtp", a.min_rtp), ("rtcp", a.min_rtcp)):
+            st = m.get(kind, {})
+            got = st.get("received", 0)
+            print(f"{a.file}: call {c['call_id'][:12]} {kind}: sent "
+                  f"{st.get('sent', 0)} to {st.get('sent_to')}, received "
+                  f"{got} from {st.get('from', {})} (need {need})")
+            ok = ok and got >= need
+    return ok
+
+
+def cmd_symmetric(a):
+    res = load(a.file)
+    ok = bool(res.get("calls"))
+    for c in res.get("calls", []):
+        sdp = sdp_parse(c.get("remote_sdp") or "")
+        if sdp is None:
+            print(f"call {c['call_id'][:12]}: no remote SDP")
+            ok = False
+            continue
+        want = {"rtp": f"{sdp['c']}:{sdp['port']}",
+                "rtcp": f"{sdp['rtcp_addr']}:{sdp['rtcp']}"}
+        for kind in ("rtp", "rtcp"):
+            srcs = c.get("media", {}).get(kind, {}).get("from", {})
+            good = list(srcs) == [want[kind]]
+            print(f"call {c['call_id'][:12]} {kind}: advertised {want[kind]},"
+                  f" arrived from {srcs}" + ("" if good else "  <-- wrong"))
+            ok = ok and good
+    return ok
+
+
+def cmd_nodrop(a):
+    res = load(a.file)
+    for d in res.get("dropped", []):
+        print(f"dropped {d['start']!r}: {d['reason']}")
+    n = sum(1 for m, _ in msgs(res, "received") if not m.is_request)
+    print(f"{n} responses received, {len(res.get('dropped', []))} dropped")
+    return not res.get("dropped") and n > len(res.get("dropped", []))
+
+
+def first_request(res, key, method):
+    """First request METHOD, or response to it when METHOD is a code."""
+    for m, rec in msgs(res, key):
+        if m.is_request and m.method == method:
+            return m, rec
+        if not m.is_request and str(m.code) == method:
+            return m, rec
+    return None, None
+
+
+def cmd_same(a):
+    sa, _ = first_request(load(a.a), "sent", a.method)
+    rb, _ = first_request(load(a.b), "received", a.method)
+    if sa is None or rb is None:
+        print(f"{a.method}: sent {sa is not None}, received {rb is not None}")
+        return False
+    if sa.text == rb.text:
+        print(f"{a.method}: {len(sa.text)} bytes arrived unchanged")
+        return True
+    diff_lines(sa.text, rb.text)
+    return False
+
+
+def diff_lines(x, y):
+    lx, ly = x.split("\r\n"), y.split("\r\n")
+    for i in range(max(len(lx), len(ly))):
+        p = lx[i] if i < len(lx) else "<none>"
+        q = ly[i] if i < len(ly) else "<none>"
+        if p != q:
+            print(f"- {p}\n+ {q}")
+
+
+HDR_OK = ("via", "contact", "content-length", "v", "m", "l")
+
+
+def cmd_intended(a):
+    sa, _ = first_request(load(a.a), "sent", a.method)
+    rb, _ = first_request(load(a.b), "received", a.method)
+    if sa is None or rb is None:
+        print(f"{a.method}: sent {sa is not None}, received {rb is not None}")
+        return False
+    lx, ly = sa.text.split("\r\n"), rb.text.split("\r\n")
+    if len(lx) != len(ly):
+        print(f"line count changed: {len(lx)} -> {len(ly)}")
+        diff_lines(sa.text, rb.text)
+        return False
+    ok = True
+    vias_seen = 0
+    in_body = False
+    for p, q in zip(lx, ly):
+        if p == "" and q == "":
+            in_body = True
+        if p == q:
+            if not in_body and p.split(":")[0].strip().lower() in ("via", "v"):
+                vias_seen += 1
+            continue
+        allowed = False
+        if not in_body:
+            name = p.split(":")[0].strip().lower()
+            if name in ("via", "v"):
+                allowed = vias_seen == 0
+                vias_seen += 1
+            else:
+                allowed = name in HDR_OK and \
+                    name == q.split(":")[0].strip().lower()
+        elif p[:2] in ("o=", "c=") or p.startswith("a=rtcp:"):
+            allowed = p[:2] == q[:2]
+        elif p.startswith("m=") and q.startswith("m="):
+            fp, fq = p.split(), q.split()
+            allowed = fp[0] == fq[0] and fp[2:] == fq[2:]
+        print(f"- {p}\n+ {q}" + ("" if allowed else "   <-- not allowed"))
+        ok = ok and allowed
+    return ok
+
+
+def cmd_ruri(a):
+    res = load(a.file)
+    ok = bool(res.get("calls"))
+    for c in res.get("calls", []):
+        for key in ("request_uri", "ack_request_uri", "bye_request_uri"):
+            got = c.get(key)
+            good = got is not None and uri_hostport(got) == uri_hostport(a.uri)
+            print(f"call {c['call_id'][:12]} {key}: {got} (want {a.uri})"
+                  + ("" if good else "  <-- wrong"))
+            ok = ok and good
+    return ok
+
+
+def cmd_listen(a):
+    res = load(a.file)
+    print(f"{a.file}: {res['received']} packets from {res['from']}"
+          f" (allowed: at most {a.max})")
+    return res["received"] <= a.max
+
+
+def cmd_sipp_log(a):
+    """SIPp -trace_msg log -> a result file with the received messages."""
+    with open(a.log, encoding="latin-1", newline="") as f:
+        text = f.read()
+    res = {"role": "sipp", "received": [], "sent": [], "status": "ok"}
+    pat = re.compile(r"UDP message received \[(\d+)\] bytes :\n\n")
+    for m in pat.finditer(text):
+        n = int(m.group(1))
+        res["received"].append({"from": "?", "data": text[m.end():m.end() + n]})
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"{len(res['received'])} messages")
+    return True
+
+
+def cmd_sdp_port(a):
+    res = load(a.file)
+    m, _ = first_request(res, "received", "INVITE")
+    sdp = sdp_parse(m.body) if m else None
+    if sdp is None:
+        return False
+    print(sdp["c"], sdp["port"], sdp["rtcp"])
+    return True
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("leak")
+    s.add_argument("files", nargs="+")
+    s = sub.add_parser("status")
+    s.add_argument("file")
+    s.add_argument("want", nargs="?", default="ok")
+    s = sub.add_parser("media")
+    s.add_argument("file")
+    s.add_argument("--min-rtp", type=int, default=40)
+    s.add_argument("--min-rtcp", type=int, default=8)
+    s = sub.add_parser("symmetric")
+    s.add_argument("file")
+    s = sub.add_parser("nodrop")
+    s.add_argument("file")
+    for name in ("same", "intended"):
+        s = sub.add_parser(name)
+        s.add_argument("a")
+        s.add_argument("b")
+        s.add_argument("--method", default="INVITE")
+    s = sub.add_parser("ruri")
+    s.add_argument("file")
+    s.add_argument("uri")
+    s = sub.add_parser("listen")
+    s.add_argument("file")
+    s.add_argument("--max", type=int, default=0)
+    s = sub.add_parser("sipp-log")
+    s.add_argument("log")
+    s.add_argument("out")
+    s = sub.add_parser("sdp-port")
+    s.add_argument("file")
+    a = p.parse_args()
+    fn = globals()["cmd_" + a.cmd.replace("-", "_")]
+    try:
+        return 0 if fn(a) else 1
+    except (OSError, ValueError, KeyError) as e:
+        print(f"cannot check: {type(e).__name__}: {e}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,385 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/netns/lib.sh - a NAT-router lab in network namespaces for the
+# sipalg scenarios.  Source it from a scenario script, then call lab_up.
+#
+#   phone1 10.0.0.10 ─┐                      ┌─ 203.0.113.10 registrar
+#                     ├ sw (bridge) ─ lan0 router wan0 ─ out ┤
+#   phone2 10.0.0.11 ─┘       10.0.0.1/24    203.0.113.1/24  └─ 203.0.113.20 peer
+#
+# The router masquerades on wan0 and forwards with a DROP policy that
+# accepts ESTABLISHED,RELATED and lan0 -> wan0.  The outside namespace
+# holds both outside hosts (two addresses on one interface).  Nothing is
+# linked to the host's interfaces and there is no default route out of the
+# lab.  Names are unique per run ("sa<pid>-..."); an EXIT trap removes them
+# and stops every process started here.
+#
+# MODE (environment or first argument of the scenario):
+#   none    plain NAT, nothing else
+#   kernel  the in-kernel helper (CT --helper sip on UDP port 5060)
+#   sipalg  rules/sipalg-rules + build/sipalgd
+#
+# Set KEEP=1 to keep the work directory (results, logs) after the run,
+# SIPALGD=PATH to test another daemon binary, DAEMON_WRAP="gdb -q -batch
+# -ex run -ex bt --args" (or valgrind) to run the daemon under a tool.
+
+set -u
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$LAB_DIR/../.." && pwd)
+SIPUA="$LAB_DIR/sipua.py"
+CHECK="$LAB_DIR/check.py"
+MODE=${MODE:-${1:-sipalg}}
+SIPALGD=${SIPALGD:-$TOP/build/sipalgd}
+
+LAB_P="sa$$-"
+NS_R=${LAB_P}r
+NS_SW=${LAB_P}sw
+NS_P1=${LAB_P}p1
+NS_P2=${LAB_P}p2
+NS_O=${LAB_P}o
+LAB_NS="$NS_R $NS_SW $NS_P1 $NS_P2 $NS_O"
+
+PHONE1=10.0.0.10
+PHONE2=10.0.0.11
+GW_IN=10.0.0.1
+GW_OUT=203.0.113.1
+REGISTRAR=203.0.113.10
+PEER=203.0.113.20
+
+WORK=$(mktemp -d /tmp/sipalg-lab.XXXXXX)
+CONF=$WORK/sipalg.conf
+DAEMON_LOG=$WORK/sipalgd.log
+DAEMON_PID=
+DAEMON_STATUS=
+RULES_INSTALLED=0
+BG_PIDS=
+FAILED=0
+PASSED=0
+LAB_CREATED=0
+# From here on every exit (also a skip before lab_up) cleans up.
+trap lab_cleanup EXIT
+
+log() { printf '%s\n' "$*" >&2; }
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+r() { in_ns "$NS_R" "$@"; }
+
+# -- prerequisites -----------------------------------------------------------
+
+lab_require() {
+	local t
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root (network namespaces)"
+		exit 77
+	fi
+	for t in ip iptables iptables-save nft conntrack python3 timeout "$@"; do
+		if ! command -v "$t" >/dev/null 2>&1; then
+			echo "SKIP: $t not installed"
+			exit 77
+		fi
+	done
+	if [ "$MODE" = sipalg ]; then
+		if [ ! -x "$SIPALGD" ] || [ ! -x "$TOP/rules/sipalg-rules" ]; then
+			echo "SKIP: build/sipalgd or rules/sipalg-rules missing (make all)"
+			exit 77
+		fi
+	fi
+	case $MODE in none|kernel|sipalg) ;; *)
+		echo "unknown MODE '$MODE' (none, kernel, sipalg)"; exit 2;;
+	esac
+}
+
+# -- polling -------------------------------------------------------------------
+
+# wait_until SECONDS CMD... - run CMD every 50 ms until it succeeds.
+wait_until() {
+	local limit=$1; shift
+	local end=$(( $(date +%s%N) + limit * 1000000000 ))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+wait_file() { wait_until "${2:-10}" test -e "$1"; }
+
+# -- topology ------------------------------------------------------------------
+
+lab_ns_add() {
+	ip netns add "$1"
+	in_ns "$1" ip link set lo up
+	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	in_ns "$1" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+}
+
+lab_topology() {
+	local ns
+	LAB_CREATED=1
+	for ns in $LAB_NS; do lab_ns_add "$ns"; done
+
+	# The inside switch: phones and the router's lan0 on one bridge.
+	ip -n "$NS_SW" link add br0 type bridge stp_state 0 forward_delay 0
+	ip -n "$NS_SW" link add p1 type veth peer name eth0 netns "$NS_P1"
+	ip -n "$NS_SW" link add p2 type veth peer name eth0 netns "$NS_P2"
+	ip -n "$NS_SW" link add gw type veth peer name lan0 netns "$NS_R"
+	for ns in p1 p2 gw; do
+		ip -n "$NS_SW" link set "$ns" master br0 up
+	done
+	ip -n "$NS_SW" link set br0 up
+
+	ip -n "$NS_R" link add wan0 type veth peer name eth0 netns "$NS_O"
+
+	ip -n "$NS_P1" addr add $PHONE1/24 dev eth0
+	ip -n "$NS_P2" addr add $PHONE2/24 dev eth0
+	ip -n "$NS_R" addr add $GW_IN/24 dev lan0
+	ip -n "$NS_R" addr add $GW_OUT/24 dev wan0
+	ip -n "$NS_O" addr add $REGISTRAR/24 dev eth0
+	ip -n "$NS_O" addr add $PEER/24 dev eth0
+	for ns in $NS_P1 $NS_P2 $NS_O; do ip -n "$ns" link set eth0 up; done
+	ip -n "$NS_R" link set lan0 up
+	ip -n "$NS_R" link set wan0 up
+	ip -n "$NS_P1" route add default via $GW_IN
+	ip -n "$NS_P2" route add default via $GW_IN
+
+	wait_until 5 lab_links_up || { log "links did not come up"; return 1; }
+}
+
+lab_links_up() {
+	ip -n "$NS_R" -o link show up | grep -q 'lan0.*LOWER_UP' &&
+	ip -n "$NS_R" -o link show up | grep -q 'wan0.*LOWER_UP' &&
+	ip -n "$NS_P1" -o link show up | grep -q 'eth0.*LOWER_UP' &&
+	ip -n "$NS_P2" -o link show up | grep -q 'eth0.*LOWER_UP' &&
+	ip -n "$NS_O" -o link show up | grep -q 'eth0.*LOWER_UP'
+}
+
+# The administrator's firewall: stateful FORWARD with a DROP policy and
+# masquerading on the outside interface.
+lab_firewall() {
+	r sysctl -qw net.ipv4.ip_forward=1
+	r iptables -P FORWARD DROP
+	r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	r iptables -A FORWARD -i lan0 -o wan0 -j ACCEPT
+	r iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
+	# conntrack is loaded by now; count packets per flow.
+	r sysctl -qw net.netfilter.nf_conntrack_acct=1
+}
+
+# -- gateway modes -----------------------------------------------------------
+
+gw_write_conf() {
+	cat >"$CONF" <<-EOF
+	# sipalg lab configuration (generated by tests/netns/lib.sh)
+	inside_interface = lan0
+	outside_interface = wan0
+	public_address = $GW_OUT
+	sip_ports = 5060
+	media_ports = 30000-30999
+	queue = 0
+	EOF
+}
+
+gw_nft_ready() { r nft list table ip sipalg; }
+
+gw_daemon_start() {
+	echo "=== sipalgd started $(date +%T.%N)" >>"$DAEMON_LOG"
+	# DAEMON_WRAP: e.g. "gdb -q -batch -ex run -ex bt --args" for debugging.
+	# Not through r(): $! must be the daemon, not a subshell.
+	ip netns exec "$NS_R" ${DAEMON_WRAP:-} "$WORK/sipalgd" -c "$CONF" -v \
+		>>"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	DAEMON_STATUS=
+	if ! wait_until 10 gw_nft_ready; then
+		log "sipalgd did not create table ip sipalg"
+		kill -0 "$DAEMON_PID" 2>/dev/null || {
+			wait "$DAEMON_PID"; DAEMON_STATUS=$?; DAEMON_PID=; }
+		return 1
+	fi
+}
+
+# gw_daemon_stop - SIGTERM, wait (bounded); DAEMON_STATUS = exit status.
+gw_daemon_stop() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	if ! wait_until 5 gw_daemon_gone; then
+		log "sipalgd ignored SIGTERM; killing it"
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+	fi
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_STATUS=$?
+	echo "=== sipalgd exited with status $DAEMON_STATUS" >>"$DAEMON_LOG"
+	DAEMON_PID=
+}
+
+gw_daemon_gone() { ! kill -0 "$DAEMON_PID" 2>/dev/null; }
+
+gw_start() {
+	case $MODE in
+	none) ;;
+	kernel)
+		r iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+		r iptables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+		;;
+	sipalg)
+		gw_write_conf
+		# A private copy: a concurrent "make" must not swap it mid-run.
+		cp "$SIPALGD" "$WORK/sipalgd"
+		r "$TOP/rules/sipalg-rules" install -c "$CONF" >"$WORK/rules.log" 2>&1 || {
+			log "sipalg-rules install failed:"; cat "$WORK/rules.log" >&2
+			return 1; }
+		RULES_INSTALLED=1
+		gw_daemon_start
+		;;
+	esac
+}
+
+gw_stop() {
+	gw_daemon_stop
+	if [ "$RULES_INSTALLED" = 1 ]; then
+		r "$TOP/rules/sipalg-rules" remove -c "$CONF" >>"$WORK/rules.log" 2>&1
+		RULES_INSTALLED=0
+	fi
+}
+
+# -- lifecycle -----------------------------------------------------------------
+
+lab_up() {
+	lab_require "$@"
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM
+	lab_topology || exit 1
+	lab_firewall
+	if ! gw_start; then
+		fail "gateway mode $MODE started"
+		exit 1
+	fi
+	log "lab $LAB_P up in mode $MODE (work dir $WORK)"
+}
+
+# bg NS NAME CMD... - run CMD in namespace NS in the background; the pid
+# is remembered for cleanup and stored in $WORK/NAME.pid.
+bg() {
+	local ns=$1 name=$2; shift 2
+	ip netns exec "$ns" "$@" >"$WORK/$name.stdout" 2>"$WORK/$name.stderr" &
+	BG_PIDS="$BG_PIDS $!"
+	echo $! >"$WORK/$name.pid"
+}
+
+# bg_wait NAME - wait for the background job NAME; returns its status.
+bg_wait() {
+	local pid
+	pid=$(cat "$WORK/$1.pid")
+	wait "$pid"
+}
+
+# ua NS NAME ROLE ARGS... - run sipua.py ROLE in NS, result in $WORK/NAME.json
+# bg_stop NAME SECONDS - give NAME SECONDS to finish, then SIGTERM it.
+bg_stop() {
+	local pid
+	pid=$(cat "$WORK/$1.pid")
+	wait_until "$2" sh -c "! kill -0 $pid" || kill "$pid" 2>/dev/null
+	wait "$pid"
+}
+
+ua() {
+	local ns=$1 name=$2 role=$3; shift 3
+	in_ns "$ns" timeout 60 python3 "$SIPUA" "$role" --out "$WORK/$name.json" "$@" \
+		>"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
+}
+
+ua_bg() {
+	local ns=$1 name=$2 role=$3; shift 3
+	bg "$ns" "$name" timeout 60 python3 "$SIPUA" "$role" --out "$WORK/$name.json" "$@"
+	wait_file "$WORK/$name.json.ready" 10
+}
+
+lab_dump() {
+	echo "---- dump: router iptables-save"
+	r iptables-save 2>&1
+	echo "---- dump: router nft list ruleset"
+	r nft list ruleset 2>&1
+	echo "---- dump: router conntrack -L"
+	r conntrack -L 2>&1
+	if [ "$MODE" = sipalg ]; then
+		echo "---- dump: sipalgd log ($DAEMON_LOG)"
+		tail -n 200 "$DAEMON_LOG"
+	fi
+	for f in "$WORK"/*.stderr; do
+		[ -s "$f" ] || continue
+		echo "---- dump: $(basename "$f")"
+		tail -n 30 "$f"
+	done
+	echo "---- dump end (work dir $WORK)"
+}
+
+lab_cleanup() {
+	local rc=$? pid ns
+	trap - EXIT INT TERM
+	[ "$FAILED" -gt 0 ] && [ "$LAB_CREATED" = 1 ] && lab_dump
+	for pid in $BG_PIDS; do kill "$pid" 2>/dev/null; done
+	for pid in $BG_PIDS; do wait "$pid" 2>/dev/null; done
+	if [ "$LAB_CREATED" = 1 ]; then
+		gw_stop
+		for ns in $LAB_NS; do ip netns del "$ns" 2>/dev/null; done
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		log "work dir kept: $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+	exit "$rc"
+}
+
+# -- assertions ----------------------------------------------------------------
+
+pass() { echo "PASS $MODE $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL $MODE $*"; FAILED=$((FAILED + 1)); }
+
+# check NAME CMD... - PASS/FAIL line for CMD's status; its output is
+# indented under a FAIL.
+check() {
+	local name=$1; shift
+	if "$@" >"$WORK/check.out" 2>&1; then
+		pass "$name"
+	else
+		fail "$name"
+		sed 's/^/    /' "$WORK/check.out"
+	fi
+}
+
+# skip NAME WHY - a check that does not apply in this mode.
+skip() { echo "SKIP $MODE $1 ($2)"; }
+
+lab_finish() {
+	echo "RESULT $MODE $(basename "$0" .sh) passed=$PASSED failed=$FAILED"
+	[ "$FAILED" -eq 0 ]
+}
+
+# json FILE EXPR - print a value from a result file (EXPR in Python,
+# the file's object is d).
+json() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(v if not isinstance(v,(dict,list)) else json.dumps(v))' "$1" "$2"
+}
+
+# nft_sipalg - the daemon's table, or nothing.
+nft_sipalg() { r nft list table ip sipalg 2>/dev/null; }
+
+# snap_start - record nft table and conntrack every 100 ms into
+# $WORK/snap.nft and $WORK/snap.ct until snap_stop.
+snap_start() {
+	: >"$WORK/snap.nft"; : >"$WORK/snap.ct"
+	(
+		while [ ! -e "$WORK/snap.stop" ]; do
+			{ echo "== $(date +%T.%N)"; nft_sipalg; } >>"$WORK/snap.nft"
+			{ echo "== $(date +%T.%N)"; r conntrack -L -p udp 2>/dev/null; } >>"$WORK/snap.ct"
+			sleep 0.1
+		done
+	) &
+	SNAP_PID=$!
+	BG_PIDS="$BG_PIDS $SNAP_PID"
+}
+
+snap_stop() {
+	touch "$WORK/snap.stop"
+	wait "$SNAP_PID" 2>/dev/null
+	rm -f "$WORK/snap.stop"
+}

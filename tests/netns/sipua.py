@@ -1,0 +1,832 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""sipua.py - a scripted SIP endpoint for the sipalg network-namespace lab.
+
+Python 3 standard library only.  Every role binds its SIP socket to one
+address and port (it listens on and sends from the same port, like a phone),
+runs one bounded flow, and writes a JSON result file with every SIP message
+it sent and received (raw text), what a strict UAC dropped, per-call media
+counters and a final status.
+
+Roles:
+  uac        INVITE with SDP, 1xx/2xx, ACK, RTP+RTCP both ways, BYE
+             (--cancel: INVITE, wait for 180, CANCEL, expect 200 + 487, ACK)
+  uas        answer INVITEs with SDP, RTP+RTCP both ways, wait for BYE
+  register   REGISTER, wait for 200; --serve N then answers N calls as uas
+  registrar  answer REGISTER with 200, record the Contact; --call then
+             calls the registered Contact URI (the public binding)
+  probe      send a few UDP packets from one address:port to another
+  listen     count UDP packets arriving on one address:port
+
+Media: each side sends --packets RTP packets (12-byte RTP header, sequence
+numbers) every 20 ms to the c=/m= address of the peer's SDP, and RTCP
+receiver reports (one per five RTP packets) to the a=rtcp port (or m= port
++ 1), from its own advertised RTP/RTCP ports, and counts what arrives on
+each, by source address.
+
+A strict UAC drops a response whose top Via sent-by or branch is not
+exactly what it sent (real phones do) and records it under "dropped".
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+T1 = 0.5
+PTIME = 0.02
+COMPACT = {"v": "via", "m": "contact", "f": "from", "t": "to",
+           "i": "call-id", "l": "content-length", "c": "content-type",
+           "k": "supported", "s": "subject", "e": "content-encoding"}
+
+
+def token(n=10):
+    return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789")
+                   for _ in range(n))
+
+
+def hostport(s, default=5060):
+    """'host[:port]' -> (host, port)."""
+    s = s.strip()
+    if s.startswith("["):
+        host, _, rest = s[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else default
+    host, _, port = s.partition(":")
+    return host, int(port) if port else default
+
+
+def uri_of(value):
+    """The URI of a name-addr or addr-spec header value."""
+    m = re.search(r"<([^>]*)>", value)
+    if m:
+        return m.group(1)
+    return value.split(";")[0].strip()
+
+
+def uri_hostport(uri):
+    """(host, port) of a sip: URI."""
+    rest = uri.split(":", 1)[1] if ":" in uri else uri
+    rest = rest.split(";")[0].split("?")[0]
+    if "@" in rest:
+        rest = rest.rsplit("@", 1)[1]
+    return hostport(rest)
+
+
+def param(value, name):
+    """Value of ;name=value (or '' for a bare ;name, None if absent)."""
+    for p in value.split(";")[1:]:
+        k, eq, v = p.strip().partition("=")
+        if k.lower() == name:
+            return v if eq else ""
+    return None
+
+
+class Msg:
+    """A parsed SIP message; raw text is kept byte for byte (latin-1)."""
+
+    def __init__(self, data):
+        self.text = data.decode("latin-1")
+        head, _, self.body = self.text.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        self.start = lines[0]
+        self.headers = []
+        for line in lines[1:]:
+            if line[:1] in (" ", "\t") and self.headers:
+                n, v = self.headers[-1]
+                self.headers[-1] = (n, v + " " + line.strip())
+                continue
+            name, _, value = line.partition(":")
+            n = name.strip().lower()
+            self.headers.append((COMPACT.get(n, n), value.strip()))
+        parts = self.start.split(" ", 2)
+        self.is_request = parts[0] != "SIP/2.0"
+        if self.is_request:
+            self.method, self.uri = parts[0], parts[1] if len(parts) > 1 else ""
+            self.code = 0
+        else:
+            self.method, self.uri = None, None
+            self.code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+
+    def get(self, name):
+        for n, v in self.headers:
+            if n == name:
+                return v
+        return None
+
+    def all(self, name):
+        return [v for n, v in self.headers if n == name]
+
+    def vias(self):
+        out = []
+        for v in self.all("via"):
+            out += [x.strip() for x in v.split(",") if x.strip()]
+        return out
+
+    def cseq(self):
+        num, _, meth = (self.get("cseq") or "0 X").partition(" ")
+        return int(num) if num.isdigit() else 0, meth.strip()
+
+    def tag(self, hdr):
+        return param(self.get(hdr) or "", "tag")
+
+
+def via_parts(via):
+    """'SIP/2.0/UDP host:port;params' -> (sent-by, branch)."""
+    first = via.split(";")[0].split()
+    return (first[1] if len(first) > 1 else ""), param(via, "branch")
+
+
+def sdp_parse(body):
+    """Media address and ports of the first audio stream of an SDP body."""
+    sess_c = None
+    media = None
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if line.startswith("c=") and media is None:
+            sess_c = line.split()[-1]
+        elif line.startswith("m=") and media is None:
+            f = line[2:].split()
+            media = {"port": int(f[1]), "c": sess_c, "rtcp": int(f[1]) + 1,
+                     "rtcp_addr": None}
+        elif line.startswith("m="):
+            break
+        elif media is not None and line.startswith("c="):
+            media["c"] = line.split()[-1]
+        elif media is not None and line.startswith("a=rtcp:"):
+            f = line[7:].split()
+            media["rtcp"] = int(f[0])
+            if len(f) >= 3:
+                media["rtcp_addr"] = f[-1]
+    if media is None:
+        return None
+    media["rtcp_addr"] = media["rtcp_addr"] or media["c"]
+    return media
+
+
+def sdp_make(user, ip, rtp_port, with_rtcp_attr):
+    sess = str(random.randint(10**6, 10**9))
+    lines = ["v=0", f"o={user} {sess} {sess} IN IP4 {ip}", "s=sipua",
+             f"c=IN IP4 {ip}", "t=0 0",
+             f"m=audio {rtp_port} RTP/AVP 0 8 101",
+             "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+             "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
+    if with_rtcp_attr:
+        lines.append(f"a=rtcp:{rtp_port + 1} IN IP4 {ip}")
+    lines.append("a=sendrecv")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def rtp_packet(seq, ssrc):
+    return struct.pack("!BBHII", 0x80, 0, seq & 0xffff, seq * 160, ssrc) \
+        + b"\xff" * 160
+
+
+def rtcp_packet(ssrc):
+    # Receiver report without report blocks (RFC 3550 6.4.2).
+    return struct.pack("!BBHI", 0x80, 201, 1, ssrc)
+
+
+def udp_bind(ip, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((ip, port))
+    return s
+
+
+class Stream:
+    """One media socket: what it sent where, and what arrived from whom."""
+
+    def __init__(self, kind, ip, port):
+        self.kind = kind
+        self.sock = udp_bind(ip, port)
+        self.local = f"{ip}:{port}"
+        self.dst = None
+        self.to_send = 0
+        self.interval = PTIME
+        self.next_t = 0.0
+        self.seq = random.randint(0, 30000)
+        self.ssrc = random.getrandbits(32)
+        self.sent = 0
+        self.errors = 0
+        self.received = 0
+        self.sources = {}
+
+    def start(self, dst, count, interval):
+        self.dst, self.to_send, self.interval = dst, count, interval
+        self.next_t = time.monotonic()
+
+    def tick(self, now):
+        while self.to_send > 0 and now >= self.next_t:
+            pkt = rtp_packet(self.seq, self.ssrc) if self.kind == "rtp" \
+                else rtcp_packet(self.ssrc)
+            self.seq += 1
+            try:
+                self.sock.sendto(pkt, self.dst)
+                self.sent += 1
+            except OSError:
+                self.errors += 1
+            self.to_send -= 1
+            self.next_t += self.interval
+
+    def on_readable(self):
+        data, addr = self.sock.recvfrom(65535)
+        valid = len(data) >= 8 and data[0] >> 6 == 2
+        if valid:
+            self.received += 1
+            key = f"{addr[0]}:{addr[1]}"
+            self.sources[key] = self.sources.get(key, 0) + 1
+
+    def result(self):
+        return {"local": self.local,
+                "sent_to": f"{self.dst[0]}:{self.dst[1]}" if self.dst else None,
+                "sent": self.sent, "send_errors": self.errors,
+                "received": self.received, "from": self.sources}
+
+    def close(self):
+        self.sock.close()
+
+
+class Endpoint:
+    def __init__(self, args, role):
+        self.args = args
+        self.ip, self.port = args.local_ip, args.port
+        self.sock = udp_bind(self.ip, self.port)
+        self.streams = []
+        self.my_vias = set()
+        self.handler = None
+        self.res = {"role": role, "local": f"{self.ip}:{self.port}",
+                    "sent": [], "received": [], "dropped": [], "calls": [],
+                    "status": "running"}
+
+    # -- I/O --------------------------------------------------------------
+
+    def save(self):
+        tmp = self.args.out + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.res, f, indent=1)
+        os.replace(tmp, self.args.out)
+
+    def ready(self):
+        with open(self.args.out + ".ready", "w") as f:
+            f.write(str(os.getpid()))
+
+    def send(self, text, addr):
+        rec = {"t": time.time(), "to": f"{addr[0]}:{addr[1]}", "data": text}
+        try:
+            self.sock.sendto(text.encode("latin-1"), addr)
+        except OSError as e:
+            rec["error"] = str(e)
+        self.res["sent"].append(rec)
+
+    def poll(self, deadline):
+        """Run media until deadline or a SIP message arrives."""
+        while True:
+            now = time.monotonic()
+            for st in self.streams:
+                st.tick(now)
+            if now >= deadline:
+                return None, None
+            wake = deadline
+            for st in self.streams:
+                if st.to_send > 0:
+                    wake = min(wake, st.next_t)
+            socks = [self.sock] + [st.sock for st in self.streams]
+            r, _, _ = select.select(socks, [], [], max(0.0, wake - now))
+            for st in self.streams:
+                if st.sock in r:
+                    st.on_readable()
+            if self.sock in r:
+                data, addr = self.sock.recvfrom(65535)
+                self.res["received"].append(
+                    {"t": time.time(), "from": f"{addr[0]}:{addr[1]}",
+                     "data": data.decode("latin-1")})
+                try:
+                    return Msg(data), addr
+                except (ValueError, IndexError):
+                    continue
+
+    def wait(self, pred, timeout, retrans=None):
+        """Wait for a message pred() accepts; other messages go to the
+        default handler.  retrans=(text, addr) is re-sent with T1 doubling
+        until any response to it (pred sees all) arrives."""
+        deadline = time.monotonic() + timeout
+        t = T1
+        next_rt = time.monotonic() + t
+        while True:
+            limit = min(deadline, next_rt) if retrans else deadline
+            msg, addr = self.poll(limit)
+            now = time.monotonic()
+            if msg is None:
+                if now >= deadline:
+                    return None, None
+                if retrans and now >= next_rt:
+                    self.send(*retrans)
+                    t = min(t * 2, 4.0)
+                    next_rt = now + t
+                continue
+            if not msg.is_request and not self.via_ok(msg):
+                continue
+            if pred(msg):
+                return msg, addr
+            self.default(msg, addr)
+
+    def via_ok(self, msg):
+        vias = msg.vias()
+        top = vias[0] if vias else ""
+        sent_by, branch = via_parts(top)
+        if (sent_by, branch) in self.my_vias or not self.args.strict_via:
+            return True
+        self.res["dropped"].append(
+            {"reason": f"top Via {sent_by!r} branch {branch!r} is not ours",
+             "start": msg.start})
+        return False
+
+    def default(self, msg, addr):
+        """Messages nobody waits for: answer what must be answered."""
+        if self.handler and self.handler(msg, addr):
+            return
+        if not msg.vias() or not msg.method:
+            return
+        if msg.is_request and msg.method == "OPTIONS":
+            self.respond(msg, addr, 200, "OK")
+        elif msg.is_request and msg.method not in ("ACK",):
+            self.respond(msg, addr, 481, "Call/Transaction Does Not Exist")
+
+    # -- message construction ---------------------------------------------
+
+    def new_via(self):
+        branch = "z9hG4bK" + token(12)
+        sent_by = f"{self.ip}:{self.port}"
+        self.my_vias.add((sent_by, branch))
+        via = f"SIP/2.0/UDP {sent_by};branch={branch}"
+        if self.args.rport:
+            via += ";rport"
+        return via
+
+    def request(self, method, ruri, dlg, cseq, via=None, body="",
+                extra=()):
+        via = via or self.new_via()
+        to = f"<{dlg['to_uri']}>"
+        if dlg.get("remote_tag"):
+            to += f";tag={dlg['remote_tag']}"
+        hdrs = [f"{method} {ruri} SIP/2.0", f"Via: {via}", "Max-Forwards: 70",
+                f"From: <{dlg['from_uri']}>;tag={dlg['local_tag']}",
+                f"To: {to}", f"Call-ID: {dlg['call_id']}",
+                f"CSeq: {cseq} {method}"]
+        if method not in ("CANCEL", "ACK", "BYE"):
+            hdrs.append(f"Contact: <{dlg['contact']}>")
+        hdrs += list(extra)
+        hdrs.append("User-Agent: sipua.py")
+        if body:
+            hdrs.append("Content-Type: application/sdp")
+        hdrs.append(f"Content-Length: {len(body.encode('latin-1'))}")
+        return "\r\n".join(hdrs) + "\r\n\r\n" + body, via
+
+    def respond(self, req, addr, code, reason, to_tag=None, body="",
+                contact=None, extra=()):
+        vias = req.vias()
+        top = vias[0] if vias else ""
+        sent_by, _ = via_parts(top)
+        host, port = hostport(sent_by)
+        # RFC 3261 18.2.1: received= when sent-by is not the source;
+        # RFC 3581: fill rport when the client asked for it.
+        if host != addr[0]:
+            top += f";received={addr[0]}"
+            host = addr[0]
+        if param(top, "rport") == "":
+            top = re.sub(r";rport(?=;|$)", f";rport={addr[1]}", top)
+        if param(top, "rport"):
+            port = int(param(top, "rport"))
+        to = req.get("to") or ""
+        if to_tag and param(to, "tag") is None:
+            to += f";tag={to_tag}"
+        hdrs = [f"SIP/2.0 {code} {reason}", f"Via: {top}"]
+        hdrs += [f"Via: {v}" for v in vias[1:]]
+        hdrs += [f"From: {req.get('from')}", f"To: {to}",
+                 f"Call-ID: {req.get('call-id')}", f"CSeq: {req.get('cseq')}"]
+        if contact:
+            hdrs.append(f"Contact: <{contact}>")
+        hdrs += list(extra)
+        hdrs.append("User-Agent: sipua.py")
+        if body:
+            hdrs.append("Content-Type: application/sdp")
+        hdrs.append(f"Content-Length: {len(body.encode('latin-1'))}")
+        text = "\r\n".join(hdrs) + "\r\n\r\n" + body
+        self.send(text, (host, port))
+        return text, (host, port)
+
+    def contact_uri(self):
+        return f"sip:{self.args.user}@{self.ip}:{self.port}"
+
+    # -- media --------------------------------------------------------------
+
+    def media_open(self):
+        rtp = Stream("rtp", self.ip, self.args.rtp_port)
+        rtcp = Stream("rtcp", self.ip, self.args.rtp_port + 1)
+        self.streams = [rtp, rtcp]
+        return rtp, rtcp
+
+    def media_start(self, remote):
+        n = self.args.packets
+        if remote is None:
+            return
+        rtp, rtcp = self.streams
+        rtp.start((remote["c"], remote["port"]), n, PTIME)
+        rtcp.start((remote["rtcp_addr"], remote["rtcp"]), max(1, n // 5),
+                   PTIME * 5)
+
+    def media_busy(self):
+        return any(st.to_send > 0 for st in self.streams)
+
+    def media_close(self, call):
+        call["media"] = {st.kind: st.result() for st in self.streams}
+        for st in self.streams:
+            st.close()
+        self.streams = []
+
+
+# -- flows --------------------------------------------------------------------
+
+def new_dialog(ep, target, from_uri):
+    return {"call_id": f"{token(16)}@{ep.ip}", "local_tag": token(8),
+            "remote_tag": None, "from_uri": from_uri, "to_uri": target,
+            "contact": ep.contact_uri()}
+
+
+def is_resp(method, branch=None):
+    def pred(m):
+        if m.is_request or m.cseq()[1] != method:
+            return False
+        return branch is None or via_parts(m.vias()[0])[1] == branch
+    return pred
+
+
+def uac_call(ep, target, dest):
+    """One outgoing call to target (a SIP URI) sent to dest (host, port)."""
+    a = ep.args
+    from_uri = a.from_uri or f"sip:{a.user}@{a.domain or ep.ip}"
+    dlg = new_dialog(ep, target, from_uri)
+    call = {"role": "uac", "call_id": dlg["call_id"], "status": "started",
+            "target": target, "responses": []}
+    ep.res["calls"].append(call)
+    ep.media_open()
+    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    call["local_sdp"] = sdp
+    invite, via = ep.request("INVITE", target, dlg, 1, body=sdp)
+    branch = via_parts(via)[1]
+    ep.send(invite, dest)
+    remote = None
+    final = None
+    retrans = (invite, dest)
+    deadline = time.monotonic() + a.timeout
+    cancelled = False
+
+    def mine(m):
+        return not m.is_request and m.cseq()[1] in ("INVITE", "CANCEL") \
+            and via_parts(m.vias()[0])[1] == branch
+    while time.monotonic() < deadline:
+        msg, _ = ep.wait(mine, deadline - time.monotonic(), retrans)
+        if msg is None:
+            break
+        retrans = None
+        if msg.cseq()[1] == "CANCEL":
+            call["cancel_response"] = msg.code
+            continue
+        call["responses"].append(msg.code)
+        if msg.body.strip() and remote is None:
+            remote = sdp_parse(msg.body)
+        if msg.code < 200:
+            if a.cancel and msg.code == 180 and not cancelled:
+                cancelled = True
+                ep.wait(lambda m: False, a.cancel_after)
+                cancel, _ = ep.request("CANCEL", target, dlg, 1, via=via)
+                ep.send(cancel, dest)
+                retrans = (cancel, dest)
+            continue
+        final = msg
+        break
+    if final is None:
+        call["status"] = "no final response"
+        ep.media_close(call)
+        return call
+    dlg["remote_tag"] = final.tag("to")
+    call["final"] = final.code
+    if final.code >= 300:
+        # RFC 3261 17.1.1.3: ACK for a non-2xx has the INVITE's branch.
+        ack, _ = ep.request("ACK", target, dlg, 1, via=via)
+        ep.send(ack, dest)
+        call["status"] = "cancelled" if final.code == 487 and cancelled \
+            else f"failed {final.code}"
+        ep.media_close(call)
+        return call
+    rtarget = uri_of(final.get("contact") or f"<{target}>")
+    rdest = uri_hostport(rtarget)
+    call["remote_target"] = rtarget
+    call["remote_sdp"] = final.body
+    ack, _ = ep.request("ACK", rtarget, dlg, 1)
+    ep.send(ack, rdest)
+
+    def on_other(msg, addr):
+        if not msg.is_request and msg.code // 100 == 2 \
+                and msg.cseq()[1] == "INVITE":
+            ep.send(ack, rdest)
+            return True
+        if msg.is_request and msg.method == "BYE" \
+                and msg.get("call-id") == dlg["call_id"]:
+            ep.respond(msg, addr, 200, "OK")
+            call["status"] = "ended by remote"
+            return True
+        return False
+    ep.handler = on_other
+    ep.media_start(remote)
+    end = time.monotonic() + a.timeout
+    while (ep.media_busy() or time.monotonic() < end) \
+            and call["status"] == "started":
+        if not ep.media_busy() and end - time.monotonic() > a.linger:
+            end = time.monotonic() + a.linger
+        ep.wait(lambda m: False, max(0.0, min(end, time.monotonic() + 0.2)
+                                     - time.monotonic()))
+    if call["status"] == "started":
+        bye, bvia = ep.request("BYE", rtarget, dlg, 2)
+        ep.send(bye, rdest)
+        r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (bye, rdest))
+        call["bye_response"] = r.code if r else None
+        call["status"] = "ok" if r and r.code == 200 else "bye failed"
+    ep.handler = None
+    ep.media_close(call)
+    return call
+
+
+def uas_serve(ep, ncalls, timeout):
+    """Answer up to ncalls INVITEs within timeout seconds."""
+    a = ep.args
+    deadline = time.monotonic() + timeout
+    done = 0
+    while done < ncalls and time.monotonic() < deadline:
+        inv, addr = ep.wait(lambda m: m.is_request and m.method == "INVITE",
+                            deadline - time.monotonic())
+        if inv is None:
+            break
+        uas_call(ep, inv, addr)
+        done += 1
+        ep.save()
+    return done
+
+
+def uas_call(ep, inv, addr):
+    a = ep.args
+    call = {"role": "uas", "call_id": inv.get("call-id"), "status": "started",
+            "request_uri": inv.uri, "remote_sdp": inv.body}
+    ep.res["calls"].append(call)
+    tag = token(8)
+    remote = sdp_parse(inv.body) if inv.body.strip() else None
+    ep.respond(inv, addr, 100, "Trying")
+    ep.respond(inv, addr, 180, "Ringing", to_tag=tag,
+               contact=ep.contact_uri())
+    ep.save()
+    ep.media_open()
+    cancelled = []
+
+    def on_ring(msg, maddr):
+        if msg.is_request and msg.method == "CANCEL" \
+                and msg.get("call-id") == inv.get("call-id"):
+            ep.respond(msg, maddr, 200, "OK", to_tag=tag)
+            cancelled.append(1)
+            return True
+        if msg.is_request and msg.method == "INVITE":
+            return True          # retransmission
+        return False
+    ep.handler = on_ring
+    ring_end = time.monotonic() + a.ring
+    while not cancelled and time.monotonic() < ring_end:
+        ep.wait(lambda m: False, min(0.2, ring_end - time.monotonic()))
+    if cancelled:
+        ep.handler = None
+        ep.respond(inv, addr, 487, "Request Terminated", to_tag=tag)
+        ack, _ = ep.wait(lambda m: m.is_request and m.method == "ACK", 5)
+        call["status"] = "cancelled" if ack else "cancelled, no ACK"
+        ep.media_close(call)
+        return call
+    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    call["local_sdp"] = sdp
+    ok, okdest = ep.respond(inv, addr, 200, "OK", to_tag=tag, body=sdp,
+                            contact=ep.contact_uri())
+    ep.handler = lambda m, _a: m.is_request and m.method == "INVITE"
+    ack, _ = ep.wait(lambda m: m.is_request and m.method == "ACK",
+                     min(a.timeout, 4), (ok, okdest))
+    call["ack"] = ack is not None
+    call["ack_request_uri"] = ack.uri if ack else None
+    ep.media_start(remote)
+    bye = None
+    end = time.monotonic() + min(a.timeout, 6 + a.packets * PTIME)
+    while time.monotonic() < end:
+        bye, baddr = ep.wait(lambda m: m.is_request and m.method == "BYE",
+                             min(0.2, end - time.monotonic()))
+        if bye is not None:
+            break
+        if a.hangup and not ep.media_busy():
+            break
+    if bye is not None:
+        call["bye_request_uri"] = bye.uri
+        ep.respond(bye, baddr, 200, "OK")
+        ep.wait(lambda m: False, 0.3)   # late media
+        call["status"] = "ok"
+    elif a.hangup:
+        dlg = {"call_id": inv.get("call-id"), "local_tag": tag,
+               "remote_tag": inv.tag("from"),
+               "from_uri": uri_of(inv.get("to")),
+               "to_uri": uri_of(inv.get("from")),
+               "contact": ep.contact_uri()}
+        rtarget = uri_of(inv.get("contact"))
+        req, bvia = ep.request("BYE", rtarget, dlg, 1)
+        # In a UAS-initiated request From/To are swapped.
+        dest = uri_hostport(rtarget)
+        ep.send(req, dest)
+        r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (req, dest))
+        call["status"] = "ok" if r and r.code == 200 else "bye failed"
+    else:
+        call["status"] = "no BYE"
+    ep.handler = None
+    ep.media_close(call)
+    return call
+
+
+def do_register(ep):
+    a = ep.args
+    reg_host = a.registrar
+    aor = f"sip:{a.user}@{a.domain or reg_host}"
+    dlg = new_dialog(ep, aor, aor)
+    req, via = ep.request("REGISTER", f"sip:{a.domain or reg_host}", dlg, 1,
+                          extra=(f"Expires: {a.expires}",))
+    dest = hostport(reg_host)
+    ep.send(req, dest)
+    r, _ = ep.wait(is_resp("REGISTER", via_parts(via)[1]), a.timeout,
+                   (req, dest))
+    ep.res["register"] = {"code": r.code if r else None,
+                          "contact": r.all("contact") if r else [],
+                          "expires": r.get("expires") if r else None}
+    return r is not None and r.code == 200
+
+
+def cmd_uac(ep):
+    target = ep.args.target
+    dest = hostport(ep.args.dest) if ep.args.dest else uri_hostport(target)
+    ep.ready()
+    call = uac_call(ep, target, dest)
+    want = "cancelled" if ep.args.cancel else "ok"
+    return call["status"] == want
+
+
+def cmd_uas(ep):
+    ep.ready()
+    n = uas_serve(ep, ep.args.calls, ep.args.timeout)
+    return n == ep.args.calls and all(c["status"] == ep.args.expect
+                                      for c in ep.res["calls"])
+
+
+def cmd_register(ep):
+    ep.ready()
+    if not do_register(ep):
+        return False
+    ep.save()
+    if ep.args.serve:
+        n = uas_serve(ep, ep.args.serve, ep.args.timeout)
+        return n == ep.args.serve and all(c["status"] == "ok"
+                                          for c in ep.res["calls"])
+    return True
+
+
+def cmd_registrar(ep):
+    a = ep.args
+    ep.ready()
+    reg, addr = ep.wait(lambda m: m.is_request and m.method == "REGISTER",
+                        a.timeout)
+    if reg is None:
+        return False
+    contact = reg.get("contact") or ""
+    cur = uri_of(contact)
+    ep.respond(reg, addr, 200, "OK", to_tag=token(8),
+               extra=(f"Contact: <{cur}>;expires={a.expires}",
+                      f"Expires: {a.expires}"))
+    ep.res["binding"] = {"contact": cur, "source": f"{addr[0]}:{addr[1]}",
+                         "request_uri": reg.uri}
+    ep.save()
+    if not a.call:
+        return True
+    call = uac_call(ep, cur, uri_hostport(cur))
+    return call["status"] == "ok"
+
+
+def cmd_probe(a):
+    ip, port = hostport(a.local)
+    s = udp_bind(ip, port)
+    res = {"role": "probe", "from": a.local, "to": a.to, "sent": 0,
+           "errors": 0}
+    dst = hostport(a.to)
+    for i in range(a.packets):
+        try:
+            s.sendto(rtp_packet(i, 0x5a1a5a1a), dst)
+            res["sent"] += 1
+        except OSError as e:
+            res["errors"] += 1
+            res["error"] = str(e)
+        time.sleep(PTIME)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    return True
+
+
+def cmd_listen(a):
+    ip, port = hostport(a.local)
+    s = udp_bind(ip, port)
+    with open(a.out + ".ready", "w") as f:
+        f.write(str(os.getpid()))
+    res = {"role": "listen", "local": a.local, "received": 0, "from": {}}
+    end = time.monotonic() + a.timeout
+    while time.monotonic() < end:
+        r, _, _ = select.select([s], [], [],
+                                max(0.0, min(0.1, end - time.monotonic())))
+        if s in r:
+            _, addr = s.recvfrom(65535)
+            res["received"] += 1
+            k = f"{addr[0]}:{addr[1]}"
+            res["from"][k] = res["from"].get(k, 0) + 1
+        if os.path.exists(a.out + ".stop"):
+            break
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+    return True
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("role", choices=["uac", "uas", "register", "registrar",
+                                    "probe", "listen"])
+    p.add_argument("--out", required=True, help="JSON result file")
+    p.add_argument("--local", help="ip[:port] to bind (default port 5060)")
+    p.add_argument("--user", default="sipua")
+    p.add_argument("--domain", help="domain of From/AOR")
+    p.add_argument("--from-uri")
+    p.add_argument("--target", help="Request-URI of the INVITE (uac)")
+    p.add_argument("--dest", help="send the INVITE to host:port instead")
+    p.add_argument("--registrar", help="host[:port] (register)")
+    p.add_argument("--expires", type=int, default=300)
+    p.add_argument("--rtp-port", type=int, default=40000)
+    p.add_argument("--rtcp-attr", action="store_true",
+                   help="add a=rtcp:<port+1> IN IP4 <addr> to the SDP")
+    p.add_argument("--rport", action="store_true", help="add ;rport to Via")
+    p.add_argument("--no-strict-via", dest="strict_via", action="store_false")
+    p.add_argument("--packets", type=int, default=50,
+                   help="RTP packets to send (RTCP: a fifth)")
+    p.add_argument("--linger", type=float, default=0.5,
+                   help="seconds to keep receiving after sending media")
+    p.add_argument("--cancel", action="store_true",
+                   help="uac: CANCEL after 180")
+    p.add_argument("--cancel-after", type=float, default=0,
+                   help="uac: seconds between 180 and CANCEL")
+    p.add_argument("--ring", type=float, default=0.2,
+                   help="uas: seconds between 180 and 200")
+    p.add_argument("--expect", default="ok",
+                   help="uas: expected call status (ok, cancelled)")
+    p.add_argument("--hangup", action="store_true",
+                   help="uas: send BYE after its media")
+    p.add_argument("--calls", type=int, default=1)
+    p.add_argument("--serve", type=int, default=0,
+                   help="register: then answer this many calls")
+    p.add_argument("--call", action="store_true",
+                   help="registrar: call the registered Contact")
+    p.add_argument("--to", help="probe: destination ip:port")
+    p.add_argument("--timeout", type=float, default=15)
+    a = p.parse_args()
+    # SIGTERM (the lab's cleanup) still writes the result file.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    a.packets = max(0, min(a.packets, 1000))
+    if a.role == "probe":
+        return 0 if cmd_probe(a) else 1
+    if a.role == "listen":
+        return 0 if cmd_listen(a) else 1
+    a.local_ip, a.port = hostport(a.local or "0.0.0.0")
+    ep = Endpoint(a, a.role)
+    ok = False
+    try:
+        ok = {"uac": cmd_uac, "uas": cmd_uas, "register": cmd_register,
+              "registrar": cmd_registrar}[a.role](ep)
+        ep.res["status"] = "ok" if ok else "failed"
+    except Exception as e:      # the result file must be written anyway
+        ep.res["status"] = f"error: {type(e).__name__}: {e}"
+        raise
+    finally:
+        if ep.res["status"] == "running":
+            ep.res["status"] = "terminated"
+        ep.save()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
