@@ -28,7 +28,9 @@ bg "$NS_P1" phone1 timeout 60 python3 "$SIPUA" uac --out "$J/phone1.json" \
 
 # Mid-call: wait until RTP has flowed through the kernel for a second.
 media_flowing() {
-	r conntrack -L -p udp --orig-port-src 40000 2>/dev/null |
+	# Either side may have sent first: the phone's port 40000 is then the
+	# original source or the reply source of the flow.
+	r conntrack -L -p udp 2>/dev/null | grep -E 'sport=40000 ' |
 		grep -Eq 'packets=([5-9][0-9]|[0-9]{3,}) .*packets=([5-9][0-9]|[0-9]{3,}) '
 }
 wait_until 10 media_flowing
