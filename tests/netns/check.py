@@ -26,6 +26,10 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
   sipp-log LOG OUT        convert a SIPp -trace_msg log into a result file
   sdp-port FILE           print the m= port and c= address of the first
                           INVITE's SDP the endpoint received
+  mark FILE LABEL [--after] [--min-rtp N]
+                          the first call received at least N RTP packets
+                          before the point LABEL (sipua.py's marks: final,
+                          hold, resume), or with --after, after it
 """
 
 import argparse
@@ -249,6 +253,25 @@ def cmd_sdp_port(a):
     return True
 
 
+def cmd_mark(a):
+    res = load(a.file)
+    calls = res.get("calls", [])
+    if not calls:
+        print("no call")
+        return False
+    c = calls[0]
+    mk = c.get("marks", {}).get(a.label)
+    total = c.get("media", {}).get("rtp", {}).get("received", 0)
+    if mk is None:
+        print(f"call {c['call_id'][:12]}: no mark {a.label!r}")
+        return False
+    got = total - mk.get("rtp", 0) if a.after else mk.get("rtp", 0)
+    when = "after" if a.after else "before"
+    print(f"call {c['call_id'][:12]}: {got} RTP packets {when} {a.label}"
+          f" ({total} in all; need {a.min_rtp})")
+    return got >= a.min_rtp
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -279,6 +302,11 @@ def main():
     s = sub.add_parser("sipp-log")
     s.add_argument("log")
     s.add_argument("out")
+    s = sub.add_parser("mark")
+    s.add_argument("file")
+    s.add_argument("label")
+    s.add_argument("--after", action="store_true")
+    s.add_argument("--min-rtp", type=int, default=10)
     s = sub.add_parser("sdp-port")
     s.add_argument("file")
     a = p.parse_args()

@@ -30,6 +30,8 @@ t_cancel:(d) CANCEL closes the pinholes
 t_failopen:(e) fail-open: daemon stopped, SIP byte for byte
 leak:(f) no private address reaches the outside (all)
 t_sipp:(g) sipp UAC/UAS call with RTP (pcap play, echo)
+t_reinvite:(h) re-INVITE hold/resume, same port, binding kept
+t_early_media:(i) early media: 183 with SDP, RTP before the 200
 "
 
 mkdir -p "$LOGDIR"

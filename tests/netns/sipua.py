@@ -169,16 +169,18 @@ def sdp_parse(body):
     return media
 
 
-def sdp_make(user, ip, rtp_port, with_rtcp_attr):
-    sess = str(random.randint(10**6, 10**9))
-    lines = ["v=0", f"o={user} {sess} {sess} IN IP4 {ip}", "s=sipua",
+def sdp_make(user, ip, rtp_port, with_rtcp_attr, direction="sendrecv",
+             sess=None, version=None):
+    sess = sess or str(random.randint(10**6, 10**9))
+    version = version or sess
+    lines = ["v=0", f"o={user} {sess} {version} IN IP4 {ip}", "s=sipua",
              f"c=IN IP4 {ip}", "t=0 0",
              f"m=audio {rtp_port} RTP/AVP 0 8 101",
              "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
              "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
     if with_rtcp_attr:
         lines.append(f"a=rtcp:{rtp_port + 1} IN IP4 {ip}")
-    lines.append("a=sendrecv")
+    lines.append(f"a={direction}")
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -444,6 +446,11 @@ class Endpoint:
     def media_busy(self):
         return any(st.to_send > 0 for st in self.streams)
 
+    def mark(self, call, label):
+        """Record what each media stream has received so far."""
+        call.setdefault("marks", {})[label] = dict(
+            {st.kind: st.received for st in self.streams}, t=time.time())
+
     def media_close(self, call):
         call["media"] = {st.kind: st.result() for st in self.streams}
         for st in self.streams:
@@ -510,6 +517,7 @@ def uac_call(ep, target, dest):
                 retrans = (cancel, dest)
             continue
         final = msg
+        ep.mark(call, "final")
         break
     if final is None:
         call["status"] = "no final response"
@@ -546,14 +554,40 @@ def uac_call(ep, target, dest):
     ep.handler = on_other
     ep.media_start(remote)
     end = time.monotonic() + a.timeout
-    while (ep.media_busy() or time.monotonic() < end) \
+    cseq = [1]
+    # --reinvite H,R: re-INVITE with a=sendonly H seconds into the media,
+    # with a=sendrecv (same port) R seconds in.
+    plan = []
+    if a.reinvite:
+        t0 = time.monotonic()
+        h, r = (float(x) for x in a.reinvite.split(","))
+        plan = [(t0 + h, "sendonly", "hold"), (t0 + r, "sendrecv", "resume")]
+    sess = str(random.randint(10**6, 10**9))
+    while (ep.media_busy() or time.monotonic() < end or plan) \
             and call["status"] == "started":
+        if plan and time.monotonic() >= plan[0][0]:
+            _, direction, label = plan.pop(0)
+            cseq[0] += 1
+            body = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr,
+                            direction, sess, str(int(sess) + cseq[0]))
+            req, rvia = ep.request("INVITE", rtarget, dlg, cseq[0], body=body)
+            ep.send(req, rdest)
+            r, _ = ep.wait(lambda m, b=via_parts(rvia)[1]: is_resp(
+                "INVITE", b)(m) and m.code >= 200, 8, (req, rdest))
+            call.setdefault("reinvites", []).append(
+                {"direction": direction, "code": r.code if r else None,
+                 "sdp": r.body if r else None})
+            if r is not None and r.code < 300:
+                rack, _ = ep.request("ACK", rtarget, dlg, cseq[0])
+                ep.send(rack, rdest)
+            ep.mark(call, label)
+            continue
         if not ep.media_busy() and end - time.monotonic() > a.linger:
             end = time.monotonic() + a.linger
         ep.wait(lambda m: False, max(0.0, min(end, time.monotonic() + 0.2)
                                      - time.monotonic()))
     if call["status"] == "started":
-        bye, bvia = ep.request("BYE", rtarget, dlg, 2)
+        bye, bvia = ep.request("BYE", rtarget, dlg, cseq[0] + 1)
         ep.send(bye, rdest)
         r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (bye, rdest))
         call["bye_response"] = r.code if r else None
@@ -587,10 +621,18 @@ def uas_call(ep, inv, addr):
     tag = token(8)
     remote = sdp_parse(inv.body) if inv.body.strip() else None
     ep.respond(inv, addr, 100, "Trying")
-    ep.respond(inv, addr, 180, "Ringing", to_tag=tag,
-               contact=ep.contact_uri())
-    ep.save()
     ep.media_open()
+    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    if a.early_media:
+        # 183 with SDP, media before the 200.
+        call["early_sdp"] = sdp
+        ep.respond(inv, addr, 183, "Session Progress", to_tag=tag,
+                   body=sdp, contact=ep.contact_uri())
+        ep.media_start(remote)
+    else:
+        ep.respond(inv, addr, 180, "Ringing", to_tag=tag,
+                   contact=ep.contact_uri())
+    ep.save()
     cancelled = []
 
     def on_ring(msg, maddr):
@@ -604,6 +646,8 @@ def uas_call(ep, inv, addr):
         return False
     ep.handler = on_ring
     ring_end = time.monotonic() + a.ring
+    if a.early_media:
+        ring_end = time.monotonic() + a.early_media
     while not cancelled and time.monotonic() < ring_end:
         ep.wait(lambda m: False, min(0.2, ring_end - time.monotonic()))
     if cancelled:
@@ -613,7 +657,7 @@ def uas_call(ep, inv, addr):
         call["status"] = "cancelled" if ack else "cancelled, no ACK"
         ep.media_close(call)
         return call
-    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    ep.mark(call, "final")
     call["local_sdp"] = sdp
     ok, okdest = ep.respond(inv, addr, 200, "OK", to_tag=tag, body=sdp,
                             contact=ep.contact_uri())
@@ -622,6 +666,27 @@ def uas_call(ep, inv, addr):
                      min(a.timeout, 4), (ok, okdest))
     call["ack"] = ack is not None
     call["ack_request_uri"] = ack.uri if ack else None
+
+    def on_dialog(msg, maddr):
+        if not (msg.is_request and msg.method == "INVITE"):
+            return False
+        if msg.tag("to") is None:
+            return True          # retransmission of the initial INVITE
+        # re-INVITE: answer with the same port, mirrored direction.
+        d = "sendrecv"
+        if "a=sendonly" in msg.body:
+            d = "recvonly"
+        elif "a=inactive" in msg.body:
+            d = "inactive"
+        body = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr, d)
+        ep.respond(msg, maddr, 200, "OK", to_tag=tag, body=body,
+                   contact=ep.contact_uri())
+        label = "hold" if d != "sendrecv" else "resume"
+        call.setdefault("reinvites", []).append(
+            {"direction": d, "sdp": msg.body})
+        ep.mark(call, label)
+        return True
+    ep.handler = on_dialog
     ep.media_start(remote)
     bye = None
     end = time.monotonic() + min(a.timeout, 6 + a.packets * PTIME)
@@ -717,10 +782,71 @@ def cmd_registrar(ep):
     ep.res["binding"] = {"contact": cur, "source": f"{addr[0]}:{addr[1]}",
                          "request_uri": reg.uri}
     ep.save()
+    if a.proxy:
+        return proxy_serve(ep, cur)
     if not a.call:
         return True
     call = uac_call(ep, cur, uri_hostport(cur))
     return call["status"] == "ok"
+
+
+def proxy_serve(ep, contact):
+    """Stateless forwarding (RFC 3261 16.11): INVITE/CANCEL/ACK/BYE sent
+    here go to the registered contact with our Via on top; responses lose
+    our Via and go where the next Via says (received/rport, else sent-by).
+    Runs until --timeout."""
+    a = ep.args
+    ep.res["proxied"] = []
+    deadline = time.monotonic() + a.timeout
+    while time.monotonic() < deadline:
+        msg, addr = ep.poll(deadline)
+        if msg is None:
+            break
+        lines = msg.text.split("\r\n")
+        if msg.is_request and msg.method != "REGISTER":
+            vias = msg.vias()
+            if not vias:
+                continue
+            top = vias[0]
+            sent_by, _ = via_parts(top)
+            if hostport(sent_by)[0] != addr[0]:
+                top += f";received={addr[0]}"
+            if param(top, "rport") == "":
+                top = re.sub(r";rport(?=;|$)", f";rport={addr[1]}", top)
+            out = [f"{msg.method} {contact} SIP/2.0", f"Via: {ep.new_via()}",
+                   f"Via: {top}"] + [f"Via: {v}" for v in vias[1:]]
+            for line in lines[1:]:
+                if line == "":
+                    break
+                name = line.split(":")[0].strip().lower()
+                if COMPACT.get(name, name) != "via":
+                    out.append(line)
+            text = "\r\n".join(out) + "\r\n\r\n" + msg.body
+            dest = uri_hostport(contact)
+            ep.send(text, dest)
+            ep.res["proxied"].append({"request": msg.method,
+                                      "to": f"{dest[0]}:{dest[1]}"})
+        elif not msg.is_request:
+            vias = msg.vias()
+            if len(vias) < 2 or (via_parts(vias[0])[0] !=
+                                 f"{ep.ip}:{ep.port}"):
+                continue
+            nxt = vias[1]
+            host, port = hostport(via_parts(nxt)[0])
+            host = param(nxt, "received") or host
+            port = int(param(nxt, "rport") or port)
+            out = [lines[0]] + [f"Via: {v}" for v in vias[1:]]
+            for line in lines[1:]:
+                if line == "":
+                    break
+                name = line.split(":")[0].strip().lower()
+                if COMPACT.get(name, name) != "via":
+                    out.append(line)
+            ep.send("\r\n".join(out) + "\r\n\r\n" + msg.body, (host, port))
+            ep.res["proxied"].append({"response": msg.code,
+                                      "to": f"{host}:{port}"})
+        ep.save()
+    return any(p.get("response") == 200 for p in ep.res["proxied"])
 
 
 def cmd_probe(a):
@@ -794,6 +920,15 @@ def main():
                    help="uas: seconds between 180 and 200")
     p.add_argument("--expect", default="ok",
                    help="uas: expected call status (ok, cancelled)")
+    p.add_argument("--early-media", type=float, default=0,
+                   help="uas: answer 183 with SDP and send media for this "
+                   "many seconds before the 200")
+    p.add_argument("--reinvite", metavar="HOLD,RESUME",
+                   help="uac: re-INVITE a=sendonly HOLD s into the media, "
+                   "a=sendrecv RESUME s in (same port)")
+    p.add_argument("--proxy", action="store_true",
+                   help="registrar: then forward INVITEs for the binding "
+                   "statelessly and relay the responses by Via")
     p.add_argument("--hangup", action="store_true",
                    help="uas: send BYE after its media")
     p.add_argument("--calls", type=int, default=1)
