@@ -703,8 +703,7 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 }
 
 static int in_via_param(const struct rw_ctx *x, const struct sip_msg *m,
-			const struct sip_via *v, const struct binding *b,
-			struct rw_result *r)
+			const struct sip_via *v, struct rw_result *r)
 {
 	char txt[INET6_ADDRSTRLEN];
 
@@ -718,7 +717,6 @@ static int in_via_param(const struct rw_ctx *x, const struct sip_msg *m,
 		if (edits_add_str(&r->edits, v->rport, txt) < 0)
 			return -1;
 	}
-	(void)b;
 	return 0;
 }
 
@@ -742,7 +740,7 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
 			  b->sent_by) < 0)
 		return -1;
-	return in_via_param(x, m, &v, b, r);
+	return in_via_param(x, m, &v, r);
 }
 
 /* Expiry granted to one contact of a 2xx to REGISTER (RFC 3261 10.3
