@@ -172,10 +172,12 @@ gw_write_conf() {
 	inside_interface = lan0
 	outside_interface = wan0
 	public_address = $GW_OUT
-	sip_ports = 5060
+	sip_ports = ${GW_SIP_PORTS:-5060}
 	media_ports = 30000-30999
 	queue = 0
 	EOF
+	# GW_CONF_EXTRA: more "key = value" lines for one scenario (timeouts).
+	[ -z "${GW_CONF_EXTRA:-}" ] || printf '%s\n' "$GW_CONF_EXTRA" >>"$CONF"
 }
 
 gw_nft_ready() { r nft list table ip sipalg; }
