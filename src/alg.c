@@ -148,12 +148,23 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
 		uint32_t indev, uint32_t outdev, uint32_t *out_len)
 {
+	enum rw_dir dir;
+
+	if (classify(a, outdev, &dir) < 0) {
+		a->st.packets++;
+		return pass(a, "packet on an unknown interface", NULL);
+	}
+	return alg_process_dir(a, data, len, dir, out_len);
+}
+
+int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
+		    enum rw_dir dir, uint32_t *out_len)
+{
 	struct rw_result *r = &a->rw;
 	enum sip_scan_result sr;
 	struct sip_msg *m = &a->msg;
 	struct pkt_view v;
 	struct rw_ctx x;
-	enum rw_dir dir;
 	const char *bad;
 	int verdict;
 
@@ -162,8 +173,6 @@ int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
 	bad = pkt_parse(data, len, &v);
 	if (bad)
 		return pass(a, bad, NULL);
-	if (classify(a, outdev, &dir) < 0)
-		return pass(a, "packet on an unknown interface", NULL);
 	if (v.payload_len == 0 || (v.payload_len <= 4 &&
 				   (v.payload[0] == '\r' || v.payload[0] == '\n' ||
 				    v.payload[0] == 0))) {

@@ -64,6 +64,13 @@ void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p);
 int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
 		uint32_t indev, uint32_t outdev, uint32_t *out_len);
 
+/*
+ * alg_process_dir - alg_process with the direction given by the caller
+ * (sipalg-replay classifies by address, not by interface).
+ */
+int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
+		    enum rw_dir dir, uint32_t *out_len);
+
 /* alg_tick - periodic work: note live media, end expired calls and
  * registrations, remove their bindings and flows.  scan_media selects
  * whether conntrack is asked which media flows are alive. */

@@ -173,6 +173,81 @@ static const char *conf_parse_port_list(struct conf *c, size_t off,
 }
 
 /*
+ * One network "ADDR/LEN" or a bare address (a host: /32, /128) into *n.
+ * Host bits must be zero, so a typo like 10.1.2.3/8 is caught.
+ */
+static const char *conf_parse_net(char *tok, struct conf_net *n)
+{
+	char *slash = strchr(tok, '/');
+	unsigned long len;
+	unsigned max, i;
+
+	memset(n, 0, sizeof(*n));
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, conf_trim(tok), &n->addr.v4) == 1)
+		n->family = AF_INET;
+	else if (inet_pton(AF_INET6, conf_trim(tok), &n->addr.v6) == 1)
+		n->family = AF_INET6;
+	else
+		return "expected networks ADDR/LEN separated by commas";
+	max = n->family == AF_INET ? 32 : 128;
+	len = max;
+	if (slash && conf_parse_num(conf_trim(slash + 1), 0, max, &len) < 0)
+		return "prefix length out of range";
+	n->len = (unsigned)len;
+	for (i = n->len; i < max; i++) {
+		const uint8_t *b = (const uint8_t *)&n->addr;
+
+		if (b[i / 8] & (0x80u >> (i % 8)))
+			return "address has bits set past the prefix length";
+	}
+	return NULL;
+}
+
+static const char *conf_parse_net_list(struct conf *c, size_t off,
+				       const char *val)
+{
+	char buf[512], *rest = buf, *tok;
+	struct conf_net n;
+	const char *why;
+	unsigned k = 0;
+
+	(void)off;
+	if (strlen(val) >= sizeof(buf))
+		return "network list too long";
+	strcpy(buf, val);
+	while ((tok = strsep(&rest, ","))) {
+		why = conf_parse_net(tok, &n);
+		if (why)
+			return why;
+		if (k == CONF_MAX_INSIDE_NETS)
+			return "too many networks (at most "
+			       CONF_STR(CONF_MAX_INSIDE_NETS) ")";
+		c->inside_networks[k++] = n;
+	}
+	c->n_inside_networks = k;
+	return NULL;
+}
+
+bool conf_net_has(const struct conf_net *n, int family, const union addr *a)
+{
+	const uint8_t *x = (const uint8_t *)&n->addr;
+	const uint8_t *y = (const uint8_t *)a;
+	unsigned full = n->len / 8, rest = n->len % 8;
+	uint8_t mask;
+
+	if (n->family != family)
+		return false;
+	if (memcmp(x, y, full))
+		return false;
+	if (!rest)
+		return true;
+	mask = (uint8_t)(0xffu << (8 - rest));
+	return (x[full] & mask) == (y[full] & mask);
+}
+
+/*
  * conf_split_range - "A-B" (blanks allowed around '-') into *a and *b,
  * both 1..65535.  Returns 0, or -1 when val is not such a range.
  */
@@ -362,6 +437,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("max_bindings", conf_parse_count, max_bindings, false),
 	KEY("log_interval", conf_parse_interval, log_interval, false),
 	KEY("fail_closed", conf_parse_bool, fail_closed, false),
+	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

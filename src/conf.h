@@ -8,11 +8,19 @@
 #include <stdint.h>
 
 #define CONF_MAX_SIP_PORTS 16
+#define CONF_MAX_INSIDE_NETS 8
 
 /* An IPv4 or IPv6 address; family is AF_INET, AF_INET6 or 0 (unset). */
 union addr {
 	struct in_addr v4;
 	struct in6_addr v6;
+};
+
+/* A network ADDR/LEN (family AF_INET or AF_INET6, host bits zero). */
+struct conf_net {
+	int family;
+	union addr addr;
+	unsigned len;
 };
 
 struct conf {
@@ -34,6 +42,11 @@ struct conf {
 	uint32_t max_calls;
 	uint32_t max_bindings;
 	uint32_t log_interval;			/* s, rate limit per reason */
+	/* inside_networks: the networks behind the gateway.  n = 0 when the
+	 * key is absent (the daemon then takes the inside interface's
+	 * networks; sipalg-replay the private ranges). */
+	struct conf_net inside_networks[CONF_MAX_INSIDE_NETS];
+	unsigned n_inside_networks;
 	bool fail_closed;	/* drop what cannot be rewritten (default:
 				 * pass unchanged) */
 };
@@ -49,6 +62,9 @@ void conf_defaults(struct conf *c);
  * (errlen bytes).  *c is only written on success.
  */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* conf_net_has - true when address a of family lies in network n. */
+bool conf_net_has(const struct conf_net *n, int family, const union addr *a);
 
 /* conf_is_sip_port - true when port is one of the configured SIP ports. */
 bool conf_is_sip_port(const struct conf *c, uint16_t port);

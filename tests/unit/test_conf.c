@@ -457,6 +457,70 @@ static void test_untouched_on_error(void **state UNUSED)
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
+/* inside_networks: IPv4 and IPv6 prefixes, bare hosts, membership. */
+static void test_inside_networks(void **state UNUSED)
+{
+	union addr a;
+	struct conf c;
+	char text[512];
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.n_inside_networks, 0);
+	assert_int_equal(load(&c, IFACES "inside_networks = 10.0.0.0/8, "
+				  "192.168.1.0/24,100.64.0.0/10 ,"
+				  "2001:db8:1::/48, 198.51.100.7\n"), 0);
+	assert_int_equal(c.n_inside_networks, 5);
+	assert_int_equal(c.inside_networks[0].family, AF_INET);
+	assert_int_equal(c.inside_networks[0].len, 8);
+	assert_int_equal(c.inside_networks[2].len, 10);
+	assert_int_equal(c.inside_networks[3].family, AF_INET6);
+	assert_int_equal(c.inside_networks[3].len, 48);
+	assert_int_equal(c.inside_networks[4].len, 32);
+	inet_pton(AF_INET, "10.200.3.4", &a.v4);
+	assert_true(conf_net_has(&c.inside_networks[0], AF_INET, &a));
+	assert_false(conf_net_has(&c.inside_networks[1], AF_INET, &a));
+	assert_false(conf_net_has(&c.inside_networks[3], AF_INET6, &a));
+	inet_pton(AF_INET, "100.127.255.255", &a.v4);
+	assert_true(conf_net_has(&c.inside_networks[2], AF_INET, &a));
+	inet_pton(AF_INET, "100.128.0.0", &a.v4);
+	assert_false(conf_net_has(&c.inside_networks[2], AF_INET, &a));
+	inet_pton(AF_INET, "198.51.100.7", &a.v4);
+	assert_true(conf_net_has(&c.inside_networks[4], AF_INET, &a));
+	inet_pton(AF_INET, "198.51.100.8", &a.v4);
+	assert_false(conf_net_has(&c.inside_networks[4], AF_INET, &a));
+	inet_pton(AF_INET6, "2001:db8:1:ffff::1", &a.v6);
+	assert_true(conf_net_has(&c.inside_networks[3], AF_INET6, &a));
+	inet_pton(AF_INET6, "2001:db8:2::1", &a.v6);
+	assert_false(conf_net_has(&c.inside_networks[3], AF_INET6, &a));
+	/* /0 holds everything of its family. */
+	assert_int_equal(load(&c, IFACES "inside_networks = 0.0.0.0/0\n"), 0);
+	assert_false(conf_net_has(&c.inside_networks[0], AF_INET6, &a));
+	inet_pton(AF_INET, "203.0.113.9", &a.v4);
+	assert_true(conf_net_has(&c.inside_networks[0], AF_INET, &a));
+
+	expect_bad_value("inside_networks = 10.0.0.0/33",
+			 "inside_networks: prefix length out of range");
+	expect_bad_value("inside_networks = 10.0.0.0/",
+			 "inside_networks: prefix length out of range");
+	expect_bad_value("inside_networks = 10.1.2.3/8",
+			 "inside_networks: address has bits set past the "
+			 "prefix length");
+	expect_bad_value("inside_networks = 10.0.0.0/8,",
+			 "inside_networks: expected networks ADDR/LEN "
+			 "separated by commas");
+	expect_bad_value("inside_networks = lan",
+			 "inside_networks: expected networks ADDR/LEN "
+			 "separated by commas");
+	expect_bad_value("inside_networks = 2001:db8::/129",
+			 "inside_networks: prefix length out of range");
+	strcpy(text, "inside_networks = 10.0.0.0/8");
+	for (int i = 1; i < CONF_MAX_INSIDE_NETS; i++)
+		sprintf(text + strlen(text), ",10.%d.0.0/16", i);
+	strcat(text, ",10.99.0.0/16");
+	expect_bad_value(text, "inside_networks: too many networks (at "
+			 "most 8)");
+}
+
 /* A long line is echoed cut short, the message still well formed. */
 static void test_long_line(void **state UNUSED)
 {
@@ -494,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_untouched_on_error),
 		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_inside_networks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
