@@ -132,7 +132,7 @@ static void replay_msg(struct replay *r, const struct iphdr *ip,
 	struct rw_ctx x = { .conf = &r->conf, .calls = r->calls,
 			    .now = ++r->now, .family = AF_INET,
 			    .inside = r->inside, .n_inside = 3 };
-	char src[INET_ADDRSTRLEN];
+	char src[INET_ADDRSTRLEN], why[256];
 	long len;
 
 	if (sip_scan(&m, pl, n) != SIP_OK)
@@ -158,6 +158,9 @@ static void replay_msg(struct replay *r, const struct iphdr *ip,
 	assert_true(len >= 0);
 	if (res.edits.n)
 		r->rewritten++;
+	if (!oracle_spans_ok(pl, n, &res.edits, out, (size_t)len, why,
+			     sizeof(why)))
+		fail_msg("%s: %s", r->file, why);
 	assert_int_equal(sip_scan(&m, out, (uint32_t)len), SIP_OK);
 	if (m.has_clen)
 		assert_int_equal(m.hdr_end + m.clen, (uint32_t)len);

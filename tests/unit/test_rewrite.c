@@ -144,6 +144,7 @@ static void run_step(struct calls *calls, const struct conf *conf,
 		.dst = st->dst, .sport = st->sport, .dport = st->dport,
 		.inside = inside, .n_inside = 1,
 	};
+	char why[256];
 	size_t where;
 	long n;
 
@@ -165,6 +166,9 @@ static void run_step(struct calls *calls, const struct conf *conf,
 		fail_msg("%s step %u: differs at byte %zu, got:\n%.*s", file,
 			 no, where, (int)n, out);
 	}
+	if (!oracle_spans_ok(st->in, st->in_len, &r.edits, out, (size_t)n,
+			     why, sizeof(why)))
+		fail_msg("%s step %u: %s", file, no, why);
 	if (!length_consistent(out, (size_t)n))
 		fail_msg("%s step %u: Content-Length wrong", file, no);
 	if (oracle_parse_ok(st->in, st->in_len) &&
