@@ -871,6 +871,44 @@ static int plan_in(const struct rw_ctx *x, const struct sip_msg *m,
 	return in_response(x, m, r);
 }
 
+/* --- hairpin: inside -> gateway's public address -> inside --------------- */
+
+/* Does m reach this inside host through one of our public bindings (a
+ * request to a public Contact, a response to a request that went out
+ * rewritten)?  Plain inside-to-inside SIP names no public address. */
+static bool hairpinned(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct sip_hostport hp;
+	struct sip_via v;
+	struct span item;
+	uint32_t pos = 0;
+	int h;
+
+	if (m->is_request)
+		return sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
+		       span_is_pub(x, m->buf, hp.host);
+	h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	return h >= 0 && sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
+	       sip_via_parse(m->buf, item, &v) == 0 &&
+	       span_is_pub(x, m->buf, v.sent_by.host);
+}
+
+/* Both ends are behind the gateway and the packet was DNATed from a
+ * public binding to one of them: the sender's side is rewritten as an
+ * outbound message (its Via, Contact and SDP now name the public
+ * address it is SNATed to) and the receiver's side as an inbound one
+ * (its Request-URI, Route and top Via come back as it wrote them). */
+static int plan_hairpin(const struct rw_ctx *x, const struct sip_msg *m,
+			struct rw_result *r)
+{
+	struct rw_ctx out = *x;
+
+	out.dir = RW_OUT;
+	if (plan_out(&out, m, r) < 0)
+		return -1;
+	return m->is_request ? in_request(x, m, r) : in_response(x, m, r);
+}
+
 /* --- the plan ------------------------------------------------------------ */
 
 static int fix_content_length(const struct sip_msg *m, struct rw_result *r)
@@ -929,7 +967,12 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		r->skip = "no Call-ID";
 		return -1;
 	}
-	rc = ctx->dir == RW_OUT ? plan_out(ctx, m, r) : plan_in(ctx, m, r);
+	if (ctx->dir == RW_OUT)
+		rc = plan_out(ctx, m, r);
+	else if (is_inside(ctx, &ctx->src) && hairpinned(ctx, m))
+		rc = plan_hairpin(ctx, m, r);
+	else
+		rc = plan_in(ctx, m, r);
 	if (rc == 0)
 		plan_call_life(ctx, m, r);
 	if (rc == 0 && fix_content_length(m, r) < 0)

@@ -32,6 +32,7 @@ leak:(f) no private address reaches the outside (all)
 t_sipp:(g) sipp UAC/UAS call with RTP (pcap play, echo)
 t_reinvite:(h) re-INVITE hold/resume, same port, binding kept
 t_early_media:(i) early media: 183 with SDP, RTP before the 200
+t_hairpin:(j) two phones behind the gateway call through an outside proxy (hairpin)
 "
 
 mkdir -p "$LOGDIR"

@@ -34,4 +34,14 @@ check "RTP+RTCP phone1 -> phone2" python3 "$CHECK" media "$J/phone2.json"
 check "phone2 gets its own Request-URI back (INVITE, ACK, BYE)" \
 	python3 "$CHECK" ruri "$J/phone2.json" "sip:phone2@$PHONE2:5060"
 check "no private address reaches the outside" python3 "$CHECK" leak "$J/registrar.json"
+if [ "$MODE" = sipalg ]; then
+	# phone1's BYE hairpins lan0 -> lan0 straight to phone2's public
+	# Contact; the 200 must come back to phone1's own Via (the nodrop
+	# check above) and the BYE must end the call: no media element left.
+	check "phone1's BYE answered 200 (hairpinned both ways)" test \
+		"$(json "$J/phone1.json" 'd["calls"][0].get("bye_response")')" = 200
+	nft_sipalg >"$J/after.nft"
+	check "after BYE no map element for either phone's media" \
+		sh -c "! grep -E '($PHONE1|$PHONE2) \. 400[0-9][0-9]' '$J/after.nft'"
+fi
 lab_finish
