@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run.sh SECONDS [HARNESS...] - replay tests/fuzz/regress/HARNESS/* through
+# each harness (build/fuzz/fuzz_HARNESS), then fuzz it for SECONDS from the
+# seed corpus (generated into build/fuzz/seeds by seeds.py) plus the corpus
+# earlier runs grew (build/fuzz/corpus/HARNESS).  Exits non-zero when a
+# regression case or a new input crashes; new crash inputs are left in
+# build/fuzz/crashes/ (copy each into tests/fuzz/regress/HARNESS/).
+#   FUZZ_PAR=1   run the harnesses at the same time (default: one by one)
+#   SIPALG_CORPUS  the shared corpus (default ../shared/corpus)
+set -u
+cd "$(dirname "$0")/../.."
+B=build/fuzz
+SECS=${1:?seconds}
+shift
+HARNESSES=${*:-sip sdp pipeline}
+CORPUS=${SIPALG_CORPUS:-../shared/corpus}
+
+if [ ! -d $B/seeds/sdp ]; then
+	python3 tests/fuzz/seeds.py "$CORPUS" $B/seeds.tmp || exit 1
+	mv $B/seeds.tmp $B/seeds
+fi
+mkdir -p $B/crashes $B/logs
+
+rc=0
+for h in $HARNESSES; do
+	bin=$B/fuzz_$h
+	regs=$(find tests/fuzz/regress/$h -type f 2>/dev/null | sort)
+	if [ -n "$regs" ]; then
+		# shellcheck disable=SC2086
+		if ! $bin -timeout=10 $regs >$B/logs/$h.regress.txt 2>&1; then
+			echo "fuzz $h: a regression case fails:"
+			tail -30 $B/logs/$h.regress.txt
+			rc=1
+		else
+			echo "fuzz $h: $(echo "$regs" | wc -l) regression case(s) pass"
+		fi
+	fi
+done
+[ $rc = 0 ] || exit $rc
+
+one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
+	local h=$1 seeds=sip log=$B/logs/$1.txt
+	[ "$h" = sdp ] && seeds=sdp
+	mkdir -p $B/corpus/$h
+	$B/fuzz_$h -max_total_time="$SECS" -max_len=8192 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix=$B/crashes/$h- \
+		$B/corpus/$h $B/seeds/$seeds >"$log" 2>&1
+	local r=$?
+	local execs cov
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+')
+	echo "fuzz $h: ${SECS}s, rc $r, execs ${execs:-?}, $cov ($log)"
+	if [ $r != 0 ]; then
+		grep -E 'ERROR|fuzz check failed|SUMMARY|Test unit written' "$log" | head -10
+		return 1
+	fi
+}
+
+if [ "${FUZZ_PAR:-0}" = 1 ]; then
+	pids=""
+	for h in $HARNESSES; do one "$h" & pids="$pids $!"; done
+	for p in $pids; do wait "$p" || rc=1; done
+else
+	for h in $HARNESSES; do one "$h" || rc=1; done
+fi
+exit $rc

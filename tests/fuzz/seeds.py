@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""seeds.py CORPUS OUTDIR - write the fuzz seed corpora into OUTDIR/sip and
+OUTDIR/sdp from the shared corpus (RFC 4475, RFC 5118 wire and archive
+forms, PROTOS c07-sip r2 test cases with their placeholders filled as in
+tests/unit/README.md) and the inputs of tests/golden/*.sip.  SIP seeds serve
+fuzz_sip and fuzz_pipeline; SDP seeds are the bodies of SIP seeds that hold
+a session description.  Seeds are written under build/, never committed."""
+import hashlib
+import os
+import re
+import sys
+import tarfile
+
+PROTOS_VALS = [
+    (b"<To>", b"bob@192.0.2.20"),
+    (b"<From>", b"alice@10.0.0.10"),
+    (b"<From-Address>", b"10.0.0.10"),
+    (b"<From-IP>", b"10.0.0.10"),
+    (b"<Local-Port>", b"5060"),
+    (b"<Call-ID>", b"3c26700857a7"),
+    (b"<CSeq>", b"1"),
+    (b"<Branch-ID>", b"000001"),
+    (b"<Teardown-Method>", b"CANCEL"),
+]
+KEY_RE = re.compile(b"|".join(re.escape(k) for k, _ in PROTOS_VALS))
+MAX_PDU = 65507
+
+
+def protos_fill(pdu):
+    vals = dict(PROTOS_VALS)
+    pdu = KEY_RE.sub(lambda m: vals[m.group(0)], pdu)
+    end = pdu.find(b"\r\n\r\n")
+    clen = str(len(pdu) - end - 4 if end >= 0 else 0).encode()
+    return pdu.replace(b"<Content-Length>", clen)[:MAX_PDU]
+
+
+def protos_pdus(data):
+    """Split one test-case file ("<decimal length> <bytes>"...)."""
+    p = 0
+    while p < len(data):
+        sp = data.index(b" ", p)
+        n = int(data[p:sp])
+        yield data[sp + 1:sp + 1 + n]
+        p = sp + 1 + n
+
+
+def golden_inputs(path):
+    text = open(path, "rb").read()
+    for m in re.finditer(rb"^=== [^\n]*\n(.*?)^--- expect", text,
+                         re.S | re.M):
+        head = text[m.start():text.index(b"\n", m.start())]
+        msg = m.group(1)
+        if not head.endswith(b" lf"):
+            msg = msg.replace(b"\n", b"\r\n")
+        sep = b"\n\n" if head.endswith(b" lf") else b"\r\n\r\n"
+        end = msg.find(sep)
+        if end >= 0:
+            body = len(msg) - end - len(sep)
+            msg = msg.replace(b"Content-Length: AUTO",
+                              b"Content-Length: %d" % body)
+        yield msg
+
+
+def main():
+    corpus, out = sys.argv[1], sys.argv[2]
+    top = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    msgs = []
+    for sub in ("rfc4475", "rfc5118", "rfc5118/wire"):
+        d = os.path.join(corpus, sub)
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".dat"):
+                msgs.append(open(os.path.join(d, f), "rb").read())
+    gdir = os.path.join(top, "tests", "golden")
+    for f in sorted(os.listdir(gdir)):
+        if f.endswith(".sip"):
+            msgs.extend(golden_inputs(os.path.join(gdir, f)))
+    tar = os.path.join(corpus, "protos-c07-sip",
+                       "c07-sip-r2-testcases.tar.xz")
+    with tarfile.open(tar) as t:
+        for member in t:
+            if member.isfile() and "/testcases/" in "/" + member.name:
+                data = t.extractfile(member).read()
+                msgs.extend(protos_fill(p) for p in protos_pdus(data))
+    counts = {}
+    for kind in ("sip", "sdp"):
+        os.makedirs(os.path.join(out, kind), exist_ok=True)
+    seen = set()
+    for m in msgs:
+        items = [("sip", m)]
+        end = m.find(b"\r\n\r\n")
+        end = end + 4 if end >= 0 else (m.find(b"\n\n") + 2 or 0)
+        if end > 1 and m[end:end + 2] == b"v=":
+            items.append(("sdp", m[end:]))
+        for kind, data in items:
+            h = hashlib.sha1(data).hexdigest()
+            if (kind, h) in seen:
+                continue
+            seen.add((kind, h))
+            with open(os.path.join(out, kind, h), "wb") as f:
+                f.write(data)
+            counts[kind] = counts.get(kind, 0) + 1
+    print("seeds: %d SIP messages -> %s" % (len(msgs), ", ".join(
+        "%s %d" % kv for kv in sorted(counts.items()))))
+
+
+if __name__ == "__main__":
+    main()
