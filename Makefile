@@ -22,14 +22,14 @@ SHELL_M := queue pkt nat_nft nat_ct alg loop main
 DEBS    := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 	   libnftnl-dev libnetfilter-conntrack-dev libosip2-dev libpcap-dev \
 	   libcmocka-dev sip-tester iptables nftables conntrack iproute2 \
-	   tcpdump socat python3
+	   tcpdump socat python3 clang libclang-rt-14-dev
 
 CORE_O  := $(CORE:%=$(B)/%.o)
 SHELL_O := $(SHELL_M:%=$(B)/%.o)
 SCORE_O := $(CORE:%=$(B)/san/%.o)
 UNIT    := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps check unit replay netns demo clean format
+.PHONY: all deps check unit replay netns demo clean format fuzz fuzz-smoke
 # Keep objects make would call intermediate (parallel builds raced on them).
 .SECONDARY:
 
@@ -87,6 +87,7 @@ check: deps
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 replay
+	$(MAKE) WERROR=1 fuzz-smoke
 	$(MAKE) WERROR=1 netns
 
 demo: deps
@@ -95,6 +96,41 @@ demo: deps
 
 format:
 	clang-format -i src/*.c src/*.h
+
+# libFuzzer harnesses (tests/fuzz/README.md): clang, ASan+UBSan.
+# `make fuzz FUZZ_TIME=600` fuzzes each harness that long; fuzz-smoke
+# replays the regression cases and fuzzes each for 20 s.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 600
+FUZZ_FL   := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+	     -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=undefined
+ifeq ($(WERROR),1)
+FUZZ_FL   += -Werror
+endif
+FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline
+FUZZ_CORE := $(CORE:%=$(B)/fuzz/%.o)
+
+$(B)/fuzz/%.o: src/%.c src/*.h | $(B)/fuzz
+	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_CORE)
+
+$(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
+		tests/unit/oracle.h $(FUZZ_CORE) \
+		$(B)/fuzz/alg.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o
+	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
+		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
+
+$(B)/fuzz:
+	mkdir -p $@
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run.sh $(FUZZ_TIME)
+
+fuzz-smoke: $(FUZZ_BIN)
+	tests/fuzz/run.sh 20
 
 clean:
 	rm -rf $(B)
