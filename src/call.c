@@ -368,27 +368,73 @@ static void call_unlink(struct calls *t, struct call *k)
 	}
 }
 
+/* Let go of one hold on media binding b; the last hold removes it from
+ * the kernel (plan) and from conntrack (gone). */
+static void media_unhold(struct calls *t, struct binding *b,
+			 struct nat_plan *plan, struct nat_elem *gone,
+			 unsigned *n_gone)
+{
+	struct nat_elem e;
+
+	if (--b->users)
+		return;
+	calls_elem(t, b, &e);
+	nat_plan_del(plan, &e);
+	gone[(*n_gone)++] = e;
+	calls_binding_drop(t, b);
+}
+
 void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 	       struct nat_elem *gone, unsigned *n_gone)
 {
 	unsigned i;
 
 	*n_gone = 0;
-	for (i = 0; i < k->n_bind; i++) {
-		struct binding *b = k->bind[i];
-		struct nat_elem e;
-
-		if (--b->users)
-			continue;
-		calls_elem(t, b, &e);
-		nat_plan_del(plan, &e);
-		gone[(*n_gone)++] = e;
-		calls_binding_drop(t, b);
-	}
+	for (i = 0; i < k->n_bind; i++)
+		media_unhold(t, k->bind[i], plan, gone, n_gone);
 	if (k->sig && k->sig->users)
 		k->sig->users--;
 	call_unlink(t, k);
 	call_free(k);
+}
+
+unsigned calls_release(struct calls *t, struct call *k,
+		       bool (*pick)(void *ctx, const struct binding *b),
+		       void *ctx, struct nat_plan *plan, struct nat_elem *gone,
+		       unsigned *n_gone, unsigned max_gone)
+{
+	unsigned i = 0, n = 0;
+
+	while (i < k->n_bind) {
+		struct binding *b = k->bind[i];
+
+		if (!pick(ctx, b) || (b->users == 1 && *n_gone >= max_gone)) {
+			i++;
+			continue;
+		}
+		k->bind[i] = k->bind[--k->n_bind];
+		n++;
+		media_unhold(t, b, plan, gone, n_gone);
+	}
+	return n;
+}
+
+void calls_note_sdp(struct call *k, int family, const union addr *a)
+{
+	size_t n = family == AF_INET6 ? 16 : 4;
+	unsigned i;
+
+	for (i = 0; i < k->n_host; i++)
+		if (!memcmp(&k->host_sdp[i].addr, a, n))
+			break;
+	if (i == k->n_host) {
+		if (k->n_host == CALL_MAX_HOSTS)
+			return;		/* not tracked: never pruned */
+		k->n_host++;
+		memset(&k->host_sdp[i].addr, 0, sizeof(k->host_sdp[i].addr));
+		memcpy(&k->host_sdp[i].addr, a, n);
+	}
+	k->host_sdp[i].seq = k->sdp_seq;
 }
 
 void calls_binding_refresh(struct calls *t, struct binding *b, uint64_t until,

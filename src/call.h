@@ -18,6 +18,7 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define CALL_MAX_BIND 64
 #define CALL_MAX_DIALOGS 8
 #define CALL_TAG_MAX 64
+#define CALL_MAX_HOSTS 4
 
 struct binding {
 	enum bind_kind kind;
@@ -29,11 +30,16 @@ struct binding {
 	uint64_t kernel_until;	/* when the kernel element times out */
 	uint32_t users;		/* calls that hold this binding */
 	uint64_t seen;		/* last time media was seen on it */
+	uint32_t sdp_seq;	/* media: the call's SDP that last named it */
 	/* Signalling: how the phone wrote its own address, restored on the
 	 * way back in (strict phones compare Via sent-by byte for byte). */
 	char sent_by[BIND_TEXT_MAX];
 	char contact_hp[BIND_TEXT_MAX];
 	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
+	/* The newest REGISTER transaction whose 2xx was applied: an older
+	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
+	uint32_t reg_callid;	/* hash of its Call-ID */
+	uint32_t reg_cseq;
 	struct binding *next;	/* hash chain by inside address */
 };
 
@@ -47,7 +53,16 @@ struct call {
 	uint64_t setup_deadline;	/* 0 once answered */
 	uint64_t max_end;
 	uint64_t media_seen;
-	uint32_t invite_cseq;
+	uint32_t invite_cseq;	/* CSeq of the initial INVITE, 0 unknown */
+	uint32_t sdp_seq;	/* inside SDPs seen (offers and answers) */
+	/* The newest inside SDP per inside media address: an answer that
+	 * completes an offer/answer exchange releases the older bindings
+	 * of that address (a stream moved or removed, RFC 3264 8). */
+	struct {
+		union addr addr;
+		uint32_t seq;
+	} host_sdp[CALL_MAX_HOSTS];
+	unsigned n_host;
 	bool confirmed;
 	/* Tag pairs of the dialogs a 2xx established (forking makes more
 	 * than one per Call-ID, RFC 3261 13.2.2.4). */
@@ -118,6 +133,21 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
  */
 void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 	       struct nat_elem *gone, unsigned *n_gone);
+
+/*
+ * calls_release - drop call k's hold on every media binding for which
+ * pick(ctx, b) is true; bindings no other call holds are removed:
+ * described in plan->del and appended to gone[*n_gone..max_gone).
+ * Returns how many bindings k let go of.
+ */
+unsigned calls_release(struct calls *t, struct call *k,
+		       bool (*pick)(void *ctx, const struct binding *b),
+		       void *ctx, struct nat_plan *plan, struct nat_elem *gone,
+		       unsigned *n_gone, unsigned max_gone);
+
+/* calls_note_sdp - an inside SDP of call k names media address a: record
+ * it as that address's newest (k->sdp_seq). */
+void calls_note_sdp(struct call *k, int family, const union addr *a);
 
 /* calls_elem - kernel description of binding b (pub = public address). */
 void calls_elem(const struct calls *t, const struct binding *b,

@@ -388,12 +388,15 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	bool created;
 	uint16_t rtcp_port;
 
-	if (md->port_num == 0 || !ca || !ca->is_literal ||
+	if (!ca || !ca->is_literal ||
 	    ca->family != (x->family == AF_INET6 ? 6 : 4))
-		return 0;	/* declined, or not an address we route */
+		return 0;	/* not an address we route */
 	s = (struct span){ base + ca->addr.off, ca->addr.len };
 	if (!span_is_inside(x, m->buf, s, &a))
 		return 0;
+	calls_note_sdp(k, x->family, &a);
+	if (md->port_num == 0)
+		return 0;	/* declined: no binding */
 	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
 	if (calls_media_get(x->calls, k, x->family, &a, md->port_num,
 			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
@@ -402,6 +405,7 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 		plan_media_add(x, rtp, r);
 		plan_media_add(x, rtcp, r);
 	}
+	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
 	r->n_media++;
 	if (sdp_port_edit(r, base, md->port, rtp->pub_port) < 0)
 		return -1;
@@ -428,6 +432,8 @@ static int out_sdp(const struct rw_ctx *x, const struct sip_msg *m,
 		r->skip = "sdp unparsable";
 		return -1;
 	}
+	if (k)
+		k->sdp_seq++;
 	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, r) < 0)
 		return -1;
 	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, r) < 0)
@@ -470,8 +476,8 @@ static void end_call(const struct rw_ctx *x, struct call *k,
 {
 	unsigned n;
 
-	calls_end(x->calls, k, &r->plan, r->gone, &n);
-	r->n_gone = n;
+	calls_end(x->calls, k, &r->plan, r->gone + r->n_gone, &n);
+	r->n_gone += n;
 }
 
 /* An INVITE transaction's outcome: 2xx confirms, a final error before
@@ -534,13 +540,77 @@ static bool dialog_bye_last(struct call *k, const struct sip_msg *m)
 	return k->n_dlg == 0;
 }
 
+static unsigned release(const struct rw_ctx *x, struct call *k,
+			bool (*pick)(void *ctx, const struct binding *b),
+			void *ctx, struct rw_result *r)
+{
+	return calls_release(x->calls, k, pick, ctx, &r->plan, r->gone,
+			     &r->n_gone, CALL_MAX_BIND);
+}
+
+struct pick_host {
+	const struct rw_ctx *x;
+	const union addr *addr;
+	const struct call *k;
+};
+
+static bool pick_of_host(void *ctx, const struct binding *b)
+{
+	const struct pick_host *p = ctx;
+
+	return addr_eq(p->x->family, &b->in_addr, p->addr);
+}
+
+/* A binding an inside host's newer SDP no longer names. */
+static bool pick_stale(void *ctx, const struct binding *b)
+{
+	const struct pick_host *p = ctx;
+	unsigned i;
+
+	for (i = 0; i < p->k->n_host; i++)
+		if (addr_eq(p->x->family, &b->in_addr, &p->k->host_sdp[i].addr))
+			return b->sdp_seq < p->k->host_sdp[i].seq;
+	return false;
+}
+
+/* An offer/answer exchange completed (2xx to INVITE or UPDATE, ACK with
+ * the answer): streams the inside side moved or removed lose their old
+ * bindings; streams that kept their address keep theirs untouched. */
+static void release_stale(const struct rw_ctx *x, struct call *k,
+			  struct rw_result *r)
+{
+	struct pick_host p = { .x = x, .k = k };
+
+	release(x, k, pick_stale, &p, r);
+}
+
+static uint32_t msg_cseq(const struct sip_msg *m)
+{
+	struct span meth;
+	uint32_t n;
+
+	return sip_cseq(m, &n, &meth) == 0 ? n : 0;
+}
+
 static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
 			    struct call *k, struct rw_result *r)
 {
+	struct pick_host p = { .x = x, .addr = &x->src, .k = k };
+	uint32_t cseq = msg_cseq(m);
+
 	if (m->status >= 200 && m->status < 300) {
 		k->confirmed = true;
 		k->setup_deadline = 0;
 		dialog_add(k, m);
+		release_stale(x, k, r);
+	} else if (m->status >= 300 && x->dir == RW_OUT && k->invite_cseq &&
+		   cseq == k->invite_cseq && dialog_find(k, m) < 0) {
+		/* One fork of the initial INVITE failed or was cancelled
+		 * (RFC 3261 16.7): its phone's media goes; the call goes
+		 * when no branch has media left and none answered. */
+		release(x, k, pick_of_host, &p, r);
+		if (!k->confirmed && !k->n_bind)
+			end_call(x, k, r);
 	} else if (m->status >= 300 && !k->confirmed) {
 		end_call(x, k, r);
 	}
@@ -834,11 +904,44 @@ static void unregister_missing(const struct rw_ctx *x, const struct sip_msg *m)
 	b->expires = x->now;
 }
 
+/* FNV-1a of a Call-ID: tells one registration's transactions from the
+ * next after a reboot (new Call-ID, CSeq starting again). */
+static uint32_t callid_hash(const struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	uint32_t v = 2166136261u, i;
+
+	if (h < 0)
+		return 0;
+	for (i = 0; i < m->hdr[h].value.len; i++)
+		v = (v ^ (uint8_t)m->buf[m->hdr[h].value.off + i]) * 16777619u;
+	return v;
+}
+
+/* Is this 2xx to REGISTER newer than the last one applied to the phone's
+ * binding?  A retransmitted or late 2xx (same Call-ID, lower CSeq) still
+ * has its Via and Contact restored but changes no expiry (RFC 3261
+ * 10.2.4: a later REGISTER's answer is the registrar's current view). */
+static bool reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+	uint32_t id = callid_hash(m), cseq = msg_cseq(m);
+
+	if (!b || b->kind != BIND_SIG)
+		return true;
+	if (b->reg_callid == id && cseq < b->reg_cseq)
+		return false;
+	b->reg_callid = id;
+	b->reg_cseq = cseq;
+	return true;
+}
+
 static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 		       struct rw_result *r)
 {
 	bool reg_ok = sip_method_is(m, "REGISTER") && m->status >= 200 &&
-		      m->status < 300;
+		      m->status < 300 && reg_fresh(x, m);
 
 	if (in_via(x, m, r) < 0)
 		return -1;
@@ -928,6 +1031,13 @@ static int fix_content_length(const struct sip_msg *m, struct rw_result *r)
 	return edits_add_str(&r->edits, m->clen_value, txt);
 }
 
+static bool msg_has_to_tag(const struct sip_msg *m)
+{
+	struct span t;
+
+	return hdr_tag(m, SIP_HDR_TO, &t);
+}
+
 /* Session state changes that follow from the message itself. */
 static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 			   struct rw_result *r)
@@ -949,6 +1059,14 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 	}
 	else if (!m->is_request && sip_method_is(m, "INVITE"))
 		invite_response(x, m, k, r);
+	else if (!m->is_request && sip_method_is(m, "UPDATE") &&
+		 m->status >= 200 && m->status < 300)
+		release_stale(x, k, r);
+	else if (m->is_request && sip_method_is(m, "ACK") && body_is_sdp(m))
+		release_stale(x, k, r);	/* the answer to a late offer */
+	else if (m->is_request && sip_method_is(m, "INVITE") &&
+		 !k->invite_cseq && !msg_has_to_tag(m))
+		k->invite_cseq = msg_cseq(m);
 }
 
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,

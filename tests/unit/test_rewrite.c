@@ -6,6 +6,8 @@
  *   === out 10.0.0.10:5060 203.0.113.10:5060     (direction, src, dst)
  *   <message as sent, LF line ends, "Content-Length: AUTO" filled in>
  *   --- expect add=3 del=0                       (kernel plan, optional)
+ *   --- expect add=0 sig_ttl=90                  (phone's signalling
+ *                                  binding lives 90 s more, optional)
  *   <message as it must leave; PORT and AUTO match any number>
  *
  * A step header ending in " lf" keeps the LF line ends of that step's
@@ -41,6 +43,7 @@ struct step {
 	bool unchanged;
 	bool lf;		/* keep LF-only line ends */
 	int want_add, want_del;	/* -1: not checked */
+	long want_ttl;		/* sig_ttl=: -1 not checked */
 };
 
 static uint64_t fake_now = 1000;
@@ -180,6 +183,19 @@ static void run_step(struct calls *calls, const struct conf *conf,
 	if (st->want_del >= 0 && (int)r.plan.n_del != st->want_del)
 		fail_msg("%s step %u: %u bindings deleted, want %d", file, no,
 			 r.plan.n_del, st->want_del);
+	if (st->want_ttl >= 0) {
+		/* The phone's signalling binding: the sender of an outbound
+		 * message, the receiver of an inbound one. */
+		bool sent = st->dir == RW_OUT;
+		struct binding *b = calls_binding_find(calls, AF_INET,
+						       sent ? &st->src : &st->dst,
+						       sent ? st->sport : st->dport);
+		long ttl = b ? (long)(b->expires - x.now) : -1;
+
+		if (ttl != st->want_ttl)
+			fail_msg("%s step %u: signalling binding lives %ld s, "
+				 "want %ld", file, no, ttl, st->want_ttl);
+	}
 }
 
 /* Parse the "=== dir src dst" line at p. */
@@ -208,6 +224,9 @@ static void step_expect(struct step *st, const char *p)
 		st->want_add = atoi(strstr(line, "add=") + 4);
 	if (strstr(line, "del="))
 		st->want_del = atoi(strstr(line, "del=") + 4);
+	st->want_ttl = -1;
+	if (strstr(line, "sig_ttl="))
+		st->want_ttl = atol(strstr(line, "sig_ttl=") + 8);
 }
 
 static void run_file(const char *path)
