@@ -6,7 +6,8 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
 
   leak FILE...            outside endpoints never received a 10.x address in
                           a request's Request-URI or top Via sent-by, in any
-                          Contact, or in SDP o=/c=/a=rtcp lines
+                          Contact, Record-Route or Route, or in SDP
+                          o=/c=/a=rtcp lines
   status FILE [WANT]      the endpoint's final status (default ok)
   media FILE [--min-rtp N] [--min-rtcp N]
                           every call received RTP and RTCP
@@ -26,6 +27,12 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
   sipp-log LOG OUT        convert a SIPp -trace_msg log into a result file
   sdp-port FILE           print the m= port and c= address of the first
                           INVITE's SDP the endpoint received
+  from FILE KEY [--kind K] [--index I] [--min N]
+                          stream K of the first call received N packets from
+                          the address of m= line I of the SDP at call[KEY]
+  streams FILE [--min N] [--count C]
+                          every call has >= C media streams and each sent and
+                          received >= N packets (RTCP N/5)
   mark FILE LABEL [--after] [--min-rtp N]
                           the first call received at least N RTP packets
                           before the point LABEL (sipua.py's marks: final,
@@ -39,7 +46,7 @@ import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sipua import Msg, sdp_parse, uri_hostport, via_parts  # noqa: E402
+from sipua import Msg, sdp_parse, sdp_streams, uri_hostport, via_parts  # noqa: E402
 
 PRIVATE = re.compile(r"(?<![\d.])10\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d])")
 
@@ -67,9 +74,10 @@ def cmd_leak(a):
                 vias = m.vias()
                 if vias and PRIVATE.search(via_parts(vias[0])[0]):
                     found.append(f"top Via {vias[0]}")
-            for c in m.all("contact"):
-                if PRIVATE.search(c):
-                    found.append(f"Contact {c}")
+            for h in ("contact", "record-route", "route"):
+                for c in m.all(h):
+                    if PRIVATE.search(c):
+                        found.append(f"{h.title()} {c}")
             for line in m.body.replace("\r\n", "\n").split("\n"):
                 if line[:2] in ("o=", "c=") or line.startswith("a=rtcp:"):
                     if PRIVATE.search(line):
@@ -272,6 +280,53 @@ def cmd_mark(a):
     return got >= a.min_rtp
 
 
+def cmd_from(a):
+    """The first call's stream KIND received at least N packets from the
+    address and port of the SDP stored at call[KEY] (the last one of a
+    list) - e.g. media after an UPDATE came from its new public port."""
+    res = load(a.file)
+    calls = res.get("calls", [])
+    if not calls:
+        print("no call")
+        return False
+    c = calls[a.call]
+    v = c.get(a.key)
+    if isinstance(v, list):
+        v = v[-1] if v else None
+    streams = sdp_streams(v or "")
+    if len(streams) <= a.index:
+        print(f"call[{a.key}]: no m= line {a.index} in {v!r}")
+        return False
+    s = streams[a.index]
+    want = f"{s['rtcp_addr']}:{s['rtcp']}" if a.kind.endswith("rtcp") \
+        else f"{s['c']}:{s['port']}"
+    srcs = c.get("media", {}).get(a.kind, {}).get("from", {})
+    got = srcs.get(want, 0)
+    print(f"call {c['call_id'][:12]} {a.kind}: {got} packets from {want}"
+          f" (SDP call[{a.key}]); all sources {srcs}; need {a.min}")
+    return got >= a.min
+
+
+def cmd_streams(a):
+    """Every media stream of every call sent and received >= N packets
+    (RTCP streams N/5)."""
+    res = load(a.file)
+    ok = bool(res.get("calls"))
+    for c in res.get("calls", []):
+        media = c.get("media", {})
+        ok = ok and len(media) >= a.count
+        print(f"call {c['call_id'][:12]}: {len(media)} streams "
+              f"(need {a.count})")
+        for name, st in sorted(media.items()):
+            need = max(1, a.min // 5) if name.endswith("rtcp") else a.min
+            good = st.get("sent", 0) >= need and st.get("received", 0) >= need
+            print(f"  {name} {st.get('local')}: sent {st.get('sent')} to "
+                  f"{st.get('sent_to')}, received {st.get('received')} from "
+                  f"{st.get('from')}" + ("" if good else f"  <-- need {need}"))
+            ok = ok and good
+    return ok
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -307,6 +362,17 @@ def main():
     s.add_argument("label")
     s.add_argument("--after", action="store_true")
     s.add_argument("--min-rtp", type=int, default=10)
+    s = sub.add_parser("from")
+    s.add_argument("file")
+    s.add_argument("key")
+    s.add_argument("--kind", default="rtp")
+    s.add_argument("--index", type=int, default=0)
+    s.add_argument("--call", type=int, default=0)
+    s.add_argument("--min", type=int, default=20)
+    s = sub.add_parser("streams")
+    s.add_argument("file")
+    s.add_argument("--min", type=int, default=40)
+    s.add_argument("--count", type=int, default=2)
     s = sub.add_parser("sdp-port")
     s.add_argument("file")
     a = p.parse_args()

@@ -33,6 +33,7 @@ t_sipp:(g) sipp UAC/UAS call with RTP (pcap play, echo)
 t_reinvite:(h) re-INVITE hold/resume, same port, binding kept
 t_early_media:(i) early media: 183 with SDP, RTP before the 200
 t_hairpin:(j) two phones behind the gateway call through an outside proxy (hairpin)
+t_late_offer:(o) late offer in 200/ACK; reliable 183, PRACK, UPDATE moving media
 "
 
 mkdir -p "$LOGDIR"

@@ -184,6 +184,98 @@ def sdp_make(user, ip, rtp_port, with_rtcp_attr, direction="sendrecv",
     return "\r\n".join(lines) + "\r\n"
 
 
+def sdp_streams(body):
+    """Every m= line of an SDP body, in order: media, port, proto, the
+    address (media-level c= over session c=) and its family, the RTCP
+    port and address (a=rtcp, else port + 1) and rtcp-mux."""
+    sess = ("IP4", None)
+    out = []
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if line.startswith("c="):
+            f = line[2:].split()
+            c = (f[1] if len(f) > 1 else "", f[2] if len(f) > 2 else None)
+            if out:
+                out[-1]["fam"], out[-1]["c"] = c
+            else:
+                sess = c
+        elif line.startswith("m="):
+            f = line[2:].split()
+            if len(f) < 3 or not f[1].split("/")[0].isdigit():
+                continue
+            out.append({"media": f[0], "port": int(f[1].split("/")[0]),
+                        "proto": f[2], "fam": sess[0], "c": sess[1],
+                        "rtcp": None, "rtcp_addr": None, "mux": False})
+        elif out and line.startswith("a=rtcp:"):
+            f = line[7:].split()
+            if f and f[0].isdigit():
+                out[-1]["rtcp"] = int(f[0])
+            if len(f) >= 4:
+                out[-1]["rtcp_addr"] = f[3]
+        elif out and line.strip() == "a=rtcp-mux":
+            out[-1]["mux"] = True
+    for m in out:
+        m["rtcp"] = m["rtcp"] or m["port"] + 1
+        m["rtcp_addr"] = m["rtcp_addr"] or m["c"]
+    return out
+
+
+# --multi: eight m= lines of every type (issue 3, "Media lines").  Each is
+# (media, offset of the port from --rtp-port, proto and formats, RTCP):
+# RTCP "port" is a=rtcp:<port+1>, "addr" a=rtcp:<port+3> IN IP4 <addr> (not
+# the adjacent port), "mux" a=rtcp-mux, "implicit" no attribute (port + 1),
+# None no RTCP.  Offset None is a declined stream (port 0); "v6" a stream
+# with a media-level c=IN IP6 (no media flows on it; it must pass
+# untouched).  The "implicit" one carries its own media-level c=.
+MULTI = [("audio", 0, "RTP/AVP 0", "port"),
+         ("video", 2, "RTP/AVP 96", "addr"),
+         ("image", 6, "udptl t38", None),
+         ("application", 8, "UDP/BFCP *", None),
+         ("text", 10, "RTP/AVP 98", "mux"),
+         ("video", None, "RTP/AVP 97", None),
+         ("audio", 12, "RTP/AVP 8", "implicit"),
+         ("audio", "v6", "RTP/AVP 0", None)]
+
+
+def multi_layout(base, v6, v6port):
+    """Local streams of --multi: dicts with media, port, rtcp port (or
+    None), rtcp mode and the IPv6 address of the v6 line."""
+    out = []
+    for media, off, proto, rtcp in MULTI:
+        d = {"media": media, "proto": proto, "mode": rtcp, "v6": None}
+        if off is None:
+            d["port"] = 0
+        elif off == "v6":
+            d["port"], d["v6"] = v6port, v6
+        else:
+            d["port"] = base + off
+        d["rtcp"] = {"port": d["port"] + 1, "addr": d["port"] + 3,
+                     "implicit": d["port"] + 1}.get(rtcp) if d["port"] \
+            and not d["v6"] else None
+        out.append(d)
+    return out
+
+
+def sdp_multi(user, ip, layout, direction="sendrecv"):
+    sess = str(random.randint(10**6, 10**9))
+    lines = ["v=0", f"o={user} {sess} {sess} IN IP4 {ip}", "s=sipua multi",
+             f"c=IN IP4 {ip}", "t=0 0"]
+    for d in layout:
+        lines.append(f"m={d['media']} {d['port']} {d['proto']}")
+        if d["v6"]:
+            lines.append(f"c=IN IP6 {d['v6']}")
+        elif d["mode"] == "implicit":
+            lines.append(f"c=IN IP4 {ip}")
+        if d["mode"] == "port":
+            lines.append(f"a=rtcp:{d['rtcp']}")
+        elif d["mode"] == "addr":
+            lines.append(f"a=rtcp:{d['rtcp']} IN IP4 {ip}")
+        elif d["mode"] == "mux":
+            lines.append("a=rtcp-mux")
+        if d["port"]:
+            lines.append(f"a={direction}")
+    return "\r\n".join(lines) + "\r\n"
+
+
 def rtp_packet(seq, ssrc):
     return struct.pack("!BBHII", 0x80, 0, seq & 0xffff, seq * 160, ssrc) \
         + b"\xff" * 160
@@ -204,8 +296,9 @@ def udp_bind(ip, port):
 class Stream:
     """One media socket: what it sent where, and what arrived from whom."""
 
-    def __init__(self, kind, ip, port):
-        self.kind = kind
+    def __init__(self, kind, ip, port, rtcp=None):
+        self.kind = kind          # result name: rtp, rtcp, m1, m1.rtcp, ...
+        self.rtcp = kind == "rtcp" if rtcp is None else rtcp
         self.sock = udp_bind(ip, port)
         self.local = f"{ip}:{port}"
         self.dst = None
@@ -225,8 +318,8 @@ class Stream:
 
     def tick(self, now):
         while self.to_send > 0 and now >= self.next_t:
-            pkt = rtp_packet(self.seq, self.ssrc) if self.kind == "rtp" \
-                else rtcp_packet(self.ssrc)
+            pkt = rtcp_packet(self.ssrc) if self.rtcp \
+                else rtp_packet(self.seq, self.ssrc)
             self.seq += 1
             try:
                 self.sock.sendto(pkt, self.dst)
@@ -377,11 +470,13 @@ class Endpoint:
         to = f"<{dlg['to_uri']}>"
         if dlg.get("remote_tag"):
             to += f";tag={dlg['remote_tag']}"
-        hdrs = [f"{method} {ruri} SIP/2.0", f"Via: {via}", "Max-Forwards: 70",
-                f"From: <{dlg['from_uri']}>;tag={dlg['local_tag']}",
-                f"To: {to}", f"Call-ID: {dlg['call_id']}",
-                f"CSeq: {cseq} {method}"]
-        if method not in ("CANCEL", "ACK", "BYE"):
+        hdrs = [f"{method} {ruri} SIP/2.0", f"Via: {via}", "Max-Forwards: 70"]
+        if method != "CANCEL":
+            hdrs += [f"Route: {r}" for r in dlg.get("route") or ()]
+        hdrs += [f"From: <{dlg['from_uri']}>;tag={dlg['local_tag']}",
+                 f"To: {to}", f"Call-ID: {dlg['call_id']}",
+                 f"CSeq: {cseq} {method}"]
+        if method not in ("CANCEL", "ACK", "BYE", "PRACK"):
             hdrs.append(f"Contact: <{dlg['contact']}>")
         hdrs += list(extra)
         hdrs.append("User-Agent: sipua.py")
@@ -410,6 +505,9 @@ class Endpoint:
             to += f";tag={to_tag}"
         hdrs = [f"SIP/2.0 {code} {reason}", f"Via: {top}"]
         hdrs += [f"Via: {v}" for v in vias[1:]]
+        if req.method == "INVITE" and 100 < code < 300:
+            # RFC 3261 12.1.1: the dialog's responses copy Record-Route.
+            hdrs += [f"Record-Route: {v}" for v in req.all("record-route")]
         hdrs += [f"From: {req.get('from')}", f"To: {to}",
                  f"Call-ID: {req.get('call-id')}", f"CSeq: {req.get('cseq')}"]
         if contact:
@@ -428,20 +526,82 @@ class Endpoint:
 
     # -- media --------------------------------------------------------------
 
-    def media_open(self):
-        rtp = Stream("rtp", self.ip, self.args.rtp_port)
-        rtcp = Stream("rtcp", self.ip, self.args.rtp_port + 1)
-        self.streams = [rtp, rtcp]
-        return rtp, rtcp
+    def layout(self, port=None):
+        """The local media streams (see multi_layout)."""
+        a = self.args
+        port = port or a.rtp_port
+        if a.multi:
+            v6 = ("2001:db8::5", 5004) if self.res["role"] == "uac" \
+                else ("2001:db8::6", 5006)
+            return multi_layout(port, *v6)
+        return [{"media": "audio", "port": port, "rtcp": port + 1,
+                 "mode": "port" if a.rtcp_attr else "implicit", "v6": None}]
 
-    def media_start(self, remote):
+    def local_sdp(self, direction="sendrecv", sess=None, version=None,
+                  port=None):
+        a = self.args
+        if a.multi:
+            return sdp_multi(a.user, self.ip, self.layout(port), direction)
+        return sdp_make(a.user, self.ip, port or a.rtp_port, a.rtcp_attr,
+                        direction, sess, version)
+
+    def media_open(self, port=None):
+        self.streams = []
+        for i, d in enumerate(self.layout(port)):
+            if not d["port"] or d["v6"]:
+                continue
+            st = Stream("rtp" if i == 0 else f"m{i}", self.ip, d["port"],
+                        False)
+            st.idx = i
+            self.streams.append(st)
+            if d["rtcp"]:
+                st = Stream("rtcp" if i == 0 else f"m{i}.rtcp", self.ip,
+                            d["rtcp"], True)
+                st.idx = i
+                self.streams.append(st)
+
+    def media_start(self, remote, retarget=False):
+        """Send to the streams of remote (sdp_streams of the peer's SDP),
+        pairing m= lines by position; retarget only changes where the
+        packets still to send go."""
         n = self.args.packets
-        if remote is None:
-            return
-        rtp, rtcp = self.streams
-        rtp.start((remote["c"], remote["port"]), n, PTIME)
-        rtcp.start((remote["rtcp_addr"], remote["rtcp"]), max(1, n // 5),
-                   PTIME * 5)
+        for st in self.streams:
+            if not remote or st.idx >= len(remote):
+                continue
+            r = remote[st.idx]
+            if r["port"] == 0 or r["fam"] != "IP4" or not r["c"]:
+                continue
+            dst = (r["rtcp_addr"], r["rtcp"]) if st.rtcp else (r["c"],
+                                                               r["port"])
+            if retarget:
+                st.dst = dst
+            elif st.rtcp:
+                st.start(dst, max(1, n // 5), PTIME * 5)
+            else:
+                st.start(dst, n, PTIME)
+
+    def media_move(self, call, port, remote=None):
+        """Move the local media to new ports (an offer with a port
+        change): the old sockets' results are kept in call["media_old"],
+        the packets still to send go from the new ones."""
+        left = max([st.to_send for st in self.streams if not st.rtcp]
+                   or [0])
+        call.setdefault("media_old", []).append(
+            {st.kind: st.result() for st in self.streams})
+        dsts = {st.kind: st.dst for st in self.streams}
+        for st in self.streams:
+            st.close()
+        self.media_open(port)
+        for st in self.streams:
+            if dsts.get(st.kind):
+                st.start(dsts[st.kind], left // 5 if st.rtcp else left,
+                         PTIME * 5 if st.rtcp else PTIME)
+        if remote:
+            self.media_start(remote, retarget=True)
+
+    def media_stop(self):
+        for st in self.streams:
+            st.to_send = 0
 
     def media_busy(self):
         return any(st.to_send > 0 for st in self.streams)
@@ -474,6 +634,23 @@ def is_resp(method, branch=None):
     return pred
 
 
+def route_set(msg, reverse):
+    """The route set a dialog learns from msg's Record-Route values (RFC
+    3261 12.1.1 UAS: as is; 12.1.2 UAC: reversed)."""
+    rr = []
+    for v in msg.all("record-route"):
+        rr += [x.strip() for x in re.split(r"(?<=>)\s*,", v) if x.strip()]
+    return rr[::-1] if reverse else rr
+
+
+def next_hop(dlg, ruri):
+    """Where an in-dialog request goes: the first loose route, else the
+    remote target."""
+    if dlg.get("route"):
+        return uri_hostport(uri_of(dlg["route"][0]))
+    return uri_hostport(ruri)
+
+
 def uac_call(ep, target, dest):
     """One outgoing call to target (a SIP URI) sent to dest (host, port)."""
     a = ep.args
@@ -483,9 +660,14 @@ def uac_call(ep, target, dest):
             "target": target, "responses": []}
     ep.res["calls"].append(call)
     ep.media_open()
-    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    sess = str(random.randint(10**6, 10**9))
+    sdp = ep.local_sdp(sess=sess)
     call["local_sdp"] = sdp
-    invite, via = ep.request("INVITE", target, dlg, 1, body=sdp)
+    # --late-offer: no SDP in the INVITE; the offer comes in the 2xx and
+    # the answer goes in the ACK (RFC 3261 13.2.1).
+    invite, via = ep.request("INVITE", target, dlg, 1,
+                             body="" if a.late_offer else sdp,
+                             extra=("Supported: 100rel",) if a.prack else ())
     branch = via_parts(via)[1]
     ep.send(invite, dest)
     remote = None
@@ -493,6 +675,7 @@ def uac_call(ep, target, dest):
     retrans = (invite, dest)
     deadline = time.monotonic() + a.timeout
     cancelled = False
+    cseq = [1]
 
     def mine(m):
         return not m.is_request and m.cseq()[1] in ("INVITE", "CANCEL") \
@@ -506,9 +689,25 @@ def uac_call(ep, target, dest):
             call["cancel_response"] = msg.code
             continue
         call["responses"].append(msg.code)
-        if msg.body.strip() and remote is None:
-            remote = sdp_parse(msg.body)
+        if msg.body.strip() and remote is None and msg.code < 200:
+            remote = sdp_streams(msg.body)
         if msg.code < 200:
+            rseq = msg.get("rseq")
+            if a.prack and rseq and "100rel" in (msg.get("require") or ""):
+                # RFC 3262 7.2: PRACK within the early dialog.
+                pdlg = dict(dlg, remote_tag=msg.tag("to"),
+                            route=route_set(msg, True))
+                ptarget = uri_of(msg.get("contact") or f"<{target}>")
+                cseq[0] += 1
+                req, pvia = ep.request(
+                    "PRACK", ptarget, pdlg, cseq[0],
+                    extra=(f"RAck: {rseq} {msg.get('cseq')}",))
+                pdest = next_hop(pdlg, ptarget)
+                ep.send(req, pdest)
+                r, _ = ep.wait(is_resp("PRACK", via_parts(pvia)[1]), 8,
+                               (req, pdest))
+                call["prack"] = r.code if r else None
+                ep.mark(call, "prack")
             if a.cancel and msg.code == 180 and not cancelled:
                 cancelled = True
                 ep.wait(lambda m: False, a.cancel_after)
@@ -534,10 +733,16 @@ def uac_call(ep, target, dest):
         ep.media_close(call)
         return call
     rtarget = uri_of(final.get("contact") or f"<{target}>")
-    rdest = uri_hostport(rtarget)
+    dlg["route"] = route_set(final, True)
+    rdest = next_hop(dlg, rtarget)
     call["remote_target"] = rtarget
     call["remote_sdp"] = final.body
-    ack, _ = ep.request("ACK", rtarget, dlg, 1)
+    if final.body.strip():
+        # The 2xx's SDP (the answer, or the offer of a late-offer call)
+        # decides where media goes, whatever the 18x said.
+        remote = sdp_streams(final.body)
+    ack, _ = ep.request("ACK", rtarget, dlg, 1,
+                        body=sdp if a.late_offer else "")
     ep.send(ack, rdest)
 
     def on_other(msg, addr):
@@ -549,44 +754,69 @@ def uac_call(ep, target, dest):
                 and msg.get("call-id") == dlg["call_id"]:
             ep.respond(msg, addr, 200, "OK")
             call["status"] = "ended by remote"
+            call["bye_request_uri"] = msg.uri
+            call["bye_route"] = msg.all("route")
             return True
         return False
     ep.handler = on_other
     ep.media_start(remote)
     end = time.monotonic() + a.timeout
-    cseq = [1]
     # --reinvite H,R: re-INVITE with a=sendonly H seconds into the media,
-    # with a=sendrecv (same port) R seconds in.
+    # with a=sendrecv (same port) R seconds in; --reinvite T: one
+    # re-INVITE (same SDP) T seconds in.  --update T: an UPDATE T seconds
+    # in that moves the media to --rtp-port + 100.
     plan = []
+    t0 = time.monotonic()
     if a.reinvite:
-        t0 = time.monotonic()
-        h, r = (float(x) for x in a.reinvite.split(","))
-        plan = [(t0 + h, "sendonly", "hold"), (t0 + r, "sendrecv", "resume")]
-    sess = str(random.randint(10**6, 10**9))
+        ts = [float(x) for x in a.reinvite.split(",")]
+        if len(ts) == 1:
+            plan = [(t0 + ts[0], "INVITE", "sendrecv", "reinvite")]
+        else:
+            plan = [(t0 + ts[0], "INVITE", "sendonly", "hold"),
+                    (t0 + ts[1], "INVITE", "sendrecv", "resume")]
+    if a.update:
+        plan.append((t0 + a.update, "UPDATE", "sendrecv", "update"))
+        plan.sort()
+    port = a.rtp_port
     while (ep.media_busy() or time.monotonic() < end or plan) \
             and call["status"] == "started":
         if plan and time.monotonic() >= plan[0][0]:
-            _, direction, label = plan.pop(0)
+            _, method, direction, label = plan.pop(0)
             cseq[0] += 1
-            body = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr,
-                            direction, sess, str(int(sess) + cseq[0]))
-            req, rvia = ep.request("INVITE", rtarget, dlg, cseq[0], body=body)
+            if method == "UPDATE":
+                port = a.rtp_port + 100
+            body = ep.local_sdp(direction, sess, str(int(sess) + cseq[0]),
+                                port)
+            req, rvia = ep.request(method, rtarget, dlg, cseq[0], body=body)
             ep.send(req, rdest)
             r, _ = ep.wait(lambda m, b=via_parts(rvia)[1]: is_resp(
-                "INVITE", b)(m) and m.code >= 200, 8, (req, rdest))
+                method, b)(m) and m.code >= 200, 8, (req, rdest))
             call.setdefault("reinvites", []).append(
-                {"direction": direction, "code": r.code if r else None,
+                {"method": method, "direction": direction,
+                 "code": r.code if r else None,
                  "sdp": r.body if r else None})
-            if r is not None and r.code < 300:
+            if r is not None and r.code < 300 and method == "INVITE":
                 rack, _ = ep.request("ACK", rtarget, dlg, cseq[0])
                 ep.send(rack, rdest)
             ep.mark(call, label)
+            if r is not None and r.code < 300 and method == "UPDATE":
+                ep.media_move(call, port, sdp_streams(r.body))
+                ep.mark(call, label)
+            if r is not None and r.code in (408, 481):
+                # RFC 5057 5.1: these end the dialog; no BYE.
+                call["status"] = f"ended by {r.code}"
+                ep.media_stop()
+                plan = []
+                ep.wait(lambda m: False, a.linger)
+                break
             continue
         if not ep.media_busy() and end - time.monotonic() > a.linger:
             end = time.monotonic() + a.linger
         ep.wait(lambda m: False, max(0.0, min(end, time.monotonic() + 0.2)
                                      - time.monotonic()))
-    if call["status"] == "started":
+    if call["status"] == "started" and a.no_bye:
+        call["status"] = "no bye"
+    elif call["status"] == "started":
         bye, bvia = ep.request("BYE", rtarget, dlg, cseq[0] + 1)
         ep.send(bye, rdest)
         r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (bye, rdest))
@@ -619,27 +849,56 @@ def uas_call(ep, inv, addr):
             "request_uri": inv.uri, "remote_sdp": inv.body}
     ep.res["calls"].append(call)
     tag = token(8)
-    remote = sdp_parse(inv.body) if inv.body.strip() else None
+    remote = sdp_streams(inv.body) if inv.body.strip() else None
     ep.respond(inv, addr, 100, "Trying")
     ep.media_open()
-    sdp = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr)
+    sdp = ep.local_sdp()
+    if a.fork:
+        # A forking proxy's other branch (another To-tag) answers first
+        # with its own SDP, then goes quiet.
+        call["fork_sdp"] = ep.local_sdp(port=a.rtp_port + 2000)
+        ep.respond(inv, addr, 183, "Session Progress", to_tag=token(8),
+                   body=call["fork_sdp"], contact=ep.contact_uri())
+    rel = ()
+    if a.rel100 and "100rel" in (inv.get("supported") or "") + \
+            (inv.get("require") or ""):
+        rel = ("Require: 100rel", "RSeq: 1")
     if a.early_media:
         # 183 with SDP, media before the 200.
         call["early_sdp"] = sdp
-        ep.respond(inv, addr, 183, "Session Progress", to_tag=tag,
-                   body=sdp, contact=ep.contact_uri())
+        r183 = ep.respond(inv, addr, 183, "Session Progress", to_tag=tag,
+                          body=sdp, contact=ep.contact_uri(), extra=rel)
         ep.media_start(remote)
     else:
         ep.respond(inv, addr, 180, "Ringing", to_tag=tag,
                    contact=ep.contact_uri())
     ep.save()
     cancelled = []
+    pracked = []
+
+    def on_update(msg, maddr):
+        # UPDATE (RFC 3311) with an offer: answer with the same ports,
+        # send to where the offer says from now on.
+        body = ep.local_sdp()
+        ep.respond(msg, maddr, 200, "OK", to_tag=tag, body=body,
+                   contact=ep.contact_uri())
+        if msg.body.strip():
+            ep.media_start(sdp_streams(msg.body), retarget=True)
+        call.setdefault("updates", []).append(msg.body)
+        ep.mark(call, "update")
 
     def on_ring(msg, maddr):
         if msg.is_request and msg.method == "CANCEL" \
                 and msg.get("call-id") == inv.get("call-id"):
             ep.respond(msg, maddr, 200, "OK", to_tag=tag)
             cancelled.append(1)
+            return True
+        if msg.is_request and msg.method == "PRACK":
+            ep.respond(msg, maddr, 200, "OK", to_tag=tag)
+            pracked.append(msg.get("rack"))
+            return True
+        if msg.is_request and msg.method == "UPDATE":
+            on_update(msg, maddr)
             return True
         if msg.is_request and msg.method == "INVITE":
             return True          # retransmission
@@ -648,16 +907,23 @@ def uas_call(ep, inv, addr):
     ring_end = time.monotonic() + a.ring
     if a.early_media:
         ring_end = time.monotonic() + a.early_media
+    next_rt, t = time.monotonic() + T1, T1
     while not cancelled and time.monotonic() < ring_end:
         ep.wait(lambda m: False, min(0.2, ring_end - time.monotonic()))
+        if rel and not pracked and time.monotonic() >= next_rt:
+            ep.send(*r183)     # RFC 3262 3: retransmit until PRACKed
+            t = min(t * 2, 4.0)
+            next_rt = time.monotonic() + t
+    call["prack"] = pracked
+    ep.mark(call, "final")
     if cancelled:
         ep.handler = None
         ep.respond(inv, addr, 487, "Request Terminated", to_tag=tag)
         ack, _ = ep.wait(lambda m: m.is_request and m.method == "ACK", 5)
         call["status"] = "cancelled" if ack else "cancelled, no ACK"
+        call["t_end"] = time.time()
         ep.media_close(call)
         return call
-    ep.mark(call, "final")
     call["local_sdp"] = sdp
     ok, okdest = ep.respond(inv, addr, 200, "OK", to_tag=tag, body=sdp,
                             contact=ep.contact_uri())
@@ -666,19 +932,34 @@ def uas_call(ep, inv, addr):
                      min(a.timeout, 4), (ok, okdest))
     call["ack"] = ack is not None
     call["ack_request_uri"] = ack.uri if ack else None
+    if ack is not None and remote is None and ack.body.strip():
+        remote = sdp_streams(ack.body)       # late offer: answer in ACK
+        call["remote_sdp"] = ack.body
+    ended = []
 
     def on_dialog(msg, maddr):
+        if msg.is_request and msg.method == "UPDATE":
+            on_update(msg, maddr)
+            return True
         if not (msg.is_request and msg.method == "INVITE"):
             return False
         if msg.tag("to") is None:
             return True          # retransmission of the initial INVITE
+        if a.reject_reinvite:
+            # e.g. 481: the dialog is gone here (RFC 5057 5.1).
+            ep.respond(msg, maddr, a.reject_reinvite, "Rejected",
+                       to_tag=tag)
+            call.setdefault("reinvites", []).append(
+                {"code": a.reject_reinvite, "sdp": msg.body})
+            ended.append(a.reject_reinvite)
+            return True
         # re-INVITE: answer with the same port, mirrored direction.
         d = "sendrecv"
         if "a=sendonly" in msg.body:
             d = "recvonly"
         elif "a=inactive" in msg.body:
             d = "inactive"
-        body = sdp_make(a.user, ep.ip, a.rtp_port, a.rtcp_attr, d)
+        body = ep.local_sdp(d)
         ep.respond(msg, maddr, 200, "OK", to_tag=tag, body=body,
                    contact=ep.contact_uri())
         label = "hold" if d != "sendrecv" else "resume"
@@ -690,14 +971,18 @@ def uas_call(ep, inv, addr):
     ep.media_start(remote)
     bye = None
     end = time.monotonic() + min(a.timeout, 6 + a.packets * PTIME)
-    while time.monotonic() < end:
+    while time.monotonic() < end and not ended:
         bye, baddr = ep.wait(lambda m: m.is_request and m.method == "BYE",
                              min(0.2, end - time.monotonic()))
         if bye is not None:
             break
-        if a.hangup and not ep.media_busy():
+        if (a.hangup or a.no_bye) and not ep.media_busy():
             break
-    if bye is not None:
+    if ended:
+        call["status"] = f"rejected re-INVITE {ended[0]}"
+        ep.media_stop()
+        ep.wait(lambda m: False, a.linger)
+    elif bye is not None:
         call["bye_request_uri"] = bye.uri
         ep.respond(bye, baddr, 200, "OK")
         ep.wait(lambda m: False, 0.3)   # late media
@@ -707,16 +992,20 @@ def uas_call(ep, inv, addr):
                "remote_tag": inv.tag("from"),
                "from_uri": uri_of(inv.get("to")),
                "to_uri": uri_of(inv.get("from")),
-               "contact": ep.contact_uri()}
+               "contact": ep.contact_uri(), "route": route_set(inv, False)}
         rtarget = uri_of(inv.get("contact"))
         req, bvia = ep.request("BYE", rtarget, dlg, 1)
         # In a UAS-initiated request From/To are swapped.
-        dest = uri_hostport(rtarget)
+        dest = next_hop(dlg, rtarget)
         ep.send(req, dest)
         r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (req, dest))
         call["status"] = "ok" if r and r.code == 200 else "bye failed"
+    elif a.no_bye:
+        ep.wait(lambda m: False, a.linger)
+        call["status"] = "no bye"
     else:
         call["status"] = "no BYE"
+    call["t_end"] = time.time()
     ep.handler = None
     ep.media_close(call)
     return call
@@ -744,7 +1033,7 @@ def cmd_uac(ep):
     dest = hostport(ep.args.dest) if ep.args.dest else uri_hostport(target)
     ep.ready()
     call = uac_call(ep, target, dest)
-    want = "cancelled" if ep.args.cancel else "ok"
+    want = "cancelled" if ep.args.cancel else ep.args.expect
     return call["status"] == want
 
 
@@ -762,7 +1051,7 @@ def cmd_register(ep):
     ep.save()
     if ep.args.serve:
         n = uas_serve(ep, ep.args.serve, ep.args.timeout)
-        return n == ep.args.serve and all(c["status"] == "ok"
+        return n == ep.args.serve and all(c["status"] == ep.args.expect
                                           for c in ep.res["calls"])
     return True
 
@@ -929,6 +1218,27 @@ def main():
     p.add_argument("--proxy", action="store_true",
                    help="registrar: then forward INVITEs for the binding "
                    "statelessly and relay the responses by Via")
+    p.add_argument("--late-offer", action="store_true",
+                   help="uac: INVITE without SDP, answer in the ACK")
+    p.add_argument("--prack", action="store_true",
+                   help="uac: Supported: 100rel, PRACK reliable 18x")
+    p.add_argument("--100rel", dest="rel100", action="store_true",
+                   help="uas: send the 183 reliably (Require: 100rel) when "
+                   "the INVITE supports it; retransmit until PRACKed")
+    p.add_argument("--update", type=float, default=0, metavar="T",
+                   help="uac: UPDATE moving the media to --rtp-port + 100 "
+                   "T s into the call")
+    p.add_argument("--no-bye", action="store_true",
+                   help="uac, uas: end the call after the media without "
+                   "sending BYE (status 'no bye')")
+    p.add_argument("--reject-reinvite", type=int, default=0, metavar="CODE",
+                   help="uas: answer a re-INVITE with CODE (481) and "
+                   "consider the call ended")
+    p.add_argument("--multi", action="store_true",
+                   help="offer/answer the eight m= lines of MULTI")
+    p.add_argument("--fork", action="store_true",
+                   help="uas: first a 183 with SDP (--rtp-port + 2000) "
+                   "from another To-tag, as a forking proxy relays it")
     p.add_argument("--hangup", action="store_true",
                    help="uas: send BYE after its media")
     p.add_argument("--calls", type=int, default=1)

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# t_late_offer.sh [MODE] - offer/answer outside the INVITE/200 pair.
+# 1. Late offer: phone1's INVITE has no SDP; the peer offers in the 200 and
+#    the phone answers in the ACK (RFC 3261 13.2.1).  Media both ways.
+# 2. PRACK and UPDATE: phone1 (Supported: 100rel) calls; the peer answers a
+#    reliable 183 with SDP (RFC 3262) and sends early media; the phone
+#    PRACKs; 1.5 s into the call the phone sends an UPDATE (RFC 3311) that
+#    moves its media to a new port.  Media continues both ways on the new
+#    port: the peer receives from the new public port the UPDATE announced.
+. "$(dirname "$0")/lib.sh"
+lab_up
+J=$WORK
+
+# -- 1. late offer ------------------------------------------------------------
+ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50000 --timeout 20
+ua "$NS_P1" phone1 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40000 --late-offer --timeout 6
+bg_stop peer 3
+
+check "late offer: call completes (phone)" python3 "$CHECK" status "$J/phone1.json"
+check "late offer: call completes (peer)" python3 "$CHECK" status "$J/peer.json"
+check "late offer: INVITE arrived without SDP, the ACK with it" test \
+	"$(json "$J/peer.json" '[(m["data"].split(" ")[0], "m=audio" in m["data"]) for m in d["received"] if m["data"].split(" ")[0] in ("INVITE", "ACK")]')" \
+	= '[["INVITE", false], ["ACK", true]]'
+check "late offer: RTP+RTCP peer -> phone" python3 "$CHECK" media "$J/phone1.json"
+check "late offer: RTP+RTCP phone -> peer" python3 "$CHECK" media "$J/peer.json"
+check "late offer: media leaves from the ports the ACK's SDP advertised [daemon bug A1]" \
+	python3 "$CHECK" symmetric "$J/peer.json"
+check "late offer: no private address reaches the outside" python3 "$CHECK" leak "$J/peer.json"
+
+# -- 2. reliable 183, PRACK, UPDATE with a port change ------------------------
+ua_bg "$NS_O" peer2 uas --local $PEER --user peer --rtp-port 50000 \
+	--early-media 1 --100rel --packets 200 --timeout 20
+ua "$NS_P1" phone2 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40200 --prack --update 1.5 \
+	--packets 150 --timeout 8
+bg_stop peer2 3
+
+check "PRACK: call completes (phone)" python3 "$CHECK" status "$J/phone2.json"
+check "PRACK: call completes (peer)" python3 "$CHECK" status "$J/peer2.json"
+check "PRACK: the reliable 183 was PRACKed, 200 to the PRACK" test \
+	"$(json "$J/phone2.json" 'd["calls"][0].get("prack")'),$(json "$J/peer2.json" 'len(d["calls"][0].get("prack", []))')" = "200,1"
+check "PRACK: early RTP peer -> phone before the 200" \
+	python3 "$CHECK" mark "$J/phone2.json" final --min-rtp 20
+check "UPDATE answered 200" test \
+	"$(json "$J/phone2.json" '[(r["method"], r["code"]) for r in d["calls"][0].get("reinvites", [])]')" = '[["UPDATE", 200]]'
+check "UPDATE: the offer the peer saw moved the media port" python3 -B -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sipua import sdp_streams
+c = json.load(open(sys.argv[2]))["calls"][0]
+old = sdp_streams(c["remote_sdp"])[0]
+new = sdp_streams((c.get("updates") or [""])[-1])
+print("INVITE:", old, "UPDATE:", new)
+sys.exit(not new or new[0]["port"] == old["port"] or new[0]["c"] != old["c"])
+' "$LAB_DIR" "$J/peer2.json"
+check "UPDATE: peer received RTP from the new public port" \
+	python3 "$CHECK" from "$J/peer2.json" updates --min 40
+check "UPDATE: peer received RTCP from the new public port" \
+	python3 "$CHECK" from "$J/peer2.json" updates --kind rtcp --min 5
+check "UPDATE: phone's new port $PHONE1:40300 received RTP+RTCP" \
+	python3 "$CHECK" media "$J/phone2.json" --min-rtp 40 --min-rtcp 5
+check "PRACK/UPDATE: phone's strict Via check dropped no response" python3 "$CHECK" nodrop "$J/phone2.json"
+check "PRACK/UPDATE: no private address reaches the outside" python3 "$CHECK" leak "$J/peer2.json"
+lab_finish
