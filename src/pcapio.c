@@ -402,6 +402,24 @@ static int pio_frag_add(struct pio_reader *r, const struct pcap_pkthdr *h,
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* Nanosecond classic pcap files stay nanosecond, the rest microsecond. */
+static int pio_file_precision(const char *path)
+{
+	static const uint8_t nano_le[4] = { 0x4d, 0x3c, 0xb2, 0xa1 };
+	static const uint8_t nano_be[4] = { 0xa1, 0xb2, 0x3c, 0x4d };
+	uint8_t m[4];
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(m, 1, sizeof(m), f);
+		fclose(f);
+	}
+	if (n == 4 && (!memcmp(m, nano_le, 4) || !memcmp(m, nano_be, 4)))
+		return PCAP_TSTAMP_PRECISION_NANO;
+	return PCAP_TSTAMP_PRECISION_MICRO;
+}
+
 struct pio_reader *pio_open(const char *path, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
@@ -413,7 +431,7 @@ struct pio_reader *pio_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	r->pc = pcap_open_offline_with_tstamp_precision(
-		path, PCAP_TSTAMP_PRECISION_NANO, perr);
+		path, pio_file_precision(path), perr);
 	if (!r->pc) {
 		snprintf(err, errlen, "%s", perr);
 		free(r);

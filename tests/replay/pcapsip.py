@@ -67,6 +67,16 @@ def l3(linktype, b):
     return fam, (b[off:] if fam else None), ' '.join(enc)
 
 
+def csum_ok(b):
+    """True when the ones' complement sum of b is all ones."""
+    if len(b) % 2:
+        b += b'\0'
+    t = sum(struct.unpack('>%dH' % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return t == 0xffff
+
+
 def describe(linktype, ts, b, with_link=True):
     """Header line and payload text of one frame."""
     fam, ip, enc = l3(linktype, b)
@@ -89,14 +99,25 @@ def describe(linktype, ts, b, with_link=True):
     else:
         return '%s%d bytes, no IP, sha1 %s' % (
             link, len(b), hashlib.sha1(b).hexdigest()[:12]), ''
+    bad = ''
+    if fam == 4 and not csum_ok(ip[:ihl]):
+        bad += ' BAD-IP-CHECKSUM'
     if proto == 17 and not frag and len(l4) >= 8:
-        sp, dp = struct.unpack('>HH', l4[:4])
+        sp, dp, ulen, uck = struct.unpack('>HHHH', l4[:8])
         pl = l4[8:]
-        head = '%sUDP %s:%d > %s:%d, %d bytes payload' % (
-            link, src, sp, dst, dp, len(pl))
+        if fam == 4:
+            pseudo = ip[12:20] + struct.pack('>xBH', 17, len(l4))
+        else:
+            pseudo = ip[8:40] + struct.pack('>IxxxB', len(l4), 17)
+        if (uck or fam == 6) and not csum_ok(pseudo + l4):
+            bad += ' BAD-UDP-CHECKSUM'
+        if ulen != len(l4):
+            bad += ' UDP-LENGTH-%d' % ulen
+        head = '%sUDP %s:%d > %s:%d, %d bytes payload%s' % (
+            link, src, sp, dst, dp, len(pl), bad)
         return head, pl.decode('latin-1')
-    return '%sIPv%d proto %d%s %s > %s, %d bytes, sha1 %s' % (
-        link, fam, proto, frag, src, dst, len(ip),
+    return '%sIPv%d proto %d%s%s %s > %s, %d bytes, sha1 %s' % (
+        link, fam, proto, frag, bad, src, dst, len(ip),
         hashlib.sha1(ip).hexdigest()[:12]), ''
 
 

@@ -4,7 +4,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for t in run.sh linktypes.sh vyatta.sh; do
+for t in run.sh linktypes.py vyatta.py; do
 	[ -x "$here/$t" ] || continue
 	echo "== tests/replay/$t"
 	"$here/$t" || rc=1
