@@ -1,12 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# make replay: every sipalg-replay test; one closing line with the totals.
+# make replay: every sipalg-replay test, then one closing line with the
+# totals of their "N passed, M failed" lines.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 rc=0
 for t in run.sh linktypes.py vyatta.py; do
-	[ -x "$here/$t" ] || continue
 	echo "== tests/replay/$t"
-	"$here/$t" || rc=1
+	"$here/$t" >"$log" 2>&1 || rc=1
+	cat "$log"
+	grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |
+		tail -n 1 >>"$log.sum" || rc=1
 done
+awk '{ p += $(NF-3); f += $(NF-1) }
+     END { printf "replay: %d passed, %d failed\n", p, f }' "$log.sum"
+rm -f "$log.sum"
 exit $rc
