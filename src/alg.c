@@ -187,6 +187,12 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
 	verdict = commit(a, &x, &v, data, len, out_len);
 	forget_flows(a, r->gone, r->n_gone);
+	if (r->n_stale && a->nat.unstale) {
+		int k = a->nat.unstale(a->nat.forget_ctx, r->stale, r->n_stale);
+
+		if (k > 0)
+			a->st.flows_forgotten += (uint64_t)k;
+	}
 	return verdict;
 }
 

@@ -19,6 +19,7 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define CALL_MAX_DIALOGS 8
 #define CALL_TAG_MAX 64
 #define CALL_MAX_HOSTS 4
+#define CALL_MAX_REMOTE 16
 
 struct binding {
 	enum bind_kind kind;
@@ -63,6 +64,13 @@ struct call {
 		uint32_t seq;
 	} host_sdp[CALL_MAX_HOSTS];
 	unsigned n_host;
+	/* The outside side's newest SDP, per m= line (an answer keeps the
+	 * offer's order, RFC 3264 6): where the phone's media will go. */
+	struct {
+		union addr addr;
+		uint16_t rtp, rtcp;	/* 0: declined or not IPv4 */
+	} remote[CALL_MAX_REMOTE];
+	unsigned n_remote;
 	bool confirmed;
 	/* Tag pairs of the dialogs a 2xx established (forking makes more
 	 * than one per Call-ID, RFC 3261 13.2.2.4). */

@@ -235,7 +235,7 @@ static void daemon_start(struct daemon *d)
 	if (!d->ct)
 		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
 	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
-				   d->nft, d->ct };
+				   d->nft, d->ct, nat_ct_unstale };
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);

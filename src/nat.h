@@ -32,6 +32,13 @@ struct nat_plan {
 	bool overflow;
 };
 
+/* A conntrack flow by its original-direction tuple (UDP). */
+struct nat_flow {
+	int family;
+	union addr src, dst;
+	uint16_t sport, dport;
+};
+
 struct nat_ops {
 	const char *name;
 	/* apply - install plan->add and remove plan->del in one atomic
@@ -43,6 +50,11 @@ struct nat_ops {
 	int (*forget)(void *ctx, const struct nat_elem *e, unsigned n);
 	void *ctx;		/* for apply */
 	void *forget_ctx;	/* for forget: the conntrack handle */
+	/* unstale - delete these flows if they exist: media a phone started
+	 * before its binding was installed (it answered and sent at once)
+	 * went through plain masquerading and would keep that port.
+	 * Optional (NULL: nothing done).  Returns the number deleted. */
+	int (*unstale)(void *ctx, const struct nat_flow *f, unsigned n);
 };
 
 /* nat_plan_init - empty plan. */

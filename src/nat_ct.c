@@ -130,6 +130,34 @@ int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
 	return destroy_hits(h, &d);
 }
 
+int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n)
+{
+	struct nat_ct *h = ctx;
+	struct nf_conntrack *ct;
+	int deleted = 0;
+	unsigned i;
+
+	ct = nfct_new();
+	if (!ct)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (f[i].family != AF_INET)
+			continue;
+		nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+		nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+		nfct_set_attr_u32(ct, ATTR_IPV4_SRC, f[i].src.v4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_IPV4_DST, f[i].dst.v4.s_addr);
+		nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(f[i].sport));
+		nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(f[i].dport));
+		if (nfct_query(h->cmd, NFCT_Q_DESTROY, ct) == 0)
+			deleted++;
+		else if (errno != ENOENT)
+			log_warn("conntrack: delete stale media flow");
+	}
+	nfct_destroy(ct);
+	return deleted;
+}
+
 static int destroy_hits(struct nat_ct *h, struct dump_ctx *d)
 {
 	unsigned i;

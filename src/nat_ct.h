@@ -22,6 +22,10 @@ void nat_ct_close(struct nat_ct *h);
  * or public end is one of e[0..n).  Returns the count or -1. */
 int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n);
 
+/* nat_ct_unstale - nat_ops.unstale: delete each flow by its exact
+ * original tuple (no dump).  Returns the number deleted. */
+int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n);
+
 /*
  * nat_ct_each_inside - call fn for the inside address:port of every marked
  * flow (the source of the original direction for flows a phone started,

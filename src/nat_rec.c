@@ -67,5 +67,5 @@ int nat_rec_forget(void *ctx, const struct nat_elem *e, unsigned n)
 struct nat_ops nat_rec_ops(struct nat_rec *r)
 {
 	return (struct nat_ops){ "record", nat_rec_apply, nat_rec_forget, r,
-				 r };
+				 r, NULL };
 }

@@ -374,6 +374,35 @@ static void plan_media_add(const struct rw_ctx *x, struct binding *b,
 	b->seen = x->now;
 }
 
+static void stale_flow(const struct rw_ctx *x, const struct binding *b,
+		       const union addr *to, uint16_t port, struct rw_result *r)
+{
+	struct nat_flow *f;
+
+	if (!port || r->n_stale == RW_MAX_STALE)
+		return;
+	f = &r->stale[r->n_stale++];
+	f->family = x->family;
+	f->src = b->in_addr;
+	f->sport = b->in_port;
+	f->dst = *to;
+	f->dport = port;
+}
+
+/* A new pair for stream i: if the far end's SDP already told the phone
+ * where stream i goes, the phone may have sent before this message left
+ * the queue; that flow went out through plain masquerading and would
+ * keep its port, so it is deleted after the verdict. */
+static void stale_flows(const struct rw_ctx *x, const struct call *k,
+			unsigned i, const struct binding *rtp,
+			const struct binding *rtcp, struct rw_result *r)
+{
+	if (i >= k->n_remote)
+		return;
+	stale_flow(x, rtp, &k->remote[i].addr, k->remote[i].rtp, r);
+	stale_flow(x, rtcp, &k->remote[i].addr, k->remote[i].rtcp, r);
+}
+
 /* Media line i of the SDP at m->buf + base: bind its inside address and
  * ports, point m= and a=rtcp at the public pair. */
 static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
@@ -406,6 +435,8 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 		plan_media_add(x, rtcp, r);
 	}
 	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
+	if (created)
+		stale_flows(x, k, i, rtp, rtcp, r);
 	r->n_media++;
 	if (sdp_port_edit(r, base, md->port, rtp->pub_port) < 0)
 		return -1;
@@ -952,6 +983,37 @@ static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 	return 0;
 }
 
+/* Remember where the far end's SDP sends each stream (see stale_flows). */
+static void note_remote_sdp(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct call *k;
+	struct sdp_msg sd;
+	struct span sdp;
+	unsigned i;
+
+	if (!msg_may_have_session(m) || !sdp_span(m, &sdp) ||
+	    !(k = msg_call(x, m, false, NULL)) ||
+	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
+		return;
+	k->n_remote = sd.n_media < CALL_MAX_REMOTE ? sd.n_media
+						    : CALL_MAX_REMOTE;
+	for (i = 0; i < k->n_remote; i++) {
+		const struct sdp_media *md = &sd.media[i];
+		const struct sdp_addr *ca = sdp_media_conn(&sd, i);
+		struct span s;
+
+		memset(&k->remote[i], 0, sizeof(k->remote[i]));
+		if (!md->port_num || !ca || !ca->is_literal || ca->family != 4)
+			continue;
+		s = (struct span){ sdp.off + ca->addr.off, ca->addr.len };
+		if (!span_addr(m->buf, s, AF_INET, &k->remote[i].addr))
+			continue;
+		k->remote[i].rtp = md->port_num;
+		k->remote[i].rtcp = md->has_rtcp ? md->rtcp_port_num
+						 : (uint16_t)(md->port_num + 1);
+	}
+}
+
 static int plan_in(const struct rw_ctx *x, const struct sip_msg *m,
 		   struct rw_result *r)
 {
@@ -969,9 +1031,11 @@ static int plan_in(const struct rw_ctx *x, const struct sip_msg *m,
 					       x->dport);
 			hold_sig(k, b);
 		}
-		return 0;
+	} else if (in_response(x, m, r) < 0) {
+		return -1;
 	}
-	return in_response(x, m, r);
+	note_remote_sdp(x, m);
+	return 0;
 }
 
 /* --- hairpin: inside -> gateway's public address -> inside --------------- */
@@ -1078,6 +1142,7 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 	nat_plan_init(&r->plan);
 	r->n_created = 0;
 	r->n_gone = 0;
+	r->n_stale = 0;
 	r->skip = NULL;
 	r->limit = NULL;
 	r->n_media = 0;
@@ -1119,4 +1184,5 @@ void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
 			calls_binding_drop(ctx->calls, b);
 	}
 	r->n_created = 0;
+	r->n_stale = 0;
 }

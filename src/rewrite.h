@@ -27,6 +27,7 @@ struct prefix {
 
 #define RW_MAX_INSIDE 8
 #define RW_MAX_CREATED 80
+#define RW_MAX_STALE 32
 
 struct rw_ctx {
 	const struct conf *conf;
@@ -54,6 +55,10 @@ struct rw_result {
 	 * verdict (calls that ended). */
 	struct nat_elem gone[CALL_MAX_BIND];
 	unsigned n_gone;
+	/* Flows to delete after the verdict: the phone's media to the far
+	 * end that may predate the binding this message installs. */
+	struct nat_flow stale[RW_MAX_STALE];
+	unsigned n_stale;
 	const char *skip;	/* set when the message must pass unchanged:
 				 * the reason, for the counters */
 	const char *limit;	/* set when a configured limit was hit */

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "alg.h"
-#include "oracle.h"
+#include "../unit/oracle.h"
 
 #define PIPE_IN_IF 1
 #define PIPE_OUT_IF 2
@@ -83,7 +83,8 @@ static inline int pipe_init(struct pipe *p, bool fail_closed)
 		return -1;
 	a->conf = &p->conf;
 	a->now = pipe_now;
-	a->nat = (struct nat_ops){ "stub", pipe_apply, pipe_forget, p, p };
+	a->nat = (struct nat_ops){ "stub", pipe_apply, pipe_forget, p, p,
+				   NULL };
 	a->in_ifindex = PIPE_IN_IF;
 	a->out_ifindex = PIPE_OUT_IF;
 	inet_pton(AF_INET, PIPE_PUBLIC, &a->pub.v4);
