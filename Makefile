@@ -132,5 +132,35 @@ fuzz: $(FUZZ_BIN)
 fuzz-smoke: $(FUZZ_BIN)
 	tests/fuzz/run.sh 20
 
+# Benchmarks (root, about 10 minutes; not part of check): bench/run.sh
+# runs every lab mode side by side and writes BENCHMARKS.md.
+BB      := $(B)/bench
+BENCH_BIN := $(BB)/cpu_msg $(BB)/blast $(BB)/nfq_accept $(BB)/relay \
+	     $(BB)/sipalgd-noforget
+.PHONY: bench
+
+bench: all $(BENCH_BIN)
+	bench/run.sh
+
+# -fno-ipa-icf: keep one function per message type for callgrind.
+$(BB)/cpu_msg: bench/cpu_msg.c bench/msgs.c bench/msgs.h $(CORE_O) | $(BB)
+	$(CC) $(CFLAGS) -fno-ipa-icf -Isrc -o $@ bench/cpu_msg.c bench/msgs.c \
+		$(CORE_O)
+
+$(BB)/blast: bench/blast.c bench/msgs.c bench/msgs.h | $(BB)
+	$(CC) $(CFLAGS) -o $@ bench/blast.c bench/msgs.c -lpthread
+
+$(BB)/nfq_accept: bench/nfq_accept.c | $(BB)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+$(BB)/relay: bench/relay.c | $(BB)
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BB)/sipalgd-noforget: bench/noforget.c $(CORE_O) $(SHELL_O) | $(BB)
+	$(CC) $(CFLAGS) -Isrc -Wl,--wrap=nat_ct_forget -o $@ $^ $(PKG_LIBS)
+
+$(BB):
+	mkdir -p $@
+
 clean:
 	rm -rf $(B)

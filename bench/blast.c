@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * blast - load generators for the sipalg benchmarks, run from the root
+ * namespace but with every socket inside the lab's namespaces (setns
+ * before socket(), so no traffic touches the host).
+ *
+ *   blast sip -p PHONE_NS -o OUT_NS -r CALLS_PER_S -t SECS [-n MAX_CALLS]
+ *             [-B] [-s SALT]
+ *	A phone (10.0.0.10:5060) and a peer/registrar (203.0.113.10:5060)
+ *	in one process.  The phone starts calls at the given rate: INVITE
+ *	with SDP and a REGISTER; the peer answers each request with a 200
+ *	(SDP for the INVITE) built from the request as it arrived; the phone
+ *	answers the 200 with ACK and BYE (-B: no BYE, the calls stay up).
+ *	Seven distinct messages per call, sent with sendmmsg.  Prints JSON:
+ *	messages sent and received per type, loss, and the one-way latency
+ *	(X-Ts header, CLOCK_MONOTONIC, shared by all namespaces).
+ *
+ *   blast rtp -p PHONE_NS -o OUT_NS -f FLOWS -b BASE_PORT -t SECS
+ *             [-d DST_IP:PORT] [-r PPS]
+ *	FLOWS sockets 10.0.0.10:BASE+2k send 172-byte RTP-like datagrams to
+ *	DST (default 203.0.113.20:20000) as fast as they can (or PPS); a
+ *	sink bound to 203.0.113.20:20000 in OUT_NS counts them.  Prints JSON
+ *	with sent, received and received packets per second.
+ *
+ * All loops are bounded by SECS (plus at most 3 s of draining).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msgs.h"
+
+#define BATCH 64
+#define MSGMAX 2048
+#define LAT_MAX (1u << 22)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static void ns_enter(const char *ns)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		die(path);
+	close(fd);
+}
+
+static void addr_set(struct sockaddr_in *sa, const char *ip, unsigned port)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, ip, &sa->sin_addr) != 1) {
+		fprintf(stderr, "blast: bad address %s\n", ip);
+		exit(2);
+	}
+}
+
+/* A UDP socket in namespace ns bound to ip:port, with large buffers so
+ * that the generator's own sockets are not where packets get lost. */
+static int ns_socket(const char *ns, const char *ip, unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd, big = 16 << 20;
+
+	ns_enter(ns);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		die("socket");
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	addr_set(&sa, ip, port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("bind");
+	return fd;
+}
+
+/* ---- SIP ---------------------------------------------------------------- */
+
+struct batch {
+	int fd;
+	unsigned n;
+	struct mmsghdr h[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in to[BATCH];
+	char buf[BATCH][MSGMAX];
+};
+
+struct sip_run {
+	struct msgs_party party;
+	struct batch phone, peer;
+	struct sockaddr_in peer_addr;
+	uint64_t sent[MSG_KINDS], recv[MSG_KINDS];
+	uint64_t send_errors, started, completed, replies, dialogs;
+	uint32_t *lat;		/* ns, one per received message */
+	uint32_t n_lat;
+	int no_bye;
+};
+
+static void batch_flush(struct sip_run *s, struct batch *b)
+{
+	unsigned done = 0;
+
+	while (done < b->n) {
+		int k = sendmmsg(b->fd, b->h + done, b->n - done, 0);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			s->send_errors += b->n - done;
+			break;
+		}
+		done += (unsigned)k;
+	}
+	b->n = 0;
+}
+
+/* The next free slot of b (flushing a full batch first). */
+static char *batch_slot(struct sip_run *s, struct batch *b)
+{
+	if (b->n == BATCH)
+		batch_flush(s, b);
+	return b->buf[b->n];
+}
+
+static void batch_commit(struct sip_run *s, struct batch *b, int len,
+			 const struct sockaddr_in *to)
+{
+	unsigned i = b->n;
+
+	if (len < 0) {
+		s->send_errors++;
+		return;
+	}
+	s->sent[msgs_kind(b->buf[i], (size_t)len)]++;
+	b->to[i] = *to;
+	b->iov[i].iov_base = b->buf[i];
+	b->iov[i].iov_len = (size_t)len;
+	memset(&b->h[i], 0, sizeof(b->h[i]));
+	b->h[i].msg_hdr.msg_iov = &b->iov[i];
+	b->h[i].msg_hdr.msg_iovlen = 1;
+	b->h[i].msg_hdr.msg_name = &b->to[i];
+	b->h[i].msg_hdr.msg_namelen = sizeof(b->to[i]);
+	b->n++;
+}
+
+static void call_start(struct sip_run *s)
+{
+	struct batch *b = &s->phone;
+	unsigned i = (unsigned)s->started++;
+	char *p = batch_slot(s, b);
+
+	batch_commit(s, b, msgs_invite(p, MSGMAX, &s->party, i, now_ns()),
+		     &s->peer_addr);
+	p = batch_slot(s, b);
+	batch_commit(s, b, msgs_register(p, MSGMAX, &s->party, i, now_ns()),
+		     &s->peer_addr);
+}
+
+/* The peer: answer requests. */
+static void peer_rx(struct sip_run *s, const char *m, size_t n,
+		    enum msgs_kind k, const struct sockaddr_in *from)
+{
+	char *p;
+
+	if (k != MSG_INVITE && k != MSG_BYE && k != MSG_REGISTER)
+		return;
+	p = batch_slot(s, &s->peer);
+	batch_commit(s, &s->peer, msgs_reply(p, MSGMAX, &s->party, m, n,
+					     (unsigned)s->replies++, now_ns()),
+		     from);
+}
+
+/* The phone: ACK (and BYE) the 200 to its INVITE; count finished calls. */
+static void phone_rx(struct sip_run *s, const char *m, size_t n,
+		     enum msgs_kind k)
+{
+	unsigned d;
+	char *p;
+
+	if (k == MSG_200_BYE)
+		s->completed++;
+	if (k != MSG_200_INVITE)
+		return;
+	d = (unsigned)s->dialogs++;
+	p = batch_slot(s, &s->phone);
+	batch_commit(s, &s->phone, msgs_in_dialog(p, MSGMAX, &s->party, m, n,
+						  2 * d, now_ns()),
+		     &s->peer_addr);
+	if (s->no_bye) {
+		s->completed++;
+		return;
+	}
+	p = batch_slot(s, &s->phone);
+	batch_commit(s, &s->phone, msgs_in_dialog(p, MSGMAX, &s->party, m, n,
+						  2 * d + 1, now_ns()),
+		     &s->peer_addr);
+}
+
+/* Read what waits on fd; returns the number of messages. */
+static int sip_rx(struct sip_run *s, int fd, int is_peer)
+{
+	static char buf[BATCH][MSGMAX];
+	struct mmsghdr h[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in from[BATCH];
+	uint64_t t;
+	int k, i;
+
+	memset(h, 0, sizeof(h));
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = MSGMAX;
+		h[i].msg_hdr.msg_iov = &iov[i];
+		h[i].msg_hdr.msg_iovlen = 1;
+		h[i].msg_hdr.msg_name = &from[i];
+		h[i].msg_hdr.msg_namelen = sizeof(from[i]);
+	}
+	k = recvmmsg(fd, h, BATCH, MSG_DONTWAIT, NULL);
+	if (k <= 0)
+		return 0;
+	t = now_ns();
+	for (i = 0; i < k; i++) {
+		size_t n = h[i].msg_len;
+		enum msgs_kind kind = msgs_kind(buf[i], n);
+		uint64_t ts = msgs_ts(buf[i], n);
+
+		s->recv[kind]++;
+		if (ts && ts <= t && s->n_lat < LAT_MAX)
+			s->lat[s->n_lat++] = (uint32_t)(t - ts > UINT32_MAX ?
+							UINT32_MAX : t - ts);
+		if (is_peer)
+			peer_rx(s, buf[i], n, kind, &from[i]);
+		else
+			phone_rx(s, buf[i], n, kind);
+	}
+	return k;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct_us(const uint32_t *v, uint32_t n, double p)
+{
+	if (!n)
+		return -1;
+	return v[(uint32_t)((n - 1) * p)] / 1000.0;
+}
+
+static void sip_report(struct sip_run *s, double rate, double secs,
+		       uint64_t took)
+{
+	uint64_t ts = 0, tr = 0;
+	int k;
+
+	qsort(s->lat, s->n_lat, sizeof(*s->lat), cmp_u32);
+	printf("{\"rate_calls\": %.1f, \"secs\": %.2f, \"calls\": %" PRIu64
+	       ", \"completed\": %" PRIu64 ", \"send_errors\": %" PRIu64,
+	       rate, secs, s->started, s->completed, s->send_errors);
+	for (k = 0; k < MSG_KINDS; k++) {
+		printf(", \"sent_%s\": %" PRIu64 ", \"recv_%s\": %" PRIu64,
+		       msgs_kind_name[k], s->sent[k], msgs_kind_name[k],
+		       s->recv[k]);
+		ts += s->sent[k];
+		tr += s->recv[k];
+	}
+	printf(", \"sent\": %" PRIu64 ", \"recv\": %" PRIu64
+	       ", \"lost\": %" PRId64 ", \"msgs_per_s\": %.1f"
+	       ", \"lat_p50_us\": %.1f, \"lat_p99_us\": %.1f"
+	       ", \"lat_max_us\": %.1f, \"wall_s\": %.2f}\n",
+	       ts, tr, (int64_t)(ts - tr), tr / secs,
+	       pct_us(s->lat, s->n_lat, 0.5), pct_us(s->lat, s->n_lat, 0.99),
+	       pct_us(s->lat, s->n_lat, 1.0), took / 1e9);
+}
+
+static int sip_main(const char *ns_p, const char *ns_o, double rate,
+		    double secs, uint64_t max_calls, int no_bye, unsigned salt)
+{
+	static struct sip_run s;
+	uint64_t t0, t, dur = (uint64_t)(secs * 1e9), last_rx;
+	struct pollfd pf[2];
+
+	s.party = (struct msgs_party){ "10.0.0.10", 5060, "203.0.113.10",
+				       salt };
+	s.no_bye = no_bye;
+	s.lat = calloc(LAT_MAX, sizeof(*s.lat));
+	if (!s.lat)
+		die("calloc");
+	addr_set(&s.peer_addr, "203.0.113.10", 5060);
+	s.peer.fd = ns_socket(ns_o, "203.0.113.10", 5060);
+	s.phone.fd = ns_socket(ns_p, "10.0.0.10", 5060);
+	pf[0] = (struct pollfd){ .fd = s.phone.fd, .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = s.peer.fd, .events = POLLIN };
+	t0 = last_rx = now_ns();
+	for (;;) {
+		uint64_t el, due;
+
+		t = now_ns();
+		el = t - t0;
+		due = el < dur ? (uint64_t)(rate * (double)el / 1e9) : 0;
+		if (due > max_calls)
+			due = max_calls;
+		while (s.started < due && s.phone.n + 2 <= BATCH)
+			call_start(&s);
+		batch_flush(&s, &s.phone);
+		batch_flush(&s, &s.peer);
+		if (el >= dur && (s.completed >= s.started ||
+				  t - last_rx > 1000000000u ||
+				  el > dur + 3000000000u))
+			break;
+		if (poll(pf, 2, 1) > 0) {
+			int k = 0;
+
+			if (pf[0].revents & POLLIN)
+				k += sip_rx(&s, s.phone.fd, 0);
+			if (pf[1].revents & POLLIN)
+				k += sip_rx(&s, s.peer.fd, 1);
+			if (k)
+				last_rx = now_ns();
+		}
+	}
+	sip_report(&s, rate, secs, now_ns() - t0);
+	return 0;
+}
+
+/* ---- RTP ---------------------------------------------------------------- */
+
+struct rtp_sink {
+	int fd;
+	volatile int stop;
+	uint64_t recv;
+};
+
+static void *sink_main(void *arg)
+{
+	static char buf[BATCH][256];
+	struct rtp_sink *k = arg;
+	struct mmsghdr h[BATCH];
+	struct iovec iov[BATCH];
+	struct pollfd pf = { .fd = k->fd, .events = POLLIN };
+	int i;
+
+	memset(h, 0, sizeof(h));
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = sizeof(buf[i]);
+		h[i].msg_hdr.msg_iov = &iov[i];
+		h[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (!k->stop) {
+		int n;
+
+		if (poll(&pf, 1, 50) <= 0)
+			continue;
+		n = recvmmsg(k->fd, h, BATCH, MSG_DONTWAIT, NULL);
+		if (n > 0)
+			k->recv += (uint64_t)n;
+	}
+	return NULL;
+}
+
+/* Busy CPU time of the whole machine so far, in clock ticks (user, nice,
+ * system, irq, softirq, steal of /proc/stat's "cpu" line). */
+static uint64_t cpu_busy_ticks(void)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n;
+
+	if (!f)
+		return 0;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return 0;
+	return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+}
+
+static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
+		    unsigned base, double secs, const char *dst, double pps)
+{
+	static char pkt[172];
+	static int fds[1024];
+	struct rtp_sink sink = { 0 };
+	struct mmsghdr h[BATCH];
+	struct iovec iov = { pkt, sizeof(pkt) };
+	struct sockaddr_in to;
+	char dip[64];
+	unsigned dport = 20000, f, i;
+	uint64_t t0, t, sent = 0, dur = (uint64_t)(secs * 1e9), c0, c1;
+	double cpu_ns;
+	pthread_t th;
+
+	if (sscanf(dst, "%63[^:]:%u", dip, &dport) < 1 || flows == 0 ||
+	    flows > 1024)
+		die("rtp arguments");
+	addr_set(&to, dip, dport);
+	pkt[0] = (char)0x80;	/* RTP version 2, PCMU */
+	memset(h, 0, sizeof(h));
+	for (i = 0; i < BATCH; i++) {
+		h[i].msg_hdr.msg_iov = &iov;
+		h[i].msg_hdr.msg_iovlen = 1;
+		h[i].msg_hdr.msg_name = &to;
+		h[i].msg_hdr.msg_namelen = sizeof(to);
+	}
+	sink.fd = ns_socket(ns_o, "203.0.113.20", 20000);
+	for (f = 0; f < flows; f++)
+		fds[f] = ns_socket(ns_p, "10.0.0.10", base + 2 * f);
+	if (pthread_create(&th, NULL, sink_main, &sink))
+		die("pthread_create");
+	c0 = cpu_busy_ticks();
+	t0 = now_ns();
+	for (f = 0; (t = now_ns()) - t0 < dur; f = (f + 1) % flows) {
+		int n;
+
+		if (pps > 0 && sent >= pps * (double)(t - t0) / 1e9) {
+			usleep(100);
+			continue;
+		}
+		n = sendmmsg(fds[f], h, 16, 0);
+		if (n > 0)
+			sent += (uint64_t)n;
+	}
+	usleep(300000);		/* let the last packets arrive */
+	sink.stop = 1;
+	pthread_join(th, NULL);
+	c1 = cpu_busy_ticks();
+	/* Machine-wide CPU per received packet: includes the generator and
+	 * the sink, and whatever else runs on the machine. */
+	cpu_ns = sink.recv ? (double)(c1 - c0) * 1e9 /
+				     (double)sysconf(_SC_CLK_TCK) /
+				     (double)sink.recv : -1;
+	printf("{\"flows\": %u, \"secs\": %.2f, \"sent\": %" PRIu64
+	       ", \"recv\": %" PRIu64 ", \"sent_pps\": %.0f"
+	       ", \"recv_pps\": %.0f, \"cpu_ns_per_pkt\": %.0f}\n", flows,
+	       secs, sent, sink.recv, sent / secs, sink.recv / secs, cpu_ns);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
+			"[-n CALLS] [-B] [-s SALT]\n"
+			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
+			"[-d IP:PORT] [-r PPS]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *ns_p = NULL, *ns_o = NULL, *dst = "203.0.113.20:20000";
+	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
+	uint64_t max_calls = UINT64_MAX;
+	unsigned flows = 1, base = 10000, salt = (unsigned)getpid();
+	int ch, no_bye = 0;
+
+	if (argc < 2)
+		usage();
+	optind = 2;
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:f:b:d:")) != -1) {
+		switch (ch) {
+		case 'p': ns_p = optarg; break;
+		case 'o': ns_o = optarg; break;
+		case 'r': rate = atof(optarg); break;
+		case 't': secs = atof(optarg); break;
+		case 'n': max_calls = strtoull(optarg, NULL, 10); break;
+		case 'B': no_bye = 1; break;
+		case 's': salt = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'f': flows = (unsigned)atoi(optarg); break;
+		case 'b': base = (unsigned)atoi(optarg); break;
+		case 'd': dst = optarg; break;
+		default: usage();
+		}
+	}
+	if (!ns_p || !ns_o || secs <= 0 || secs > 120)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(argv[1], "sip"))
+		return sip_main(ns_p, ns_o, rate < 0 ? 100 : rate, secs,
+				max_calls, no_bye, salt);
+	if (!strcmp(argv[1], "rtp"))
+		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate);
+	usage();
+	return 2;
+}

@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""bench/report.py DIR - BENCHMARKS.md (stdout) from a bench/run.sh result
+directory: env, results.jsonl, cpu.md, prof/."""
+import json
+import os
+import sys
+
+D = sys.argv[1]
+ENV = {}
+for line in open(os.path.join(D, "env")):
+    k, _, v = line.rstrip("\n").partition("=")
+    ENV[k] = v
+RES = [json.loads(l) for l in open(os.path.join(D, "results.jsonl")) if l.strip()]
+MODES = ["none", "accept", "kernel", "sipalg", "sipalg-noforget"]
+LABEL = {
+    "none": "plain NAT, no queue",
+    "accept": "accept-all NFQUEUE loop (bench/nfq_accept)",
+    "kernel": "kernel SIP helper (nf_conntrack_sip + nf_nat_sip)",
+    "sipalg": "sipalgd (build/sipalgd)",
+    "sipalg-noforget": "diagnostic: sipalgd without the per-call conntrack dump",
+}
+
+
+def get(task, mode=None, **kw):
+    out = []
+    for r in RES:
+        if r.get("task") != task or (mode and r.get("mode") != mode):
+            continue
+        if all(r.get(k) == v for k, v in kw.items()):
+            out.append(r)
+    return out
+
+
+def one(task, mode=None, **kw):
+    r = get(task, mode, **kw)
+    return r[-1] if r else None
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return "n/a"
+    return "%.2f" % (a / b)
+
+
+def fmt(x, nd=0):
+    if x is None:
+        return "n/a"
+    return ("%%.%df" % nd) % x
+
+
+p = print
+p("# sipalg benchmarks")
+p()
+p("Written by `make bench` (bench/run.sh); every number below comes from the")
+p("one run described here.  Re-run `make bench` to regenerate this file.")
+p()
+if ENV.get("quick") == "1":
+    p("**QUICK RUN (BENCH_QUICK=1): tiny steps, numbers not meaningful.**")
+    p()
+p("| | |")
+p("|---|---|")
+p("| date (UTC) | %s |" % ENV.get("date_utc"))
+p("| kernel | %s |" % ENV.get("kernel"))
+p("| machine | %s CPUs, %s, %.1f GiB memory |" % (
+    ENV.get("nproc"), ENV.get("cpu"), int(ENV.get("mem_kb", "0")) / 1048576))
+p("| source | %s |" % ENV.get("git"))
+p("| run time | %s s |" % ENV.get("total_secs"))
+p("| load at start | `%s` |" % ENV.get("uptime_start", "").strip())
+p("| load at end | `%s` |" % ENV.get("uptime_end", "").strip())
+p()
+p("The lab is tests/netns/lib.sh: phone, router and outside hosts in network")
+p("namespaces joined by veth pairs and a bridge, **all on this one machine**:")
+p("the load generators, the sinks, the router's kernel forwarding and the")
+p("daemon share its %s CPUs.  Other jobs (other helpers' test runs) were" %
+  ENV.get("nproc"))
+p("running on the machine during this run (see the load averages above), so")
+p("absolute numbers are noisy; the modes ran one after another in the same")
+p("run, and the ratios are what to read.")
+p()
+
+# ---------------------------------------------------------------- summary
+smax = {m: (one("sip-max", m) or {}).get("calls_per_s") for m in MODES}
+lat = {m: (one("sip-lat", m) or {}).get("step") for m in MODES}
+rtp = {(r["mode"], r.get("name")): r for r in get("rtp")}
+sipp = {m: (one("sipp-max", m) or {}).get("calls_per_s") for m in MODES}
+
+
+def rtp_pps(mode, name):
+    r = rtp.get((mode, name))
+    return r["run"]["recv_pps"] if r and "run" in r else None
+
+
+def verdict(ok):
+    return "n/a" if ok is None else ("met" if ok else "**MISSED**")
+
+
+g_thr = ratio(smax.get("sipalg"), smax.get("accept"))
+g_lat = lat.get("sipalg") and lat["sipalg"]["lat_p99_us"]
+pps_d10 = rtp_pps("sipalg", "bindings-10")
+pps_nat = rtp_pps("none", "conntrack-nat")
+pps_100k = rtp_pps("sipalg", "bindings-100k")
+pps_relay = rtp_pps("none", "relay")
+r_media = rtp.get(("sipalg", "bindings-10"))
+p("## Goals")
+p()
+p("| goal | measured | |")
+p("|---|---|---|")
+p("| SIP throughput >= 0.7 x accept-all loop | %s (%s / %s calls/s) | %s |" % (
+    g_thr, fmt(smax.get("sipalg")), fmt(smax.get("accept")),
+    verdict(None if g_thr == "n/a" else float(g_thr) >= 0.7)))
+p("| call setup rate (sipp) >= kernel helper | %s vs %s calls/s | %s |" % (
+    fmt(sipp.get("sipalg")), fmt(sipp.get("kernel")),
+    verdict(None if sipp.get("sipalg") is None or sipp.get("kernel") is None
+            else sipp["sipalg"] >= sipp["kernel"])))
+p("| added latency p99 <= 200 us | %s us p99 at %s calls/s | %s |" % (
+    fmt(g_lat, 1), fmt(lat.get("sipalg") and lat["sipalg"]["rate_calls"]),
+    verdict(None if g_lat is None else g_lat <= 200)))
+p("| media on sipalgd bindings >= 0.95 x conntrack NAT | %s | %s |" % (
+    ratio(pps_d10, pps_nat),
+    verdict(None if ratio(pps_d10, pps_nat) == "n/a"
+            else float(ratio(pps_d10, pps_nat)) >= 0.95)))
+p("| media with 100,000 bindings >= 0.95 x with 10 | %s | %s |" % (
+    ratio(pps_100k, pps_d10),
+    verdict(None if ratio(pps_100k, pps_d10) == "n/a"
+            else float(ratio(pps_100k, pps_d10)) >= 0.95)))
+p("| kernel forwarding >= 3 x userspace relay | %s | %s |" % (
+    ratio(pps_d10, pps_relay),
+    verdict(None if ratio(pps_d10, pps_relay) == "n/a"
+            else float(ratio(pps_d10, pps_relay)) >= 3)))
+p("| RTP packets seen by the daemon = 0 | %s | %s |" % (
+    fmt(r_media and r_media.get("queued_during_rtp")),
+    verdict(None if not r_media else r_media.get("queued_during_rtp") == 0)))
+p("| binding cost p99 <= 1 ms | not measured | |")
+p("| 100,000 concurrent calls, <= 2 KB per call | not measured | |")
+p()
+
+# ---------------------------------------------------------------- CPU
+p("## 1. CPU per message (callgrind)")
+p()
+p(open(os.path.join(D, "cpu.md")).read().rstrip())
+p()
+p("Source: bench/cpu_msg.c linked with the pure modules (build/*.o of")
+p("sip sdp edit rewrite call conf log); the kernel plan is computed but not")
+p("applied.  Replies are built from the rewritten request as the peer would")
+p("see it.")
+p()
+p("The daemon's CPU time per queued message under load (user + system, from")
+p("/proc/PID/stat over one throughput step, so it includes the kernel work")
+p("done in its system calls: verdicts, nft batches, conntrack):")
+p()
+p("| consumer | rate (calls/s) | messages | CPU us per message |")
+p("|---|---:|---:|---:|")
+for m in ("accept", "sipalg", "sipalg-noforget"):
+    r = one("sip-lat", m)
+    if not r:
+        continue
+    s = r["step"]
+    if s.get("queued", 0) > 0:
+        p("| %s | %s | %d | %.1f |" % (LABEL[m], fmt(s["rate_calls"]),
+                                       s["queued"],
+                                       s["consumer_cpu_us"] / s["queued"]))
+p()
+
+# ---------------------------------------------------------------- throughput
+p("## 2. SIP throughput (bench/blast.c)")
+p()
+p("Distinct calls from the phone namespace (10.0.0.10:5060) to a peer and")
+p("registrar in the outside namespace (203.0.113.10:5060): per call INVITE")
+p("with SDP, 200 with SDP, ACK, BYE, 200, REGISTER, 200 = 7 messages, every")
+p("Call-ID, tag, branch and media port unique.  The peer answers what it")
+p("receives (so responses carry the Via the gateway wrote), the phone ACKs")
+p("and BYEs the 200 it receives.  sendmmsg/recvmmsg, one process with its")
+p("sockets in both namespaces.  A step passes when every message arrived,")
+p("every call completed, and (with a queue) the queue consumer handled every")
+p("message (fail-open bypass counts as a failure).  Rates double from %s" %
+  os.environ.get("BENCH_START_RATE", "100"))
+p("calls/s until a step fails, then two bisection steps; %s s per step." %
+  os.environ.get("BENCH_STEP_SECS", "2"))
+p()
+p("| mode | highest zero-loss rate (calls/s) | messages/s | vs accept loop | vs kernel helper |")
+p("|---|---:|---:|---:|---:|")
+for m in MODES:
+    if smax.get(m) is None:
+        continue
+    r = one("sip-max", m)
+    cap = " (highest rate tried)" if r["first_bad"] == 0 else ""
+    p("| %s | %d%s | %d | %s | %s |" % (
+        LABEL[m], smax[m], cap, smax[m] * 7, ratio(smax[m], smax.get("accept")),
+        ratio(smax[m], smax.get("kernel"))))
+p()
+p("<details><summary>every step</summary>")
+p()
+p("| mode | rate | calls | completed | sent | received | lost | through queue | p50 us | p99 us |")
+p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in get("sip-step"):
+    s = r["step"]
+    p("| %s | %d | %d | %d | %d | %d | %d | %s | %.0f | %.0f |" % (
+        r["mode"], s["rate_calls"], s["calls"], s["completed"], s["sent"],
+        s["recv"], s["lost"], "-" if s["queued"] < 0 else s["queued"],
+        s["lat_p50_us"], s["lat_p99_us"]))
+p()
+p("</details>")
+p()
+
+# ---------------------------------------------------------------- latency
+p("## 3. Added latency per SIP message")
+p()
+p("Send -> receive time of every message of the run (X-Ts header written")
+p("by the sender, CLOCK_MONOTONIC read by the receiver: one clock, shared")
+p("by all namespaces), at a moderate rate:")
+p()
+p("| mode | rate (calls/s) | messages | p50 us | p99 us | max us | p99 added vs plain NAT |")
+p("|---|---:|---:|---:|---:|---:|---:|")
+base = lat.get("none")
+for m in MODES:
+    s = lat.get(m)
+    if not s:
+        continue
+    add = "" if not base or m == "none" else "%.0f us" % (
+        s["lat_p99_us"] - base["lat_p99_us"])
+    p("| %s | %d | %d | %.1f | %.1f | %.1f | %s |" % (
+        LABEL[m], s["rate_calls"], s["recv"], s["lat_p50_us"],
+        s["lat_p99_us"], s["lat_max_us"], add))
+p()
+
+# ---------------------------------------------------------------- media
+p("## 4. Media forwarding")
+p()
+p("bench/blast.c rtp: 10 flows of 172-byte RTP-like datagrams from the phone")
+p("(ports 10000, 10002, ... 10018) to 203.0.113.20:20000, sent as fast as")
+p("one sending thread can (sendmmsg, 16 per call), a sink thread counting in")
+p("the outside namespace.  For sipalgd the 10 flows are 10 calls set up by")
+p("the blaster (INVITE/200/ACK, no BYE), so the phone's media ports have the")
+p("daemon's bindings; \"flows with daemon mark\" counts the conntrack entries")
+p("of these flows that carry the daemon's ct mark (its bindings translated")
+p("them).  100,000 extra elements per map were added with one `nft -f` file.")
+p("The relay is bench/relay.c (recvmmsg/sendmmsg, batches of 64) in the")
+p("router namespace, listening on 10.0.0.1:40000.")
+p()
+p("| path | packets/s received | sent | received | loss | daemon's queue count during RTP | flows with daemon mark |")
+p("|---|---:|---:|---:|---:|---:|---:|")
+for key, label in ((("none", "conntrack-nat"), "plain conntrack NAT (MASQUERADE)"),
+                   (("sipalg", "bindings-10"), "sipalgd bindings, 10 in the maps"),
+                   (("sipalg", "bindings-100k"), "sipalgd bindings, 100,000 more in each map"),
+                   (("none", "relay"), "userspace relay (bench/relay.c)")):
+    r = rtp.get(key)
+    if not r:
+        continue
+    if "run" not in r:
+        p("| %s | error: %s | | | | | |" % (label, r.get("error")))
+        continue
+    u = r["run"]
+    q = r["queued_during_rtp"]
+    p("| %s | %.0f | %d | %d | %d | %s | %s |" % (
+        label, u["recv_pps"], u["sent"], u["recv"], u["sent"] - u["recv"],
+        "-" if q < 0 else q,
+        r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-"))
+ins = one("nft-100k")
+if ins:
+    p()
+    p("Inserting the 200,000 elements (`nft -f`): %d ms." % ins["insert_ms"])
+p()
+p("Reading these numbers: in every row the single sending thread is the")
+p("bottleneck (no loss, the sender's rate is what arrives).  On veth the")
+p("whole forwarding path (bridge, router, NAT, the outside veth) runs in the")
+p("softirq of the sending CPU, so the sender's rate *is* the cost of the")
+p("path; the relay splits the work over two CPUs (sender, relay process).")
+p("Ratios near 1 therefore say \"not slower\", not \"equally fast\" - a")
+p("forwarding-bound measurement needs a generator on other hardware.")
+p()
+
+# ---------------------------------------------------------------- sipp
+p("## 5. Call setup rate (SIPp)")
+p()
+steps = get("sipp-step")
+if steps:
+    secs = steps[0]["secs"]
+    p("SIPp's built-in `uac` in the phone namespace against its built-in `uas`")
+    p("in the outside namespace (INVITE, 100, 180, 200, ACK, BYE, 200), rate")
+    p("doubling until a step has a failed call, a retransmission or a missing")
+    p("call.  **Steps are %d s, not the 60 s the issue asks for**, to keep the" % secs)
+    p("whole run under 15 minutes.")
+    p()
+    p("| mode | highest rate with 0 failed, 0 retransmissions (calls/s) |")
+    p("|---|---:|")
+    for m in MODES:
+        if sipp.get(m) is not None:
+            p("| %s | %d |" % (LABEL[m], sipp[m]))
+    p()
+    p("| mode | rate | successful | failed | retransmissions | sipp exit |")
+    p("|---|---:|---:|---:|---:|---:|")
+    for r in steps:
+        p("| %s | %d | %d | %d | %d | %d |" % (r["mode"], r["rate"],
+                                              r["successful"], r["failed"],
+                                              r["retrans"], r["exit"]))
+else:
+    p("Not measured in this run.")
+p()
+
+# ---------------------------------------------------------------- profile
+p("## 6. Where sipalgd's time goes")
+p()
+prof = os.path.join(D, "prof")
+st = os.path.join(prof, "strace.txt")
+pf = os.path.join(prof, "perf.txt")
+if os.path.exists(st):
+    p("System calls of the running daemon during a %s calls/s step" %
+      os.environ.get("BENCH_LAT_RATE", "100"))
+    p("(`strace -f -w -c`, wall time; the step's latencies are inflated by")
+    p("strace):")
+    p()
+    p("```")
+    p(open(st).read().rstrip())
+    p("```")
+    p()
+if os.path.exists(pf):
+    p("`perf record -g -p` of the daemon during another such step, top")
+    p("symbols by own samples (kernel `[k]` and daemon `[.]`):")
+    p()
+    p("```")
+    for line in open(pf).read().splitlines()[:15]:
+        p(line.rstrip().rstrip("-").rstrip())
+    p("```")
+    p()
+p(open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                    "analysis.md")).read().rstrip())
+p()
+
+# ---------------------------------------------------------------- not measured
+p("## Not measured")
+p()
+p("- Binding cost (200 with SDP entering the queue to its bindings")
+p("  acknowledged by the kernel, p99 <= 1 ms) and whether an RTP packet sent")
+p("  1 ms after the verdict is lost.")
+p("- Scale and memory at 100,000 concurrent calls (resident memory per call,")
+p("  setup rate and per-message cost at 100,000 calls versus 100).  The lab")
+p("  configuration's media port range (30000-30999) holds only 500 calls.")
+p("- Media forwarding limited by the gateway rather than the generator (see")
+p("  section 4).")
+p()
+p("## Run log")
+p()
+p("| lab | seconds |")
+p("|---|---:|")
+for r in get("lab-time"):
+    p("| %s | %d |" % (r["mode"], r["secs"]))
+for r in get("lab-error"):
+    p()
+    p("Lab %s ended with status %d (timeout or error); its results may be "
+      "incomplete." % (r["mode"], r["status"]))

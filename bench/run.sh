@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/run.sh - the whole benchmark (make bench): every lab mode side by
+# side in one run, then BENCHMARKS.md.  Bounded: each lab run has its own
+# timeout and the whole run stays under 15 minutes.
+#
+# BENCH_OUT: where to write the report (BENCHMARKS.md).  BENCH_QUICK=1:
+# tiny steps, for trying the scripts (the report says so).
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+OUT=${BENCH_OUT:-$TOP/BENCHMARKS.md}
+BIN=$TOP/build/bench
+R=$(mktemp -d /tmp/sipalg-bench.XXXXXX)
+J=$R/results.jsonl
+trap 'rm -rf "$R"' EXIT
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (network namespaces)" >&2
+	exit 1
+fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	export BENCH_STEP_SECS=1 BENCH_MAX_RATE=400 BENCH_LAT_SECS=1
+	export BENCH_RTP_SECS=1 BENCH_SIPP_SECS=2 BENCH_SIPP_RATES="50 100"
+	CPU_CALLS=200
+fi
+export BENCH_BIN=$BIN BENCH_PROF_DIR=$R/prof
+: >"$J"
+{
+	echo "date_utc=$(date -u '+%Y-%m-%d %H:%M:%S')"
+	echo "kernel=$(uname -r)"
+	echo "nproc=$(nproc)"
+	echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+	echo "mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
+	echo "uptime_start=$(uptime)"
+	echo "procs_start=$(ps -e --no-headers | wc -l)"
+	echo "git=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
+	echo "quick=${BENCH_QUICK:-0}"
+} >"$R/env"
+t0=$(date +%s)
+
+lab() {
+	local limit=$1 mode=$2 t
+	shift 2
+	t=$(date +%s)
+	echo "== bench: $mode $* ($(date +%T))"
+	timeout -s INT "$limit" "$TOP/bench/lab.sh" "$mode" "$J" "$@" \
+		>"$R/lab-$mode.log" 2>&1 ||
+		echo "{\"task\": \"lab-error\", \"mode\": \"$mode\", \"status\": $?}" >>"$J"
+	echo "{\"task\": \"lab-time\", \"mode\": \"$mode\", \"secs\": $(($(date +%s) - t))}" >>"$J"
+}
+
+echo "== bench: callgrind ($(date +%T))"
+"$TOP/bench/cpu.sh" "$BIN/cpu_msg" "${CPU_CALLS:-2000}" "$R/cpu.md" ||
+	echo "(callgrind run failed)" >"$R/cpu.md"
+lab 150 none sip-max sip-lat rtp relay
+lab 150 accept sip-max sip-lat
+lab 200 kernel sip-max sip-lat sipp
+lab 240 sipalg sip-max sip-lat rtp rtp-100k sipp sip-prof
+lab 120 sipalg-noforget sip-max sip-lat
+{
+	echo "uptime_end=$(uptime)"
+	echo "total_secs=$(($(date +%s) - t0))"
+} >>"$R/env"
+python3 "$TOP/bench/report.py" "$R" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+echo "== bench: wrote $OUT ($(($(date +%s) - t0)) s)"
