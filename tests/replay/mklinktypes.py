@@ -9,6 +9,7 @@ as BASE (classic pcap, Ethernet) behind other link layers, fragmented, or
 moved to IPv6.  python3 stdlib only; the output is deterministic.
 """
 import os
+import random
 import struct
 import sys
 
@@ -114,6 +115,38 @@ def v6_fragments(ip6, size, ident):
     return out
 
 
+def chaos(pk):
+    """Hostile frames: overlapping, duplicate, oversized and endless
+    fragments (more datagrams than the reassembler keeps), truncated
+    frames, bad VLAN/PPPoE headers.  Seeded: the same file every time."""
+    rnd = random.Random(4475)
+    out = []
+    for n in range(3000):
+        t, ip = pk[rnd.randrange(len(pk))]
+        ip = bytearray(ip)
+        kind = rnd.randrange(8)
+        if kind < 5:
+            fs = [bytearray(f) for f in fragments(bytes(ip), 8 * rnd.randint(1, 40))]
+            rnd.shuffle(fs)
+            for f in fs[:rnd.randint(1, len(fs))]:
+                struct.pack_into('>H', f, 4, rnd.randrange(40))  # id
+                if rnd.random() < 0.3:
+                    struct.pack_into('>H', f, 6, rnd.randrange(65536))
+                if rnd.random() < 0.1:
+                    f = f[:rnd.randrange(len(f))]
+                out.append((t, eth(0x0800, bytes(f))))
+        elif kind == 5:
+            out.append((t, eth(0x0800, bytes(ip[:rnd.randrange(len(ip))]))))
+        elif kind == 6:
+            hdr = struct.pack('>BBHH', rnd.choice((0x11, 0x12)), 0, 1,
+                              rnd.randrange(65536))
+            out.append((t, eth(0x8864, hdr + struct.pack('>H', 0x21) +
+                               bytes(ip))[:rnd.randrange(14, 40)]))
+        else:
+            out.append((t, eth(0x8100, struct.pack('>H', 1))))
+    return out
+
+
 def main(base, outdir):
     pk = read(base)
     os.makedirs(outdir, exist_ok=True)
@@ -162,6 +195,7 @@ def main(base, outdir):
     for i, (t, ip) in enumerate(pk):
         fr += [(t, eth(0x86dd, f)) for f in v6_fragments(to_v6(ip), 256, i)]
     v['ipv6-frag'] = (1, fr)
+    v['chaos'] = (1, chaos(pk))
     for name, (lt, frames) in v.items():
         write(os.path.join(outdir, name + '.pcap'), lt, frames)
 
