@@ -173,7 +173,7 @@ gw_write_conf() {
 	outside_interface = wan0
 	public_address = $GW_OUT
 	sip_ports = ${GW_SIP_PORTS:-5060}
-	media_ports = 30000-30999
+	media_ports = ${GW_MEDIA_PORTS:-30000-30999}
 	queue = 0
 	EOF
 	# GW_CONF_EXTRA: more "key = value" lines for one scenario (timeouts).
