@@ -47,6 +47,14 @@ $(B)/san/%.o: src/%.c src/*.h | $(B)/san
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
 
+# test_robust drives alg_process (tests/fuzz/pipe.h): links the packet
+# modules too.
+$(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/pkt.o \
+		$(B)/san/queue.o $(B)/san/nat_ct.o
+	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
+		-lcmocka -losipparser2 -losip2
+
 # The daemon built with ASan+UBSan: the namespace tests run this one.
 $(B)/sipalgd-san: $(SCORE_O) $(SHELL_M:%=$(B)/san/%.o)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

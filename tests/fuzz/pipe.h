@@ -83,8 +83,9 @@ static inline int pipe_init(struct pipe *p, bool fail_closed)
 		return -1;
 	a->conf = &p->conf;
 	a->now = pipe_now;
-	a->nat = (struct nat_ops){ "stub", pipe_apply, pipe_forget, p, p,
-				   NULL };
+	a->nat = (struct nat_ops){ .name = "stub", .apply = pipe_apply,
+				   .forget = pipe_forget, .ctx = p,
+				   .forget_ctx = p };
 	a->in_ifindex = PIPE_IN_IF;
 	a->out_ifindex = PIPE_OUT_IF;
 	inet_pton(AF_INET, PIPE_PUBLIC, &a->pub.v4);

@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Robustness of the whole per-packet pipeline (alg_process, driven by
+ * tests/fuzz/pipe.h: IPv4/UDP packet -> pkt_parse -> sip_scan ->
+ * rewrite_plan -> edits_apply -> pkt_replace_payload) over third-party
+ * torture messages: RFC 4475 (49), RFC 5118 (12, wire form) and PROTOS
+ * c07-sip r2 (4527 cases, an INVITE and its teardown each).  Every message
+ * goes outbound and then inbound through one gateway whose call state
+ * persists over all suites, and through a second, fail-closed gateway fed
+ * the same sequence.  For every message and direction:
+ *  - no crash, leak or out-of-bounds access (ASan/UBSan), at most
+ *    ROBUST_MAX_MS per message;
+ *  - a defined outcome: rewritten (and then the rewrite oracle holds:
+ *    libosip2, Content-Length, bytes only changed inside the planned edit
+ *    spans; IP/UDP lengths and checksums right), passed unchanged because
+ *    there was nothing to change, or passed unchanged with a counted
+ *    reason, which the fail-closed gateway drops instead (same reason; it
+ *    rewrites exactly the same bytes otherwise).
+ * A table of outcomes per suite is printed and written to
+ * build/robust-summary.md.  Afterwards PROTOS case 0 (the valid INVITE)
+ * must still be rewritten to the expected message.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "../fuzz/pipe.h"
+#include "protos.h"
+
+#define ROBUST_MAX_MS 2000.0
+#define MAX_WHY 40
+#define SUMMARY "build/robust-summary.md"
+
+static const char *const outcome_name[] = { "rewritten", "unchanged",
+					    "passed", "dropped" };
+
+struct tally {
+	const char *suite;
+	unsigned msgs;
+	unsigned n[2][4];	/* direction x outcome, fail-open gateway */
+	unsigned dropped[2];	/* fail-closed gateway */
+	struct {
+		const char *what;
+		unsigned n;
+	} why[MAX_WHY];
+	unsigned n_why;
+	double max_ms;
+};
+
+static struct pipe *gw_open, *gw_closed;
+static struct tally tallies[3];
+static unsigned n_tallies;
+
+static const char *corpus(void)
+{
+	const char *c = getenv("SIPALG_CORPUS");
+
+	return c && *c ? c : "../shared/corpus";
+}
+
+/* Whole file in a heap buffer of exactly its size (no NUL). */
+static char *slurp(const char *path, uint32_t *len)
+{
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	char *b;
+
+	if (!f || fstat(fileno(f), &st) != 0)
+		fail_msg("cannot read %s (set SIPALG_CORPUS?)", path);
+	b = malloc(st.st_size ? (size_t)st.st_size : 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)st.st_size, f),
+			 (size_t)st.st_size);
+	fclose(f);
+	*len = (uint32_t)st.st_size;
+	return b;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void count_why(struct tally *t, const char *what)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n_why; i++)
+		if (strcmp(t->why[i].what, what) == 0)
+			break;
+	if (i == t->n_why) {
+		assert_true(t->n_why < MAX_WHY);
+		t->why[t->n_why++].what = what;
+	}
+	t->why[i].n++;
+}
+
+/* One message, one direction, through both gateways. */
+static void run_dir(struct tally *t, enum rw_dir dir, const char *buf,
+		    uint32_t len, const char *name)
+{
+	static char out[PIPE_MAX_PAYLOAD];
+	const char *dn = dir == RW_OUT ? "out" : "in";
+	const char *why_o, *why_c, *o;
+	uint32_t o_len, saved = 0;
+	double t0 = now_ms(), ms;
+	int ro, rc;
+
+	ro = pipe_run(gw_open, dir, buf, len, &why_o, &o, &o_len);
+	if (ro < 0)
+		fail_msg("%s %s: %s", name, dn, gw_open->why);
+	if (ro == PIPE_REWRITTEN) {
+		memcpy(out, o, o_len);
+		saved = o_len;
+	}
+	ms = now_ms() - t0;
+	if (ms > t->max_ms)
+		t->max_ms = ms;
+	if (ms > ROBUST_MAX_MS)
+		fail_msg("%s %s: %.0f ms", name, dn, ms);
+	rc = pipe_run(gw_closed, dir, buf, len, &why_c, &o, &o_len);
+	if (rc < 0)
+		fail_msg("%s %s (fail-closed): %s", name, dn, gw_closed->why);
+	t->n[dir][ro]++;
+	switch (ro) {
+	case PIPE_REWRITTEN:
+		if (rc != PIPE_REWRITTEN || o_len != saved ||
+		    memcmp(o, out, saved))
+			fail_msg("%s %s: fail-closed gateway did not rewrite "
+				 "alike (outcome %d)", name, dn, rc);
+		break;
+	case PIPE_UNCHANGED:
+		if (rc != PIPE_UNCHANGED)
+			fail_msg("%s %s: unchanged, fail-closed outcome %d",
+				 name, dn, rc);
+		break;
+	case PIPE_PASSED:
+		if (rc != PIPE_DROPPED || strcmp(why_o, why_c))
+			fail_msg("%s %s: passed (%s) but fail-closed outcome "
+				 "%d (%s)", name, dn, why_o, rc,
+				 why_c ? why_c : "-");
+		t->dropped[dir]++;
+		count_why(t, why_o);
+		break;
+	default:
+		fail_msg("%s %s: fail-open gateway dropped (%s)", name, dn,
+			 why_o ? why_o : "-");
+	}
+}
+
+/* buf outbound, then buf_in (buf when NULL) inbound. */
+static void run_msg(struct tally *t, const char *buf, uint32_t len,
+		    const char *buf_in, uint32_t len_in, const char *name)
+{
+	t->msgs++;
+	run_dir(t, RW_OUT, buf, len, name);
+	if (buf_in)
+		run_dir(t, RW_IN, buf_in, len_in, name);
+	else
+		run_dir(t, RW_IN, buf, len, name);
+	/* periodic work, as the daemon's timer does: expiries */
+	if (t->msgs % 64 == 0) {
+		alg_tick(gw_open->alg, false, NULL);
+		alg_tick(gw_closed->alg, false, NULL);
+	}
+}
+
+static struct tally *tally_new(const char *suite)
+{
+	struct tally *t = &tallies[n_tallies++];
+
+	memset(t, 0, sizeof(*t));
+	t->suite = suite;
+	return t;
+}
+
+static int dat_filter(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 4 && strcmp(e->d_name + n - 4, ".dat") == 0;
+}
+
+/* Every *.dat in corpus/sub through the pipeline; returns the count. */
+static unsigned run_dir_files(struct tally *t, const char *sub)
+{
+	struct dirent **ents;
+	char dir[2048], path[4096];
+	uint32_t len;
+	int i, n;
+	char *buf;
+
+	snprintf(dir, sizeof(dir), "%s/%s", corpus(), sub);
+	n = scandir(dir, &ents, dat_filter, alphasort);
+	if (n < 0)
+		fail_msg("cannot list %s", dir);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		buf = slurp(path, &len);
+		run_msg(t, buf, len, NULL, 0, path);
+		free(buf);
+		free(ents[i]);
+	}
+	free(ents);
+	return (unsigned)n;
+}
+
+/* PDU k (0: INVITE, 1: teardown) of PROTOS case i, filled in as sent by
+ * the phone (inbound false) or by the outside host to the phone. */
+static char *protos_get(unsigned i, unsigned k, bool inbound, uint32_t *plen)
+{
+	char path[256];
+	uint32_t len, p = 0, start = 0, n = 0;
+	unsigned j;
+	char *buf, *pdu;
+
+	snprintf(path, sizeof(path), PROTOS_DIR "/testcases/%07u", i);
+	buf = slurp(path, &len);
+	for (j = 0; j <= k; j++)
+		if (!protos_next(buf, len, &p, &start, &n))
+			fail_msg("%s: no PDU %u", path, k);
+	if (inbound)
+		pdu = protos_pdu_with(buf + start, n, protos_vals_inbound,
+				      sizeof(protos_vals_inbound) /
+				      sizeof(protos_vals_inbound[0]), plen);
+	else
+		pdu = protos_pdu(buf + start, n, plen);
+	free(buf);
+	return pdu;
+}
+
+static void write_summary(void)
+{
+	FILE *f = fopen(SUMMARY, "w");
+	char line[512];
+	unsigned i, d, k;
+
+	assert_non_null(f);
+	fprintf(f, "# Pipeline robustness (tests/unit/test_robust.c)\n\n"
+		"Each message sent outbound (phone -> outside) and inbound "
+		"(outside -> phone) through one gateway with persistent call "
+		"state; \"dropped\" is a second gateway with fail_closed.\n\n"
+		"| suite | direction | messages | rewritten | unchanged | "
+		"passed with reason | dropped (fail-closed) | max ms |\n"
+		"|---|---|---|---|---|---|---|---|\n");
+	for (i = 0; i < n_tallies; i++) {
+		const struct tally *t = &tallies[i];
+
+		for (d = 0; d < 2; d++) {
+			snprintf(line, sizeof(line), "| %s | %s | %u | %u | "
+				 "%u | %u | %u | %.1f |", t->suite,
+				 d ? "in" : "out", t->msgs,
+				 t->n[d][PIPE_REWRITTEN],
+				 t->n[d][PIPE_UNCHANGED],
+				 t->n[d][PIPE_PASSED], t->dropped[d],
+				 t->max_ms);
+			fprintf(f, "%s\n", line);
+			print_message("%s\n", line);
+		}
+	}
+	fprintf(f, "\nReasons (both directions):\n\n| suite | reason | "
+		"messages |\n|---|---|---|\n");
+	for (i = 0; i < n_tallies; i++)
+		for (k = 0; k < tallies[i].n_why; k++) {
+			snprintf(line, sizeof(line), "| %s | %s | %u |",
+				 tallies[i].suite, tallies[i].why[k].what,
+				 tallies[i].why[k].n);
+			fprintf(f, "%s\n", line);
+			print_message("%s\n", line);
+		}
+	fclose(f);
+	print_message("(written to %s; outcomes: %s %s %s %s)\n", SUMMARY,
+		      outcome_name[0], outcome_name[1], outcome_name[2],
+		      outcome_name[3]);
+}
+
+static int setup(void **state)
+{
+	gw_open = malloc(sizeof(*gw_open));
+	gw_closed = malloc(sizeof(*gw_closed));
+	if (!gw_open || !gw_closed || pipe_init(gw_open, false) < 0 ||
+	    pipe_init(gw_closed, true) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	pipe_free(gw_open);
+	pipe_free(gw_closed);
+	free(gw_open);
+	free(gw_closed);
+	return 0;
+}
+
+/* The oracle must be able to fail: a byte changed outside the edits, a
+ * wrong replacement, a wrong Content-Length. */
+static void test_oracle_fails(void **state)
+{
+	static const char msg[] =
+		"INVITE sip:bob@192.0.2.20 SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bKor1\r\n"
+		"From: <sip:alice@192.0.2.20>;tag=a\r\n"
+		"To: <sip:bob@192.0.2.20>\r\n"
+		"Call-ID: oracle-1@10.0.0.10\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:alice@10.0.0.10:5060>\r\n"
+		"Content-Type: application/sdp\r\n"
+		"Content-Length: 87\r\n\r\n"
+		"v=0\r\no=a 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\n"
+		"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
+	static char bad[sizeof(msg) + 64];
+	struct pipe *p = malloc(sizeof(*p));
+	const char *why, *o;
+	uint32_t n, len = sizeof(msg) - 1;
+	const struct edits *ed;
+	char *at;
+
+	assert_non_null(p);
+	assert_int_equal(pipe_init(p, false), 0);
+	assert_true(oracle_clen_ok(msg, len));
+	assert_int_equal(pipe_run(p, RW_OUT, msg, len, &why, &o, &n),
+			 PIPE_REWRITTEN);
+	ed = &p->alg->rw.edits;
+	assert_true(ed->n >= 4);
+	memcpy(bad, o, n);
+	assert_true(oracle_rewrite_ok(msg, len, ed, bad, n, p->why,
+				      sizeof(p->why)));
+	/* the untouched Call-ID changes */
+	at = memmem(bad, n, "oracle-1", 8);
+	assert_non_null(at);
+	*at = 'O';
+	assert_false(oracle_spans_ok(msg, len, ed, bad, n, p->why,
+				     sizeof(p->why)));
+	/* the rewritten Via host differs from the planned text */
+	memcpy(bad, o, n);
+	at = memmem(bad, n, "203.0.113.1", 11);
+	assert_non_null(at);
+	at[0] = '1';
+	assert_false(oracle_spans_ok(msg, len, ed, bad, n, p->why,
+				     sizeof(p->why)));
+	/* one byte lost at the end, and a body longer than declared */
+	memcpy(bad, o, n);
+	assert_false(oracle_spans_ok(msg, len, ed, bad, n - 1, p->why,
+				     sizeof(p->why)));
+	assert_false(oracle_clen_ok(bad, n - 1));
+	bad[n] = 'x';
+	assert_false(oracle_clen_ok(bad, n + 1));
+	assert_false(oracle_rewrite_ok(msg, len, ed, bad, n + 1, p->why,
+				       sizeof(p->why)));
+	pipe_free(p);
+	free(p);
+}
+
+static void test_rfc4475(void **state)
+{
+	assert_int_equal(run_dir_files(tally_new("RFC 4475"), "rfc4475"), 49);
+}
+
+static void test_rfc5118(void **state)
+{
+	assert_int_equal(run_dir_files(tally_new("RFC 5118"), "rfc5118/wire"),
+			 12);
+}
+
+static void test_protos(void **state)
+{
+	struct tally *t = tally_new("PROTOS c07-sip");
+	char name[64];
+	uint32_t len, len_in;
+	unsigned i, k;
+	char *pdu, *pdu_in;
+
+	protos_unpack(corpus());
+	for (i = 0; i < PROTOS_CASES; i++)
+		for (k = 0; k < 2; k++) {
+			pdu = protos_get(i, k, false, &len);
+			pdu_in = protos_get(i, k, true, &len_in);
+			snprintf(name, sizeof(name), "PROTOS %u/%s", i,
+				 k ? "teardown" : "INVITE");
+			run_msg(t, pdu, len, pdu_in, len_in, name);
+			free(pdu);
+			free(pdu_in);
+		}
+	assert_int_equal(t->msgs, 2 * PROTOS_CASES);
+	write_summary();
+	/* Most mutations still frame as SIP and get rewritten on the way
+	 * out; some cannot be and are passed (dropped when fail-closed). */
+	assert_true(t->n[RW_OUT][PIPE_REWRITTEN] > PROTOS_CASES);
+	assert_true(t->n[RW_OUT][PIPE_PASSED] > 0);
+}
+
+/*
+ * PROTOS case 0 after all of the above: the valid INVITE is rewritten as
+ * on a fresh gateway: Via sent-by and Contact to the public address, SDP
+ * o=/c= to it and the media port to the public port of a new binding;
+ * Content-Length follows.
+ */
+static const char case0_expect[] =
+	"INVITE sip:bob@192.0.2.20 SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK00000000001\r\n"
+	"From: 0 <sip:alice@10.0.0.10>;tag=0\r\n"
+	"To: Receiver <sip:bob@192.0.2.20>\r\n"
+	"Call-ID: 3c26700857a7@10.0.0.10\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Contact: 0 <sip:alice@203.0.113.1:5060>\r\n"
+	"Expires: 1200\r\n"
+	"Max-Forwards: 70\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: 124\r\n"
+	"\r\n"
+	"v=0\r\n"
+	"o=0 0 0 IN IP4 203.0.113.1\r\n"
+	"s=Session SDP\r\n"
+	"c=IN IP4 203.0.113.1\r\n"
+	"t=0 0\r\n"
+	"m=audio PORT RTP/AVP 0\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n";
+
+/* got matches case0_expect with PORT standing for an even port number
+ * from the configured media range; returns it, or 0. */
+static unsigned case0_match(const struct conf *c, const char *got,
+			    uint32_t n)
+{
+	const char *port = strstr(case0_expect, "PORT");
+	size_t pre = (size_t)(port - case0_expect), post = strlen(port + 4);
+	unsigned v = 0;
+	size_t i;
+
+	if (n < pre + post + 1 || memcmp(got, case0_expect, pre) ||
+	    memcmp(got + n - post, port + 4, post))
+		return 0;
+	for (i = pre; i < n - post; i++) {
+		if (got[i] < '0' || got[i] > '9' || v > 65535)
+			return 0;
+		v = v * 10 + (unsigned)(got[i] - '0');
+	}
+	if (v < c->media_port_min || v > c->media_port_max || v % 2)
+		return 0;
+	return v;
+}
+
+static void check_case0(struct pipe *p, const char *pdu, uint32_t len,
+			const char *which)
+{
+	const char *why, *o;
+	uint32_t n;
+	uint64_t adds = p->adds;
+	int rc = pipe_run(p, RW_OUT, pdu, len, &why, &o, &n);
+
+	if (rc != PIPE_REWRITTEN)
+		fail_msg("case 0 on the %s gateway: outcome %d (%s) %s", which,
+			 rc, why ? why : "-", rc < 0 ? p->why : "");
+	if (!case0_match(&p->conf, o, n))
+		fail_msg("case 0 on the %s gateway, got:\n%.*s", which, (int)n,
+			 o);
+	/* the media port it names was just bound (RTP and RTCP) */
+	if (p->adds < adds + 2)
+		fail_msg("case 0 on the %s gateway: %llu bindings added",
+			 which, (unsigned long long)(p->adds - adds));
+}
+
+/* The same INVITE from the outside to the phone's public address: the
+ * Request-URI names the phone again, the SDP stays as sent. */
+static void check_case0_in(struct pipe *p, const char *which)
+{
+	static const char ruri[] = "INVITE sip:alice@10.0.0.10 SIP/2.0\r\n";
+	const char *why, *o, *body_in, *body_out;
+	uint32_t n, len;
+	char *pdu = protos_get(0, 0, true, &len);
+	int rc = pipe_run(p, RW_IN, pdu, len, &why, &o, &n);
+
+	if (rc != PIPE_REWRITTEN)
+		fail_msg("inbound case 0 on the %s gateway: outcome %d (%s) %s",
+			 which, rc, why ? why : "-", rc < 0 ? p->why : "");
+	body_in = memmem(pdu, len, "\r\n\r\n", 4);
+	body_out = memmem(o, n, "\r\n\r\n", 4);
+	if (n < sizeof(ruri) || memcmp(o, ruri, sizeof(ruri) - 1) ||
+	    !body_in || !body_out ||
+	    (size_t)(o + n - body_out) != (size_t)(pdu + len - body_in) ||
+	    memcmp(body_in, body_out, (size_t)(pdu + len - body_in)))
+		fail_msg("inbound case 0 on the %s gateway, got:\n%.*s",
+			 which, (int)n, o);
+	free(pdu);
+}
+
+static void test_case0_after(void **state)
+{
+	struct pipe *fresh = malloc(sizeof(*fresh));
+	uint32_t len;
+	char *pdu;
+
+	assert_true(n_tallies == 3);	/* ran after the three suites */
+	assert_non_null(fresh);
+	assert_int_equal(pipe_init(fresh, false), 0);
+	pdu = protos_get(0, 0, false, &len);
+	check_case0(fresh, pdu, len, "fresh");
+	check_case0(gw_open, pdu, len, "battered");
+	check_case0(gw_closed, pdu, len, "battered fail-closed");
+	check_case0_in(fresh, "fresh");
+	check_case0_in(gw_open, "battered");
+	check_case0_in(gw_closed, "battered fail-closed");
+	free(pdu);
+	pipe_free(fresh);
+	free(fresh);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_oracle_fails),
+		cmocka_unit_test(test_rfc4475),
+		cmocka_unit_test(test_rfc5118),
+		cmocka_unit_test(test_protos),
+		cmocka_unit_test(test_case0_after),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
