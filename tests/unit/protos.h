@@ -82,14 +82,32 @@ static char *subst_alloc(const char *in, size_t n, const struct subst *tab,
 	return out;
 }
 
-/* Fill in one PDU as the PROTOS tool did; returns an exact-size buffer. */
-static char *protos_pdu(const char *in, size_t n, uint32_t *len)
+/*
+ * The same cases sent from the outside to the phone behind the gateway:
+ * the sender is the outside host and the target the phone's public
+ * signalling address (test_robust.c).
+ */
+static const struct subst protos_vals_inbound[] = {
+	{ "<To>", "alice@203.0.113.1" },
+	{ "<From>", "bob@192.0.2.20" },
+	{ "<From-Address>", "192.0.2.20" },
+	{ "<From-IP>", "192.0.2.20" },
+	{ "<Local-Port>", "5060" },
+	{ "<Call-ID>", "3c26700857a8" },
+	{ "<CSeq>", "1" },
+	{ "<Branch-ID>", "000002" },
+	{ "<Teardown-Method>", "CANCEL" },
+};
+
+/* Fill in one PDU as the PROTOS tool did, with the values of tab[0..ntab);
+ * returns an exact-size buffer. */
+static char *protos_pdu_with(const char *in, size_t n, const struct subst *tab,
+			     size_t ntab, uint32_t *len)
 {
 	char clen[24];
 	struct subst cl = { "<Content-Length>", clen };
 	size_t tl, fl;
-	char *tmp = subst_alloc(in, n, protos_vals, sizeof(protos_vals) / sizeof(protos_vals[0]),
-				&tl);
+	char *tmp = subst_alloc(in, n, tab, ntab, &tl);
 	const char *hdr_end = memmem(tmp, tl, "\r\n\r\n", 4);
 	char *pdu;
 
@@ -99,6 +117,14 @@ static char *protos_pdu(const char *in, size_t n, uint32_t *len)
 	free(tmp);
 	*len = (uint32_t)(fl > PROTOS_MAX_PDU ? PROTOS_MAX_PDU : fl);
 	return pdu;
+}
+
+/* protos_pdu - one PDU sent by the phone (tests/unit/README.md values). */
+static char *protos_pdu(const char *in, size_t n, uint32_t *len)
+{
+	return protos_pdu_with(in, n, protos_vals,
+			       sizeof(protos_vals) / sizeof(protos_vals[0]),
+			       len);
 }
 
 /* The PDU at *p: its bytes start at *start and are *n long. */
