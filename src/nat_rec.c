@@ -64,8 +64,23 @@ int nat_rec_forget(void *ctx, const struct nat_elem *e, unsigned n)
 	return 0;
 }
 
+int nat_rec_unstale(void *ctx, const struct nat_flow *f, unsigned n)
+{
+	struct nat_rec *r = ctx;
+
+	(void)f;
+	r->unstale += n;
+	return 0;
+}
+
 struct nat_ops nat_rec_ops(struct nat_rec *r)
 {
-	return (struct nat_ops){ "record", nat_rec_apply, nat_rec_forget, r,
-				 r, NULL };
+	return (struct nat_ops){
+		.name = "record",
+		.apply = nat_rec_apply,
+		.forget = nat_rec_forget,
+		.ctx = r,
+		.forget_ctx = r,
+		.unstale = nat_rec_unstale,
+	};
 }

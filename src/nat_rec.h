@@ -8,7 +8,7 @@
  * A NAT backend that touches no kernel: it records every binding the
  * pipeline would install or remove, in order, for sipalg-replay's summary.
  * apply always succeeds (unless recording itself runs out of memory);
- * forget only counts.
+ * forget and unstale only count.
  */
 
 struct nat_rec_ent {
@@ -24,6 +24,7 @@ struct nat_rec {
 	uint64_t applies;	/* batches applied */
 	uint64_t added, removed;
 	uint64_t forget_calls, forgotten;
+	uint64_t unstale;	/* early media flows the daemon would delete */
 	bool oom;		/* some entries were not recorded */
 };
 
@@ -36,5 +37,6 @@ struct nat_ops nat_rec_ops(struct nat_rec *r);
 
 int nat_rec_apply(void *ctx, const struct nat_plan *plan);
 int nat_rec_forget(void *ctx, const struct nat_elem *e, unsigned n);
+int nat_rec_unstale(void *ctx, const struct nat_flow *f, unsigned n);
 
 #endif

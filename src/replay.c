@@ -267,6 +267,7 @@ static unsigned counters(const struct replay *rp, struct counter *c)
 		{ "bindings_installed", "bindings installed", rp->rec.added },
 		{ "bindings_removed", "bindings removed", rp->rec.removed },
 		{ "flows_forgotten", "flows to forget", rp->rec.forgotten },
+		{ "stale_flows", "early media flows to delete", rp->rec.unstale },
 	};
 
 	memcpy(c, all, sizeof(all));
