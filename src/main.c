@@ -96,6 +96,21 @@ static void read_interfaces(struct daemon *d)
 		}
 	}
 	freeifaddrs(ifs);
+	if (c->n_inside_networks) {
+		/* Configured: also networks routed behind the inside
+		 * interface, not only the ones on it. */
+		unsigned k;
+
+		a->n_inside = 0;
+		for (k = 0; k < c->n_inside_networks &&
+			    a->n_inside < RW_MAX_INSIDE; k++) {
+			struct prefix *p = &a->inside[a->n_inside++];
+
+			p->family = c->inside_networks[k].family;
+			p->addr = c->inside_networks[k].addr;
+			p->len = c->inside_networks[k].len;
+		}
+	}
 	if (!have_pub)
 		fatalx("no IPv4 address on %s and no public_address set",
 		       c->outside_interface);
