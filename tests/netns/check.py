@@ -32,7 +32,8 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           the address of m= line I of the SDP at call[KEY]
   streams FILE [--min N] [--count C]
                           every call has >= C media streams and each sent and
-                          received >= N packets (RTCP N/5)
+                          received >= N packets (RTCP N/5); --symmetric: and
+                          only from where the peer's SDP said
   mark FILE LABEL [--after] [--min-rtp N]
                           the first call received at least N RTP packets
                           before the point LABEL (sipua.py's marks: final,
@@ -317,12 +318,24 @@ def cmd_streams(a):
         ok = ok and len(media) >= a.count
         print(f"call {c['call_id'][:12]}: {len(media)} streams "
               f"(need {a.count})")
+        remote = sdp_streams(c.get("remote_sdp") or "")
         for name, st in sorted(media.items()):
             need = max(1, a.min // 5) if name.endswith("rtcp") else a.min
             good = st.get("sent", 0) >= need and st.get("received", 0) >= need
+            note = "" if good else f"  <-- need {need}"
+            if a.symmetric:
+                # rtp/rtcp: m= line 0; mN/mN.rtcp: m= line N.
+                idx = int(name[1:].split(".")[0]) if name[0] == "m" else 0
+                r = remote[idx] if idx < len(remote) else None
+                want = None if r is None else (
+                    f"{r['rtcp_addr']}:{r['rtcp']}" if name.endswith("rtcp")
+                    else f"{r['c']}:{r['port']}")
+                if list(st.get("from", {})) != [want]:
+                    good = False
+                    note += f"  <-- not only from the advertised {want}"
             print(f"  {name} {st.get('local')}: sent {st.get('sent')} to "
                   f"{st.get('sent_to')}, received {st.get('received')} from "
-                  f"{st.get('from')}" + ("" if good else f"  <-- need {need}"))
+                  f"{st.get('from')}" + note)
             ok = ok and good
     return ok
 
@@ -373,6 +386,9 @@ def main():
     s.add_argument("file")
     s.add_argument("--min", type=int, default=40)
     s.add_argument("--count", type=int, default=2)
+    s.add_argument("--symmetric", action="store_true",
+                   help="and each arrived only from the address:port the "
+                   "peer's SDP advertised for it")
     s = sub.add_parser("sdp-port")
     s.add_argument("file")
     a = p.parse_args()

@@ -15,6 +15,8 @@ Roles:
   register   REGISTER, wait for 200; --serve N then answers N calls as uas
   registrar  answer REGISTER with 200, record the Contact; --call then
              calls the registered Contact URI (the public binding)
+  forker     registrar for --forks phones, then one INVITE forked to all
+             their Contacts; the first 2xx wins, the rest are CANCELled
   probe      send a few UDP packets from one address:port to another
   listen     count UDP packets arriving on one address:port
 
@@ -1138,6 +1140,111 @@ def proxy_serve(ep, contact):
     return any(p.get("response") == 200 for p in ep.res["proxied"])
 
 
+def cmd_forker(ep):
+    """Registrar for --forks phones, then a forking proxy's INVITE to every
+    registered Contact: one Call-ID, From-tag and CSeq, one branch each
+    (RFC 3261 16.6).  The first 2xx is ACKed and its dialog gets the media;
+    every other branch still ringing is CANCELled (200, 487, ACK).  BYE
+    after the media."""
+    a = ep.args
+    ep.ready()
+    deadline = time.monotonic() + a.timeout
+    contacts = []
+    while len(contacts) < a.forks and time.monotonic() < deadline:
+        reg, addr = ep.wait(lambda m: m.is_request and m.method == "REGISTER",
+                            deadline - time.monotonic())
+        if reg is None:
+            return False
+        cur = uri_of(reg.get("contact") or "")
+        ep.respond(reg, addr, 200, "OK", to_tag=token(8),
+                   extra=(f"Contact: <{cur}>;expires={a.expires}",))
+        if cur not in contacts:
+            contacts.append(cur)
+    ep.res["bindings"] = contacts
+    aor = f"sip:{a.user}@{a.domain or ep.ip}"
+    dlg = new_dialog(ep, f"sip:callee@{a.domain or ep.ip}", aor)
+    call = {"role": "forker", "call_id": dlg["call_id"], "status": "started",
+            "branches": []}
+    ep.res["calls"].append(call)
+    ep.media_open()
+    sdp = ep.local_sdp()
+    call["local_sdp"] = sdp
+    for c in contacts:
+        inv, via = ep.request("INVITE", c, dlg, 1, body=sdp)
+        dest = uri_hostport(c)
+        ep.send(inv, dest)
+        call["branches"].append({"contact": c, "via": via,
+                                 "branch": via_parts(via)[1],
+                                 "dest": list(dest), "codes": [],
+                                 "tag": None, "sdp": None, "final": None})
+    ep.save()
+
+    def branch_of(m):
+        b = via_parts(m.vias()[0])[1]
+        return next((x for x in call["branches"] if x["branch"] == b), None)
+    answered = None
+    while time.monotonic() < deadline and (
+            answered is None or
+            any(x["final"] is None for x in call["branches"])):
+        msg, addr = ep.wait(lambda m: not m.is_request and m.cseq()[1] in
+                            ("INVITE", "CANCEL") and branch_of(m),
+                            deadline - time.monotonic())
+        if msg is None:
+            break
+        br = branch_of(msg)
+        if msg.cseq()[1] == "CANCEL":
+            br["cancel_response"] = msg.code
+            continue
+        br["codes"].append(msg.code)
+        br["tag"] = msg.tag("to") or br["tag"]
+        if msg.body.strip() and br["sdp"] is None:
+            br["sdp"] = msg.body
+        if msg.code < 200 or br["final"] is not None:
+            continue
+        br["final"] = msg.code
+        br["t_final"] = time.time()
+        bdlg = dict(dlg, remote_tag=br["tag"])
+        if msg.code >= 300:
+            ack, _ = ep.request("ACK", br["contact"], bdlg, 1, via=br["via"])
+            ep.send(ack, tuple(br["dest"]))
+            continue
+        rtarget = uri_of(msg.get("contact") or f"<{br['contact']}>")
+        ack, _ = ep.request("ACK", rtarget, bdlg, 1)
+        ep.send(ack, uri_hostport(rtarget))
+        if answered is not None:
+            continue             # a second 2xx would need a BYE; not here
+        answered = br
+        br["remote_target"] = rtarget
+        call["remote_sdp"] = msg.body or br["sdp"]
+        ep.mark(call, "final")
+        ep.media_start(sdp_streams(call["remote_sdp"]))
+        for x in call["branches"]:
+            if x["final"] is None:
+                cancel, _ = ep.request("CANCEL", x["contact"], dlg, 1,
+                                       via=x["via"])
+                ep.send(cancel, tuple(x["dest"]))
+                x["t_cancel"] = time.time()
+        ep.save()
+    if answered is None:
+        call["status"] = "not answered"
+        ep.media_close(call)
+        return False
+    end = time.monotonic() + a.linger
+    while ep.media_busy() or time.monotonic() < end:
+        if ep.media_busy():
+            end = time.monotonic() + a.linger
+        ep.wait(lambda m: False, 0.1)
+    bdlg = dict(dlg, remote_tag=answered["tag"])
+    bye, bvia = ep.request("BYE", answered["remote_target"], bdlg, 2)
+    bdest = uri_hostport(answered["remote_target"])
+    ep.send(bye, bdest)
+    r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (bye, bdest))
+    call["answered"] = answered["contact"]
+    call["status"] = "ok" if r and r.code == 200 else "bye failed"
+    ep.media_close(call)
+    return call["status"] == "ok"
+
+
 def cmd_probe(a):
     ip, port = hostport(a.local)
     s = udp_bind(ip, port)
@@ -1182,7 +1289,7 @@ def cmd_listen(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("role", choices=["uac", "uas", "register", "registrar",
-                                    "probe", "listen"])
+                                    "forker", "probe", "listen"])
     p.add_argument("--out", required=True, help="JSON result file")
     p.add_argument("--local", help="ip[:port] to bind (default port 5060)")
     p.add_argument("--user", default="sipua")
@@ -1242,6 +1349,8 @@ def main():
     p.add_argument("--hangup", action="store_true",
                    help="uas: send BYE after its media")
     p.add_argument("--calls", type=int, default=1)
+    p.add_argument("--forks", type=int, default=2,
+                   help="forker: REGISTERs to wait for (branches)")
     p.add_argument("--serve", type=int, default=0,
                    help="register: then answer this many calls")
     p.add_argument("--call", action="store_true",
@@ -1261,7 +1370,7 @@ def main():
     ok = False
     try:
         ok = {"uac": cmd_uac, "uas": cmd_uas, "register": cmd_register,
-              "registrar": cmd_registrar}[a.role](ep)
+              "registrar": cmd_registrar, "forker": cmd_forker}[a.role](ep)
         ep.res["status"] = "ok" if ok else "failed"
     except Exception as e:      # the result file must be written anyway
         ep.res["status"] = f"error: {type(e).__name__}: {e}"

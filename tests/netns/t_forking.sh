@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# t_forking.sh [MODE] - forked calls (issue 3, "Forking").
+# Inbound: phone1 and phone2 register with the registrar outside, which
+# then acts as a forking proxy: one INVITE (one Call-ID and From-tag) to
+# both public bindings, one branch each.  Both phones answer 183 with SDP
+# and send early media; phone1 answers 200 after 1.5 s, so the proxy
+# CANCELs phone2's branch (200, 487, ACK).  The answered branch's media
+# flows both ways; soon after phone2's 487 - while phone1's call goes on -
+# its public media ports are closed; after the BYE phone1's are too.
+# Outbound: phone1 calls the peer; a 183 with SDP from another To-tag (a
+# forking proxy's other branch) arrives first, then the answering branch's
+# 180 and 200 (its own SDP).  Media follows the 200 both ways.
+. "$(dirname "$0")/lib.sh"
+lab_up
+J=$WORK
+
+# probe_closed LABEL NS IP PUBPORT FROMPORT - a listener on IP's port 40000
+# in NS; the registrar sends from its media port FROMPORT (the call's
+# conntrack tuple) to $GW_OUT:PUBPORT; nothing may arrive.
+probe_closed() {
+	local label=$1 ns=$2 ip=$3 pub=$4 from=$5 n=$6
+	bg "$ns" ln$n timeout 20 python3 "$SIPUA" listen --local $ip:40000 --out "$J/ln$n.json" --timeout 15
+	wait_file "$J/ln$n.json.ready"
+	in_ns "$NS_O" python3 "$SIPUA" probe --local $REGISTRAR:$from --to $GW_OUT:$pub --packets 10 --out "$J/pn$n.json"
+	sleep 0.3
+	touch "$J/ln$n.json.stop"
+	bg_wait ln$n
+	check "$label" python3 "$CHECK" listen "$J/ln$n.json" --max 0
+}
+
+# -- inbound fork --------------------------------------------------------------
+[ "$MODE" = sipalg ] && snap_start
+ua_bg "$NS_O" proxy forker --local $REGISTRAR --user caller --forks 2 \
+	--rtp-port 50000 --packets 200 --timeout 15
+ua_bg "$NS_P1" phone1 register --local $PHONE1 --user phone1 \
+	--registrar $REGISTRAR --serve 1 --early-media 1.5 --rtp-port 40000 \
+	--packets 200 --timeout 20
+ua_bg "$NS_P2" phone2 register --local $PHONE2 --user phone2 \
+	--registrar $REGISTRAR --serve 1 --early-media 8 --rtp-port 40000 \
+	--packets 200 --expect cancelled --timeout 20
+bg_stop phone2 10
+T_487=$(date +%s%N)
+# phone2's public RTP port as its 183 told the proxy.
+P2PUB=$(json "$J/proxy.json" '[b["sdp"] for b in d["calls"][0]["branches"] if b.get("final") == 487][0].split("m=audio ")[1].split()[0]' 2>/dev/null)
+if [ "$MODE" = sipalg ]; then
+	check "phone2's media binding ($PHONE2 . 40000) gone after its 487, phone1's still there" \
+		sh -c "r() { ip netns exec $NS_R nft list table ip sipalg; }; ! r | grep -qF '$PHONE2 . 40000' && r | grep -qF '$PHONE1 . 40000'"
+fi
+probe_closed "after its 487 phone2's public RTP port ${P2PUB:-?} is closed (probe at +$(( ($(date +%s%N) - T_487) / 1000000 )) ms)" \
+	"$NS_P2" $PHONE2 "${P2PUB:-40000}" 50000 2
+bg_stop phone1 15
+bg_stop proxy 5
+[ "$MODE" = sipalg ] && snap_stop
+
+check "both phones registered (proxy got 2 bindings)" test \
+	"$(json "$J/proxy.json" 'len(d.get("bindings", []))')" = 2
+check "forked call answered by phone1, BYE 200 (proxy)" python3 "$CHECK" status "$J/proxy.json"
+check "phone1: answered call ended by BYE" python3 "$CHECK" status "$J/phone1.json"
+check "phone2: CANCEL, 487, ACK" python3 "$CHECK" status "$J/phone2.json"
+check "branches: phone1 183+200, phone2 183+487 with CANCEL 200" test \
+	"$(json "$J/proxy.json" 'sorted((b["codes"][-2:], b.get("cancel_response")) for b in d["calls"][0]["branches"])')" \
+	= '[[[183, 200], null], [[183, 487], 200]]'
+check "proxy's strict Via check dropped no response" python3 "$CHECK" nodrop "$J/proxy.json"
+check "early media from both branches reached the proxy from their SDP's address" python3 -B -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sipua import sdp_streams
+d = json.load(open(sys.argv[2]))
+c = d["calls"][0]
+srcs = c["media"]["rtp"]["from"]
+ok = True
+for b in c["branches"]:
+    s = sdp_streams(b["sdp"] or "")
+    k = "%s:%d" % (s[0]["c"], s[0]["port"]) if s else None
+    print(b["contact"], "SDP", k, "packets", srcs.get(k, 0))
+    ok = ok and srcs.get(k, 0) >= 20
+print("all sources", srcs)
+sys.exit(not ok)' "$LAB_DIR" "$J/proxy.json"
+check "answered branch: RTP+RTCP proxy -> phone1" python3 "$CHECK" media "$J/phone1.json"
+check "answered branch: RTP+RTCP phone1 -> proxy" python3 "$CHECK" media "$J/proxy.json"
+check "answered branch: phone1's RTP came from its 200's SDP address" \
+	python3 "$CHECK" from "$J/proxy.json" remote_sdp --min 100
+check "phone1's RTP after the 200 (not only early media)" \
+	python3 "$CHECK" mark "$J/phone1.json" final --after --min-rtp 100
+P1PUB=$(json "$J/proxy.json" 'd["calls"][0]["remote_sdp"].split("m=audio ")[1].split()[0]' 2>/dev/null)
+probe_closed "after the BYE phone1's public RTP port ${P1PUB:-?} is closed" \
+	"$NS_P1" $PHONE1 "${P1PUB:-40000}" 50000 1
+check "no private address reaches the outside (inbound fork)" python3 "$CHECK" leak "$J/proxy.json"
+
+# -- outbound: two early dialogs, the 200 from one ---------------------------
+ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50000 --fork \
+	--timeout 20
+ua "$NS_P1" phone1o uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40100 --timeout 6
+bg_stop peer 3
+check "outbound fork: call completes (phone)" python3 "$CHECK" status "$J/phone1o.json"
+check "outbound fork: call completes (peer)" python3 "$CHECK" status "$J/peer.json"
+check "outbound fork: phone got 18x from two To-tags, 200 from the second" python3 -B -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sipua import Msg
+d = json.load(open(sys.argv[2]))
+tags = []
+for r in d["received"]:
+    m = Msg(r["data"].encode("latin-1"))
+    if not m.is_request and m.cseq()[1] == "INVITE" and m.code > 100:
+        tags.append((m.code, m.tag("to")))
+print(tags)
+t18 = {t for c, t in tags if c < 200}
+t200 = {t for c, t in tags if c == 200}
+sys.exit(not (len(t18) == 2 and len(t200) == 1 and t200 <= t18 and tags[0][1] not in t200))
+' "$LAB_DIR" "$J/phone1o.json"
+check "outbound fork: RTP+RTCP both ways" \
+	sh -c "python3 '$CHECK' media '$J/phone1o.json' && python3 '$CHECK' media '$J/peer.json'"
+check "outbound fork: phone's media goes to the 200's SDP" python3 -B -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["calls"][0]
+print("sent to", c["media"]["rtp"]["sent_to"])
+sys.exit(c["media"]["rtp"]["sent_to"] != sys.argv[2])' "$J/phone1o.json" "$PEER:50000"
+check "outbound fork: media leaves from the advertised public ports" python3 "$CHECK" symmetric "$J/peer.json"
+check "no private address reaches the outside (outbound fork)" python3 "$CHECK" leak "$J/peer.json"
+lab_finish
