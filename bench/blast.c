@@ -5,13 +5,16 @@
  * before socket(), so no traffic touches the host).
  *
  *   blast sip -p PHONE_NS -o OUT_NS -r CALLS_PER_S -t SECS [-n MAX_CALLS]
- *             [-B] [-s SALT]
+ *             [-B] [-s SALT] [-i FIRST_CALL]
  *	A phone (10.0.0.10:5060) and a peer/registrar (203.0.113.10:5060)
  *	in one process.  The phone starts calls at the given rate: INVITE
  *	with SDP and a REGISTER; the peer answers each request with a 200
  *	(SDP for the INVITE) built from the request as it arrived; the phone
  *	answers the 200 with ACK and BYE (-B: no BYE, the calls stay up).
- *	Seven distinct messages per call, sent with sendmmsg.  Prints JSON:
+ *	Seven distinct messages per call, sent with sendmmsg.  Calls are
+ *	numbered from FIRST_CALL (0); the number picks the phone's media port
+ *	(10000 + 2 * (n % 25000)), so consecutive runs should continue the
+ *	numbering.  Prints JSON:
  *	messages sent and received per type, loss, and the one-way latency
  *	(X-Ts header, CLOCK_MONOTONIC, shared by all namespaces).
  *
@@ -117,6 +120,7 @@ struct sip_run {
 	struct sockaddr_in peer_addr;
 	uint64_t sent[MSG_KINDS], recv[MSG_KINDS];
 	uint64_t send_errors, started, completed, replies, dialogs;
+	unsigned first;		/* number of the first call (-i) */
 	uint32_t *lat;		/* ns, one per received message */
 	uint32_t n_lat;
 	int no_bye;
@@ -172,7 +176,7 @@ static void batch_commit(struct sip_run *s, struct batch *b, int len,
 static void call_start(struct sip_run *s)
 {
 	struct batch *b = &s->phone;
-	unsigned i = (unsigned)s->started++;
+	unsigned i = s->first + (unsigned)s->started++;
 	char *p = batch_slot(s, b);
 
 	batch_commit(s, b, msgs_invite(p, MSGMAX, &s->party, i, now_ns()),
@@ -303,7 +307,8 @@ static void sip_report(struct sip_run *s, double rate, double secs,
 }
 
 static int sip_main(const char *ns_p, const char *ns_o, double rate,
-		    double secs, uint64_t max_calls, int no_bye, unsigned salt)
+		    double secs, uint64_t max_calls, int no_bye, unsigned salt,
+		    unsigned first)
 {
 	static struct sip_run s;
 	uint64_t t0, t, dur = (uint64_t)(secs * 1e9), last_rx;
@@ -312,6 +317,7 @@ static int sip_main(const char *ns_p, const char *ns_o, double rate,
 	s.party = (struct msgs_party){ "10.0.0.10", 5060, "203.0.113.10",
 				       salt };
 	s.no_bye = no_bye;
+	s.first = first;
 	s.lat = calloc(LAT_MAX, sizeof(*s.lat));
 	if (!s.lat)
 		die("calloc");
@@ -388,24 +394,6 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
-/* Busy CPU time of the whole machine so far, in clock ticks (user, nice,
- * system, irq, softirq, steal of /proc/stat's "cpu" line). */
-static uint64_t cpu_busy_ticks(void)
-{
-	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "r");
-	int n;
-
-	if (!f)
-		return 0;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
-		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n != 8)
-		return 0;
-	return v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
-}
-
 static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 		    unsigned base, double secs, const char *dst, double pps)
 {
@@ -417,8 +405,7 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 	struct sockaddr_in to;
 	char dip[64];
 	unsigned dport = 20000, f, i;
-	uint64_t t0, t, sent = 0, dur = (uint64_t)(secs * 1e9), c0, c1;
-	double cpu_ns;
+	uint64_t t0, t, sent = 0, dur = (uint64_t)(secs * 1e9);
 	pthread_t th;
 
 	if (sscanf(dst, "%63[^:]:%u", dip, &dport) < 1 || flows == 0 ||
@@ -438,7 +425,6 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 		fds[f] = ns_socket(ns_p, "10.0.0.10", base + 2 * f);
 	if (pthread_create(&th, NULL, sink_main, &sink))
 		die("pthread_create");
-	c0 = cpu_busy_ticks();
 	t0 = now_ns();
 	for (f = 0; (t = now_ns()) - t0 < dur; f = (f + 1) % flows) {
 		int n;
@@ -454,23 +440,17 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 	usleep(300000);		/* let the last packets arrive */
 	sink.stop = 1;
 	pthread_join(th, NULL);
-	c1 = cpu_busy_ticks();
-	/* Machine-wide CPU per received packet: includes the generator and
-	 * the sink, and whatever else runs on the machine. */
-	cpu_ns = sink.recv ? (double)(c1 - c0) * 1e9 /
-				     (double)sysconf(_SC_CLK_TCK) /
-				     (double)sink.recv : -1;
 	printf("{\"flows\": %u, \"secs\": %.2f, \"sent\": %" PRIu64
 	       ", \"recv\": %" PRIu64 ", \"sent_pps\": %.0f"
-	       ", \"recv_pps\": %.0f, \"cpu_ns_per_pkt\": %.0f}\n", flows,
-	       secs, sent, sink.recv, sent / secs, sink.recv / secs, cpu_ns);
+	       ", \"recv_pps\": %.0f}\n", flows, secs, sent, sink.recv,
+	       sent / secs, sink.recv / secs);
 	return 0;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
-			"[-n CALLS] [-B] [-s SALT]\n"
+			"[-n CALLS] [-B] [-s SALT] [-i FIRST]\n"
 			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
 			"[-d IP:PORT] [-r PPS]\n");
 	exit(2);
@@ -481,13 +461,13 @@ int main(int argc, char **argv)
 	const char *ns_p = NULL, *ns_o = NULL, *dst = "203.0.113.20:20000";
 	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
 	uint64_t max_calls = UINT64_MAX;
-	unsigned flows = 1, base = 10000, salt = (unsigned)getpid();
+	unsigned flows = 1, base = 10000, salt = (unsigned)getpid(), first = 0;
 	int ch, no_bye = 0;
 
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:f:b:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:")) != -1) {
 		switch (ch) {
 		case 'p': ns_p = optarg; break;
 		case 'o': ns_o = optarg; break;
@@ -496,6 +476,7 @@ int main(int argc, char **argv)
 		case 'n': max_calls = strtoull(optarg, NULL, 10); break;
 		case 'B': no_bye = 1; break;
 		case 's': salt = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'i': first = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'f': flows = (unsigned)atoi(optarg); break;
 		case 'b': base = (unsigned)atoi(optarg); break;
 		case 'd': dst = optarg; break;
@@ -507,7 +488,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "sip"))
 		return sip_main(ns_p, ns_o, rate < 0 ? 100 : rate, secs,
-				max_calls, no_bye, salt);
+				max_calls, no_bye, salt, first);
 	if (!strcmp(argv[1], "rtp"))
 		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate);
 	usage();

@@ -83,17 +83,25 @@ cpu_ticks() {
 }
 
 SALT=$$
+# Calls are numbered across steps: the number picks the phone's media port,
+# and a new call must not reuse the port of a call still up.  The next
+# number lives in $WORK/call-no (sip_step runs in command substitutions).
+call_no() { cat "$WORK/call-no" 2>/dev/null || echo 0; }
+
 # sip_step RATE SECS [ARGS] - one blaster run; prints its JSON with the
 # queue consumer's count added ("queued", -1 without a queue) and its CPU
 # time in microseconds ("consumer_cpu_us", from /proc/PID/stat).
 sip_step() {
-	local rate=$1 secs=$2 q0 q1 j c0 c1 hz
+	local rate=$1 secs=$2 q0 q1 j c0 c1 hz n0
 	shift 2
+	n0=$(call_no)
 	SALT=$((SALT + 1))
 	q0=$(queued)
 	c0=$(cpu_ticks)
 	j=$("$BIN/blast" sip -p "$NS_P1" -o "$NS_O" -r "$rate" -t "$secs" \
-		-s "$SALT" "$@")
+		-s "$SALT$n0" -i "$n0" "$@")
+	echo $((n0 + $(printf '%s' "$j" | sed 's/.*"calls": \([0-9]*\).*/\1/'))) \
+		>"$WORK/call-no"
 	c1=$(cpu_ticks)
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
@@ -141,6 +149,32 @@ task_sip_lat() {
 	result "{\"task\": \"sip-lat\", \"mode\": \"$BENCH_MODE\", \"step\": $j}"
 }
 
+# scale: the daemon holding 100 calls, then BENCH_SCALE_CALLS (10000):
+# its resident memory, its call count and a latency/CPU step at each size.
+# Held calls are INVITE/200/ACK without BYE (media bindings stay).
+daemon_field() {	# daemon_field NAME - from the last stats line
+	grep 'stats: packets' "$DAEMON_LOG" | tail -n 1 |
+		sed -n "s/.* $1 \([0-9]*\).*/\1/p"
+}
+
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
+
+task_scale() {
+	local big=${BENCH_SCALE_CALLS:-10000} r0 r1 r2 c1 c2 j1 j2 ramp
+	[ "$MODE" = sipalg ] || return 0
+	queued >/dev/null
+	r0=$(rss_kb)
+	sip_step 500 1 -n 100 -B >/dev/null
+	queued >/dev/null
+	r1=$(rss_kb) c1=$(daemon_field calls)
+	j1=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}")
+	ramp=$(sip_step 500 $((big / 500 + 1)) -n $((big - 100)) -B)
+	queued >/dev/null
+	r2=$(rss_kb) c2=$(daemon_field calls)
+	j2=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}")
+	result "{\"task\": \"scale\", \"mode\": \"$BENCH_MODE\", \"rss_start_kb\": $r0, \"rss_small_kb\": $r1, \"calls_small\": ${c1:-0}, \"rss_big_kb\": $r2, \"calls_big\": ${c2:-0}, \"step_small\": $j1, \"ramp\": $ramp, \"step_big\": $j2}"
+}
+
 # sip-prof: where the daemon's time goes at BENCH_LAT_RATE calls/s - the
 # system calls by wall time (strace -c -w, attached to the running daemon)
 # and a perf profile, both written to $BENCH_PROF_DIR.
@@ -170,35 +204,46 @@ task_sip_prof() {
 
 RTP_FLOWS=10
 # rtp_calls - 10 calls set up by the blaster and left up (no BYE): the
-# daemon installs bindings for phone ports 10000, 10002, ... 10018.
+# daemon installs bindings for phone ports RTP_BASE, RTP_BASE + 2, ...
+RTP_BASE=10000
 rtp_calls() {
+	RTP_BASE=$((10000 + 2 * ($(call_no) % 25000)))
 	sip_step 100 0.2 -n "$RTP_FLOWS" -B >"$WORK/rtp-calls.json"
 	step_ok "$(cat "$WORK/rtp-calls.json")"
 }
 
-# rtp_run NAME [BLAST ARGS] - one RTP blast; records it with the daemon's
-# queue count during the blast (must stay 0: media never enters the queue).
+# rtp_run NAME [BLAST ARGS] - RTP blasts, BENCH_RTP_RUNS (3) of them; the
+# sender, its sink (and the relay) are pinned to one CPU (BENCH_RTP_CPU, 1),
+# so a packet's whole path - sending, forwarding (veth runs it in the
+# sender's softirq), relaying, receiving - is paid on that CPU and the
+# received rate measures the path's cost.  Records every run with the
+# daemon's queue count during the blasts (must stay 0: media never enters
+# the queue).
 rtp_run() {
-	local name=$1 q0 q1 j nb
+	local name=$1 q0 q1 j nb i runs=""
 	shift
 	q0=$(queued)
-	j=$("$BIN/blast" rtp -p "$NS_P1" -o "$NS_O" -f "$RTP_FLOWS" -b 10000 \
-		-t "${BENCH_RTP_SECS:-3}" "$@")
+	for i in $(seq "${BENCH_RTP_RUNS:-3}"); do
+		j=$(taskset -c "${BENCH_RTP_CPU:-1}" "$BIN/blast" rtp -p "$NS_P1" \
+			-o "$NS_O" -f "$RTP_FLOWS" -b "$RTP_BASE" \
+			-t "${BENCH_RTP_SECS:-3}" "$@")
+		runs="$runs${runs:+, }$j"
+	done
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
 	nb=0
-	if [ "$BENCH_MODE" = sipalg ]; then
+	if [ "$MODE" = sipalg ]; then
 		nb=$(r nft list map ip sipalg snat4 | grep -o ' : ' | wc -l)
 	fi
 	# Flows the daemon's bindings translated carry its conntrack mark.
 	local marked
 	marked=$(r conntrack -L -p udp --orig-src "$PHONE1" 2>/dev/null |
 		grep -c 'dport=20000 .*mark=1441 ')
-	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"queued_during_rtp\": $((q1 - q0)), \"snat4_elements\": $nb, \"flows_with_daemon_mark\": $marked, \"run\": $j}"
+	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"queued_during_rtp\": $((q1 - q0)), \"snat4_elements\": $nb, \"flows_with_daemon_mark\": $marked, \"runs\": [$runs]}"
 }
 
 task_rtp() {
-	if [ "$BENCH_MODE" = sipalg ]; then
+	if [ "$MODE" = sipalg ]; then
 		rtp_calls || { result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"error\": \"call setup failed: $(cat "$WORK/rtp-calls.json")\"}"; return; }
 		rtp_run bindings-10
 	else
@@ -235,7 +280,8 @@ task_rtp_100k() {
 }
 
 task_relay() {
-	ip netns exec "$NS_R" "$BIN/relay" "$GW_IN" 40000 "$GW_OUT" \
+	ip netns exec "$NS_R" taskset -c "${BENCH_RTP_CPU:-1}" \
+		"$BIN/relay" "$GW_IN" 40000 "$GW_OUT" \
 		203.0.113.20 20000 >"$WORK/relay.log" 2>&1 &
 	BG_PIDS="$BG_PIDS $!"
 	local pid=$!

@@ -30,7 +30,8 @@ enum msgs_kind {
 extern const char *const msgs_kind_name[MSG_KINDS];
 
 /* msgs_invite - INVITE number i with an SDP offer on media port
- * 10000 + 2 * (i % 20000). */
+ * 10000 + 2 * (i % 25000): number calls consecutively across runs so
+ * that no two live calls share a media port. */
 int msgs_invite(char *b, size_t cap, const struct msgs_party *p, unsigned i,
 		uint64_t ts);
 

@@ -87,8 +87,11 @@ sipp = {m: (one("sipp-max", m) or {}).get("calls_per_s") for m in MODES}
 
 
 def rtp_pps(mode, name):
+    """Best received rate of the runs (least disturbed by other jobs)."""
     r = rtp.get((mode, name))
-    return r["run"]["recv_pps"] if r and "run" in r else None
+    if not r or not r.get("runs"):
+        return None
+    return max(u["recv_pps"] for u in r["runs"])
 
 
 def verdict(ok):
@@ -132,7 +135,19 @@ p("| RTP packets seen by the daemon = 0 | %s | %s |" % (
     fmt(r_media and r_media.get("queued_during_rtp")),
     verdict(None if not r_media else r_media.get("queued_during_rtp") == 0)))
 p("| binding cost p99 <= 1 ms | not measured | |")
-p("| 100,000 concurrent calls, <= 2 KB per call | not measured | |")
+sc = one("scale")
+kb = None
+if sc and sc["calls_big"] > sc["calls_small"]:
+    kb = (sc["rss_big_kb"] - sc["rss_small_kb"]) / (sc["calls_big"] - sc["calls_small"])
+    p("| <= 2 KB resident memory per call (at %d calls, not 100,000) | %.2f KB | %s |" % (
+        sc["calls_big"], kb, verdict(kb <= 2)))
+    cs = sc["step_small"]["consumer_cpu_us"] / max(sc["step_small"]["queued"], 1)
+    cb = sc["step_big"]["consumer_cpu_us"] / max(sc["step_big"]["queued"], 1)
+    p("| per-message CPU at %d calls within 10%% of at %d | %.1f vs %.1f us (%s) | %s |" % (
+        sc["calls_big"], sc["calls_small"], cb, cs, ratio(cb, cs),
+        verdict(cb <= cs * 1.1)))
+else:
+    p("| 100,000 concurrent calls, <= 2 KB per call | not measured | |")
 p()
 
 # ---------------------------------------------------------------- CPU
@@ -230,44 +245,51 @@ p()
 p("bench/blast.c rtp: 10 flows of 172-byte RTP-like datagrams from the phone")
 p("(ports 10000, 10002, ... 10018) to 203.0.113.20:20000, sent as fast as")
 p("one sending thread can (sendmmsg, 16 per call), a sink thread counting in")
-p("the outside namespace.  For sipalgd the 10 flows are 10 calls set up by")
-p("the blaster (INVITE/200/ACK, no BYE), so the phone's media ports have the")
-p("daemon's bindings; \"flows with daemon mark\" counts the conntrack entries")
-p("of these flows that carry the daemon's ct mark (its bindings translated")
-p("them).  100,000 extra elements per map were added with one `nft -f` file.")
-p("The relay is bench/relay.c (recvmmsg/sendmmsg, batches of 64) in the")
-p("router namespace, listening on 10.0.0.1:40000.")
+p("the outside namespace.  Sender, sink and relay are pinned to one CPU, so")
+p("every packet's whole path is paid on that CPU (veth forwards in the")
+p("sender's softirq) and the received rate is the inverse of the path's")
+p("cost; %s runs of %s s each, the best run counts (other jobs on the CPU" % (
+    os.environ.get("BENCH_RTP_RUNS", "3"), os.environ.get("BENCH_RTP_SECS", "3")))
+p("only ever slow a run down).  For sipalgd the 10 flows are 10 calls set up")
+p("by the blaster (INVITE/200/ACK, no BYE), so the phone's media ports have")
+p("the daemon's bindings; \"flows with daemon mark\" counts the conntrack")
+p("entries of these flows that carry the daemon's ct mark (its bindings")
+p("translated them).  For the 100,000 case, 100,000 more elements per map")
+p("were added with one `nft -f` file and the flows deleted from conntrack")
+p("first, so they were set up again through the bigger maps.  The relay is")
+p("bench/relay.c (recvmmsg/sendmmsg, batches of 64) in the router namespace,")
+p("listening on 10.0.0.1:40000.")
 p()
-p("| path | packets/s received | sent | received | loss | daemon's queue count during RTP | flows with daemon mark |")
-p("|---|---:|---:|---:|---:|---:|---:|")
+p("| path | best packets/s | every run (packets/s) | loss (all runs) | daemon's queue count during RTP | flows with daemon mark | elements in snat4 |")
+p("|---|---:|---|---:|---:|---:|---:|")
 for key, label in ((("none", "conntrack-nat"), "plain conntrack NAT (MASQUERADE)"),
-                   (("sipalg", "bindings-10"), "sipalgd bindings, 10 in the maps"),
-                   (("sipalg", "bindings-100k"), "sipalgd bindings, 100,000 more in each map"),
+                   (("sipalg", "bindings-10"), "sipalgd bindings of 10 calls"),
+                   (("sipalg", "bindings-100k"), "the same, 100,000 more elements in each map"),
                    (("none", "relay"), "userspace relay (bench/relay.c)")):
     r = rtp.get(key)
     if not r:
         continue
-    if "run" not in r:
+    if not r.get("runs"):
         p("| %s | error: %s | | | | | |" % (label, r.get("error")))
         continue
-    u = r["run"]
     q = r["queued_during_rtp"]
-    p("| %s | %.0f | %d | %d | %d | %s | %s |" % (
-        label, u["recv_pps"], u["sent"], u["recv"], u["sent"] - u["recv"],
+    p("| %s | %.0f | %s | %d | %s | %s | %s |" % (
+        label, rtp_pps(*key), ", ".join("%.0f" % u["recv_pps"] for u in r["runs"]),
+        sum(u["sent"] - u["recv"] for u in r["runs"]),
         "-" if q < 0 else q,
-        r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-"))
+        r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-",
+        r["snat4_elements"] if key[0] == "sipalg" else "-"))
 ins = one("nft-100k")
 if ins:
     p()
     p("Inserting the 200,000 elements (`nft -f`): %d ms." % ins["insert_ms"])
 p()
-p("Reading these numbers: in every row the single sending thread is the")
-p("bottleneck (no loss, the sender's rate is what arrives).  On veth the")
-p("whole forwarding path (bridge, router, NAT, the outside veth) runs in the")
-p("softirq of the sending CPU, so the sender's rate *is* the cost of the")
-p("path; the relay splits the work over two CPUs (sender, relay process).")
-p("Ratios near 1 therefore say \"not slower\", not \"equally fast\" - a")
-p("forwarding-bound measurement needs a generator on other hardware.")
+p("Reading these numbers: the kernel paths and the relay pay the same veth,")
+p("bridge and netfilter work per packet (the relay's socket calls are")
+p("batched 64 at a time), so on this lab the relay is not much slower than")
+p("kernel forwarding; the 3x goal assumes real NICs where forwarding avoids")
+p("the socket layer entirely.  Run-to-run spread comes from other jobs")
+p("sharing the CPU.")
 p()
 
 # ---------------------------------------------------------------- sipp
@@ -298,8 +320,42 @@ else:
     p("Not measured in this run.")
 p()
 
+# ---------------------------------------------------------------- scale
+p("## 6. Scale and memory")
+p()
+if sc:
+    p("A fresh sipalgd (media ports 20000-60999, max_calls 30000) holds calls")
+    p("set up by the blaster without BYE (INVITE/200/ACK: a call with two media")
+    p("bindings and its dialog) - first %d, then %d.  At each size a" % (
+        sc["calls_small"], sc["calls_big"]))
+    p("%s calls/s step of complete calls (with BYE) measures per-message cost." %
+      fmt(sc["step_small"]["rate_calls"]))
+    p("100,000 concurrent calls do not fit in one public address's port range")
+    p("(two media ports per call), so %d is the largest size measured." %
+      sc["calls_big"])
+    p()
+    p("| | value |")
+    p("|---|---:|")
+    p("| daemon RSS at start | %d KB |" % sc["rss_start_kb"])
+    p("| daemon RSS holding %d calls | %d KB |" % (sc["calls_small"], sc["rss_small_kb"]))
+    p("| daemon RSS holding %d calls | %d KB |" % (sc["calls_big"], sc["rss_big_kb"]))
+    p("| resident memory per added call | %s KB |" % fmt(kb, 2))
+    rp = sc["ramp"]
+    p("| setting up %d held calls at %d calls/s: completed, lost | %d, %d |" % (
+        rp["calls"], rp["rate_calls"], rp["completed"], rp["lost"]))
+    p()
+    p("| calls held | messages | p50 us | p99 us | daemon CPU us per message |")
+    p("|---:|---:|---:|---:|---:|")
+    for n, st in ((sc["calls_small"], sc["step_small"]), (sc["calls_big"], sc["step_big"])):
+        p("| %d | %d | %.1f | %.1f | %.1f |" % (
+            n, st["recv"], st["lat_p50_us"], st["lat_p99_us"],
+            st["consumer_cpu_us"] / max(st["queued"], 1)))
+else:
+    p("Not measured in this run.")
+p()
+
 # ---------------------------------------------------------------- profile
-p("## 6. Where sipalgd's time goes")
+p("## 7. Where sipalgd's time goes")
 p()
 prof = os.path.join(D, "prof")
 st = os.path.join(prof, "strace.txt")
@@ -333,9 +389,8 @@ p()
 p("- Binding cost (200 with SDP entering the queue to its bindings")
 p("  acknowledged by the kernel, p99 <= 1 ms) and whether an RTP packet sent")
 p("  1 ms after the verdict is lost.")
-p("- Scale and memory at 100,000 concurrent calls (resident memory per call,")
-p("  setup rate and per-message cost at 100,000 calls versus 100).  The lab")
-p("  configuration's media port range (30000-30999) holds only 500 calls.")
+p("- Scale at 100,000 concurrent calls (section 6 stops at the size one")
+p("  public address's media ports allow); the setup rate (sipp) at scale.")
 p("- Media forwarding limited by the gateway rather than the generator (see")
 p("  section 4).")
 p()
