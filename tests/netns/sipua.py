@@ -17,6 +17,7 @@ Roles:
              calls the registered Contact URI (the public binding)
   forker     registrar for --forks phones, then one INVITE forked to all
              their Contacts; the first 2xx wins, the rest are CANCELled
+  proxy      a record-routing proxy (a PBX), stateless, until --calls BYEs
   probe      send a few UDP packets from one address:port to another
   listen     count UDP packets arriving on one address:port
 
@@ -1245,6 +1246,85 @@ def cmd_forker(ep):
     return call["status"] == "ok"
 
 
+def split_routes(msg, name):
+    out = []
+    for v in msg.all(name):
+        out += [x.strip() for x in re.split(r"(?<=>)\s*,", v) if x.strip()]
+    return out
+
+
+def cmd_proxy(ep):
+    """A record-routing proxy, like a PBX (RFC 3261 16): an initial INVITE
+    gets Record-Route <sip:OWN-IP;lr> on top; a Route naming us is removed
+    (16.4) and recorded, so a test can see it came back exactly as we wrote
+    it; a Request-URI for our own address goes to --location's contact for
+    its user.  Stateless forwarding (16.11); responses go back by Via.
+    Runs until --calls BYEs were answered 200 or --timeout."""
+    a = ep.args
+    rr = f"<sip:{ep.ip};lr>"
+    loc = dict(x.split("=", 1) for x in a.location)
+    ep.res.update(record_route=rr, proxied=[])
+    ep.ready()
+    deadline = time.monotonic() + a.timeout
+    byes = 0
+    while time.monotonic() < deadline and byes < a.calls:
+        msg, addr = ep.poll(deadline)
+        if msg is None or not msg.vias():
+            continue
+        head = msg.text.partition("\r\n\r\n")[0].split("\r\n")
+        keep = []
+        for line in head[1:]:
+            name = line.split(":")[0].strip().lower()
+            if COMPACT.get(name, name) not in ("via", "route"):
+                keep.append(line)
+        vias = msg.vias()
+        if msg.is_request:
+            routes = split_routes(msg, "route")
+            rec = {"request": msg.method, "from": f"{addr[0]}:{addr[1]}",
+                   "request_uri": msg.uri, "route": list(routes)}
+            if routes and uri_hostport(uri_of(routes[0])) == (ep.ip,
+                                                               ep.port):
+                rec["own_route"] = routes.pop(0)
+            ruri = msg.uri
+            host, port = uri_hostport(ruri)
+            user = ruri.split(":", 1)[1].split("@")[0] if "@" in ruri else ""
+            if (host, port) == (ep.ip, ep.port) and user in loc:
+                ruri = f"sip:{user}@{loc[user]}"
+            hop = uri_hostport(uri_of(routes[0])) if routes else \
+                uri_hostport(ruri)
+            top = vias[0]
+            if hostport(via_parts(top)[0])[0] != addr[0]:
+                top += f";received={addr[0]}"
+            if param(top, "rport") == "":
+                top = re.sub(r";rport(?=;|$)", f";rport={addr[1]}", top)
+            out = [f"{msg.method} {ruri} SIP/2.0"]
+            if msg.method == "INVITE" and msg.tag("to") is None:
+                out.append(f"Record-Route: {rr}")
+            out += [f"Via: {ep.new_via()}", f"Via: {top}"]
+            out += [f"Via: {v}" for v in vias[1:]]
+            out += [f"Route: {r}" for r in routes] + keep
+            rec["to"] = f"{hop[0]}:{hop[1]}"
+            ep.send("\r\n".join(out) + "\r\n\r\n" + msg.body, hop)
+        else:
+            if via_parts(vias[0])[0] != f"{ep.ip}:{ep.port}" or \
+                    len(vias) < 2:
+                continue
+            nxt = vias[1]
+            host, port = hostport(via_parts(nxt)[0])
+            host = param(nxt, "received") or host
+            port = int(param(nxt, "rport") or port)
+            out = [head[0]] + [f"Via: {v}" for v in vias[1:]] + keep
+            out += [f"Route: {r}" for r in split_routes(msg, "route")]
+            rec = {"response": msg.code, "cseq": msg.get("cseq"),
+                   "to": f"{host}:{port}"}
+            ep.send("\r\n".join(out) + "\r\n\r\n" + msg.body, (host, port))
+            if msg.code == 200 and msg.cseq()[1] == "BYE":
+                byes += 1
+        ep.res["proxied"].append(rec)
+        ep.save()
+    return byes >= a.calls
+
+
 def cmd_probe(a):
     ip, port = hostport(a.local)
     s = udp_bind(ip, port)
@@ -1289,7 +1369,7 @@ def cmd_listen(a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("role", choices=["uac", "uas", "register", "registrar",
-                                    "forker", "probe", "listen"])
+                                    "forker", "proxy", "probe", "listen"])
     p.add_argument("--out", required=True, help="JSON result file")
     p.add_argument("--local", help="ip[:port] to bind (default port 5060)")
     p.add_argument("--user", default="sipua")
@@ -1349,6 +1429,9 @@ def main():
     p.add_argument("--hangup", action="store_true",
                    help="uas: send BYE after its media")
     p.add_argument("--calls", type=int, default=1)
+    p.add_argument("--location", action="append", default=[],
+                   metavar="USER=HOST:PORT",
+                   help="proxy: where requests for USER@<own address> go")
     p.add_argument("--forks", type=int, default=2,
                    help="forker: REGISTERs to wait for (branches)")
     p.add_argument("--serve", type=int, default=0,
@@ -1370,7 +1453,8 @@ def main():
     ok = False
     try:
         ok = {"uac": cmd_uac, "uas": cmd_uas, "register": cmd_register,
-              "registrar": cmd_registrar, "forker": cmd_forker}[a.role](ep)
+              "registrar": cmd_registrar, "forker": cmd_forker,
+              "proxy": cmd_proxy}[a.role](ep)
         ep.res["status"] = "ok" if ok else "failed"
     except Exception as e:      # the result file must be written anyway
         ep.res["status"] = f"error: {type(e).__name__}: {e}"
