@@ -25,7 +25,15 @@
  *	sink bound to 203.0.113.20:20000 in OUT_NS counts them.  Prints JSON
  *	with sent, received and received packets per second.
  *
- * All loops are bounded by SECS (plus at most 3 s of draining).
+ *   blast bind -p PHONE_NS -o OUT_NS -n PROBES [-i FIRST_CALL] [-D DELAY_US]
+ *	Media right after signalling: per probe the phone sends an INVITE;
+ *	DELAY_US (0) after the peer received it - after the gateway's verdict
+ *	- the peer sends one RTP packet to the address and port the INVITE's
+ *	SDP names; counts whether the phone's media socket got it (200 ms).
+ *	Calls are left unanswered (they expire in the gateway).
+ *
+ * All loops are bounded by SECS (plus at most 3 s of draining), bind by
+ * PROBES (at most 4096) times 1.2 s.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -122,6 +130,7 @@ struct sip_run {
 	uint64_t send_errors, started, completed, replies, dialogs;
 	unsigned first;		/* number of the first call (-i) */
 	uint32_t *lat;		/* ns, one per received message */
+	uint8_t *lat_kind;	/* its enum msgs_kind */
 	uint32_t n_lat;
 	int no_bye;
 };
@@ -255,9 +264,11 @@ static int sip_rx(struct sip_run *s, int fd, int is_peer)
 		uint64_t ts = msgs_ts(buf[i], n);
 
 		s->recv[kind]++;
-		if (ts && ts <= t && s->n_lat < LAT_MAX)
+		if (ts && ts <= t && s->n_lat < LAT_MAX) {
+			s->lat_kind[s->n_lat] = (uint8_t)kind;
 			s->lat[s->n_lat++] = (uint32_t)(t - ts > UINT32_MAX ?
 							UINT32_MAX : t - ts);
+		}
 		if (is_peer)
 			peer_rx(s, buf[i], n, kind, &from[i]);
 		else
@@ -280,16 +291,36 @@ static double pct_us(const uint32_t *v, uint32_t n, double p)
 	return v[(uint32_t)((n - 1) * p)] / 1000.0;
 }
 
+/* ", "lat_KIND": [p50, p99]" per message type, in microseconds. */
+static void lat_by_kind(const struct sip_run *s)
+{
+	static uint32_t v[LAT_MAX];
+	uint32_t i, n;
+	int k;
+
+	for (k = 0; k < MSG_KINDS; k++) {
+		for (i = n = 0; i < s->n_lat; i++)
+			if (s->lat_kind[i] == k)
+				v[n++] = s->lat[i];
+		if (!n)
+			continue;
+		qsort(v, n, sizeof(*v), cmp_u32);
+		printf(", \"lat_%s\": [%.1f, %.1f]", msgs_kind_name[k],
+		       pct_us(v, n, 0.5), pct_us(v, n, 0.99));
+	}
+}
+
 static void sip_report(struct sip_run *s, double rate, double secs,
 		       uint64_t took)
 {
 	uint64_t ts = 0, tr = 0;
 	int k;
 
-	qsort(s->lat, s->n_lat, sizeof(*s->lat), cmp_u32);
 	printf("{\"rate_calls\": %.1f, \"secs\": %.2f, \"calls\": %" PRIu64
 	       ", \"completed\": %" PRIu64 ", \"send_errors\": %" PRIu64,
 	       rate, secs, s->started, s->completed, s->send_errors);
+	lat_by_kind(s);
+	qsort(s->lat, s->n_lat, sizeof(*s->lat), cmp_u32);
 	for (k = 0; k < MSG_KINDS; k++) {
 		printf(", \"sent_%s\": %" PRIu64 ", \"recv_%s\": %" PRIu64,
 		       msgs_kind_name[k], s->sent[k], msgs_kind_name[k],
@@ -319,7 +350,8 @@ static int sip_main(const char *ns_p, const char *ns_o, double rate,
 	s.no_bye = no_bye;
 	s.first = first;
 	s.lat = calloc(LAT_MAX, sizeof(*s.lat));
-	if (!s.lat)
+	s.lat_kind = calloc(LAT_MAX, sizeof(*s.lat_kind));
+	if (!s.lat || !s.lat_kind)
 		die("calloc");
 	addr_set(&s.peer_addr, "203.0.113.10", 5060);
 	s.peer.fd = ns_socket(ns_o, "203.0.113.10", 5060);
@@ -355,6 +387,116 @@ static int sip_main(const char *ns_p, const char *ns_o, double rate,
 		}
 	}
 	sip_report(&s, rate, secs, now_ns() - t0);
+	return 0;
+}
+
+/* ---- media right after signalling ----------------------------------------- */
+
+/* Wait up to ms for fd to become readable; 1 when it did. */
+static int wait_readable(int fd, int ms)
+{
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+
+	return poll(&pf, 1, ms) > 0;
+}
+
+/* The media port of the first m= line of the SDP in m[0..n), or 0. */
+static unsigned sdp_port(const char *m, size_t n)
+{
+	const char *p = memmem(m, n, "\nm=audio ", 9);
+
+	return p && p + 9 < m + n ? (unsigned)atoi(p + 9) : 0;
+}
+
+/*
+ * One probe: the phone opens its media socket and sends an INVITE; as soon
+ * as the peer has it (the gateway's verdict came before), the peer waits
+ * delay_us and sends one RTP packet to the media address the INVITE names.
+ * Returns 1 when the phone's media socket received it within 200 ms, 0
+ * when not, -1 when the INVITE never arrived.  *sig_ns: INVITE latency.
+ */
+static int bind_probe(const char *ns_p, int phone, int peer, int media_out,
+		      const struct msgs_party *pt, unsigned i,
+		      unsigned delay_us, uint64_t *sig_ns)
+{
+	static char buf[MSGMAX];
+	struct sockaddr_in to;
+	char ip[64] = "";
+	const char *c;
+	unsigned port = 10000 + 2 * (i % 25000), q;
+	int media, n, got;
+	uint64_t t;
+
+	media = ns_socket(ns_p, pt->phone, port);
+	addr_set(&to, pt->peer, 5060);
+	n = msgs_invite(buf, sizeof(buf), pt, i, now_ns());
+	if (n < 0 || sendto(phone, buf, (size_t)n, 0, (struct sockaddr *)&to,
+			    sizeof(to)) < 0)
+		die("sendto");
+	if (!wait_readable(peer, 1000)) {
+		close(media);
+		return -1;
+	}
+	n = (int)recv(peer, buf, sizeof(buf) - 1, 0);
+	t = now_ns();
+	if (n <= 0) {
+		close(media);
+		return -1;
+	}
+	buf[n] = '\0';
+	*sig_ns = t - msgs_ts(buf, (size_t)n);
+	q = sdp_port(buf, (size_t)n);
+	c = strstr(buf, "\nc=IN IP4 ");
+	if (c)
+		sscanf(c + strlen("\nc=IN IP4 "), "%63[0-9.]", ip);
+	if (!q || !ip[0]) {
+		close(media);
+		return -1;
+	}
+	while (now_ns() - t < delay_us * 1000ull)
+		;
+	addr_set(&to, ip, q);
+	sendto(media_out, buf, 172, 0, (struct sockaddr *)&to, sizeof(to));
+	got = wait_readable(media, 200);
+	close(media);
+	return got;
+}
+
+static int bind_main(const char *ns_p, const char *ns_o, unsigned n,
+		     unsigned first, unsigned delay_us, unsigned salt)
+{
+	struct msgs_party pt = { "10.0.0.10", 5060, "203.0.113.10", salt };
+	static uint32_t sig[4096];
+	unsigned i, ok = 0, lost = 0, noinv = 0, k = 0;
+	int peer, media_out, phone;
+	uint64_t ns;
+
+	if (n > 4096)
+		n = 4096;
+	peer = ns_socket(ns_o, "203.0.113.10", 5060);
+	media_out = ns_socket(ns_o, "203.0.113.10", 20000);
+	phone = ns_socket(ns_p, "10.0.0.10", 5060);
+	for (i = 0; i < n; i++) {
+		int r = bind_probe(ns_p, phone, peer, media_out, &pt, first + i,
+				   delay_us, &ns);
+
+		if (r < 0) {
+			noinv++;
+			continue;
+		}
+		sig[k++] = (uint32_t)(ns > UINT32_MAX ? UINT32_MAX : ns);
+		if (r)
+			ok++;
+		else
+			lost++;
+		usleep(2000);
+	}
+	qsort(sig, k, sizeof(*sig), cmp_u32);
+	printf("{\"probes\": %u, \"delay_us\": %u, \"media_ok\": %u"
+	       ", \"media_lost\": %u, \"invite_lost\": %u"
+	       ", \"invite_p50_us\": %.1f, \"invite_p99_us\": %.1f}\n", n,
+	       delay_us, ok, lost, noinv, pct_us(sig, k, 0.5),
+	       pct_us(sig, k, 0.99));
 	return 0;
 }
 
@@ -452,7 +594,9 @@ static void usage(void)
 	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
 			"[-n CALLS] [-B] [-s SALT] [-i FIRST]\n"
 			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
-			"[-d IP:PORT] [-r PPS]\n");
+			"[-d IP:PORT] [-r PPS]\n"
+			"       blast bind -p NS -o NS -n PROBES [-i FIRST] "
+			"[-D DELAY_US]\n");
 	exit(2);
 }
 
@@ -462,12 +606,13 @@ int main(int argc, char **argv)
 	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
 	uint64_t max_calls = UINT64_MAX;
 	unsigned flows = 1, base = 10000, salt = (unsigned)getpid(), first = 0;
+	unsigned delay_us = 0;
 	int ch, no_bye = 0;
 
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:")) != -1) {
 		switch (ch) {
 		case 'p': ns_p = optarg; break;
 		case 'o': ns_o = optarg; break;
@@ -480,6 +625,7 @@ int main(int argc, char **argv)
 		case 'f': flows = (unsigned)atoi(optarg); break;
 		case 'b': base = (unsigned)atoi(optarg); break;
 		case 'd': dst = optarg; break;
+		case 'D': delay_us = (unsigned)atoi(optarg); break;
 		default: usage();
 		}
 	}
@@ -489,6 +635,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "sip"))
 		return sip_main(ns_p, ns_o, rate < 0 ? 100 : rate, secs,
 				max_calls, no_bye, salt, first);
+	if (!strcmp(argv[1], "bind"))
+		return bind_main(ns_p, ns_o, max_calls == UINT64_MAX ? 100 :
+				 (unsigned)max_calls, first, delay_us, salt);
 	if (!strcmp(argv[1], "rtp"))
 		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate);
 	usage();

@@ -16,6 +16,9 @@
 #   rtp-100k    (sipalg) the same after adding 100,000 elements per map
 #   relay       (none) RTP through bench/relay in the router namespace
 #   sipp        sipp uac -> uas call rate, 0 failed and 0 retransmissions
+#   bind        RTP from the peer right after the INVITE reached it
+#   scale       (sipalg) memory and per-message cost holding many calls
+#   sip-prof    (sipalg) strace and perf of the daemon during a step
 #
 # Tunables (environment): BENCH_STEP_SECS (2), BENCH_START_RATE (100
 # calls/s), BENCH_MAX_RATE (6400), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
@@ -198,6 +201,20 @@ task_sip_prof() {
 			--sort symbol -g none 2>/dev/null | head -40 >"$d/perf.txt"
 	fi
 	result "{\"task\": \"sip-prof\", \"mode\": \"$BENCH_MODE\", \"dir\": \"$d\"}"
+}
+
+# bind: media sent right after signalling (blast bind), BENCH_BIND_PROBES
+# (100) INVITEs each, the peer's RTP packet sent 0 us and 1000 us after the
+# INVITE reached it.
+task_bind() {
+	local d n0 j n=${BENCH_BIND_PROBES:-100}
+	for d in 0 1000; do
+		n0=$(call_no)
+		j=$("$BIN/blast" bind -p "$NS_P1" -o "$NS_O" -n "$n" -i "$n0" \
+			-D "$d" -s "$SALT$n0")
+		echo $((n0 + n)) >"$WORK/call-no"
+		result "{\"task\": \"bind\", \"mode\": \"$BENCH_MODE\", \"run\": $j}"
+	done
 }
 
 # -- RTP -----------------------------------------------------------------------
