@@ -13,7 +13,8 @@ OUT=${BENCH_OUT:-$TOP/BENCHMARKS.md}
 BIN=$TOP/build/bench
 R=$(mktemp -d /tmp/sipalg-bench.XXXXXX)
 J=$R/results.jsonl
-trap 'rm -rf "$R"' EXIT
+# The raw results and every lab's log stay in build/bench/last-run.
+trap 'rm -rf "$BIN/last-run"; mv "$R" "$BIN/last-run"' EXIT
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: needs root (network namespaces)" >&2
 	exit 1
@@ -41,12 +42,11 @@ t0=$(date +%s)
 
 lab() {
 	local limit=$1 mode=$2 t
-	export GW_MEDIA_PORTS GW_CONF_EXTRA
 	shift 2
 	t=$(date +%s)
 	echo "== bench: $mode $* ($(date +%T))"
 	timeout -s INT "$limit" "$TOP/bench/lab.sh" "$mode" "$J" "$@" \
-		>"$R/lab-$mode.log" 2>&1 ||
+		>>"$R/lab-$mode.log" 2>&1 ||
 		echo "{\"task\": \"lab-error\", \"mode\": \"$mode\", \"status\": $?}" >>"$J"
 	echo "{\"task\": \"lab-time\", \"mode\": \"$mode\", \"secs\": $(($(date +%s) - t))}" >>"$J"
 }
@@ -58,7 +58,7 @@ lab 150 none sip-max sip-lat bind rtp relay
 lab 150 accept sip-max sip-lat bind
 lab 240 kernel sip-max sip-lat bind sipp
 lab 300 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k
-lab 120 sipalg-noforget sip-max sip-lat
+BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
 # A fresh daemon for the scale run (no leftovers of the runs above).  The
 # lab's 1000 media ports hold 500 calls; this range holds 20,000.
 GW_MEDIA_PORTS=20000-60999 GW_CONF_EXTRA=$'max_calls = 30000\nmax_bindings = 100000' \
