@@ -23,7 +23,8 @@
 # Tunables (environment): BENCH_STEP_SECS (2), BENCH_START_RATE (100
 # calls/s), BENCH_MAX_RATE (12800), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
 # BENCH_RTP_SECS (3), BENCH_RTP_RUNS (3), BENCH_RTP_CPU (1),
-# BENCH_SIPP_SECS (20), BENCH_SIPP_RATES, BENCH_BIND_PROBES (100),
+# BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
+# BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_PROF_DIR.
 BENCH_MODE=$1 OUT=$2
 shift 2
@@ -313,13 +314,15 @@ task_relay() {
 
 # -- sipp --------------------------------------------------------------------
 
-# sipp_step RATE - sipp's built-in uac (phone) against its uas (peer) for
-# BENCH_SIPP_SECS at RATE calls/s; prints "failed retrans successful".
+# sipp_step RATE SECS - sipp's built-in uac (phone) against its uas (peer)
+# for SECS at RATE calls/s; prints "failed retrans successful exit".
 sipp_step() {
-	local rate=$1 secs=${BENCH_SIPP_SECS:-20} d=$WORK/sipp-$1 n
+	local rate=$1 secs=$2 d n tag
+	tag=$rate-$secs
+	d=$WORK/sipp-$tag
 	n=$((rate * secs))
 	mkdir -p "$d/uac" "$d/uas"
-	bg "$NS_O" "sipp-uas-$rate" sh -c "cd '$d/uas' && exec timeout $((secs + 20)) \
+	bg "$NS_O" "sipp-uas-$tag" sh -c "cd '$d/uas' && exec timeout $((secs + 20)) \
 		sipp -sn uas -i $PEER -p 5060 -nostdin"
 	wait_until 10 sh -c "ip netns exec $NS_O ss -Huln src $PEER:5060 | grep -q ."
 	in_ns "$NS_P1" sh -c "cd '$d/uac' && exec timeout $((secs + 20)) sipp -sn uac \
@@ -327,8 +330,8 @@ sipp_step() {
 		-timeout $((secs + 10))s -trace_stat -stf stat.csv -fd 60 \
 		$PEER:5060" >"$d/uac.stdout" 2>&1
 	local rc=$?
-	kill "$(cat "$WORK/sipp-uas-$rate.pid")" 2>/dev/null
-	wait "$(cat "$WORK/sipp-uas-$rate.pid")" 2>/dev/null
+	kill "$(cat "$WORK/sipp-uas-$tag.pid")" 2>/dev/null
+	wait "$(cat "$WORK/sipp-uas-$tag.pid")" 2>/dev/null
 	python3 - "$d/uac/stat.csv" "$rc" <<-'PY'
 	import csv, sys
 	rows = list(csv.reader(open(sys.argv[1]), delimiter=";"))
@@ -339,17 +342,28 @@ sipp_step() {
 	PY
 }
 
+# sipp_try TASK RATE SECS - one sipp step, recorded; succeeds when no call
+# failed, nothing was retransmitted and every call completed.
+sipp_try() {
+	local f rt ok rc
+	read -r f rt ok rc <<<"$(sipp_step "$2" "$3" 2>/dev/null || echo -1 -1 0 -1)"
+	result "{\"task\": \"$1\", \"mode\": \"$BENCH_MODE\", \"rate\": $2, \"secs\": $3, \"failed\": $f, \"retrans\": $rt, \"successful\": $ok, \"exit\": $rc}"
+	[ "$f" = 0 ] && [ "$rt" = 0 ] && [ "$ok" = $(($2 * $3)) ]
+}
+
+# Search with short steps (BENCH_SIPP_SECS, 10), doubling the rate; then one
+# confirmation run of BENCH_SIPP_CONFIRM_SECS (60) at the highest passing
+# rate.  sipp-max is the confirmed rate (0 when the confirmation failed).
 task_sipp() {
-	local rate f rt ok rc good=0
-	for rate in ${BENCH_SIPP_RATES:-50 100 200 400 800}; do
-		read -r f rt ok rc <<<"$(sipp_step "$rate" 2>/dev/null || echo -1 -1 0 -1)"
-		result "{\"task\": \"sipp-step\", \"mode\": \"$BENCH_MODE\", \"rate\": $rate, \"secs\": ${BENCH_SIPP_SECS:-20}, \"failed\": $f, \"retrans\": $rt, \"successful\": $ok, \"exit\": $rc}"
-		if [ "$f" = 0 ] && [ "$rt" = 0 ] && [ "$ok" = $((rate * ${BENCH_SIPP_SECS:-20})) ]; then
-			good=$rate
-		else
-			break
-		fi
+	local rate good=0 secs=${BENCH_SIPP_SECS:-10}
+	for rate in ${BENCH_SIPP_RATES:-50 100 200 400 800 1600}; do
+		sipp_try sipp-step "$rate" "$secs" || break
+		good=$rate
 	done
+	if [ "$good" -gt 0 ] && [ "${BENCH_SIPP_CONFIRM_SECS:-60}" -gt 0 ]; then
+		sipp_try sipp-confirm "$good" "${BENCH_SIPP_CONFIRM_SECS:-60}" ||
+			good=0
+	fi
 	result "{\"task\": \"sipp-max\", \"mode\": \"$BENCH_MODE\", \"calls_per_s\": $good}"
 }
 

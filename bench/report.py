@@ -354,14 +354,18 @@ p()
 # ---------------------------------------------------------------- sipp
 p("## 5. Call setup rate (SIPp)")
 p()
-steps = get("sipp-step")
+steps = get("sipp-step") + get("sipp-confirm")
 if steps:
     secs = steps[0]["secs"]
+    conf = get("sipp-confirm")
     p("SIPp's built-in `uac` in the phone namespace against its built-in `uas`")
-    p("in the outside namespace (INVITE, 100, 180, 200, ACK, BYE, 200), rate")
-    p("doubling until a step has a failed call, a retransmission or a missing")
-    p("call.  **Steps are %d s, not the 60 s the issue asks for**, to keep the" % secs)
-    p("whole run under 15 minutes.")
+    p("in the outside namespace (INVITE, 100, 180, 200, ACK, BYE, 200).  The")
+    p("rate doubles in %d s steps until a step has a failed call, a" % secs)
+    p("retransmission or a missing call; the highest passing rate is then run")
+    p("once for %s s (the issue's 60 s) to confirm it.  The result is the" % (
+        conf[0]["secs"] if conf else "n/a"))
+    p("confirmed rate (0 when the confirmation failed); rates between the")
+    p("doubling steps were not tried.")
     p()
     p("| mode | highest rate with 0 failed, 0 retransmissions (calls/s) |")
     p("|---|---:|")
@@ -369,12 +373,14 @@ if steps:
         if sipp.get(m) is not None:
             p("| %s | %d |" % (LABEL[m], sipp[m]))
     p()
-    p("| mode | rate | successful | failed | retransmissions | sipp exit |")
-    p("|---|---:|---:|---:|---:|---:|")
-    for r in steps:
-        p("| %s | %d | %d | %d | %d | %d |" % (r["mode"], r["rate"],
-                                              r["successful"], r["failed"],
-                                              r["retrans"], r["exit"]))
+    p("| mode | run | rate | seconds | successful | failed | retransmissions | sipp exit |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in RES:
+        if r.get("task") in ("sipp-step", "sipp-confirm"):
+            p("| %s | %s | %d | %d | %d | %d | %d | %d |" % (
+                r["mode"], "confirm" if r["task"] == "sipp-confirm" else "step",
+                r["rate"], r["secs"], r["successful"], r["failed"],
+                r["retrans"], r["exit"]))
 else:
     p("Not measured in this run.")
 p()

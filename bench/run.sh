@@ -22,6 +22,7 @@ fi
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export BENCH_STEP_SECS=1 BENCH_MAX_RATE=400 BENCH_LAT_SECS=1
 	export BENCH_RTP_SECS=1 BENCH_SIPP_SECS=2 BENCH_SIPP_RATES="50 100"
+	export BENCH_SIPP_CONFIRM_SECS=3
 	export BENCH_SCALE_CALLS=1000 BENCH_RTP_RUNS=1 BENCH_BIND_PROBES=10
 	CPU_CALLS=200
 fi
@@ -56,8 +57,8 @@ echo "== bench: callgrind ($(date +%T))"
 	echo "(callgrind run failed)" >"$R/cpu.md"
 lab 150 none sip-max sip-lat bind rtp relay
 lab 150 accept sip-max sip-lat bind
-lab 240 kernel sip-max sip-lat bind sipp
-lab 300 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k
+lab 300 kernel sip-max sip-lat bind sipp
+lab 360 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
 # A fresh daemon for the scale run (no leftovers of the runs above).  The
 # lab's 1000 media ports hold 500 calls; this range holds 20,000.
