@@ -7,6 +7,7 @@
 # regression case or a new input crashes; new crash inputs are left in
 # build/fuzz/crashes/ (copy each into tests/fuzz/regress/HARNESS/).
 #   FUZZ_PAR=1   run the harnesses at the same time (default: one by one)
+#   FUZZ_KEEP_GOING=1  fork mode: save crashes and go on fuzzing
 #   SIPALG_CORPUS  the shared corpus (default ../shared/corpus)
 set -u
 cd "$(dirname "$0")/../.."
@@ -41,7 +42,7 @@ done
 # passes now is fixed and belongs in regress/HARNESS/.
 for f in $(find tests/fuzz/regress/open -type f 2>/dev/null | sort); do
 	h=$(basename "$(dirname "$f")")
-	if $B/fuzz_$h -timeout=10 "$f" >$B/logs/open.txt 2>&1; then
+	if env -u FUZZ_NO_TICK $B/fuzz_$h -timeout=10 "$f" >$B/logs/open.txt 2>&1; then
 		echo "fuzz $h: open bug $f passes now: git mv it to tests/fuzz/regress/$h/"
 	else
 		echo "fuzz $h: KNOWN OPEN BUG $f: $(grep -m1 -E 'SUMMARY|fuzz check failed' $B/logs/open.txt)"
@@ -53,14 +54,25 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 	local h=$1 seeds=sip log=$B/logs/$1.txt
 	[ "$h" = sdp ] && seeds=sdp
 	mkdir -p $B/corpus/$h
+	local keep=""
+	# FUZZ_KEEP_GOING=1: fork mode, crashes saved and fuzzing goes on
+	[ "${FUZZ_KEEP_GOING:-0}" = 1 ] && keep="-fork=1 -ignore_crashes=1"
+	# shellcheck disable=SC2086
 	$B/fuzz_$h -max_total_time="$SECS" -max_len=8192 -timeout=10 \
-		-rss_limit_mb=2048 -print_final_stats=1 \
+		-rss_limit_mb=2048 -print_final_stats=1 $keep \
 		-artifact_prefix=$B/crashes/$h- \
 		$B/corpus/$h $B/seeds/$seeds >"$log" 2>&1
 	local r=$?
 	local execs cov
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+')
+	if [ -n "$keep" ]; then
+		# fork mode: "#N: cov: C ft: F corp: K exec/s: E
+		# oom/timeout/crash: a/b/c time: T job: J"
+		cov=$(grep -E '^#[0-9]+: cov' "$log" | tail -1)
+		execs=$(echo "$cov" | sed -n 's/^#\([0-9]*\):.*/\1/p')
+		echo "fuzz $h: crash inputs saved: $(grep -c 'Test unit written\|CRASH' "$log")"
+	fi
 	echo "fuzz $h: ${SECS}s, rc $r, execs ${execs:-?}, $cov ($log)"
 	if [ $r != 0 ]; then
 		grep -E 'ERROR|fuzz check failed|SUMMARY|Test unit written' "$log" | head -10

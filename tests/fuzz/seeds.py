@@ -27,8 +27,10 @@ KEY_RE = re.compile(b"|".join(re.escape(k) for k, _ in PROTOS_VALS))
 MAX_PDU = 65507
 
 
-def protos_fill(pdu):
-    vals = dict(PROTOS_VALS)
+def protos_fill(pdu, table=PROTOS_VALS):
+    """One PDU with its placeholders filled from table (the PROTOS_VALS
+    keys), Content-Length set and cut to MAX_PDU, as the PROTOS tool did."""
+    vals = dict(table)
     pdu = KEY_RE.sub(lambda m: vals[m.group(0)], pdu)
     end = pdu.find(b"\r\n\r\n")
     clen = str(len(pdu) - end - 4 if end >= 0 else 0).encode()
@@ -43,6 +45,18 @@ def protos_pdus(data):
         n = int(data[p:sp])
         yield data[sp + 1:sp + 1 + n]
         p = sp + 1 + n
+
+
+def protos_cases(corpus):
+    """The PDU lists of the PROTOS c07-sip test cases, in case order."""
+    tar = os.path.join(corpus, "protos-c07-sip",
+                       "c07-sip-r2-testcases.tar.xz")
+    with tarfile.open(tar) as t:
+        members = sorted((m for m in t if m.isfile() and
+                          "/testcases/" in "/" + m.name),
+                         key=lambda m: m.name)
+        for member in members:
+            yield list(protos_pdus(t.extractfile(member).read()))
 
 
 def golden_inputs(path):
@@ -76,13 +90,8 @@ def main():
     for f in sorted(os.listdir(gdir)):
         if f.endswith(".sip"):
             msgs.extend(golden_inputs(os.path.join(gdir, f)))
-    tar = os.path.join(corpus, "protos-c07-sip",
-                       "c07-sip-r2-testcases.tar.xz")
-    with tarfile.open(tar) as t:
-        for member in t:
-            if member.isfile() and "/testcases/" in "/" + member.name:
-                data = t.extractfile(member).read()
-                msgs.extend(protos_fill(p) for p in protos_pdus(data))
+    for case in protos_cases(corpus):
+        msgs.extend(protos_fill(p) for p in case)
     counts = {}
     for kind in ("sip", "sdp"):
         os.makedirs(os.path.join(out, kind), exist_ok=True)

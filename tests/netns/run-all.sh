@@ -39,6 +39,7 @@ t_pbx:(m) record-routing PBX behind the gateway: Route/Record-Route restored, ca
 t_no_bye:(n) no BYE: idle media, maximum duration, 481 to a re-INVITE end the call
 t_late_offer:(o) late offer in 200/ACK; reliable 183, PRACK, UPDATE moving media
 t_reglife:(p) registration life: refresh, new port, several Contacts, shortened expiry, duplicate 200, Expires: 0, Contact: *
+t_protos:(x) PROTOS c07-sip through the live gateway, then a call
 "
 
 mkdir -p "$LOGDIR"
