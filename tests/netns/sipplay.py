@@ -17,8 +17,8 @@ recorded raw, so a check can compare exactly what crossed the gateway.
             wait --match REGEX [--callid X] [--count N] [--wait S]
             set KEY VALUE     (grant, repeat: registrar settings)
             quit
-  check   assertions on a record: count, noprivate, clen, has, lacks,
-          via-restored (see check_main)
+  check   assertions on a record: count, noprivate, public, clen, has,
+          lacks, via-restored (see check_main)
   get     print a value from a record (header values, registrar bindings)
 
 Templates: text files with LF line ends, converted to CRLF when sent
@@ -492,9 +492,18 @@ def check_main(a):
                 errs.append(f"{first}: Content-Length {v}, body {n} bytes")
         elif a.kind in ("has", "lacks"):
             for t in a.text:
-                t = t.replace("\\r", "\r").replace("\\n", "\n")
+                t = t.replace("\\r", "\r").replace("\\n", "\n") \
+                    .replace("\\t", "\t")
                 if (t in m.raw) != (a.kind == "has"):
                     errs.append(f"{first}: {'missing' if a.kind == 'has' else 'holds'} {t!r}")
+        elif a.kind == "public":
+            # The top Via and every sip:/sips: Contact name --addr.
+            vias = m.items("via")
+            sent_by = vias[0].split(";")[0].split()[-1] if vias else ""
+            hosts = [sent_by] + [uri_host(uri_of(it)) for it in
+                                 m.items("contact") if uri_host(uri_of(it))]
+            errs += [f"{first}: {h} is not {a.addr}" for h in hosts
+                     if h.split(":")[0] != a.addr]
         elif a.kind == "via-restored":
             # The response's Via lines, byte for byte, are those of the
             # request it answers (same top branch) as this endpoint sent it.
@@ -569,6 +578,7 @@ def main():
         p.add_argument("--allow", action="append", default=[])
         p.add_argument("--text", action="append", default=[])
         p.add_argument("--split", action="store_true")
+        p.add_argument("--addr")
     a = ap.parse_args()
     if a.role == "agent":
         Agent(a).run()
