@@ -15,6 +15,7 @@ recorded raw, so a check can compare exactly what crossed the gateway.
             send FILE --to HOST:PORT [--var K=V] [--expect CODE] [--wait S]
             reply FILE --match REGEX [--callid X] [--var K=V]
             wait --match REGEX [--callid X] [--count N] [--wait S]
+            resend [CSEQNUM] --match REGEX [--callid X]   (a sent message again)
             set KEY VALUE     (grant, repeat: registrar settings)
             quit
   check   assertions on a record: count, noprivate, public, clen, has,
@@ -371,6 +372,20 @@ class Agent:
                            m.cseq() == cseq for m in self.msgs[n0:])
             ok = self.wait_for(got, c.wait)
             return ok, f"{'got' if ok else 'no'} {c.expect}"
+        if c.cmd == "resend":
+            # A message this agent sent before, again, byte for byte, to
+            # the same destination (a late or retransmitted response).
+            rx = re.compile(c.match)
+            old = [e for e in self.rec["sent"]
+                   if rx.search(Msg(e["raw"]).start) and
+                   (c.callid is None or Msg(e["raw"]).get("call-id") ==
+                    c.callid) and
+                   (not c.args or Msg(e["raw"]).cseq()[:1] == c.args[:1])]
+            if not old:
+                return False, "nothing to resend"
+            self.send_raw(old[0]["raw"], hostport(old[0]["dst"]),
+                          "resend " + old[0]["label"])
+            return True, "resent"
         if c.cmd == "reply":
             idx = self.find(c.match, c.callid)
             if not idx:

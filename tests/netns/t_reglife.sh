@@ -16,6 +16,8 @@
 #   (4) the registrar grants 5 s of the 3600 asked: binding gone after
 #       5 s + the daemon's 30 s grace
 #   (6) Expires: 0 and (7) Contact: * remove the binding
+#   (8) a late 200 (an older CSeq, longer expiry) after the refresh's 200
+#       does not extend the binding
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/sipplay.sh"
 lab_up
@@ -24,7 +26,7 @@ J=$WORK
 sp_agent "$NS_O" reg $REGISTRAR:5060 --registrar
 sp_agent "$NS_O" peer $PEER:5060
 sp_agent "$NS_O" late $PEER:5099
-for a in ph:5060 ph2:5066 ph2b:5068 ph3:5064 ph4:5076 ph6:5070 ph7:5074; do
+for a in ph:5060 ph2:5066 ph2b:5068 ph3:5064 ph4:5076 ph6:5070 ph7:5074 ph8:5078; do
 	sp_agent "$NS_P1" "${a%%:*}" $PHONE1:${a#*:} --answer INVITE="$MSGS/resp-486.sip"
 done
 
@@ -77,6 +79,18 @@ check "(4) right after the 5 s registration an INVITE to $P4 reaches the phone" 
 	invite_from_peer inv4a "$P4" dave
 check "(4) ... and the phone's 486 reaches the peer" \
 	spc count peer --match "^SIP/2.0 486" --callid inv4a --min 1 --max 1
+
+# -- (8) a late 200: the refresh's 200 grants 5 s, then the 200 of the
+# first REGISTER (60 s) arrives again; it must not extend the binding.
+# No call to this phone before the end (a call would hold the binding).
+reg ph8 gina gina-1 1 60
+sp reg set grant 5
+reg ph8 gina gina-1 2 60
+T8=$(date +%s)
+sp reg set grant 0
+sp reg resend 1 --match "^SIP/2.0 200" --callid gina-1
+check "(8) the late 200 (CSeq 1, expires=60) reaches the phone after the refresh's 200 (expires=5)" \
+	sp ph8 wait --match "^SIP/2.0 200" --callid gina-1 --count 3 --wait 2
 
 # -- (1) refresh from the same port ---------------------------------------
 check "(1) REGISTER alice (expires 60) answered 200" reg ph alice alice-1 1 60
@@ -172,13 +186,19 @@ check "(6)(7) ... and the sender gets no answer" all_of \
 	spc count late --callid inv6b --min 0 --max 0 -- spc count late --callid inv7b --min 0 --max 0
 
 # -- (4) the granted 5 s (+ 30 s grace in the daemon) are over ----------------
-LEFT=$(( T4 + 5 + 30 + 3 - $(date +%s) ))
+LEFT=$(( T8 + 5 + 30 + 3 - $(date +%s) ))	# T8 > T4
 [ "$LEFT" -le 0 ] || sleep "$LEFT"
 if [ "$MODE" = sipalg ]; then
+	check "(8) 5 s + 30 s grace after the refresh the table no longer holds $PHONE1 . 5078 (late 200 ignored)" \
+		gone $PHONE1 5078
 	check "(4) 38 s after the 5 s registration the table no longer holds $PHONE1 . 5076" \
 		gone $PHONE1 5076
 fi
 no_invite inv4b "$P4" dave
+P8=$(pub gina-1)
+no_invite inv8 "$P8" gina
+check "(8) after the granted time an INVITE to $P8 does not reach the phone" \
+	spc count ph8 --match "^INVITE" --callid inv8 --min 0 --max 0
 check "(4) after the granted time an INVITE to $P4 does not reach the phone" \
 	spc count ph4 --match "^INVITE" --callid inv4b --min 0 --max 0
 check "(1)(5) the refreshed registration still delivers: INVITE to $P1 reaches the phone" \
@@ -188,5 +208,5 @@ check "no private address reaches the outside" all_of \
 if [ "$MODE" = sipalg ]; then
 	check "daemon still running" kill -0 "$DAEMON_PID"
 fi
-for a in reg peer late ph ph2 ph2b ph3 ph4 ph6 ph7; do sp $a quit; done
+for a in reg peer late ph ph2 ph2b ph3 ph4 ph6 ph7 ph8; do sp $a quit; done
 lab_finish
