@@ -68,5 +68,10 @@ GW_MEDIA_PORTS=20000-60999 GW_CONF_EXTRA=$'max_calls = 30000\nmax_bindings = 100
 	echo "uptime_end=$(uptime)"
 	echo "total_secs=$(($(date +%s) - t0))"
 } >>"$R/env"
-python3 "$TOP/bench/report.py" "$R" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
-echo "== bench: wrote $OUT ($(($(date +%s) - t0)) s)"
+if python3 "$TOP/bench/report.py" "$R" >"$OUT.tmp"; then
+	mv "$OUT.tmp" "$OUT"
+	echo "== bench: wrote $OUT ($(($(date +%s) - t0)) s)"
+else
+	echo "== bench: report failed; results in $BIN/last-run" >&2
+	exit 1
+fi
