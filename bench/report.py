@@ -411,6 +411,16 @@ if sc:
     p("| setting up %d held calls at %d calls/s: completed, lost | %d, %d |" % (
         rp["calls"], rp["rate_calls"], rp["completed"], rp["lost"]))
     p()
+    sz = os.path.join(D, "sizes.txt")
+    if os.path.exists(sz) and os.path.getsize(sz):
+        p("Where it goes - the daemon's per-call structures (gdb `ptype /o` of")
+        p("build/sipalgd, largest members first; a call is one `struct call`")
+        p("plus one `struct binding` per binding, three for these calls):")
+        p()
+        p("```")
+        p(open(sz).read().rstrip())
+        p("```")
+        p()
     p("| calls held | messages | p50 us | p99 us | daemon CPU us per message |")
     p("|---:|---:|---:|---:|---:|")
     for n, st in ((sc["calls_small"], sc["step_small"]), (sc["calls_big"], sc["step_big"])):

@@ -52,6 +52,19 @@ lab() {
 	echo "{\"task\": \"lab-time\", \"mode\": \"$mode\", \"secs\": $(($(date +%s) - t))}" >>"$J"
 }
 
+# Where the memory per call goes: the daemon's per-call structures and
+# their largest members, from its debug information.
+if command -v gdb >/dev/null; then
+	for t in call binding; do
+		gdb -batch -ex "ptype /o struct $t" "$TOP/build/sipalgd" \
+			>"$R/ptype-$t.txt" 2>/dev/null
+		echo "struct $t: $(grep 'total size' "$R/ptype-$t.txt" |
+			tail -n 1 | tr -s ' ' | sed 's#^ */\* ##; s# \*/##')"
+		grep -E '^/\* +[0-9]+ +\| +[0-9]+ \*/ {4}[a-z_]' \
+			"$R/ptype-$t.txt" | sort -t'|' -k2 -n -r | head -n 3
+	done >"$R/sizes.txt"
+fi
+
 echo "== bench: callgrind ($(date +%T))"
 "$TOP/bench/cpu.sh" "$BIN/cpu_msg" "${CPU_CALLS:-2000}" "$R/cpu.md" ||
 	echo "(callgrind run failed)" >"$R/cpu.md"
