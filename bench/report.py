@@ -72,11 +72,30 @@ p()
 p("The lab is tests/netns/lib.sh: phone, router and outside hosts in network")
 p("namespaces joined by veth pairs and a bridge, **all on this one machine**:")
 p("the load generators, the sinks, the router's kernel forwarding and the")
-p("daemon share its %s CPUs.  Other jobs (other helpers' test runs) were" %
-  ENV.get("nproc"))
-p("running on the machine during this run (see the load averages above), so")
-p("absolute numbers are noisy; the modes ran one after another in the same")
-p("run, and the ratios are what to read.")
+p("daemon share its %s CPUs." % ENV.get("nproc"))
+p()
+
+
+def load1(u):
+    try:
+        return float(u.split("load average:")[1].split(",")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+l0, l1 = load1(ENV.get("uptime_start", "")), load1(ENV.get("uptime_end", ""))
+others = int(ENV.get("others_start", "0") or 0)
+ns0 = int(ENV.get("netns_start", "0") or 0)
+busy = others > 0 or ns0 > 0 or (l0 or 0) >= 0.5
+if busy:
+    p("**Other jobs were running on the machine during this run** (other")
+    p("helpers' tests: %d test processes and %d network namespaces of other" % (others, ns0))
+    p("labs at the start; 1-minute load average %s at the start, %s at the" % (l0, l1))
+    p("end), so absolute numbers are noisy; the modes ran one after another in")
+    p("the same run, and the ratios are what to read.")
+else:
+    p("No other jobs were seen at the start (no other namespace labs, load")
+    p("average %s); the modes ran one after another in the same run." % l0)
 p()
 
 # ---------------------------------------------------------------- summary
@@ -491,10 +510,10 @@ p("  per-packet cost on veth, where relay and kernel pay much the same).")
 p()
 p("## Run log")
 p()
-p("| lab | seconds |")
-p("|---|---:|")
+p("| lab | seconds | load average at its start |")
+p("|---|---:|---|")
 for r in get("lab-time"):
-    p("| %s | %d |" % (r["mode"], r["secs"]))
+    p("| %s | %d | %s |" % (r["mode"], r["secs"], r.get("load", "")))
 for r in get("lab-error"):
     p()
     p("Lab %s ended with status %d (timeout or error); its results may be "

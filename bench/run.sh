@@ -36,20 +36,24 @@ export BENCH_BIN=$BIN BENCH_PROF_DIR=$R/prof
 	echo "mem_kb=$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)"
 	echo "uptime_start=$(uptime)"
 	echo "procs_start=$(ps -e --no-headers | wc -l)"
+	# Other helpers' namespace labs and test runs present at the start.
+	echo "netns_start=$(ip netns list 2>/dev/null | wc -l)"
+	echo "others_start=$(ps -e -o args --no-headers | grep -cE 'run-all.sh|t_[a-z_]+\.sh|make (unit|netns|check|fuzz)' )"
 	echo "git=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
 	echo "quick=${BENCH_QUICK:-0}"
 } >"$R/env"
 t0=$(date +%s)
 
 lab() {
-	local limit=$1 mode=$2 t
+	local limit=$1 mode=$2 t load
 	shift 2
 	t=$(date +%s)
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "== bench: $mode $* ($(date +%T))"
 	timeout -s INT "$limit" "$TOP/bench/lab.sh" "$mode" "$J" "$@" \
 		>>"$R/lab-$mode.log" 2>&1 ||
 		echo "{\"task\": \"lab-error\", \"mode\": \"$mode\", \"status\": $?}" >>"$J"
-	echo "{\"task\": \"lab-time\", \"mode\": \"$mode\", \"secs\": $(($(date +%s) - t))}" >>"$J"
+	echo "{\"task\": \"lab-time\", \"mode\": \"$mode\", \"secs\": $(($(date +%s) - t)), \"load\": \"$load\"}" >>"$J"
 }
 
 # Where the memory per call goes: the daemon's per-call structures and
@@ -79,6 +83,7 @@ GW_MEDIA_PORTS=20000-60999 GW_CONF_EXTRA=$'max_calls = 30000\nmax_bindings = 100
 	lab 150 sipalg scale
 {
 	echo "uptime_end=$(uptime)"
+	echo "netns_end=$(ip netns list 2>/dev/null | wc -l)"
 	echo "total_secs=$(($(date +%s) - t0))"
 } >>"$R/env"
 if python3 "$TOP/bench/report.py" "$R" >"$OUT.tmp"; then
