@@ -38,7 +38,9 @@ export BENCH_BIN=$BIN BENCH_PROF_DIR=$R/prof
 	echo "procs_start=$(ps -e --no-headers | wc -l)"
 	# Other helpers' namespace labs and test runs present at the start.
 	echo "netns_start=$(ip netns list 2>/dev/null | wc -l)"
-	echo "others_start=$(ps -e -o args --no-headers | grep -cE 'run-all.sh|t_[a-z_]+\.sh|make (unit|netns|check|fuzz)' )"
+	echo "others_start=$(ps -e -o args --no-headers |
+		grep -E 'run-all.sh|t_[a-z_]+\.sh|make (unit|netns|check|fuzz)' |
+		grep -vc grep)"
 	echo "git=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ has uncommitted changes)')"
 	echo "quick=${BENCH_QUICK:-0}"
 } >"$R/env"
