@@ -236,6 +236,18 @@ static int call_hold(struct call *k, struct binding *b)
 	return 0;
 }
 
+void calls_unhold(struct call *k, struct binding *b)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_bind; i++)
+		if (k->bind[i] == b) {
+			k->bind[i] = k->bind[--k->n_bind];
+			b->users--;
+			return;
+		}
+}
+
 int calls_media_get(struct calls *t, struct call *k, int family,
 		    const union addr *a, uint16_t rtp, uint16_t rtcp,
 		    struct binding **b_rtp, struct binding **b_rtcp,

@@ -121,6 +121,9 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		    struct binding **b_rtp, struct binding **b_rtcp,
 		    bool *created, const char **limit);
 
+/* calls_unhold - call k lets go of media binding b (not dropped). */
+void calls_unhold(struct call *k, struct binding *b);
+
 /* calls_binding_drop - unlink b, return its port and free it.  Only for
  * bindings no call holds (users == 0) or a media binding being rolled
  * back. */

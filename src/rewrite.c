@@ -431,6 +431,7 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
 		return -1;
 	if (created) {
+		r->media_call = k;
 		plan_media_add(x, rtp, r);
 		plan_media_add(x, rtcp, r);
 	}
@@ -1143,6 +1144,7 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 	r->n_created = 0;
 	r->n_gone = 0;
 	r->n_stale = 0;
+	r->media_call = NULL;
 	r->skip = NULL;
 	r->limit = NULL;
 	r->n_media = 0;
@@ -1176,11 +1178,15 @@ void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
 {
 	unsigned i;
 
-	/* Newest first: media pairs were noted after their call's sig. */
+	/* Newest first: media pairs were noted after their call's sig.
+	 * A new media pair is let go by the call that took it first, so the
+	 * call keeps no pointer to freed memory. */
 	for (i = r->n_created; i-- > 0;) {
 		struct binding *b = r->created[i];
 
-		if (b->kind == BIND_MEDIA || !b->users)
+		if (b->kind == BIND_MEDIA && r->media_call)
+			calls_unhold(r->media_call, b);
+		if (!b->users)
 			calls_binding_drop(ctx->calls, b);
 	}
 	r->n_created = 0;

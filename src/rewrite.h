@@ -51,6 +51,7 @@ struct rw_result {
 	 * refuses the plan. */
 	struct binding *created[RW_MAX_CREATED];
 	unsigned n_created;
+	struct call *media_call;	/* holds the media bindings created */
 	/* Media bindings whose conntrack entries to forget after the
 	 * verdict (calls that ended). */
 	struct nat_elem gone[CALL_MAX_BIND];
