@@ -45,16 +45,19 @@ sent_ok() {	# sent_ok NAME - every PDU was handed to the kernel
 	EOF
 }
 
-# arrived NAME SENT - share of the sent datagrams the sink counted; with
-# sipalgd, fail-open means (nearly) all of them.
-arrived() {
-	python3 - "$WORK/$1.json" "$WORK/$2.json" "$MODE" <<-'EOF'
-	import json, sys
-	got = json.load(open(sys.argv[1]))["received"]
-	sent = json.load(open(sys.argv[2]))["sent"]
-	print("received %d of %d (%.1f%%)" % (got, sent, 100.0 * got / sent))
-	sys.exit(0 if sys.argv[3] != "sipalg" or got >= 0.99 * sent else 1)
-	EOF
+# delivered SINK SENDER LABEL - how many of the sent datagrams the sink
+# counted; with sipalgd (fail-open) that must be (nearly) all of them, in
+# the other modes it is reported only.
+delivered() {
+	local got sent
+	got=$(json "$WORK/$1.json" 'd["received"]')
+	sent=$(json "$WORK/$2.json" 'd["sent"]')
+	if [ "$MODE" = sipalg ]; then
+		check "$3: $got of $sent arrive (fail-open)" \
+			test "$got" -ge $((sent * 99 / 100))
+	else
+		skip "$3: $got of $sent arrive" "asserted with sipalgd only"
+	fi
 }
 
 # seen_most - the daemon's last stats line counts (nearly) every datagram
@@ -75,7 +78,7 @@ sink "$NS_O" peer_sink "$PEER:5060"
 protos "$NS_P1" out phone "$PHONE1:5060" "$PEER:5060"
 bg_wait peer_sink
 check "PROTOS cases sent phone1 -> outside" sent_ok out
-check "PROTOS phone1 -> outside delivered (fail-open)" arrived peer_sink out
+delivered peer_sink out "PROTOS phone1 -> outside"
 echo "out: $(cat "$WORK/out.json") $(cat "$WORK/peer_sink.json")"
 
 # Inbound: peer -> phone1's public binding (the flow phone1:5060 <->
@@ -84,7 +87,7 @@ sink "$NS_P1" phone_sink "$PHONE1:5060"
 protos "$NS_O" in outside "$PEER:5060" "$GW_OUT:5060"
 bg_wait phone_sink
 check "PROTOS cases sent outside -> phone1" sent_ok in
-check "PROTOS outside -> phone1 delivered (fail-open)" arrived phone_sink in
+delivered phone_sink in "PROTOS outside -> phone1"
 echo "in: $(cat "$WORK/in.json") $(cat "$WORK/phone_sink.json")"
 
 if [ "$MODE" = sipalg ]; then
