@@ -786,7 +786,6 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 {
 	struct sip_hostport hp;
 	struct binding *b;
-	int h;
 
 	if (sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
 	    span_is_pub(x, m->buf, hp.host)) {
@@ -794,13 +793,9 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
 			return -1;
 	}
-	h = sip_hdr_find(m, SIP_HDR_TO, 0);
-	if (h >= 0 && sip_uri_hostport(m->buf, m->hdr[h].value, &hp) == 0 &&
-	    span_is_pub(x, m->buf, hp.host)) {
-		b = pub_binding(x, &hp, false);
-		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
-			return -1;
-	}
+	/* To and From are left as they are (RFC 3261 16.6): the phone
+	 * copies To into its responses, which would carry a restored
+	 * private address back out. */
 	return in_restore_routes(x, m, r);
 }
 
@@ -1111,27 +1106,28 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (!k)
 		return;
-	/* 481/408 to a request inside an established dialog end it
-	 * (RFC 3261 12.2.1.2). */
+	/* A BYE ends its dialog; 481/408 to a request inside an established
+	 * dialog end it too (RFC 3261 12.2.1.2).  A CANCEL ends nothing by
+	 * itself: the INVITE's 487 does, and if a 2xx crossed the CANCEL the
+	 * call goes on (RFC 3261 9.1). */
 	if (m->is_request && sip_method_is(m, "BYE")) {
 		if (dialog_bye_last(k, m))
 			end_call(x, k, r);
-	} else if ((m->is_request && sip_method_is(m, "CANCEL") &&
-		    !k->confirmed) ||	/* no effect once answered, 9.1 */
-		   (!m->is_request && k->confirmed &&
-		    (m->status == 481 || m->status == 408))) {
+	} else if (!m->is_request && k->confirmed &&
+		   (m->status == 481 || m->status == 408)) {
 		end_call(x, k, r);
-	}
-	else if (!m->is_request && sip_method_is(m, "INVITE"))
+	} else if (!m->is_request && sip_method_is(m, "INVITE")) {
 		invite_response(x, m, k, r);
-	else if (!m->is_request && sip_method_is(m, "UPDATE") &&
-		 m->status >= 200 && m->status < 300)
+	} else if (!m->is_request && sip_method_is(m, "UPDATE") &&
+		   m->status >= 200 && m->status < 300) {
 		release_stale(x, k, r);
-	else if (m->is_request && sip_method_is(m, "ACK") && body_is_sdp(m))
+	} else if (m->is_request && sip_method_is(m, "ACK") &&
+		   body_is_sdp(m)) {
 		release_stale(x, k, r);	/* the answer to a late offer */
-	else if (m->is_request && sip_method_is(m, "INVITE") &&
-		 !k->invite_cseq && !msg_has_to_tag(m))
+	} else if (m->is_request && sip_method_is(m, "INVITE") &&
+		   !k->invite_cseq && !msg_has_to_tag(m)) {
 		k->invite_cseq = msg_cseq(m);
+	}
 }
 
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
