@@ -205,11 +205,14 @@ void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 		      v == V_DROP);
 }
 
-static void touch_cb(void *ctx, const union addr *ad, uint16_t port)
+static void touch_cb(void *ctx, const union addr *ad, uint16_t port,
+		     uint32_t idle)
 {
 	struct alg *a = ctx;
+	uint64_t now = a->now();
 
-	calls_media_touch(a->calls, AF_INET, ad, port, a->now());
+	calls_media_touch(a->calls, AF_INET, ad, port,
+			  idle < now ? now - idle : 0);
 }
 
 void alg_tick(struct alg *a, bool scan_media, void *ct)

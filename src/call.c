@@ -545,12 +545,12 @@ unsigned calls_sweep(struct calls *t, uint64_t now, struct nat_plan *plan,
 }
 
 void calls_media_touch(struct calls *t, int family, const union addr *a,
-		       uint16_t port, uint64_t now)
+		       uint16_t port, uint64_t when)
 {
 	struct binding *b = calls_binding_find(t, family, a, port);
 
-	if (b && b->kind == BIND_MEDIA)
-		b->seen = now;
+	if (b && b->kind == BIND_MEDIA && when > b->seen)
+		b->seen = when;
 }
 
 void calls_stats(const struct calls *t, struct calls_stats *s)

@@ -178,7 +178,8 @@ unsigned calls_sweep(struct calls *t, uint64_t now, struct nat_plan *plan,
 		     struct nat_elem *gone, unsigned max_gone,
 		     unsigned *n_gone);
 
-/* calls_media_touch - note media on inside a:port seen at now. */
+/* calls_media_touch - note media on inside a:port seen at time when (a
+ * binding's time only moves forward). */
 void calls_media_touch(struct calls *t, int family, const union addr *a,
 		       uint16_t port, uint64_t now);
 

@@ -144,13 +144,26 @@ static void on_queue(void *ctx, int fd)
 		log_warnx("queue: read failed; continuing");
 }
 
+/* How often conntrack is asked which media flows are alive: every
+ * MEDIA_SCAN_TICKS seconds, or twice per media_idle_timeout when that is
+ * shorter, so a call with media flowing is never taken for idle. */
+static unsigned media_scan_ticks(const struct conf *c)
+{
+	unsigned n = c->media_idle_timeout / 2;
+
+	if (n > MEDIA_SCAN_TICKS)
+		n = MEDIA_SCAN_TICKS;
+	return n ? n : 1;
+}
+
 static void on_timer(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
 
 	loop_timer_ack(fd);
 	d->ticks++;
-	alg_tick(d->alg, d->ticks % MEDIA_SCAN_TICKS == 0, d->ct);
+	alg_tick(d->alg, d->ticks % media_scan_ticks(&d->conf[d->active]) == 0,
+		 d->ct);
 }
 
 /* Keys that shape sockets, tables and rules need a restart; SIGHUP keeps

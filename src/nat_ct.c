@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,23 @@ struct nat_ct {
 	struct nfct_handle *dump;	/* dumps run on this one ... */
 	struct nfct_handle *cmd;	/* ... deletes on this one */
 	uint32_t mark;
+	/* The UDP timeouts a packet resets a flow to: one-way, and once
+	 * replies were seen (this network namespace's sysctls). */
+	uint32_t udp_timeout, udp_stream;
 };
+
+static uint32_t read_sysctl(const char *path, uint32_t dflt)
+{
+	FILE *f = fopen(path, "r");
+	unsigned v;
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%u", &v) != 1 || v == 0)
+		v = dflt;
+	fclose(f);
+	return v;
+}
 
 struct nat_ct *nat_ct_open(uint32_t ct_mark)
 {
@@ -24,6 +41,10 @@ struct nat_ct *nat_ct_open(uint32_t ct_mark)
 	if (!h)
 		return NULL;
 	h->mark = ct_mark;
+	h->udp_timeout = read_sysctl(
+		"/proc/sys/net/netfilter/nf_conntrack_udp_timeout", 30);
+	h->udp_stream = read_sysctl(
+		"/proc/sys/net/netfilter/nf_conntrack_udp_timeout_stream", 120);
 	h->dump = nfct_open(CONNTRACK, 0);
 	h->cmd = nfct_open(CONNTRACK, 0);
 	if (!h->dump || !h->cmd) {
@@ -51,7 +72,9 @@ struct dump_ctx {
 	unsigned n_hit;
 	const struct nat_elem *e;
 	unsigned n_e;
-	void (*each)(void *ctx, const union addr *a, uint16_t port);
+	void (*each)(void *ctx, const union addr *a, uint16_t port,
+		     uint32_t idle);
+	const struct nat_ct *h;
 	void *each_ctx;
 	const uint16_t *ports;
 	unsigned n_ports;
@@ -215,27 +238,43 @@ int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n)
 	return destroy_hits(h, &d);
 }
 
+/* Seconds since ct's last packet.  A flow that has seen replies is
+ * refreshed to the stream timeout (after its first two seconds, when it
+ * may still get the short one: then this reads as long idle and the
+ * caller keeps its own newer time), a one-way flow to the short one. */
+static uint32_t ct_idle(const struct nat_ct *h, const struct nf_conntrack *ct)
+{
+	uint32_t left = nfct_get_attr_u32(ct, ATTR_TIMEOUT);
+	uint32_t full = (nfct_get_attr_u32(ct, ATTR_STATUS) & IPS_SEEN_REPLY) ?
+			h->udp_stream : h->udp_timeout;
+
+	return full > left ? full - left : 0;
+}
+
 static int each_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
 {
+	uint32_t idle;
 	union addr a;
 
 	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
 		return NFCT_CB_CONTINUE;
+	idle = ct_idle(d->h, ct);
 	a.v4.s_addr = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC);
-	d->each(d->each_ctx, &a, ntohs(nfct_get_attr_u16(ct,
-							 ATTR_ORIG_PORT_SRC)));
+	d->each(d->each_ctx, &a,
+		ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC)), idle);
 	a.v4.s_addr = nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC);
-	d->each(d->each_ctx, &a, ntohs(nfct_get_attr_u16(ct,
-							 ATTR_REPL_PORT_SRC)));
+	d->each(d->each_ctx, &a,
+		ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_SRC)), idle);
 	return NFCT_CB_CONTINUE;
 }
 
 int nat_ct_each_inside(struct nat_ct *h,
 		       void (*fn)(void *ctx, const union addr *a,
-				  uint16_t port),
+				  uint16_t port, uint32_t idle),
 		       void *ctx)
 {
-	struct dump_ctx d = { .fn = each_cb, .each = fn, .each_ctx = ctx };
+	struct dump_ctx d = { .fn = each_cb, .each = fn, .each_ctx = ctx,
+			      .h = h };
 
 	return ct_dump(h, &d, true);
 }

@@ -29,12 +29,13 @@ int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n);
 /*
  * nat_ct_each_inside - call fn for the inside address:port of every marked
  * flow (the source of the original direction for flows a phone started,
- * the source of the reply direction for flows from outside).  Returns 0
- * or -1.
+ * the source of the reply direction for flows from outside), with the
+ * seconds since the flow's last packet (from its remaining timeout: each
+ * packet resets it to the UDP timeout in force).  Returns 0 or -1.
  */
 int nat_ct_each_inside(struct nat_ct *h,
 		       void (*fn)(void *ctx, const union addr *a,
-				  uint16_t port),
+				  uint16_t port, uint32_t idle),
 		       void *ctx);
 
 /*
