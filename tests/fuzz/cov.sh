@@ -24,9 +24,12 @@ clang $FL -fsanitize=fuzzer -Isrc -o $B/fuzz_pipeline tests/fuzz/fuzz_pipeline.c
 	$(objs $CORE alg pkt queue nat_ct) $(pkg-config --libs $PKG) -losipparser2 -losip2
 }
 for h in sip sdp pipeline; do
-	seeds=sip; [ $h = sdp ] && seeds=sdp
+	seeds=build/fuzz/seeds/sip
+	[ $h = sdp ] && seeds=build/fuzz/seeds/sdp
+	[ $h = pipeline ] && seeds="$seeds build/fuzz/seeds/flows"
+	# shellcheck disable=SC2086
 	LLVM_PROFILE_FILE=$B/$h.profraw $B/fuzz_$h -runs=0 -max_len=8192 \
-		build/fuzz/corpus/$h build/fuzz/seeds/$seeds >$B/$h.log 2>&1 || true
+		build/fuzz/corpus/$h $seeds >$B/$h.log 2>&1 || true
 	llvm-profdata merge -o $B/$h.profdata $B/$h.profraw
 	echo "== $h"
 	llvm-cov report $B/fuzz_$h -instr-profile=$B/$h.profdata src/*.c |

@@ -6,7 +6,8 @@
  * persists across inputs (so calls, dialogs and bindings pile up and expire
  * as they would in a daemon).  The NAT backend is a stub that accepts every
  * plan.  Every rewritten packet must pass tests/fuzz/pipe.h's checks and
- * the rewrite oracle; every other packet needs a counted outcome.
+ * the rewrite oracle; every other packet needs a counted outcome.  An input
+ * may also be a sequence of messages with directions (run_seq).
  */
 #include "fuzz.h"
 #include "pipe.h"
@@ -23,12 +24,48 @@ const char *__lsan_default_suppressions(void)
 static struct pipe gw;
 static bool no_tick;
 
+static void run(enum rw_dir dir, const uint8_t *data, size_t n)
+{
+	const char *reason, *out;
+	uint32_t out_len;
+	int rc = pipe_run(&gw, dir, (const char *)data, (uint32_t)n, &reason,
+			  &out, &out_len);
+
+	FUZZ_ASSERT(rc >= 0, "%s %s", dir == RW_OUT ? "out" : "in", gw.why);
+}
+
+/*
+ * A sequence input ("SEQ\n", then records of a direction byte 'o' or 'i'
+ * (anything else: both), a 16-bit big-endian length and that many bytes)
+ * plays a call flow: each message in its direction, in order, so the
+ * fuzzer can reach the states answers, ACKs, re-INVITEs and BYEs lead to.
+ * Seeds: the steps of each tests/golden file (seeds.py).
+ */
+static void run_seq(const uint8_t *p, size_t n)
+{
+	unsigned k;
+	size_t len;
+	uint8_t d;
+
+	for (k = 0; k < 16 && n >= 3; k++) {
+		d = p[0];
+		len = (size_t)p[1] << 8 | p[2];
+		p += 3;
+		n -= 3;
+		if (len > n)
+			len = n;
+		if (d != 'i')
+			run(RW_OUT, p, len);
+		if (d != 'o')
+			run(RW_IN, p, len);
+		p += len;
+		n -= len;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static unsigned inputs;
-	const char *reason, *out;
-	uint32_t out_len;
-	int dir, rc;
 
 	if (size > PIPE_MAX_PAYLOAD)
 		return -1;
@@ -39,11 +76,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * crash in them; see tests/fuzz/README.md) */
 		no_tick = getenv("FUZZ_NO_TICK") != NULL;
 	}
-	for (dir = RW_OUT; dir <= RW_IN; dir++) {
-		rc = pipe_run(&gw, (enum rw_dir)dir, (const char *)data,
-			      (uint32_t)size, &reason, &out, &out_len);
-		FUZZ_ASSERT(rc >= 0, "%s %s", dir == RW_OUT ? "out" : "in",
-			    gw.why);
+	if (size >= 4 && memcmp(data, "SEQ\n", 4) == 0) {
+		run_seq(data + 4, size - 4);
+	} else {
+		run(RW_OUT, data, size);
+		run(RW_IN, data, size);
 	}
 	/* Time passes and the periodic tick ends what expired, after every
 	 * input so that a crash in it reproduces from that input alone. */

@@ -17,7 +17,8 @@ shift
 HARNESSES=${*:-sip sdp pipeline}
 CORPUS=${SIPALG_CORPUS:-../shared/corpus}
 
-if [ ! -d $B/seeds/sdp ]; then
+if [ ! -d $B/seeds/flows ]; then
+	rm -rf $B/seeds $B/seeds.tmp
 	python3 tests/fuzz/seeds.py "$CORPUS" $B/seeds.tmp || exit 1
 	mv $B/seeds.tmp $B/seeds
 fi
@@ -51,8 +52,9 @@ done
 [ $rc = 0 ] || exit $rc
 
 one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
-	local h=$1 seeds=sip log=$B/logs/$1.txt
-	[ "$h" = sdp ] && seeds=sdp
+	local h=$1 seeds=$B/seeds/sip log=$B/logs/$1.txt
+	[ "$h" = sdp ] && seeds=$B/seeds/sdp
+	[ "$h" = pipeline ] && seeds="$seeds $B/seeds/flows"
 	mkdir -p $B/corpus/$h
 	local keep=""
 	# FUZZ_KEEP_GOING=1: fork mode, crashes saved and fuzzing goes on
@@ -61,7 +63,7 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 	$B/fuzz_$h -max_total_time="$SECS" -max_len=8192 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 $keep \
 		-artifact_prefix=$B/crashes/$h- \
-		$B/corpus/$h $B/seeds/$seeds >"$log" 2>&1
+		$B/corpus/$h $seeds >"$log" 2>&1
 	local r=$?
 	local execs cov
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

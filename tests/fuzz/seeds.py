@@ -60,10 +60,12 @@ def protos_cases(corpus):
 
 
 def golden_inputs(path):
+    """(direction, message) of each step of a tests/golden file."""
     text = open(path, "rb").read()
     for m in re.finditer(rb"^=== [^\n]*\n(.*?)^--- expect", text,
                          re.S | re.M):
         head = text[m.start():text.index(b"\n", m.start())]
+        d = b"i" if head.startswith(b"=== in ") else b"o"
         msg = m.group(1)
         if not head.endswith(b" lf"):
             msg = msg.replace(b"\n", b"\r\n")
@@ -73,7 +75,17 @@ def golden_inputs(path):
             body = len(msg) - end - len(sep)
             msg = msg.replace(b"Content-Length: AUTO",
                               b"Content-Length: %d" % body)
-        yield msg
+        yield d, msg
+
+
+def sequence(steps):
+    """A fuzz_pipeline sequence input: "SEQ\\n", then per message its
+    direction byte, 16-bit big-endian length and bytes (16 at most)."""
+    out = b"SEQ\n"
+    for d, msg in steps[:16]:
+        msg = msg[:0xffff]
+        out += d + bytes([len(msg) >> 8, len(msg) & 0xff]) + msg
+    return out
 
 
 def main():
@@ -81,6 +93,7 @@ def main():
     top = os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))))
     msgs = []
+    flows = []  # call flows, for fuzz_pipeline only (SEQ inputs)
     for sub in ("rfc4475", "rfc5118", "rfc5118/wire"):
         d = os.path.join(corpus, sub)
         for f in sorted(os.listdir(d)):
@@ -89,7 +102,9 @@ def main():
     gdir = os.path.join(top, "tests", "golden")
     for f in sorted(os.listdir(gdir)):
         if f.endswith(".sip"):
-            msgs.extend(golden_inputs(os.path.join(gdir, f)))
+            steps = list(golden_inputs(os.path.join(gdir, f)))
+            msgs.extend(msg for _, msg in steps)
+            flows.append(sequence(steps))
     for case in protos_cases(corpus):
         msgs.extend(protos_fill(p) for p in case)
     counts = {}
@@ -110,6 +125,12 @@ def main():
             with open(os.path.join(out, kind, h), "wb") as f:
                 f.write(data)
             counts[kind] = counts.get(kind, 0) + 1
+    os.makedirs(os.path.join(out, "flows"), exist_ok=True)
+    for data in flows:
+        h = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(out, "flows", h), "wb") as f:
+            f.write(data)
+    counts["flows"] = len(flows)
     print("seeds: %d SIP messages -> %s" % (len(msgs), ", ".join(
         "%s %d" % kv for kv in sorted(counts.items()))))
 
