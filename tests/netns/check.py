@@ -27,8 +27,9 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           its own URI's host:port (Request-URI restored)
   listen FILE --max N     a listener received at most N packets
   sipp-log LOG OUT        convert a SIPp -trace_msg log into a result file
-  sdp-port FILE           print the m= port and c= address of the first
-                          INVITE's SDP the endpoint received
+  sdp-port FILE [--message M]
+                          print the c= address, m= port and RTCP port of the
+                          first INVITE's (or M's) SDP the endpoint received
   from FILE KEY [--kind K] [--index I] [--min N]
                           stream K of the first call received N packets from
                           the address of m= line I of the SDP at call[KEY]
@@ -257,7 +258,7 @@ def cmd_sipp_log(a):
 
 def cmd_sdp_port(a):
     res = load(a.file)
-    m, _ = first_request(res, "received", "INVITE")
+    m, _ = first_request(res, "received", a.message)
     sdp = sdp_parse(m.body) if m else None
     if sdp is None:
         return False
@@ -397,6 +398,8 @@ def main():
                    "peer's SDP advertised for it")
     s = sub.add_parser("sdp-port")
     s.add_argument("file")
+    s.add_argument("--message", default="INVITE",
+                   help="a method or a response code (200)")
     a = p.parse_args()
     fn = globals()["cmd_" + a.cmd.replace("-", "_")]
     try:

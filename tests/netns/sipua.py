@@ -222,12 +222,13 @@ def sdp_streams(body):
     return out
 
 
-# --multi: eight m= lines of every type (issue 3, "Media lines").  Each is
+# --multi: nine m= lines of every type (issue 3, "Media lines").  Each is
 # (media, offset of the port from --rtp-port, proto and formats, RTCP):
 # RTCP "port" is a=rtcp:<port+1>, "addr" a=rtcp:<port+3> IN IP4 <addr> (not
 # the adjacent port), "mux" a=rtcp-mux, "implicit" no attribute (port + 1),
 # None no RTCP.  Offset None is a declined stream (port 0); "v6" a stream
 # with a media-level c=IN IP6 (no media flows on it; it must pass
+# untouched); "host" one whose c= is a host name (HOST_C; no media, passes
 # untouched).  The "implicit" one carries its own media-level c=.
 MULTI = [("audio", 0, "RTP/AVP 0", "port"),
          ("video", 2, "RTP/AVP 96", "addr"),
@@ -236,7 +237,9 @@ MULTI = [("audio", 0, "RTP/AVP 0", "port"),
          ("text", 10, "RTP/AVP 98", "mux"),
          ("video", None, "RTP/AVP 97", None),
          ("audio", 12, "RTP/AVP 8", "implicit"),
-         ("audio", "v6", "RTP/AVP 0", None)]
+         ("audio", "v6", "RTP/AVP 0", None),
+         ("audio", "host", "RTP/AVP 0", None)]
+HOST_C = "media.example.net"
 
 
 def multi_layout(base, v6, v6port):
@@ -244,16 +247,19 @@ def multi_layout(base, v6, v6port):
     None), rtcp mode and the IPv6 address of the v6 line."""
     out = []
     for media, off, proto, rtcp in MULTI:
-        d = {"media": media, "proto": proto, "mode": rtcp, "v6": None}
+        d = {"media": media, "proto": proto, "mode": rtcp, "v6": None,
+             "host": None}
         if off is None:
             d["port"] = 0
         elif off == "v6":
             d["port"], d["v6"] = v6port, v6
+        elif off == "host":
+            d["port"], d["host"] = v6port + 4, HOST_C
         else:
             d["port"] = base + off
         d["rtcp"] = {"port": d["port"] + 1, "addr": d["port"] + 3,
                      "implicit": d["port"] + 1}.get(rtcp) if d["port"] \
-            and not d["v6"] else None
+            and not d["v6"] and not d["host"] else None
         out.append(d)
     return out
 
@@ -266,6 +272,8 @@ def sdp_multi(user, ip, layout, direction="sendrecv"):
         lines.append(f"m={d['media']} {d['port']} {d['proto']}")
         if d["v6"]:
             lines.append(f"c=IN IP6 {d['v6']}")
+        elif d["host"]:
+            lines.append(f"c=IN IP4 {d['host']}")
         elif d["mode"] == "implicit":
             lines.append(f"c=IN IP4 {ip}")
         if d["mode"] == "port":
@@ -538,7 +546,8 @@ class Endpoint:
                 else ("2001:db8::6", 5006)
             return multi_layout(port, *v6)
         return [{"media": "audio", "port": port, "rtcp": port + 1,
-                 "mode": "port" if a.rtcp_attr else "implicit", "v6": None}]
+                 "mode": "port" if a.rtcp_attr else "implicit", "v6": None,
+                 "host": None}]
 
     def local_sdp(self, direction="sendrecv", sess=None, version=None,
                   port=None):
@@ -551,7 +560,7 @@ class Endpoint:
     def media_open(self, port=None):
         self.streams = []
         for i, d in enumerate(self.layout(port)):
-            if not d["port"] or d["v6"]:
+            if not d["port"] or d.get("v6") or d.get("host"):
                 continue
             st = Stream("rtp" if i == 0 else f"m{i}", self.ip, d["port"],
                         False)
@@ -572,8 +581,9 @@ class Endpoint:
             if not remote or st.idx >= len(remote):
                 continue
             r = remote[st.idx]
-            if r["port"] == 0 or r["fam"] != "IP4" or not r["c"]:
-                continue
+            if r["port"] == 0 or r["fam"] != "IP4" or \
+                    not re.fullmatch(r"[0-9.]+", r["c"] or ""):
+                continue         # declined, IPv6 or a host name
             dst = (r["rtcp_addr"], r["rtcp"]) if st.rtcp else (r["c"],
                                                                r["port"])
             if retarget:
@@ -1422,7 +1432,7 @@ def main():
                    help="uas: answer a re-INVITE with CODE (481) and "
                    "consider the call ended")
     p.add_argument("--multi", action="store_true",
-                   help="offer/answer the eight m= lines of MULTI")
+                   help="offer/answer the nine m= lines of MULTI")
     p.add_argument("--fork", action="store_true",
                    help="uas: first a 183 with SDP (--rtp-port + 2000) "
                    "from another To-tag, as a forking proxy relays it")

@@ -1,14 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# t_media_lines.sh [MODE] - an offer and answer with eight m= lines (sipua.py
+# t_media_lines.sh [MODE] - an offer and answer with nine m= lines (sipua.py
 # MULTI): audio with a=rtcp:<port> (port only), video with a=rtcp:<port> IN
 # IP4 <addr> on a non-adjacent port (RFC 3605), image/udptl (T.38),
 # application, text with a=rtcp-mux, a declined video (port 0), audio with
 # its own c= after the m= line (RTCP implicit on port + 1), and audio whose
-# c= is IN IP6 2001:db8::5 (::6 in the answer).  Packets flow both ways on
-# each of the nine non-zero IPv4 sockets of each side, each from the
-# address:port the other side's SDP named; the IPv6 line and the declined
-# line pass untouched and get no binding; nothing is dropped.
+# c= is IN IP6 2001:db8::5 (::6 in the answer), and audio whose c= is the
+# host name media.example.net.  Packets flow both ways on each of the nine
+# IPv4 sockets of each side, each from the address:port the other side's
+# SDP named; the IPv6, host-name and declined lines pass untouched and get
+# no binding; nothing is dropped.
 . "$(dirname "$0")/lib.sh"
 lab_up
 J=$WORK
@@ -43,16 +44,19 @@ sdp_of "$J/phone1.json" "SIP/2.0 200" >"$J/answer.sdp"
 
 check "call completes (phone)" python3 "$CHECK" status "$J/phone1.json"
 check "call completes (peer)" python3 "$CHECK" status "$J/peer.json"
-check "offer arrived with all 8 m= lines, in order" test \
-	"$(grep -o '^m=[a-z]*' "$J/offer.sdp" | tr '\n' ' ')" = \
-	"m=audio m=video m=image m=application m=text m=video m=audio m=audio "
-check "answer arrived with all 8 m= lines, in order" test \
-	"$(grep -o '^m=[a-z]*' "$J/answer.sdp" | tr '\n' ' ')" = \
-	"m=audio m=video m=image m=application m=text m=video m=audio m=audio "
+M_LINES="m=audio m=video m=image m=application m=text m=video m=audio m=audio m=audio "
+check "offer arrived with all 9 m= lines, in order" test \
+	"$(grep -o '^m=[a-z]*' "$J/offer.sdp" | tr '\n' ' ')" = "$M_LINES"
+check "answer arrived with all 9 m= lines, in order" test \
+	"$(grep -o '^m=[a-z]*' "$J/answer.sdp" | tr '\n' ' ')" = "$M_LINES"
 check "IPv6 m=/c= of the offer passed untouched" \
 	sdp_re "$J/offer.sdp" '\r\nm=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::5\r\n'
 check "IPv6 m=/c= of the answer passed untouched" \
 	sdp_re "$J/answer.sdp" '\r\nm=audio 5006 RTP/AVP 0\r\nc=IN IP6 2001:db8::6\r\n'
+check "host-name m=/c= of the offer passed untouched" \
+	sdp_re "$J/offer.sdp" '\r\nm=audio 5008 RTP/AVP 0\r\nc=IN IP4 media\.example\.net\r\n'
+check "host-name m=/c= of the answer passed untouched" \
+	sdp_re "$J/answer.sdp" '\r\nm=audio 5010 RTP/AVP 0\r\nc=IN IP4 media\.example\.net\r\n'
 check "declined m=video 0 passed as port 0" sdp_re "$J/offer.sdp" '\r\nm=video 0 RTP/AVP 97\r\n'
 check "a=rtcp-mux kept on the text stream" \
 	sdp_re "$J/offer.sdp" '\r\nm=text [1-9][0-9]* RTP/AVP 98\r\na=rtcp-mux\r\n'
@@ -68,8 +72,9 @@ check "no private address reaches the outside" python3 "$CHECK" leak "$J/peer.js
 if [ "$MODE" = sipalg ]; then
 	# Every used port is bound; nothing else but the port + 1 of a stream
 	# (the daemon binds an RTCP port for every stream, even rtcp-mux and
-	# non-RTP ones, by design); nothing for port 0 or the IPv6 line (5004).
-	check "daemon bound the 9 used media ports of $PHONE1, none for port 0 or IPv6" \
+	# non-RTP ones, by design); nothing for port 0, the IPv6 line (5004) or
+	# the host-name line (5008).
+	check "daemon bound the 9 used media ports of $PHONE1, none for port 0, IPv6, host name" \
 		python3 - "$J/snap.nft" "$PHONE1" <<'PY'
 import re, sys
 text, ip = open(sys.argv[1]).read(), sys.argv[2]

@@ -12,6 +12,8 @@
 #    the rest of the peer's media no longer reaches the phone.
 # C. 481: the peer answers an in-dialog re-INVITE with 481 (RFC 5057 5.1:
 #    the dialog is gone); nobody sends BYE; the pinholes close.
+# D. 408: the peer calls the phone and re-INVITEs; the phone answers 408
+#    (RFC 3261 12.2.1.2); nobody sends BYE; the pinholes close.
 IDLE=4 MAXDUR=10
 GW_CONF_EXTRA="media_idle_timeout = ${IDLE}s
 call_max_duration = ${MAXDUR}s"
@@ -29,13 +31,14 @@ has_elem() {
 }
 elem_gone() { ! has_elem "$1"; }
 
-# probe_closed LABEL FILE LPORT PPORT - after the call in the peer's result
-# FILE: listeners on the phone's media ports LPORT/LPORT+1, the peer sends
-# from its media ports PPORT/PPORT+1 (the call's conntrack tuples) to the
-# public ports its INVITE's SDP named; nothing may arrive.
+# probe_closed LABEL FILE MSG LPORT PPORT - after the call in the peer's
+# result FILE: listeners on the phone's media ports LPORT/LPORT+1, the peer
+# sends from its media ports PPORT/PPORT+1 (the call's conntrack tuples) to
+# the public ports the SDP of the first MSG (INVITE, 200) it received named;
+# nothing may arrive.
 probe_closed() {
-	local label=$1 f=$2 lp=$3 pp=$4 pub
-	pub=($(python3 "$CHECK" sdp-port "$f"))
+	local label=$1 f=$2 msg=$3 lp=$4 pp=$5 pub
+	pub=($(python3 "$CHECK" sdp-port "$f" --message "$msg"))
 	bg "$NS_P1" l$lp timeout 20 python3 "$SIPUA" listen --local $PHONE1:$lp --out "$J/l$lp.json" --timeout 15
 	bg "$NS_P1" l$((lp + 1)) timeout 20 python3 "$SIPUA" listen --local $PHONE1:$((lp + 1)) --out "$J/l$((lp + 1)).json" --timeout 15
 	wait_file "$J/l$lp.json.ready"; wait_file "$J/l$((lp + 1)).json.ready"
@@ -78,7 +81,7 @@ if [ "$MODE" = sipalg ]; then
 else
 	sleep $((IDLE + 3))
 fi
-probe_closed "A: after idle timeout" "$J/peerA.json" 40000 50000
+probe_closed "A: after idle timeout" "$J/peerA.json" INVITE 40000 50000
 
 # -- B. maximum call duration --------------------------------------------------
 ua_bg "$NS_O" peerB uas --local $PEER --user peer --rtp-port 50100 \
@@ -111,7 +114,7 @@ pe = json.load(open(sys.argv[2]))["calls"][0]["media"]["rtp"]
 print("peer sent", pe["sent"], "phone received", ph["received"])
 sys.exit(not (pe["sent"] >= 650 and 100 < ph["received"] <= pe["sent"] - 50))
 ' "$J/phoneB.json" "$J/peerB.json"
-probe_closed "B: after the maximum duration" "$J/peerB.json" 40100 50100
+probe_closed "B: after the maximum duration" "$J/peerB.json" INVITE 40100 50100
 
 # -- C. 481 to a re-INVITE -----------------------------------------------------
 ua_bg "$NS_O" peerC uas --local $PEER --user peer --rtp-port 50200 \
@@ -131,7 +134,29 @@ if [ "$MODE" = sipalg ]; then
 	wait_until 3 elem_gone "4020[01]"
 	check "C: bindings of $PHONE1 . 40200/40201 gone after the 481" elem_gone "4020[01]"
 fi
-probe_closed "C: after the 481" "$J/peerC.json" 40200 50200
+probe_closed "C: after the 481" "$J/peerC.json" INVITE 40200 50200
+# -- D. 408 to a re-INVITE from outside ----------------------------------------
+# The peer calls phone1 at its public address (the signalling binding the
+# calls above made) and re-INVITEs; the phone answers 408 (RFC 3261
+# 12.2.1.2: the UAC ends the dialog); nobody sends BYE.
+ua_bg "$NS_P1" phoneD uas --local $PHONE1 --user phone1 --rtp-port 40300 \
+	--packets 150 --reject-reinvite 408 --expect "rejected re-INVITE 408" \
+	--timeout 20
+ua "$NS_O" peerD uac --local $PEER --user peer --target sip:phone1@$GW_OUT \
+	--rtp-port 50300 --packets 150 --reinvite 1.5 --expect "ended by 408" \
+	--timeout 6
+bg_stop phoneD 3
+check "D: inbound call, re-INVITE answered 408 (peer)" python3 "$CHECK" status "$J/peerD.json"
+check "D: re-INVITE rejected 408 (phone)" python3 "$CHECK" status "$J/phoneD.json"
+check "D: RTP phone -> peer before the re-INVITE" \
+	python3 "$CHECK" mark "$J/peerD.json" reinvite --min-rtp 40
+check "D: RTP+RTCP peer -> phone" python3 "$CHECK" media "$J/phoneD.json"
+if [ "$MODE" = sipalg ]; then
+	check "D: the daemon's map held $PHONE1 . 40300 during the call" has_elem 40300 "$J/snap.nft"
+	wait_until 3 elem_gone "4030[01]"
+	check "D: bindings of $PHONE1 . 40300/40301 gone after the 408" elem_gone "4030[01]"
+fi
+probe_closed "D: after the 408" "$J/peerD.json" 200 40300 50300
 [ "$MODE" = sipalg ] && snap_stop
-check "no private address reaches the outside" python3 "$CHECK" leak "$J/peerA.json" "$J/peerB.json" "$J/peerC.json"
+check "no private address reaches the outside" python3 "$CHECK" leak "$J/peerA.json" "$J/peerB.json" "$J/peerC.json" "$J/peerD.json"
 lab_finish
