@@ -451,24 +451,39 @@ static unsigned case0_match(const struct conf *c, const char *got,
 	return v;
 }
 
+/* The public port pub is bound to the phone's inside port in. */
+static bool bound_to(struct pipe *p, unsigned pub, uint16_t in)
+{
+	const struct binding *b = calls_binding_by_pub(p->alg->calls,
+						       (uint16_t)pub);
+	struct in_addr phone;
+
+	inet_pton(AF_INET, PIPE_PHONE, &phone);
+	return b && b->kind == BIND_MEDIA && b->in_port == in &&
+	       b->in_addr.v4.s_addr == phone.s_addr;
+}
+
 static void check_case0(struct pipe *p, const char *pdu, uint32_t len,
 			const char *which)
 {
 	const char *why, *o;
 	uint32_t n;
-	uint64_t adds = p->adds;
+	unsigned port;
 	int rc = pipe_run(p, RW_OUT, pdu, len, &why, &o, &n);
 
 	if (rc != PIPE_REWRITTEN)
 		fail_msg("case 0 on the %s gateway: outcome %d (%s) %s", which,
 			 rc, why ? why : "-", rc < 0 ? p->why : "");
-	if (!case0_match(&p->conf, o, n))
+	port = case0_match(&p->conf, o, n);
+	if (!port)
 		fail_msg("case 0 on the %s gateway, got:\n%.*s", which, (int)n,
 			 o);
-	/* the media port it names was just bound (RTP and RTCP) */
-	if (p->adds < adds + 2)
-		fail_msg("case 0 on the %s gateway: %llu bindings added",
-			 which, (unsigned long long)(p->adds - adds));
+	/* the media port it names is bound to the phone's RTP port, the
+	 * next one to its RTCP port (new bindings, or the ones the same
+	 * call already held) */
+	if (!bound_to(p, port, 9876) || !bound_to(p, port + 1, 9877))
+		fail_msg("case 0 on the %s gateway: public %u/%u not bound to "
+			 "10.0.0.10:9876/9877", which, port, port + 1);
 }
 
 /* The same INVITE from the outside to the phone's public address: the
