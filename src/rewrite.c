@@ -11,6 +11,7 @@
  * would drop incoming calls (RFC 3261 10.2.1 suggests refreshing early,
  * not all phones do). */
 #define REG_GRACE 30
+#define SIP_TXN_TIME 32	/* s, 64 * T1 */
 
 void rewrite_addr_text(int family, const union addr *a, char *out,
 		       size_t cap)
@@ -142,9 +143,15 @@ static struct binding *sig_binding(const struct rw_ctx *x,
 	return b;
 }
 
-static uint64_t sig_until(const struct rw_ctx *x)
+/* How long a phone's signalling binding must live for this message: an
+ * INVITE for the call's setup; anything else for its transaction (64*T1 =
+ * 32 s, RFC 3261 17: the ACK to a final response, the response to a
+ * request).  Registrations and calls keep it longer by their own means. */
+static uint64_t sig_until(const struct rw_ctx *x, const struct sip_msg *m)
 {
-	return x->now + x->conf->call_setup_timeout;
+	if (m->is_request && sip_method_is(m, "INVITE"))
+		return x->now + x->conf->call_setup_timeout;
+	return x->now + SIP_TXN_TIME;
 }
 
 /* --- outbound: inside phone -> outside ------------------------------- */
@@ -167,7 +174,7 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 	if (!span_is_inside(x, m->buf, v.sent_by.host, &a))
 		return 0;
 	b = sig_binding(x, &a, v.sent_by.port_num ? v.sent_by.port_num : 5060,
-			sig_until(x), r);
+			sig_until(x, m), r);
 	if (!b)
 		return -1;
 	copy_text(b->sent_by, sizeof(b->sent_by), m->buf,
@@ -192,7 +199,7 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 	if (!span_is_inside(x, m->buf, hp.host, &a))
 		return 0;
 	b = sig_binding(x, &a, hp.port_num ? hp.port_num : 5060,
-			sig_until(x), r);
+			sig_until(x, m), r);
 	if (!b)
 		return -1;
 	copy_text(contact ? b->contact_hp : b->route_hp, BIND_TEXT_MAX,
@@ -685,7 +692,7 @@ static int plan_out(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (out_uris(x, m, r) < 0)
 		return -1;
-	src = sig_binding(x, &x->src, x->sport, sig_until(x), r);
+	src = sig_binding(x, &x->src, x->sport, sig_until(x, m), r);
 	if (!src)
 		return -1;
 	if (msg_may_have_session(m) && body_is_sdp(m)) {
