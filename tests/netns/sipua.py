@@ -1210,10 +1210,12 @@ def cmd_forker(ep):
         br["tag"] = msg.tag("to") or br["tag"]
         if msg.body.strip() and br["sdp"] is None:
             br["sdp"] = msg.body
+        ep.save()
         if msg.code < 200 or br["final"] is not None:
             continue
         br["final"] = msg.code
         br["t_final"] = time.time()
+        ep.save()
         bdlg = dict(dlg, remote_tag=br["tag"])
         if msg.code >= 300:
             ack, _ = ep.request("ACK", br["contact"], bdlg, 1, via=br["via"])

@@ -15,18 +15,35 @@
 lab_up
 J=$WORK
 
-# probe_closed LABEL NS IP PUBPORT FROMPORT - a listener on IP's port 40000
+# probe_closed LABEL NS IP LPORT PUBPORT FROMPORT - a listener on IP:LPORT
 # in NS; the registrar sends from its media port FROMPORT (the call's
 # conntrack tuple) to $GW_OUT:PUBPORT; nothing may arrive.
 probe_closed() {
-	local label=$1 ns=$2 ip=$3 pub=$4 from=$5 n=$6
-	bg "$ns" ln$n timeout 20 python3 "$SIPUA" listen --local $ip:40000 --out "$J/ln$n.json" --timeout 15
+	local label=$1 ns=$2 ip=$3 lp=$4 pub=$5 from=$6 n=$7
+	if [ -z "$pub" ]; then
+		fail "$label"
+		echo "    public port unknown (no SDP from that branch)"
+		return
+	fi
+	bg "$ns" ln$n timeout 20 python3 "$SIPUA" listen --local $ip:$lp --out "$J/ln$n.json" --timeout 15
 	wait_file "$J/ln$n.json.ready"
 	in_ns "$NS_O" python3 "$SIPUA" probe --local $REGISTRAR:$from --to $GW_OUT:$pub --packets 10 --out "$J/pn$n.json"
 	sleep 0.3
 	touch "$J/ln$n.json.stop"
 	bg_wait ln$n
 	check "$label" python3 "$CHECK" listen "$J/ln$n.json" --max 0
+}
+
+# pub_ports FILE EXPR - "RTP RTCP" public ports of the SDP EXPR selects
+# (Python, d = FILE's object).
+pub_ports() {
+	python3 -B -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sipua import sdp_streams
+d = json.load(open(sys.argv[2]))
+s = sdp_streams(eval(sys.argv[3]) or "")
+print(s[0]["port"], s[0]["rtcp"])' "$LAB_DIR" "$@" 2>/dev/null
 }
 
 # -- inbound fork --------------------------------------------------------------
@@ -41,14 +58,16 @@ ua_bg "$NS_P2" phone2 register --local $PHONE2 --user phone2 \
 	--packets 200 --expect cancelled --timeout 20
 bg_stop phone2 10
 T_487=$(date +%s%N)
-# phone2's public RTP port as its 183 told the proxy.
-P2PUB=$(json "$J/proxy.json" '[b["sdp"] for b in d["calls"][0]["branches"] if b.get("final") == 487][0].split("m=audio ")[1].split()[0]' 2>/dev/null)
+# phone2's public RTP and RTCP ports as its 183 told the proxy.
+P2=($(pub_ports "$J/proxy.json" '[b["sdp"] for b in d["calls"][0]["branches"] if "t_cancel" in b][0]'))
 if [ "$MODE" = sipalg ]; then
 	check "phone2's media binding ($PHONE2 . 40000) gone after its 487, phone1's still there" \
 		sh -c "r() { ip netns exec $NS_R nft list table ip sipalg; }; ! r | grep -qF '$PHONE2 . 40000' && r | grep -qF '$PHONE1 . 40000'"
 fi
-probe_closed "after its 487 phone2's public RTP port ${P2PUB:-?} is closed (probe at +$(( ($(date +%s%N) - T_487) / 1000000 )) ms)" \
-	"$NS_P2" $PHONE2 "${P2PUB:-40000}" 50000 2
+probe_closed "after its 487 phone2's public RTP port ${P2[0]:-?} is closed (probe at +$(( ($(date +%s%N) - T_487) / 1000000 )) ms)" \
+	"$NS_P2" $PHONE2 40000 "${P2[0]:-}" 50000 2
+probe_closed "after its 487 phone2's public RTCP port ${P2[1]:-?} is closed" \
+	"$NS_P2" $PHONE2 40001 "${P2[1]:-}" 50001 3
 bg_stop phone1 15
 bg_stop proxy 5
 [ "$MODE" = sipalg ] && snap_stop
@@ -83,9 +102,11 @@ check "answered branch: phone1's RTP came from its 200's SDP address" \
 	python3 "$CHECK" from "$J/proxy.json" remote_sdp --min 100
 check "phone1's RTP after the 200 (not only early media)" \
 	python3 "$CHECK" mark "$J/phone1.json" final --after --min-rtp 100
-P1PUB=$(json "$J/proxy.json" 'd["calls"][0]["remote_sdp"].split("m=audio ")[1].split()[0]' 2>/dev/null)
-probe_closed "after the BYE phone1's public RTP port ${P1PUB:-?} is closed" \
-	"$NS_P1" $PHONE1 "${P1PUB:-40000}" 50000 1
+P1=($(pub_ports "$J/proxy.json" 'd["calls"][0]["remote_sdp"]'))
+probe_closed "after the BYE phone1's public RTP port ${P1[0]:-?} is closed" \
+	"$NS_P1" $PHONE1 40000 "${P1[0]:-}" 50000 1
+probe_closed "after the BYE phone1's public RTCP port ${P1[1]:-?} is closed" \
+	"$NS_P1" $PHONE1 40001 "${P1[1]:-}" 50001 4
 check "no private address reaches the outside (inbound fork)" python3 "$CHECK" leak "$J/proxy.json"
 
 # -- outbound: two early dialogs, the 200 from one ---------------------------
