@@ -13,8 +13,8 @@ recorded raw, so a check can compare exactly what crossed the gateway.
   ctl     hand one command to a running agent and wait for its result
           (exit status 0 = the command's condition held):
             send FILE --to HOST:PORT [--var K=V] [--expect CODE] [--wait S]
-            reply FILE --match REGEX [--callid X] [--var K=V]
-            wait --match REGEX [--callid X] [--count N] [--wait S]
+            reply FILE --match REGEX [--callid X] [--cseq M] [--var K=V]
+            wait --match REGEX [--callid X] [--cseq M] [--count N] [--wait S]
             resend [CSEQNUM] --match REGEX [--callid X]   (a sent message again)
             set KEY VALUE     (grant, repeat: registrar settings)
             quit
@@ -309,11 +309,11 @@ class Agent:
         lines += ["Content-Length: 0", "", ""]
         return "\n".join(lines).replace("\n", "\r\n")
 
-    def find(self, match, callid=None, start=0):
+    def find(self, match, callid=None, cseq=None):
         rx = re.compile(match)
-        return [i for i, m in enumerate(self.msgs) if i >= start and
-                rx.search(m.start) and (callid is None or
-                                        m.get("call-id") == callid)]
+        return [i for i, m in enumerate(self.msgs) if rx.search(m.start) and
+                (callid is None or m.get("call-id") == callid) and
+                (cseq is None or m.cseq()[1:] == [cseq])]
 
     def wait_for(self, pred, limit):
         end = time.time() + limit
@@ -333,6 +333,7 @@ class Agent:
         p.add_argument("--wait", type=float, default=5)
         p.add_argument("--match", default=".")
         p.add_argument("--callid")
+        p.add_argument("--cseq", help="CSeq method")
         p.add_argument("--count", type=int, default=1)
         p.add_argument("--label", default="")
         c = p.parse_args(argv)
@@ -353,9 +354,10 @@ class Agent:
             self.wait_for(lambda: False, float(c.args[0]))
             return True, "slept"
         if c.cmd == "wait":
-            ok = self.wait_for(lambda: len(self.find(c.match, c.callid))
-                               >= c.count, c.wait)
-            return ok, f"{len(self.find(c.match, c.callid))} matching"
+            ok = self.wait_for(lambda: len(self.find(c.match, c.callid,
+                                                     c.cseq)) >= c.count,
+                               c.wait)
+            return ok, f"{len(self.find(c.match, c.callid, c.cseq))} matching"
         if c.cmd == "send":
             e = self.env(extra)
             text = render(c.args[0], e)
@@ -387,7 +389,7 @@ class Agent:
                           "resend " + old[0]["label"])
             return True, "resent"
         if c.cmd == "reply":
-            idx = self.find(c.match, c.callid)
+            idx = self.find(c.match, c.callid, c.cseq)
             if not idx:
                 return False, "no request to answer"
             req = self.msgs[idx[-1]]
@@ -456,7 +458,8 @@ def select_msgs(a):
     for e in ents:
         m = Msg(e["raw"])
         if rx.search(m.start) and (a.callid is None or
-                                   m.get("call-id") == a.callid):
+                                   m.get("call-id") == a.callid) and \
+                (a.cseq is None or m.cseq()[1:] == [a.cseq]):
             out.append(m)
     if a.nth is not None:
         out = out[a.nth:a.nth + 1] if a.nth >= 0 else out[a.nth:][:1]
@@ -497,7 +500,14 @@ def check_main(a):
         errs.append("no such message")
     for m in msgs if a.kind != "count" else []:
         first = m.start
-        if a.kind == "noprivate":
+        if a.kind == "noprivate" and a.anywhere:
+            text = m.raw
+            for t in a.allow:
+                text = text.replace(t, "")
+            errs += [f"{first}: private address {x.group(0)} in "
+                     f"{text[max(0, x.start() - 30):x.end() + 10]!r}"
+                     for x in PRIVATE.finditer(text)]
+        elif a.kind == "noprivate":
             errs += [f"{first}: private address in {f}: {v}"
                      for f, v in private_in(m, a.allow)]
         elif a.kind == "clen":
@@ -587,6 +597,7 @@ def main():
         p.add_argument("--sent", action="store_true")
         p.add_argument("--match", default=".")
         p.add_argument("--callid")
+        p.add_argument("--cseq", help="CSeq method")
         p.add_argument("--nth", type=int)
         p.add_argument("--min", type=int, default=1)
         p.add_argument("--max", type=int)
@@ -594,6 +605,9 @@ def main():
         p.add_argument("--text", action="append", default=[])
         p.add_argument("--split", action="store_true")
         p.add_argument("--addr")
+        p.add_argument("--anywhere", action="store_true",
+                       help="noprivate: the whole message, not only top "
+                       "Via, Contact, SDP")
     a = ap.parse_args()
     if a.role == "agent":
         Agent(a).run()

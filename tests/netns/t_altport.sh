@@ -59,13 +59,22 @@ sp ph reply "$MSGS/bye-dlg.sip" --match "^SIP/2.0 200" --callid alt-out \
 	--var RURI="sip:peer@$PEER:5080"
 check "$N: BYE reaches the peer and its 200 the phone" all_of \
 	sp peer wait --match "^BYE" --callid alt-out --wait 3 -- \
-	sp ph wait --match "^SIP/2.0 200" --callid alt-out --count 2 --wait 3
+	sp ph wait --match "^SIP/2.0 200" --callid alt-out --cseq BYE --wait 3
 check "$N: ACK and BYE leave with the public Via" \
 	spc public peer --match "^(ACK|BYE)" --callid alt-out --addr $GW_OUT
+# Control: the same REGISTER on port 5060 (where the kernel helper is
+# attached): public in kernel and sipalg modes, so the 5080 results above
+# are about the port.
+sp_agent "$NS_O" reg0 $REGISTRAR:5060 --registrar
+sp_agent "$NS_P1" ph0 $PHONE1:5060 --var USER=phone0 --var DOMAIN=$REGISTRAR
+sp ph0 send "$MSGS/register.sip" --to $REGISTRAR:5060 --var CALLID=alt-reg0 \
+	--var CSEQ=1 --var EXPIRES=60 --expect 200
+check "control, port 5060: the registrar sees the public address in top Via and Contact" \
+	spc public reg0 --match "^REGISTER" --callid alt-reg0 --addr $GW_OUT
 check "$N: no private address reaches the outside" all_of \
-	spc noprivate reg -- spc noprivate peer
+	spc noprivate reg -- spc noprivate peer -- spc noprivate reg0
 if [ "$MODE" = sipalg ]; then
 	check "daemon still running" kill -0 "$DAEMON_PID"
 fi
-sp ph quit; sp peer quit; sp reg quit
+for a in ph peer reg ph0 reg0; do sp $a quit; done
 lab_finish

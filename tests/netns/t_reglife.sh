@@ -204,7 +204,9 @@ check "(4) after the granted time an INVITE to $P4 does not reach the phone" \
 check "(1)(5) the refreshed registration still delivers: INVITE to $P1 reaches the phone" \
 	invite_from_peer inv1z "$P1" alice
 check "no private address reaches the outside" all_of \
-	spc noprivate reg -- spc noprivate peer -- spc noprivate late
+	spc noprivate reg -- spc noprivate peer
+check "no private address anywhere in what the peer received (the phone's 486s: To as sent)" \
+	spc noprivate peer --anywhere
 if [ "$MODE" = sipalg ]; then
 	check "daemon still running" kill -0 "$DAEMON_PID"
 fi

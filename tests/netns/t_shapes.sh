@@ -130,6 +130,9 @@ check "$N: tel: and sips: URIs unchanged, sips: Contact public" spc has peer \
 
 check "no private address reaches the outside (top Via, Contact, SDP of every shape)" \
 	spc noprivate peer
+check "no private address anywhere outside but the opaque Call-ID/tag and the lower Vias" \
+	spc noprivate peer --anywhere --allow "$CID" --allow "tag=$PHONE1-5060" \
+	--allow 10.0.0.50 --allow 10.0.0.51
 if [ "$MODE" = sipalg ]; then
 	check "daemon still running" kill -0 "$DAEMON_PID"
 fi
