@@ -173,16 +173,26 @@ def sdp_parse(body):
 
 
 def sdp_make(user, ip, rtp_port, with_rtcp_attr, direction="sendrecv",
-             sess=None, version=None):
+             sess=None, version=None, ice=False):
     sess = sess or str(random.randint(10**6, 10**9))
     version = version or sess
     lines = ["v=0", f"o={user} {sess} {version} IN IP4 {ip}", "s=sipua",
-             f"c=IN IP4 {ip}", "t=0 0",
-             f"m=audio {rtp_port} RTP/AVP 0 8 101",
-             "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
-             "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
+             f"c=IN IP4 {ip}", "t=0 0"]
+    if ice:
+        lines += ["a=ice-ufrag:" + token(8), "a=ice-pwd:" + token(24)]
+    lines += [f"m=audio {rtp_port} RTP/AVP 0 8 101",
+              "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
+              "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
     if with_rtcp_attr:
         lines.append(f"a=rtcp:{rtp_port + 1} IN IP4 {ip}")
+    if ice:
+        # Host candidates (the private address) and a server-reflexive
+        # one as a STUN server would have told the phone (RFC 8839 5.1).
+        lines += [f"a=candidate:1 1 UDP 2130706431 {ip} {rtp_port} typ host",
+                  f"a=candidate:1 2 UDP 2130706430 {ip} {rtp_port + 1} "
+                  "typ host",
+                  "a=candidate:2 1 UDP 1694498815 198.51.100.99 45664 typ "
+                  f"srflx raddr {ip} rport {rtp_port}"]
     lines.append(f"a={direction}")
     return "\r\n".join(lines) + "\r\n"
 
@@ -555,7 +565,7 @@ class Endpoint:
         if a.multi:
             return sdp_multi(a.user, self.ip, self.layout(port), direction)
         return sdp_make(a.user, self.ip, port or a.rtp_port, a.rtcp_attr,
-                        direction, sess, version)
+                        direction, sess, version, a.ice)
 
     def media_open(self, port=None):
         self.streams = []
@@ -1433,6 +1443,8 @@ def main():
     p.add_argument("--reject-reinvite", type=int, default=0, metavar="CODE",
                    help="uas: answer a re-INVITE with CODE (481) and "
                    "consider the call ended")
+    p.add_argument("--ice", action="store_true",
+                   help="ICE attributes and candidates in the SDP")
     p.add_argument("--multi", action="store_true",
                    help="offer/answer the nine m= lines of MULTI")
     p.add_argument("--fork", action="store_true",

@@ -10,6 +10,9 @@
 # IPv4 sockets of each side, each from the address:port the other side's
 # SDP named; the IPv6, host-name and declined lines pass untouched and get
 # no binding; nothing is dropped.
+# Then a call from an ICE-capable phone (a=ice-ufrag/pwd, host and srflx
+# candidates): the candidates pass unchanged, media uses the rewritten
+# default destination both ways.
 . "$(dirname "$0")/lib.sh"
 lab_up
 J=$WORK
@@ -69,6 +72,29 @@ check "phone: 9 streams sent and received, each from the advertised address" \
 check "peer: 9 streams sent and received, each from the advertised address" \
 	python3 "$CHECK" streams "$J/peer.json" --count 9 --min 40 --symmetric
 check "no private address reaches the outside" python3 "$CHECK" leak "$J/peer.json"
+# -- an ICE-capable phone ------------------------------------------------------
+# The daemon's choice (tests/golden/ice-candidates.sip): a=candidate lines
+# pass unchanged, the default destination (c=/m=/a=rtcp) is rewritten; a
+# peer without ICE (or seeing the mismatch) uses the default destination.
+ua_bg "$NS_O" peer2 uas --local $PEER --user peer --rtp-port 50100 --timeout 20
+ua "$NS_P1" phone2 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40100 --rtcp-attr --ice --timeout 6
+bg_stop peer2 3
+check "ICE: call completes" \
+	sh -c "python3 '$CHECK' status '$J/phone2.json' && python3 '$CHECK' status '$J/peer2.json'"
+check "ICE: a=ice-* and a=candidate lines arrived as the phone wrote them" python3 -B -c '
+import json, sys
+sent = json.load(open(sys.argv[1]))["calls"][0]["local_sdp"]
+got = json.load(open(sys.argv[2]))["calls"][0]["remote_sdp"]
+want = [l for l in sent.split("\r\n") if l.startswith(("a=candidate", "a=ice-"))]
+have = [l for l in got.split("\r\n") if l.startswith(("a=candidate", "a=ice-"))]
+print("sent", want, "\narrived", have)
+sys.exit(not want or want != have)' "$J/phone2.json" "$J/peer2.json"
+check "ICE: RTP+RTCP both ways via the default destination" \
+	sh -c "python3 '$CHECK' media '$J/phone2.json' && python3 '$CHECK' media '$J/peer2.json'"
+check "ICE: media leaves from the advertised public ports" python3 "$CHECK" symmetric "$J/peer2.json"
+check "ICE: no private address in Via/Contact/c=/o=/a=rtcp" python3 "$CHECK" leak "$J/peer2.json"
+
 if [ "$MODE" = sipalg ]; then
 	# Every used port is bound; nothing else but the port + 1 of a stream
 	# (the daemon binds an RTCP port for every stream, even rtcp-mux and
