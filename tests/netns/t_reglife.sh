@@ -16,6 +16,7 @@
 #   (4) the registrar grants 5 s of the 3600 asked: binding gone after
 #       5 s + the daemon's 30 s grace
 #   (6) Expires: 0 and (7) Contact: * remove the binding
+#   (9) two lines (AORs) on one port: un-registering one keeps the other
 #   (8) a late 200 (an older CSeq, longer expiry) after the refresh's 200
 #       does not extend the binding
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +27,7 @@ J=$WORK
 sp_agent "$NS_O" reg $REGISTRAR:5060 --registrar
 sp_agent "$NS_O" peer $PEER:5060
 sp_agent "$NS_O" late $PEER:5099
-for a in ph:5060 ph2:5066 ph2b:5068 ph3:5064 ph4:5076 ph6:5070 ph7:5074 ph8:5078; do
+for a in ph:5060 ph2:5066 ph2b:5068 ph3:5064 ph4:5076 ph6:5070 ph7:5074 ph8:5078 ph9:5062; do
 	sp_agent "$NS_P1" "${a%%:*}" $PHONE1:${a#*:} --answer INVITE="$MSGS/resp-486.sip"
 done
 
@@ -169,6 +170,14 @@ check "(7) un-REGISTER (Contact: *, Expires: 0) answered 200" \
 	--var DOMAIN=$REGISTRAR --var CALLID=frank-1 --var CSEQ=2 --expect 200
 check "(6)(7) the un-REGISTERs' 200s carry the phones' own Via" all_of \
 	spc via-restored ph6 --match '^SIP/2.0 200' -- spc via-restored ph7 --match '^SIP/2.0 200'
+# (9) a phone with two lines (AORs henry and ivy) on one port: henry
+# un-registers; the registrar's 200 lists no Contact (henry has none left)
+# but ivy's registration through the same binding still stands.
+reg ph9 henry henry-1 1 60
+reg ph9 ivy ivy-1 1 60
+P9=$(pub ivy-1)
+check "(9) two lines on port 5062: un-REGISTER of one (henry, Expires: 0) answered 200" \
+	reg ph9 henry henry-1 2 0
 sleep 2.5	# the daemon sweeps expired bindings once a second
 if [ "$MODE" = sipalg ]; then
 	check "(6) the daemon's table no longer holds $PHONE1 . 5070" gone $PHONE1 5070
@@ -176,6 +185,12 @@ if [ "$MODE" = sipalg ]; then
 	check "(3)(5) bindings of live registrations are still there ($PHONE1 . 5060, 5064, 5068)" \
 		all_of nft_has $PHONE1 5060 -- nft_has $PHONE1 5064 -- nft_has $PHONE1 5068
 fi
+if [ "$MODE" = sipalg ]; then
+	check "(9) the binding of the line still registered stays ($PHONE1 . 5062)" \
+		nft_has $PHONE1 5062
+fi
+check "(9) the other line still gets calls: INVITE to ivy's Contact $P9 reaches the phone" \
+	invite_from_peer inv9 "$P9" ivy
 no_invite inv6b "$P6" erin
 no_invite inv7b "$P7" frank
 check "(6) after Expires: 0 an INVITE to the old Contact $P6 does not reach the phone" \
@@ -210,5 +225,5 @@ check "no private address anywhere in what the peer received (the phone's 486s: 
 if [ "$MODE" = sipalg ]; then
 	check "daemon still running" kill -0 "$DAEMON_PID"
 fi
-for a in reg peer late ph ph2 ph2b ph3 ph4 ph6 ph7 ph8; do sp $a quit; done
+for a in reg peer late ph ph2 ph2b ph3 ph4 ph6 ph7 ph8 ph9; do sp $a quit; done
 lab_finish
