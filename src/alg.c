@@ -90,15 +90,37 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->n_inside = a->n_inside;
 }
 
+static void sweep_pending(struct alg *a)
+{
+	int k;
+
+	if (!a->n_pending || !a->nat.sweep)
+		return;
+	k = a->nat.sweep(a->nat.forget_ctx, a->pending, a->n_pending);
+	if (k > 0)
+		a->st.flows_forgotten += (uint64_t)k;
+	a->n_pending = 0;
+}
+
+/* Media bindings just removed: their flows to the known far end go now,
+ * by tuple; any other flow of theirs goes at the next tick's sweep. */
 static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
 {
 	int k;
 
-	if (!n || !a->nat.forget)
+	if (!n)
 		return;
-	k = a->nat.forget(a->nat.forget_ctx, e, n);
-	if (k > 0)
-		a->st.flows_forgotten += (uint64_t)k;
+	if (a->nat.forget) {
+		k = a->nat.forget(a->nat.forget_ctx, e, n);
+		if (k > 0)
+			a->st.flows_forgotten += (uint64_t)k;
+	}
+	if (a->n_pending + n > ALG_PENDING)
+		sweep_pending(a);
+	if (n > ALG_PENDING)
+		n = ALG_PENDING;
+	memcpy(a->pending + a->n_pending, e, n * sizeof(*e));
+	a->n_pending += n;
 }
 
 static int pass(struct alg *a, const char *why, const char *detail)
@@ -232,6 +254,7 @@ void alg_tick(struct alg *a, bool scan_media, void *ct)
 	if (ended)
 		log_info("expired %u call(s)", ended);
 	forget_flows(a, gone, n_gone);
+	sweep_pending(a);
 }
 
 void alg_log_stats(struct alg *a)

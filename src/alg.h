@@ -14,6 +14,7 @@
  */
 
 #define ALG_MAX_REASONS 48
+#define ALG_PENDING 4096
 
 struct alg_reason {
 	const char *what;
@@ -46,6 +47,10 @@ struct alg {
 	unsigned n_reason;
 	struct sip_msg msg;		/* scratch, too big for the stack */
 	struct rw_result rw;
+	/* Bindings removed since the last tick, whose remaining flows the
+	 * next tick sweeps from conntrack in one pass. */
+	struct nat_elem pending[ALG_PENDING];
+	unsigned n_pending;
 	char out_payload[65536];
 	uint8_t out_pkt[65536 + 128];
 };

@@ -382,15 +382,20 @@ static void call_unlink(struct calls *t, struct call *k)
 
 /* Let go of one hold on media binding b; the last hold removes it from
  * the kernel (plan) and from conntrack (gone). */
-static void media_unhold(struct calls *t, struct binding *b,
-			 struct nat_plan *plan, struct nat_elem *gone,
-			 unsigned *n_gone)
+static void media_unhold(struct calls *t, const struct call *k,
+			 struct binding *b, struct nat_plan *plan,
+			 struct nat_elem *gone, unsigned *n_gone)
 {
 	struct nat_elem e;
 
 	if (--b->users)
 		return;
 	calls_elem(t, b, &e);
+	if (b->m_index < k->n_remote) {
+		e.peer_addr = k->remote[b->m_index].addr;
+		e.peer_port = b->is_rtcp ? k->remote[b->m_index].rtcp
+					 : k->remote[b->m_index].rtp;
+	}
 	nat_plan_del(plan, &e);
 	gone[(*n_gone)++] = e;
 	calls_binding_drop(t, b);
@@ -403,7 +408,7 @@ void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 
 	*n_gone = 0;
 	for (i = 0; i < k->n_bind; i++)
-		media_unhold(t, k->bind[i], plan, gone, n_gone);
+		media_unhold(t, k, k->bind[i], plan, gone, n_gone);
 	if (k->sig && k->sig->users)
 		k->sig->users--;
 	call_unlink(t, k);
@@ -426,7 +431,7 @@ unsigned calls_release(struct calls *t, struct call *k,
 		}
 		k->bind[i] = k->bind[--k->n_bind];
 		n++;
-		media_unhold(t, b, plan, gone, n_gone);
+		media_unhold(t, k, b, plan, gone, n_gone);
 	}
 	return n;
 }

@@ -32,6 +32,8 @@ struct binding {
 	uint32_t users;		/* calls that hold this binding */
 	uint64_t seen;		/* last time media was seen on it */
 	uint32_t sdp_seq;	/* media: the call's SDP that last named it */
+	uint8_t m_index;	/* media: its m= line in that SDP */
+	bool is_rtcp;		/* media: the RTCP half of its pair */
 	/* Signalling: how the phone wrote its own address, restored on the
 	 * way back in (strict phones compare Via sent-by byte for byte). */
 	char sent_by[BIND_TEXT_MAX];

@@ -263,7 +263,8 @@ static void daemon_start(struct daemon *d)
 	if (!d->ct)
 		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
 	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
-				   d->nft, d->ct, nat_ct_unstale };
+				   d->nft, d->ct, nat_ct_unstale,
+				   nat_ct_sweep };
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);

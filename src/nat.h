@@ -19,6 +19,10 @@ struct nat_elem {
 	union addr pub_addr;
 	uint16_t pub_port;
 	uint32_t timeout;	/* seconds the kernel keeps it; backstop only */
+	/* Media: where the far end's SDP said this stream goes (0: not
+	 * known), so its flows can be deleted by tuple. */
+	union addr peer_addr;
+	uint16_t peer_port;
 };
 
 #define NAT_PLAN_MAX 96
@@ -44,7 +48,8 @@ struct nat_ops {
 	/* apply - install plan->add and remove plan->del in one atomic
 	 * batch.  Returns 0 or -1 (nothing changed) with errno. */
 	int (*apply)(void *ctx, const struct nat_plan *plan);
-	/* forget - delete the conntrack entries of these (media) bindings so
+	/* forget - delete the conntrack entries of these (media) bindings
+	 * that can be named by tuple (the far end known), at once, so
 	 * packets sent afterwards meet no open flow.  Returns the number
 	 * deleted or -1. */
 	int (*forget)(void *ctx, const struct nat_elem *e, unsigned n);
@@ -55,6 +60,10 @@ struct nat_ops {
 	 * went through plain masquerading and would keep that port.
 	 * Optional (NULL: nothing done).  Returns the number deleted. */
 	int (*unstale)(void *ctx, const struct nat_flow *f, unsigned n);
+	/* sweep - delete every flow of these bindings, whatever its far
+	 * end, in one pass over the conntrack table; run from the timer,
+	 * off the per-message path.  Optional.  Returns the number deleted. */
+	int (*sweep)(void *ctx, const struct nat_elem *e, unsigned n);
 };
 
 /* nat_plan_init - empty plan. */

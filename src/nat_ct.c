@@ -10,7 +10,7 @@
 #include "log.h"
 #include "nat_ct.h"
 
-#define CT_BATCH 256
+#define CT_BATCH 1024
 
 struct nat_ct {
 	struct nfct_handle *dump;	/* dumps run on this one ... */
@@ -66,12 +66,13 @@ void nat_ct_close(struct nat_ct *h)
 	free(h);
 }
 
+struct sweep_set;
+
 struct dump_ctx {
 	int (*fn)(struct dump_ctx *d, const struct nf_conntrack *ct);
 	struct nf_conntrack *hit[CT_BATCH];
 	unsigned n_hit;
-	const struct nat_elem *e;
-	unsigned n_e;
+	const struct sweep_set *set;
 	void (*each)(void *ctx, const union addr *a, uint16_t port,
 		     uint32_t idle);
 	const struct nat_ct *h;
@@ -110,47 +111,118 @@ static int ct_dump(struct nat_ct *h, struct dump_ctx *d, bool ours)
 	return rc;
 }
 
-static bool end_is(const struct nf_conntrack *ct, int ip_attr, int port_attr,
-		   const union addr *a, uint16_t port)
+/* The bindings a sweep looks for, hashed by address and port: a flow
+ * matches when its original source or reply source is an inside
+ * address:port, or its original destination a public one. */
+#define SWEEP_HASH 4096		/* slots; at most half used */
+
+struct sweep_set {
+	struct sweep_key {
+		uint32_t addr;		/* network order; 0 = empty slot */
+		uint16_t port;		/* host order */
+	} slot[SWEEP_HASH];
+};
+
+static unsigned key_hash(uint32_t addr, uint16_t port)
 {
-	return nfct_get_attr_u32(ct, ip_attr) == a->v4.s_addr &&
-	       nfct_get_attr_u16(ct, port_attr) == htons(port);
+	return ((addr * 2654435761u) ^ (port * 40503u)) & (SWEEP_HASH - 1);
 }
 
-static bool ct_matches(const struct nf_conntrack *ct, const struct nat_elem *e)
+static void set_add(struct sweep_set *s, uint32_t addr, uint16_t port)
 {
-	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
-		return false;
-	return end_is(ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_PORT_SRC, &e->in_addr,
-		      e->in_port) ||
-	       end_is(ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_PORT_SRC, &e->in_addr,
-		      e->in_port) ||
-	       end_is(ct, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_DST,
-		      &e->pub_addr, e->pub_port);
+	unsigned i = key_hash(addr, port);
+
+	while (s->slot[i].addr && (s->slot[i].addr != addr ||
+				   s->slot[i].port != port))
+		i = (i + 1) & (SWEEP_HASH - 1);
+	s->slot[i].addr = addr;
+	s->slot[i].port = port;
+}
+
+static bool set_has(const struct sweep_set *s, uint32_t addr, uint16_t port)
+{
+	unsigned i = key_hash(addr, port);
+
+	while (s->slot[i].addr) {
+		if (s->slot[i].addr == addr && s->slot[i].port == port)
+			return true;
+		i = (i + 1) & (SWEEP_HASH - 1);
+	}
+	return false;
+}
+
+static bool end_in(const struct sweep_set *s, const struct nf_conntrack *ct,
+		   int ip_attr, int port_attr)
+{
+	return set_has(s, nfct_get_attr_u32(ct, ip_attr),
+		       ntohs(nfct_get_attr_u16(ct, port_attr)));
 }
 
 static int forget_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
 {
-	unsigned i;
-
-	for (i = 0; i < d->n_e; i++) {
-		if (!ct_matches(ct, &d->e[i]))
-			continue;
-		if (d->n_hit < CT_BATCH)
-			d->hit[d->n_hit++] = nfct_clone(ct);
-		break;
-	}
+	if (nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP)
+		return NFCT_CB_CONTINUE;
+	if ((end_in(d->set, ct, ATTR_ORIG_IPV4_SRC, ATTR_ORIG_PORT_SRC) ||
+	     end_in(d->set, ct, ATTR_REPL_IPV4_SRC, ATTR_REPL_PORT_SRC) ||
+	     end_in(d->set, ct, ATTR_ORIG_IPV4_DST, ATTR_ORIG_PORT_DST)) &&
+	    d->n_hit < CT_BATCH)
+		d->hit[d->n_hit++] = nfct_clone(ct);
 	return NFCT_CB_CONTINUE;
+}
+
+int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n)
+{
+	static struct sweep_set set;
+	struct nat_ct *h = ctx;
+	struct dump_ctx d = { .fn = forget_cb, .set = &set };
+	unsigned i, done = 0;
+	int deleted = 0;
+
+	/* In rounds of at most half the table's slots. */
+	while (done < n) {
+		memset(&set, 0, sizeof(set));
+		for (i = 0; done < n && i < SWEEP_HASH / 4; i++, done++) {
+			if (e[done].family != AF_INET)
+				continue;
+			set_add(&set, e[done].in_addr.v4.s_addr,
+				e[done].in_port);
+			set_add(&set, e[done].pub_addr.v4.s_addr,
+				e[done].pub_port);
+		}
+		d.n_hit = 0;
+		if (ct_dump(h, &d, true) < 0)
+			log_warn("conntrack: dump");
+		deleted += destroy_hits(h, &d);
+	}
+	return deleted;
 }
 
 int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
 {
-	struct nat_ct *h = ctx;
-	struct dump_ctx d = { .fn = forget_cb, .e = e, .n_e = n };
+	struct nat_flow f[2 * 64];
+	unsigned i, k = 0;
+	int deleted = 0, r;
 
-	if (ct_dump(h, &d, true) < 0)
-		log_warn("conntrack: dump");
-	return destroy_hits(h, &d);
+	for (i = 0; i < n; i++) {
+		if (e[i].family != AF_INET || !e[i].peer_port)
+			continue;
+		f[k++] = (struct nat_flow){ AF_INET, e[i].in_addr,
+					    e[i].peer_addr, e[i].in_port,
+					    e[i].peer_port };
+		f[k++] = (struct nat_flow){ AF_INET, e[i].peer_addr,
+					    e[i].pub_addr, e[i].peer_port,
+					    e[i].pub_port };
+		if (k + 2 > sizeof(f) / sizeof(f[0]) || i + 1 == n) {
+			r = nat_ct_unstale(ctx, f, k);
+			deleted += r > 0 ? r : 0;
+			k = 0;
+		}
+	}
+	if (k) {
+		r = nat_ct_unstale(ctx, f, k);
+		deleted += r > 0 ? r : 0;
+	}
+	return deleted;
 }
 
 int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n)

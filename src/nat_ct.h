@@ -18,9 +18,15 @@ struct nat_ct *nat_ct_open(uint32_t ct_mark);
 
 void nat_ct_close(struct nat_ct *h);
 
-/* nat_ct_forget - nat_ops.forget: delete every marked flow whose inside
- * or public end is one of e[0..n).  Returns the count or -1. */
+/* nat_ct_forget - nat_ops.forget: for each of e[0..n) whose far end is
+ * known, delete the phone's flow to it and its flow to the public port by
+ * exact tuple (no table walk).  Returns the count deleted. */
 int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n);
+
+/* nat_ct_sweep - nat_ops.sweep: delete every marked flow whose inside or
+ * public end is one of e[0..n), in one dump of the table per 1024
+ * bindings.  Returns the count deleted. */
+int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n);
 
 /* nat_ct_unstale - nat_ops.unstale: delete each flow by its exact
  * original tuple (no dump).  Returns the number deleted. */

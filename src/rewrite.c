@@ -443,6 +443,8 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 		plan_media_add(x, rtcp, r);
 	}
 	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
+	rtp->m_index = rtcp->m_index = (uint8_t)(i < 255 ? i : 255);
+	rtcp->is_rtcp = true;
 	if (created)
 		stale_flows(x, k, i, rtp, rtcp, r);
 	r->n_media++;
@@ -971,6 +973,30 @@ static bool reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
 	return true;
 }
 
+/* A subscription the phone made (presence, busy lamps, message waiting)
+ * brings NOTIFYs to its Contact for as long as the 2xx's Expires grants
+ * (RFC 6665 4.1.2.1): its binding lives at least that long. */
+static void subscribed(const struct rw_ctx *x, const struct sip_msg *m,
+		       struct rw_result *r)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+	uint32_t exp = x->conf->register_default_expiry, cap;
+	int h = sip_hdr_find(m, SIP_HDR_EXPIRES, 0);
+	uint64_t until;
+
+	if (!b || b->kind != BIND_SIG)
+		return;
+	if (h >= 0)
+		span_u32(m->buf, m->hdr[h].value, &exp);
+	cap = x->conf->register_max_expiry;
+	until = x->now + (exp < cap ? exp : cap) + REG_GRACE;
+	if (exp && b->expires < until) {
+		b->expires = until;
+		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
+	}
+}
+
 static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 		       struct rw_result *r)
 {
@@ -981,6 +1007,9 @@ static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (in_contacts(x, m, reg_ok, r) < 0 || in_restore_routes(x, m, r) < 0)
 		return -1;
+	if (sip_method_is(m, "SUBSCRIBE") && m->status >= 200 &&
+	    m->status < 300)
+		subscribed(x, m, r);
 	if (reg_ok)
 		unregister_missing(x, m);
 	return 0;
