@@ -95,6 +95,37 @@ check "$N: the 200 lists the phone's Contacts as it wrote them" spc has ph \
 	--match "^SIP/2.0 200" --callid shape-reg --text "<sip:phone1@$PHONE1:5060>" \
 	--text "<sip:phone1-b@$PHONE1:5060;transport=udp>" --text "<sip:phone1-c@$PHONE1:5060>"
 
+# -- inbound shapes: the peer calls the Contact just registered ---------------
+PC=$(spg contact-hostport peer --match "^REGISTER" --callid shape-reg | head -n 1)
+for s in in-compact:in-compact.lf.sip:resp-486.lf.sip in-proxied:in-proxied.sip:resp-486.sip; do
+	IFS=: read -r cid tpl resp <<<"$s"
+	N="(r) inbound $cid"
+	sp peer send "$MSGS/$tpl" --to "$PC" --var CALLID=$cid --var RURI="sip:phone1@$PC" \
+		--var RTP=50010 --var DOMAIN=$REGISTRAR
+	sp ph wait --match "^INVITE" --callid $cid --wait 3 &&
+	sp ph reply "$MSGS/$resp" --match "^INVITE" --callid $cid
+	sp peer wait --match "^SIP/2.0 486" --callid $cid --wait 3 &&
+	sp peer reply "$MSGS/ack-nosdp.sip" --match "^SIP/2.0 486" --callid $cid \
+		--var RURI="sip:phone1@$PC"
+	check "$N: reaches the phone with its own Request-URI" spc has ph --match "^INVITE" \
+		--callid $cid --text "INVITE sip:phone1@$PHONE1:5060 SIP/2.0"
+	check "$N: Content-Length matches the body at the phone" \
+		spc clen ph --match "^INVITE" --callid $cid
+	check "$N: the phone's 486 reaches the sender with the sender's Via lines" \
+		spc via-restored peer --match "^SIP/2.0 486" --callid $cid
+done
+check "(r) inbound compact, LF-only: still compact and LF only at the phone" all_of \
+	spc lacks ph --match "^INVITE" --callid in-compact --text '\r' -- \
+	spc has ph --match "^INVITE" --callid in-compact --text "\\nv: SIP/2.0/UDP $PEER:5060;" \
+	--text '\ni: in-compact\n' --text "\\nc=IN IP4 $PEER\\n"
+check "(r) inbound from a proxy: its Vias, Record-Route, folded Contact, multipart SDP unchanged" \
+	spc has ph --match "^INVITE" --callid in-proxied \
+	--text "\\r\\nVia: SIP/2.0/UDP $PEER:5060;branch=" \
+	--text '\r\nVia: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK-upstream;received=198.51.100.7,\r\n SIP/2.0/UDP 198.51.100.8:5060;branch=z9hG4bK-upstream2\r\n' \
+	--text "\\r\\nRecord-Route: <sip:$PEER:5060;lr>\\r\\n" \
+	--text '\r\nContact:\r\n <sip:far@198.51.100.7:5060>\r\n' \
+	--text '\r\n--in-boundary\r\nContent-Type: application/sdp\r\n\r\nv=0\r\no=far 5001 5001 IN IP4 198.51.100.7\r\n'
+
 # -- multipart body ------------------------------------------------------------
 shape shape-mp shape-multipart.sip shape-mp 40050
 N="(r) multipart/mixed body with an SDP part"
