@@ -64,8 +64,25 @@ struct calls *calls_new(const struct conf *c)
 
 static void call_free(struct call *k)
 {
-	free(k->callid);
+	free(k->bind);
+	free(k->remote);
 	free(k);
+}
+
+int calls_remote_size(struct call *k, unsigned n)
+{
+	struct call_remote *r;
+
+	if (n > CALL_MAX_REMOTE)
+		n = CALL_MAX_REMOTE;
+	if (n > k->n_remote) {
+		r = realloc(k->remote, n * sizeof(*r));
+		if (!r)
+			return -1;
+		k->remote = r;
+	}
+	k->n_remote = n;
+	return 0;
 }
 
 void calls_free(struct calls *t)
@@ -87,6 +104,7 @@ void calls_free(struct calls *t)
 
 		for (; b; b = n) {
 			n = b->next;
+			free(b->txt);
 			free(b);
 		}
 	}
@@ -154,6 +172,10 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 
 	if (!b)
 		return NULL;
+	if (kind == BIND_SIG && !(b->txt = calloc(1, sizeof(*b->txt)))) {
+		free(b);
+		return NULL;
+	}
 	b->kind = kind;
 	b->family = family;
 	b->in_addr = *a;
@@ -187,6 +209,7 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 		t->n_sig--;
 	else
 		t->n_media--;
+	free(b->txt);
 	free(b);
 }
 
@@ -200,6 +223,10 @@ struct binding *calls_sig_get(struct calls *t, int family,
 	uint16_t pub;
 
 	*created = false;
+	if (b && b->kind != BIND_SIG) {
+		*limit = "SIP from a media port";	/* one port, one mapping */
+		return NULL;
+	}
 	if (b)
 		return b;
 	if (bind_count(t) >= c->max_bindings) {
@@ -231,6 +258,15 @@ static int call_hold(struct call *k, struct binding *b)
 			return 0;
 	if (k->n_bind >= CALL_MAX_BIND)
 		return -1;
+	if (k->n_bind == k->cap_bind) {
+		unsigned cap = k->cap_bind ? 2 * k->cap_bind : 4;
+		struct binding **v = realloc(k->bind, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		k->bind = v;
+		k->cap_bind = cap;
+	}
 	k->bind[k->n_bind++] = b;
 	b->users++;
 	return 0;
@@ -297,8 +333,13 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		*limit = "memory";
 		return -1;
 	}
-	call_hold(k, r);
-	call_hold(k, q);
+	if (call_hold(k, r) || call_hold(k, q)) {
+		calls_unhold(k, r);
+		calls_binding_drop(t, r);
+		calls_binding_drop(t, q);
+		*limit = "memory";
+		return -1;
+	}
 	*b_rtp = r;
 	*b_rtcp = q;
 	*created = true;
@@ -333,11 +374,8 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 		*limit = "max_calls";
 		return NULL;
 	}
-	k = calloc(1, sizeof(*k));
-	if (k)
-		k->callid = malloc(len ? len : 1);
-	if (!k || !k->callid) {
-		free(k);
+	k = calloc(1, sizeof(*k) + len);
+	if (!k) {
 		*limit = "memory";
 		return NULL;
 	}

@@ -21,6 +21,14 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define CALL_MAX_HOSTS 4
 #define CALL_MAX_REMOTE 16
 
+/* Strict phones compare Via sent-by byte for byte: the texts a phone
+ * wrote for its own address, per signalling binding. */
+struct sig_text {
+	char sent_by[BIND_TEXT_MAX];
+	char contact_hp[BIND_TEXT_MAX];
+	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
+};
+
 struct binding {
 	enum bind_kind kind;
 	int family;
@@ -34,11 +42,9 @@ struct binding {
 	uint32_t sdp_seq;	/* media: the call's SDP that last named it */
 	uint8_t m_index;	/* media: its m= line in that SDP */
 	bool is_rtcp;		/* media: the RTCP half of its pair */
-	/* Signalling: how the phone wrote its own address, restored on the
-	 * way back in (strict phones compare Via sent-by byte for byte). */
-	char sent_by[BIND_TEXT_MAX];
-	char contact_hp[BIND_TEXT_MAX];
-	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
+	/* Signalling only (NULL for media): how the phone wrote its own
+	 * address, restored on the way back in. */
+	struct sig_text *txt;
 	/* The newest REGISTER transaction whose 2xx was applied: an older
 	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
 	uint32_t reg_callid;	/* hash of its Call-ID */
@@ -46,12 +52,18 @@ struct binding {
 	struct binding *next;	/* hash chain by inside address */
 };
 
+struct call_remote {
+	union addr addr;
+	uint16_t rtp, rtcp;	/* 0: declined or not IPv4 */
+};
+
 struct call {
-	char *callid;
+	struct call *next;
 	uint32_t callid_len;
 	struct binding *sig;	/* the inside phone's signalling binding */
-	struct binding *bind[CALL_MAX_BIND];	/* media, RTP/RTCP pairs */
-	unsigned n_bind;
+	struct binding **bind;	/* media, RTP/RTCP pairs (grown as needed,
+				 * at most CALL_MAX_BIND) */
+	unsigned n_bind, cap_bind;
 	uint64_t created;
 	uint64_t setup_deadline;	/* 0 once answered */
 	uint64_t max_end;
@@ -68,17 +80,14 @@ struct call {
 	unsigned n_host;
 	/* The outside side's newest SDP, per m= line (an answer keeps the
 	 * offer's order, RFC 3264 6): where the phone's media will go. */
-	struct {
-		union addr addr;
-		uint16_t rtp, rtcp;	/* 0: declined or not IPv4 */
-	} remote[CALL_MAX_REMOTE];
+	struct call_remote *remote;
 	unsigned n_remote;
 	bool confirmed;
 	/* Tag pairs of the dialogs a 2xx established (forking makes more
-	 * than one per Call-ID, RFC 3261 13.2.2.4). */
-	char dlg_tag[CALL_MAX_DIALOGS][2][CALL_TAG_MAX];	/* From, To */
+	 * than one per Call-ID, RFC 3261 13.2.2.4), as 32-bit hashes. */
+	uint32_t dlg_tag[CALL_MAX_DIALOGS][2];	/* From, To */
 	unsigned n_dlg;
-	struct call *next;
+	char callid[];		/* callid_len bytes, not NUL-terminated */
 };
 
 struct calls;
@@ -122,6 +131,10 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		    const union addr *a, uint16_t rtp, uint16_t rtcp,
 		    struct binding **b_rtp, struct binding **b_rtcp,
 		    bool *created, const char **limit);
+
+/* calls_remote_size - room for n far-end streams in k->remote (n at
+ * most CALL_MAX_REMOTE); k->n_remote = n.  0, or -1 (k unchanged). */
+int calls_remote_size(struct call *k, unsigned n);
 
 /* calls_unhold - call k lets go of media binding b (not dropped). */
 void calls_unhold(struct call *k, struct binding *b);

@@ -177,7 +177,7 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x, m), r);
 	if (!b)
 		return -1;
-	copy_text(b->sent_by, sizeof(b->sent_by), m->buf,
+	copy_text(b->txt->sent_by, sizeof(b->txt->sent_by), m->buf,
 		  hostport_span(&v.sent_by));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&v.sent_by), txt);
@@ -202,7 +202,7 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x, m), r);
 	if (!b)
 		return -1;
-	copy_text(contact ? b->contact_hp : b->route_hp, BIND_TEXT_MAX,
+	copy_text(contact ? b->txt->contact_hp : b->txt->route_hp, BIND_TEXT_MAX,
 		  m->buf, hostport_span(&hp));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&hp), txt);
@@ -532,9 +532,14 @@ static bool hdr_tag(const struct sip_msg *m, enum sip_hdr_id id,
 	       tag->len > 0 && tag->len < CALL_TAG_MAX;
 }
 
-static bool tag_is(const char *saved, const char *buf, struct span t)
+/* FNV-1a of a span: dialog tags and Call-IDs are kept as 32-bit hashes. */
+static uint32_t span_hash(const char *buf, struct span s)
 {
-	return strlen(saved) == t.len && !memcmp(saved, buf + t.off, t.len);
+	uint32_t v = 2166136261u, i;
+
+	for (i = 0; i < s.len; i++)
+		v = (v ^ (uint8_t)buf[s.off + i]) * 16777619u;
+	return v;
 }
 
 /* The dialog of m: its From and To tags, in either order (a request
@@ -542,15 +547,17 @@ static bool tag_is(const char *saved, const char *buf, struct span t)
 static int dialog_find(const struct call *k, const struct sip_msg *m)
 {
 	struct span f, t;
+	uint32_t hf, ht;
 	unsigned i;
 
 	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t))
 		return -1;
+	hf = span_hash(m->buf, f);
+	ht = span_hash(m->buf, t);
 	for (i = 0; i < k->n_dlg; i++) {
-		const char *a = k->dlg_tag[i][0], *b = k->dlg_tag[i][1];
+		uint32_t a = k->dlg_tag[i][0], b = k->dlg_tag[i][1];
 
-		if ((tag_is(a, m->buf, f) && tag_is(b, m->buf, t)) ||
-		    (tag_is(a, m->buf, t) && tag_is(b, m->buf, f)))
+		if ((a == hf && b == ht) || (a == ht && b == hf))
 			return (int)i;
 	}
 	return -1;
@@ -563,8 +570,8 @@ static void dialog_add(struct call *k, const struct sip_msg *m)
 	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t) ||
 	    dialog_find(k, m) >= 0 || k->n_dlg == CALL_MAX_DIALOGS)
 		return;
-	copy_text(k->dlg_tag[k->n_dlg][0], CALL_TAG_MAX, m->buf, f);
-	copy_text(k->dlg_tag[k->n_dlg][1], CALL_TAG_MAX, m->buf, t);
+	k->dlg_tag[k->n_dlg][0] = span_hash(m->buf, f);
+	k->dlg_tag[k->n_dlg][1] = span_hash(m->buf, t);
 	k->n_dlg++;
 }
 
@@ -739,7 +746,7 @@ static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
 			  const struct sip_hostport *hp,
 			  const struct binding *b, struct rw_result *r)
 {
-	return in_restore_text(x, m, hp, b, b->contact_hp, r);
+	return in_restore_text(x, m, hp, b, b->txt->contact_hp, r);
 }
 
 /* The signalling binding that hp (gateway address, public port) names.
@@ -781,8 +788,8 @@ static int in_restore_routes(const struct rw_ctx *x, const struct sip_msg *m,
 			    !span_is_pub(x, m->buf, hp.host) ||
 			    !(b = pub_binding(x, &hp, false)))
 				continue;
-			if (in_restore_text(x, m, &hp, b, b->route_hp[0] ?
-					    b->route_hp : b->contact_hp,
+			if (in_restore_text(x, m, &hp, b, b->txt->route_hp[0] ?
+					    b->txt->route_hp : b->txt->contact_hp,
 					    r) < 0)
 				return -1;
 		}
@@ -841,10 +848,10 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	    !span_is_pub(x, m->buf, v.sent_by.host))
 		return 0;
 	b = pub_binding(x, &v.sent_by, true);
-	if (!b || !b->sent_by[0])
+	if (!b || !b->txt->sent_by[0])
 		return 0;
 	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
-			  b->sent_by) < 0)
+			  b->txt->sent_by) < 0)
 		return -1;
 	return in_via_param(x, m, &v, r);
 }
@@ -940,18 +947,13 @@ static void unregister_missing(const struct rw_ctx *x, const struct sip_msg *m)
 	b->expires = x->now;
 }
 
-/* FNV-1a of a Call-ID: tells one registration's transactions from the
+/* Hash of the Call-ID: tells one registration's transactions from the
  * next after a reboot (new Call-ID, CSeq starting again). */
 static uint32_t callid_hash(const struct sip_msg *m)
 {
 	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
-	uint32_t v = 2166136261u, i;
 
-	if (h < 0)
-		return 0;
-	for (i = 0; i < m->hdr[h].value.len; i++)
-		v = (v ^ (uint8_t)m->buf[m->hdr[h].value.off + i]) * 16777619u;
-	return v;
+	return h < 0 ? 0 : span_hash(m->buf, m->hdr[h].value);
 }
 
 /* Is this 2xx to REGISTER newer than the last one applied to the phone's
@@ -1027,8 +1029,8 @@ static void note_remote_sdp(const struct rw_ctx *x, const struct sip_msg *m)
 	    !(k = msg_call(x, m, false, NULL)) ||
 	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
 		return;
-	k->n_remote = sd.n_media < CALL_MAX_REMOTE ? sd.n_media
-						    : CALL_MAX_REMOTE;
+	if (calls_remote_size(k, sd.n_media) < 0)
+		return;
 	for (i = 0; i < k->n_remote; i++) {
 		const struct sdp_media *md = &sd.media[i];
 		const struct sdp_addr *ca = sdp_media_conn(&sd, i);
