@@ -216,6 +216,7 @@ class Agent:
         self.ip, self.port = hostport(a.local)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((self.ip, self.port))
+        random.seed(a.name)	# the same tags and branches every run
         self.tag = token()
         self.vars = dict(kv.split("=", 1) for kv in a.var)
         self.answer = dict(kv.split("=", 1) for kv in a.answer)
@@ -261,7 +262,11 @@ class Agent:
         m = Msg(raw)
         self.msgs.append(m)
         if m.is_request:
-            self.auto_answer(m, src)
+            try:
+                self.auto_answer(m, src)
+            except (KeyError, OSError) as e:	# a bad template: record it
+                self.rec["results"].append({"auto": m.start, "ok": False,
+                                            "info": str(e)})
         self.save()
 
     def auto_answer(self, m, src):
