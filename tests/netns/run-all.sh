@@ -38,7 +38,7 @@ t_media_lines:(l) 9 m= lines: mixed types, port 0, a=rtcp (RFC 3605), rtcp-mux, 
 t_pbx:(m) record-routing PBX behind the gateway: Route/Record-Route restored, calls both ways
 t_no_bye:(n) no BYE: idle media, maximum duration, 481 to a re-INVITE end the call
 t_late_offer:(o) late offer in 200/ACK; reliable 183, PRACK, UPDATE moving media
-t_reglife:(p) registration life: refresh, new port, several Contacts, shortened expiry, duplicate 200, Expires: 0, Contact: *
+t_reglife:(p) registration life: refresh, new port, several Contacts, shortened expiry, duplicate and late 200, Expires: 0, Contact: *, two lines on one port
 t_altport:(q) SIP on port 5080 (sip_ports = 5060,5080): REGISTER, calls both ways
 t_shapes:(r) message shapes: compact, LF-only, folded, comma lists, several Vias, multipart, opaque Call-ID/tag, sips:/tel:
 t_cancel200:(s) CANCEL crossing the 200 (both orders): call stays up, media both ways, closed after BYE
