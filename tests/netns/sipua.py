@@ -1417,7 +1417,9 @@ def main():
     p.add_argument("--ring", type=float, default=0.2,
                    help="uas: seconds between 180 and 200")
     p.add_argument("--expect", default="ok",
-                   help="uas: expected call status (ok, cancelled)")
+                   help="uac, uas, register --serve: expected call status "
+                   "(ok, cancelled, no bye, ended by remote, ended by 481, "
+                   "rejected re-INVITE 481)")
     p.add_argument("--early-media", type=float, default=0,
                    help="uas: answer 183 with SDP and send media for this "
                    "many seconds before the 200")
