@@ -165,7 +165,8 @@ $(BB)/relay: bench/relay.c | $(BB)
 	$(CC) $(CFLAGS) -o $@ $<
 
 $(BB)/sipalgd-noforget: bench/noforget.c $(CORE_O) $(SHELL_O) | $(BB)
-	$(CC) $(CFLAGS) -Isrc -Wl,--wrap=nat_ct_forget -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -Isrc -Wl,--wrap=nat_ct_forget,--wrap=nat_ct_sweep \
+		-o $@ $^ $(PKG_LIBS)
 
 $(BB):
 	mkdir -p $@
