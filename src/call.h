@@ -19,6 +19,7 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define CALL_MAX_DIALOGS 8
 #define CALL_TAG_MAX 64
 #define CALL_MAX_HOSTS 4
+#define SIG_MAX_AOR 4
 #define CALL_MAX_REMOTE 16
 
 /* Strict phones compare Via sent-by byte for byte: the texts a phone
@@ -27,6 +28,14 @@ struct sig_text {
 	char sent_by[BIND_TEXT_MAX];
 	char contact_hp[BIND_TEXT_MAX];
 	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
+	/* Registrations through this binding, per address-of-record (a
+	 * phone with several accounts on one port): the binding lives as
+	 * long as the longest of them. */
+	struct {
+		uint32_t aor;		/* hash of the To URI */
+		uint64_t until;
+	} reg[SIG_MAX_AOR];
+	unsigned n_reg;
 };
 
 struct binding {

@@ -891,22 +891,87 @@ static uint32_t contact_expiry(const struct sip_msg *m, struct span item,
 	return dflt;
 }
 
-static void registered(const struct rw_ctx *x, struct binding *b,
-		       uint32_t expiry, struct rw_result *r)
+/* The address-of-record a REGISTER transaction is about: its To URI. */
+static uint32_t aor_hash(const struct sip_msg *m)
 {
+	int h = sip_hdr_find(m, SIP_HDR_TO, 0);
+	struct span v, u;
+	uint32_t i, lt = 0, gt = 0;
+
+	if (h < 0)
+		return 0;
+	v = m->hdr[h].value;
+	for (i = 0; i < v.len; i++) {
+		char c = m->buf[v.off + i];
+
+		if (c == '<' && !lt)
+			lt = i + 1;
+		else if (c == '>' && lt) {
+			gt = i;
+			break;
+		} else if (c == ';' && !lt)
+			break;
+	}
+	u = lt && gt ? (struct span){ v.off + lt, gt - lt }
+		     : (struct span){ v.off, i };
+	return span_hash(m->buf, u);
+}
+
+/* Record that the registrar granted aor expiry seconds through b (0:
+ * removed); b lives as long as its longest registration. */
+static void registered(const struct rw_ctx *x, struct binding *b,
+		       uint32_t aor, uint32_t expiry, struct rw_result *r)
+{
+	struct sig_text *s = b->txt;
 	uint32_t cap = x->conf->register_max_expiry;
+	uint64_t until = 0;
+	unsigned i, k;
 
 	if (expiry > cap)
 		expiry = cap;
-	b->expires = expiry ? x->now + expiry + REG_GRACE : x->now;
-	if (expiry)
-		calls_binding_refresh(x->calls, b, b->expires, x->now,
-				      &r->plan);
+	for (k = 0; k < s->n_reg && s->reg[k].aor != aor; k++)
+		;
+	if (k == s->n_reg && expiry) {
+		if (s->n_reg < SIG_MAX_AOR)
+			s->n_reg++;
+		else	/* full: the registration nearest its end makes room */
+			for (k = 0, i = 1; i < s->n_reg; i++)
+				if (s->reg[i].until < s->reg[k].until)
+					k = i;
+		s->reg[k].aor = aor;
+	}
+	if (k < s->n_reg) {
+		if (expiry)
+			s->reg[k].until = x->now + expiry + REG_GRACE;
+		else
+			s->reg[k] = s->reg[--s->n_reg];
+	}
+	for (i = 0; i < s->n_reg; i++)
+		if (s->reg[i].until > until)
+			until = s->reg[i].until;
+	b->expires = until ? until : x->now;
+	if (until)
+		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
+}
+
+/* A 2xx to REGISTER lists every binding the registrar keeps for the
+ * address-of-record; when it does not name the phone's binding, that
+ * account is no longer registered through it (RFC 3261 10.2.2, 10.3). */
+static void unregistered(const struct rw_ctx *x, uint32_t aor,
+			 struct rw_result *r)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+
+	if (b && b->kind == BIND_SIG)
+		registered(x, b, aor, 0, r);
 }
 
 static int in_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 		       bool reg_ok, struct rw_result *r)
 {
+	uint32_t aor = reg_ok ? aor_hash(m) : 0;
+	bool named = false;
 	unsigned i;
 
 	for (i = 0; i < m->n_hdr; i++) {
@@ -921,31 +986,20 @@ static int in_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
 			    !(b = pub_binding(x, &hp, true)))
 				continue;
-			if (reg_ok)
-				registered(x, b, contact_expiry(m, item,
+			if (reg_ok) {
+				named |= b->in_port == x->dport;
+				registered(x, b, aor, contact_expiry(m, item,
 					   x->conf->register_default_expiry), r);
+			}
 			if (in_restore_uri(x, m, &hp, b, r) < 0)
 				return -1;
 		}
 	}
+	if (reg_ok && !named)
+		unregistered(x, aor, r);
 	return 0;
 }
 
-/* A 2xx to REGISTER lists every binding the registrar keeps; a phone
- * binding absent from it has been unregistered (RFC 3261 10.2.2). */
-static void unregister_missing(const struct rw_ctx *x, const struct sip_msg *m)
-{
-	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
-					       x->dport);
-	unsigned i;
-
-	if (!b || b->kind != BIND_SIG)
-		return;
-	for (i = 0; i < m->n_hdr; i++)
-		if (m->hdr[i].id == SIP_HDR_CONTACT)
-			return;
-	b->expires = x->now;
-}
 
 /* Hash of the Call-ID: tells one registration's transactions from the
  * next after a reboot (new Call-ID, CSeq starting again). */
@@ -1012,8 +1066,6 @@ static int in_response(const struct rw_ctx *x, const struct sip_msg *m,
 	if (sip_method_is(m, "SUBSCRIBE") && m->status >= 200 &&
 	    m->status < 300)
 		subscribed(x, m, r);
-	if (reg_ok)
-		unregister_missing(x, m);
 	return 0;
 }
 
