@@ -722,8 +722,13 @@ def uac_call(ep, target, dest):
                             route=route_set(msg, True))
                 ptarget = uri_of(msg.get("contact") or f"<{target}>")
                 cseq[0] += 1
+                # Late offer: the reliable 18x's offer is answered in the
+                # PRACK (RFC 3262 5), and early media starts.
+                answer = a.late_offer and msg.body.strip() and \
+                    not call.get("answered_in_prack")
                 req, pvia = ep.request(
                     "PRACK", ptarget, pdlg, cseq[0],
+                    body=sdp if answer else "",
                     extra=(f"RAck: {rseq} {msg.get('cseq')}",))
                 pdest = next_hop(pdlg, ptarget)
                 ep.send(req, pdest)
@@ -731,6 +736,9 @@ def uac_call(ep, target, dest):
                                (req, pdest))
                 call["prack"] = r.code if r else None
                 ep.mark(call, "prack")
+                if answer:
+                    call["answered_in_prack"] = True
+                    ep.media_start(remote)
             if a.cancel and msg.code == 180 and not cancelled:
                 cancelled = True
                 ep.wait(lambda m: False, a.cancel_after)
@@ -765,7 +773,8 @@ def uac_call(ep, target, dest):
         # decides where media goes, whatever the 18x said.
         remote = sdp_streams(final.body)
     ack, _ = ep.request("ACK", rtarget, dlg, 1,
-                        body=sdp if a.late_offer else "")
+                        body=sdp if a.late_offer and
+                        not call.get("answered_in_prack") else "")
     ep.send(ack, rdest)
 
     def on_other(msg, addr):
@@ -919,6 +928,12 @@ def uas_call(ep, inv, addr):
         if msg.is_request and msg.method == "PRACK":
             ep.respond(msg, maddr, 200, "OK", to_tag=tag)
             pracked.append(msg.get("rack"))
+            if msg.body.strip() and not remote_l[0]:
+                # Our 183 made the offer (late-offer INVITE); the PRACK
+                # answers it: early media goes there.
+                remote_l[0] = sdp_streams(msg.body)
+                call["remote_sdp"] = msg.body
+                ep.media_start(remote_l[0])
             return True
         if msg.is_request and msg.method == "UPDATE":
             on_update(msg, maddr)
@@ -926,6 +941,7 @@ def uas_call(ep, inv, addr):
         if msg.is_request and msg.method == "INVITE":
             return True          # retransmission
         return False
+    remote_l = [remote]
     ep.handler = on_ring
     ring_end = time.monotonic() + a.ring
     if a.early_media:
@@ -938,6 +954,7 @@ def uas_call(ep, inv, addr):
             t = min(t * 2, 4.0)
             next_rt = time.monotonic() + t
     call["prack"] = pracked
+    remote = remote_l[0]
     ep.mark(call, "final")
     if cancelled:
         ep.handler = None

@@ -8,6 +8,9 @@
 #    PRACKs; 1.5 s into the call the phone sends an UPDATE (RFC 3311) that
 #    moves its media to a new port.  Media continues both ways on the new
 #    port: the peer receives from the new public port the UPDATE announced.
+# 3. Offer in a reliable 183, answer in the PRACK: phone1's INVITE has no
+#    SDP, the peer's reliable 183 offers, the phone answers in the PRACK;
+#    early media both ways before the 200, then after it.
 . "$(dirname "$0")/lib.sh"
 lab_up
 J=$WORK
@@ -66,4 +69,29 @@ check "UPDATE: phone's new port $PHONE1:40300 received RTP+RTCP" \
 	python3 "$CHECK" media "$J/phone2.json" --min-rtp 40 --min-rtcp 5
 check "PRACK/UPDATE: phone's strict Via check dropped no response" python3 "$CHECK" nodrop "$J/phone2.json"
 check "PRACK/UPDATE: no private address reaches the outside" python3 "$CHECK" leak "$J/peer2.json"
+
+# -- 3. offer in a reliable 183, answer in the PRACK --------------------------
+ua_bg "$NS_O" peer3 uas --local $PEER --user peer --rtp-port 50400 \
+	--early-media 1.5 --100rel --packets 150 --timeout 20
+ua "$NS_P1" phone3 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40400 --late-offer --prack \
+	--packets 150 --timeout 8
+bg_stop peer3 3
+
+check "183 offer: call completes (phone)" python3 "$CHECK" status "$J/phone3.json"
+check "183 offer: call completes (peer)" python3 "$CHECK" status "$J/peer3.json"
+check "183 offer: SDP only in the 183 (offer) and the PRACK (answer)" test \
+	"$(json "$J/peer3.json" '[(m["data"].split(" ")[0], "m=audio" in m["data"]) for m in d["received"] if m["data"].split(" ")[0] in ("INVITE", "PRACK", "ACK")]')" \
+	= '[["INVITE", false], ["PRACK", true], ["ACK", false]]'
+check "183 offer: early RTP peer -> phone before the 200" \
+	python3 "$CHECK" mark "$J/phone3.json" final --min-rtp 20
+check "183 offer: early RTP phone -> peer before the 200 (to the PRACK's SDP)" \
+	python3 "$CHECK" mark "$J/peer3.json" final --min-rtp 20
+check "183 offer: RTP peer -> phone after the 200" \
+	python3 "$CHECK" mark "$J/phone3.json" final --after --min-rtp 40
+check "183 offer: RTP phone -> peer after the 200" \
+	python3 "$CHECK" mark "$J/peer3.json" final --after --min-rtp 40
+check "183 offer: media leaves from the ports the PRACK's SDP advertised" \
+	python3 "$CHECK" symmetric "$J/peer3.json"
+check "183 offer: no private address reaches the outside" python3 "$CHECK" leak "$J/peer3.json"
 lab_finish
