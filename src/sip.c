@@ -13,12 +13,14 @@
  * (RFC 3261 section 7.3.3 and the table in section 20). */
 struct sip_hdr_name {
 	const char *name;
-	const char *compact;
+	const char *compact;	/* one letter or NULL */
+	uint32_t len;		/* strlen(name) */
 	enum sip_hdr_id id;
 };
 
 #define SIP_HDR(_id, _name, _compact) \
-	{ .name = (_name), .compact = (_compact), .id = (_id) }
+	{ .name = (_name), .compact = (_compact), \
+	  .len = sizeof(_name) - 1, .id = (_id) }
 
 static const struct sip_hdr_name sip_hdr_names[] = {
 	SIP_HDR(SIP_HDR_VIA, "Via", "v"),
@@ -36,13 +38,18 @@ static const struct sip_hdr_name sip_hdr_names[] = {
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* RFC 3261 section 25.1: token characters. */
+/* RFC 3261 section 25.1: token characters (alphanumerics and
+ * -.!%*_+`'~), as a table: the scanner asks for every byte of every
+ * header name and parameter. */
+static const bool sip_token_tab[256] = {
+	['-'] = 1, ['.'] = 1, ['!'] = 1, ['%'] = 1, ['*'] = 1, ['_'] = 1,
+	['+'] = 1, ['`'] = 1, ['\''] = 1, ['~'] = 1,
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
 static bool sip_is_token(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("-.!%*_+`'~", c) != NULL;
+	return sip_token_tab[(unsigned char)c];
 }
 
 static bool sip_is_digit(char c)
@@ -165,9 +172,14 @@ static bool sip_is_uri_char(char c)
 
 static bool sip_has_version(const char *buf, uint32_t p, uint32_t end)
 {
-	for (; p < end; p++)
+	const char *sp;
+
+	while (p < end && (sp = memchr(buf + p, ' ', end - p)) != NULL) {
+		p = (uint32_t)(sp - buf);
 		if (sip_prefix_ci(buf, p, end, " SIP/"))
 			return true;
+		p++;
+	}
 	return false;
 }
 
@@ -229,12 +241,19 @@ static bool sip_name_is(const char *buf, struct span name, const char *lit)
 
 static enum sip_hdr_id sip_hdr_lookup(const char *buf, struct span name)
 {
+	const struct sip_hdr_name *h;
+	char c = buf[name.off] | 0x20;	/* ASCII letters to lower case */
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(sip_hdr_names); i++)
-		if (sip_name_is(buf, name, sip_hdr_names[i].name) ||
-		    sip_name_is(buf, name, sip_hdr_names[i].compact))
-			return sip_hdr_names[i].id;
+	for (i = 0; i < ARRAY_SIZE(sip_hdr_names); i++) {
+		h = &sip_hdr_names[i];
+		if (name.len == 1 ? h->compact && c == (h->compact[0] | 0x20)
+				  : name.len == h->len &&
+				    c == (h->name[0] | 0x20) &&
+				    strncasecmp(buf + name.off, h->name,
+						name.len) == 0)
+			return h->id;
+	}
 	return SIP_HDR_OTHER;
 }
 
