@@ -33,7 +33,7 @@ t_sipp:(g) sipp UAC/UAS call with RTP (pcap play, echo)
 t_reinvite:(h) re-INVITE hold/resume, same port, binding kept
 t_early_media:(i) early media: 183 with SDP, RTP before the 200
 t_hairpin:(j) two phones behind the gateway call through an outside proxy (hairpin)
-t_forking:(k) forking: inbound INVITE forked to 2 phones, CANCEL to the loser; outbound 2 early dialogs
+t_forking:(k) forking: inbound fork to 2 phones (CANCEL to the loser; both answer, BYE to one); outbound 2 early dialogs
 t_media_lines:(l) 9 m= lines: mixed types, port 0, a=rtcp (RFC 3605), rtcp-mux, media c=, IPv6 and host-name c=; ICE phone
 t_pbx:(m) record-routing PBX behind the gateway: Route/Record-Route restored, calls both ways
 t_no_bye:(n) no BYE: idle media, maximum duration, 481/408 to a re-INVITE end the call

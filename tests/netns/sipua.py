@@ -1221,14 +1221,26 @@ def cmd_forker(ep):
         b = via_parts(m.vias()[0])[1]
         return next((x for x in call["branches"] if x["branch"] == b), None)
     answered = None
+    cancel_at = None
     while time.monotonic() < deadline and (
             answered is None or
             any(x["final"] is None for x in call["branches"])):
+        if cancel_at is not None and time.monotonic() >= cancel_at:
+            # RFC 3261 16.7 step 10: CANCEL the branches still pending.
+            cancel_at = None
+            for x in call["branches"]:
+                if x["final"] is None:
+                    cancel, _ = ep.request("CANCEL", x["contact"], dlg, 1,
+                                           via=x["via"])
+                    ep.send(cancel, tuple(x["dest"]))
+                    x["t_cancel"] = time.time()
+            ep.save()
+        until = deadline if cancel_at is None else min(deadline, cancel_at)
         msg, addr = ep.wait(lambda m: not m.is_request and m.cseq()[1] in
                             ("INVITE", "CANCEL") and branch_of(m),
-                            deadline - time.monotonic())
+                            max(0.0, until - time.monotonic()))
         if msg is None:
-            break
+            continue
         br = branch_of(msg)
         if msg.cseq()[1] == "CANCEL":
             br["cancel_response"] = msg.code
@@ -1249,21 +1261,25 @@ def cmd_forker(ep):
             ep.send(ack, tuple(br["dest"]))
             continue
         rtarget = uri_of(msg.get("contact") or f"<{br['contact']}>")
+        br["remote_target"] = rtarget
         ack, _ = ep.request("ACK", rtarget, bdlg, 1)
         ep.send(ack, uri_hostport(rtarget))
         if answered is not None:
-            continue             # a second 2xx would need a BYE; not here
+            # A second 2xx (it crossed our CANCEL or came first): ACK and
+            # end that dialog at once (RFC 3261 13.2.2.4).
+            bye, bvia = ep.request("BYE", rtarget, bdlg, 2)
+            ep.send(bye, uri_hostport(rtarget))
+            r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 4,
+                           (bye, uri_hostport(rtarget)))
+            br["bye_response"] = r.code if r else None
+            br["t_bye"] = time.time()
+            ep.save()
+            continue
         answered = br
-        br["remote_target"] = rtarget
         call["remote_sdp"] = msg.body or br["sdp"]
         ep.mark(call, "final")
         ep.media_start(sdp_streams(call["remote_sdp"]))
-        for x in call["branches"]:
-            if x["final"] is None:
-                cancel, _ = ep.request("CANCEL", x["contact"], dlg, 1,
-                                       via=x["via"])
-                ep.send(cancel, tuple(x["dest"]))
-                x["t_cancel"] = time.time()
+        cancel_at = time.monotonic() + a.cancel_delay
         ep.save()
     if answered is None:
         call["status"] = "not answered"
@@ -1280,6 +1296,7 @@ def cmd_forker(ep):
     ep.send(bye, bdest)
     r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (bye, bdest))
     call["answered"] = answered["contact"]
+    call["bye_response"] = r.code if r else None
     call["status"] = "ok" if r and r.code == 200 else "bye failed"
     ep.media_close(call)
     return call["status"] == "ok"
@@ -1475,6 +1492,9 @@ def main():
     p.add_argument("--location", action="append", default=[],
                    metavar="USER=HOST:PORT",
                    help="proxy: where requests for USER@<own address> go")
+    p.add_argument("--cancel-delay", type=float, default=0,
+                   help="forker: seconds between the first 2xx and the "
+                   "CANCELs (a slow proxy: a 2xx can cross them)")
     p.add_argument("--forks", type=int, default=2,
                    help="forker: REGISTERs to wait for (branches)")
     p.add_argument("--serve", type=int, default=0,

@@ -8,6 +8,9 @@
 # CANCELs phone2's branch (200, 487, ACK).  The answered branch's media
 # flows both ways; soon after phone2's 487 - while phone1's call goes on -
 # its public media ports are closed; after the BYE phone1's are too.
+# Then the same fork where both phones answer before the (slow) proxy's
+# CANCEL: the second 200 is ACKed and BYE'd at once; its pinholes close
+# while the first call goes on.
 # Outbound: phone1 calls the peer; a 183 with SDP from another To-tag (a
 # forking proxy's other branch) arrives first, then the answering branch's
 # 180 and 200 (its own SDP).  Media follows the 200 both ways.
@@ -108,6 +111,57 @@ probe_closed "after the BYE phone1's public RTP port ${P1[0]:-?} is closed" \
 probe_closed "after the BYE phone1's public RTCP port ${P1[1]:-?} is closed" \
 	"$NS_P1" $PHONE1 40001 "${P1[1]:-}" 50001 4
 check "no private address reaches the outside (inbound fork)" python3 "$CHECK" leak "$J/proxy.json"
+
+# -- inbound, both branches answer: the second 2xx gets ACK and BYE ----------
+# A slow proxy (CANCELs 0.5 s after the first 2xx): both phones answer at
+# 1 s, so the second 200 arrives before any CANCEL; the proxy ACKs it and
+# ends that dialog with a BYE at once (RFC 3261 13.2.2.4).  That phone's
+# pinholes close while the other call goes on.
+[ "$MODE" = sipalg ] && snap_start
+ua_bg "$NS_O" proxy3 forker --local $REGISTRAR --user caller --forks 2 \
+	--rtp-port 50200 --packets 200 --cancel-delay 0.5 --timeout 15
+ua_bg "$NS_P1" phone1b register --local $PHONE1 --user phone1 \
+	--registrar $REGISTRAR --serve 1 --early-media 1 --rtp-port 40200 \
+	--packets 200 --timeout 20
+ua_bg "$NS_P2" phone2b register --local $PHONE2 --user phone2 \
+	--registrar $REGISTRAR --serve 1 --early-media 1 --rtp-port 40200 \
+	--packets 200 --timeout 20
+# The branch that answered second (BYE'd): its phone's namespace and ports.
+second() {
+	json "$J/proxy3.json" '[b["contact"].split(":")[1].split("@")[0] for b in d["calls"][0]["branches"] if b.get("bye_response")][0]'
+}
+wait_until 10 second
+LOSER=$(second 2>/dev/null)
+case $LOSER in
+phone1) L_NS=$NS_P1 L_IP=$PHONE1 W_IP=$PHONE2;;
+*) L_NS=$NS_P2 L_IP=$PHONE2 W_IP=$PHONE1;;
+esac
+L=($(pub_ports "$J/proxy3.json" '[b["sdp"] for b in d["calls"][0]["branches"] if b.get("bye_response")][0]'))
+if [ "$MODE" = sipalg ]; then
+	sleep 0.3
+	check "two 200s: the BYE'd branch's binding ($L_IP . 40200) gone, the answered one's ($W_IP . 40200) still there [daemon bug A3]" \
+		sh -c "r() { ip netns exec $NS_R nft list table ip sipalg; }; ! r | grep -qF '$L_IP . 40200' && r | grep -qF '$W_IP . 40200'"
+fi
+probe_closed "two 200s: after its BYE ${LOSER:-?}'s public RTP port ${L[0]:-?} is closed [daemon bug A3]" \
+	"$L_NS" $L_IP 40200 "${L[0]:-}" 50200 5
+bg_stop phone1b 15
+bg_stop phone2b 15
+bg_stop proxy3 5
+[ "$MODE" = sipalg ] && snap_stop
+check "two 200s: both branches answered 200, no CANCEL sent, the second BYE'd 200" test \
+	"$(json "$J/proxy3.json" 'sorted((b["final"], "t_cancel" in b, b.get("bye_response") or 0) for b in d["calls"][0]["branches"])')" \
+	= '[[200, false, 0], [200, false, 200]]'
+check "two 200s: the call goes on with the first, BYE 200 at the end (proxy)" \
+	python3 "$CHECK" status "$J/proxy3.json"
+check "two 200s: both phones' calls ended by BYE" \
+	sh -c "python3 '$CHECK' status '$J/phone1b.json' && python3 '$CHECK' status '$J/phone2b.json'"
+check "two 200s: answered branch: RTP to the proxy from its 200's SDP address" \
+	python3 "$CHECK" from "$J/proxy3.json" remote_sdp --min 100
+W_FILE=$J/phone1b.json
+[ "$LOSER" = phone1 ] && W_FILE=$J/phone2b.json
+check "two 200s: answered phone got RTP+RTCP after its 200" \
+	sh -c "python3 '$CHECK' mark '$W_FILE' final --after --min-rtp 100 && python3 '$CHECK' media '$W_FILE'"
+check "no private address reaches the outside (two 200s)" python3 "$CHECK" leak "$J/proxy3.json"
 
 # -- outbound: two early dialogs, the 200 from one ---------------------------
 ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50000 --fork \
