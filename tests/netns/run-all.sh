@@ -37,7 +37,7 @@ t_forking:(k) forking: inbound fork to 2 phones (CANCEL to the loser; both answe
 t_media_lines:(l) 9 m= lines: mixed types, port 0, a=rtcp (RFC 3605), rtcp-mux, media c=, IPv6 and host-name c=; ICE phone
 t_pbx:(m) record-routing PBX behind the gateway: Route/Record-Route restored, calls both ways
 t_no_bye:(n) no BYE: idle media, maximum duration, 481/408 to a re-INVITE end the call
-t_late_offer:(o) late offer in 200/ACK; reliable 183 + PRACK; UPDATE moving media; offer in 183, answer in PRACK
+t_late_offer:(o) late offer in 200/ACK; reliable 183 + PRACK; UPDATE from either side moving media; offer in 183, answer in PRACK
 t_reglife:(p) registration life: refresh, new port, several Contacts, shortened expiry, duplicate and late 200, Expires: 0, Contact: *, two lines on one port
 t_altport:(q) SIP on port 5080 (sip_ports = 5060,5080): REGISTER, calls both ways
 t_shapes:(r) message shapes: compact, LF-only, folded, comma lists, several Vias, multipart, opaque Call-ID/tag, sips:/tel:

@@ -789,7 +789,20 @@ def uac_call(ep, target, dest):
             call["bye_request_uri"] = msg.uri
             call["bye_route"] = msg.all("route")
             return True
+        if msg.is_request and msg.method == "UPDATE" \
+                and msg.get("call-id") == dlg["call_id"]:
+            # The far end's offer (RFC 3311): answer with our ports, send
+            # where it says from now on.
+            ep.respond(msg, addr, 200, "OK", to_tag=dlg["local_tag"],
+                       body=ep.local_sdp(port=cur_port[0]),
+                       contact=ep.contact_uri())
+            if msg.body.strip():
+                ep.media_start(sdp_streams(msg.body), retarget=True)
+            call.setdefault("updates", []).append(msg.body)
+            ep.mark(call, "update")
+            return True
         return False
+    cur_port = [a.rtp_port]
     ep.handler = on_other
     ep.media_start(remote)
     end = time.monotonic() + a.timeout
@@ -816,7 +829,7 @@ def uac_call(ep, target, dest):
             _, method, direction, label = plan.pop(0)
             cseq[0] += 1
             if method == "UPDATE":
-                port = a.rtp_port + 100
+                port = cur_port[0] = a.rtp_port + 100
             body = ep.local_sdp(direction, sess, str(int(sess) + cseq[0]),
                                 port)
             req, rvia = ep.request(method, rtarget, dlg, cseq[0], body=body)
@@ -1011,7 +1024,34 @@ def uas_call(ep, inv, addr):
     ep.media_start(remote)
     bye = None
     end = time.monotonic() + min(a.timeout, 6 + a.packets * PTIME)
+    # In requests the UAS sends, From/To are swapped.
+    dlg = {"call_id": inv.get("call-id"), "local_tag": tag,
+           "remote_tag": inv.tag("from"), "from_uri": uri_of(inv.get("to")),
+           "to_uri": uri_of(inv.get("from")), "contact": ep.contact_uri(),
+           "route": route_set(inv, False)}
+    rtarget = uri_of(inv.get("contact") or "")
+    cseq = 0
+    update_at = time.monotonic() + a.update if a.update else None
     while time.monotonic() < end and not ended:
+        if update_at is not None and time.monotonic() >= update_at:
+            # --update T: our own UPDATE moving our media to port + 100.
+            update_at = None
+            cseq += 1
+            port = a.rtp_port + 100
+            req, uvia = ep.request("UPDATE", rtarget, dlg, cseq,
+                                   body=ep.local_sdp(port=port))
+            udest = next_hop(dlg, rtarget)
+            ep.send(req, udest)
+            r, _ = ep.wait(is_resp("UPDATE", via_parts(uvia)[1]), 8,
+                           (req, udest))
+            call.setdefault("reinvites", []).append(
+                {"method": "UPDATE", "code": r.code if r else None,
+                 "sdp": r.body if r else None})
+            ep.mark(call, "update")
+            if r is not None and r.code < 300:
+                ep.media_move(call, port, sdp_streams(r.body))
+                ep.mark(call, "update")
+            continue
         bye, baddr = ep.wait(lambda m: m.is_request and m.method == "BYE",
                              min(0.2, end - time.monotonic()))
         if bye is not None:
@@ -1028,14 +1068,7 @@ def uas_call(ep, inv, addr):
         ep.wait(lambda m: False, 0.3)   # late media
         call["status"] = "ok"
     elif a.hangup:
-        dlg = {"call_id": inv.get("call-id"), "local_tag": tag,
-               "remote_tag": inv.tag("from"),
-               "from_uri": uri_of(inv.get("to")),
-               "to_uri": uri_of(inv.get("from")),
-               "contact": ep.contact_uri(), "route": route_set(inv, False)}
-        rtarget = uri_of(inv.get("contact"))
-        req, bvia = ep.request("BYE", rtarget, dlg, 1)
-        # In a UAS-initiated request From/To are swapped.
+        req, bvia = ep.request("BYE", rtarget, dlg, cseq + 1)
         dest = next_hop(dlg, rtarget)
         ep.send(req, dest)
         r, _ = ep.wait(is_resp("BYE", via_parts(bvia)[1]), 8, (req, dest))
@@ -1471,8 +1504,8 @@ def main():
                    help="uas: send the 183 reliably (Require: 100rel) when "
                    "the INVITE supports it; retransmit until PRACKed")
     p.add_argument("--update", type=float, default=0, metavar="T",
-                   help="uac: UPDATE moving the media to --rtp-port + 100 "
-                   "T s into the call")
+                   help="uac, uas: UPDATE moving the media to --rtp-port + "
+                   "100 T s into the call")
     p.add_argument("--no-bye", action="store_true",
                    help="uac, uas: end the call after the media without "
                    "sending BYE (status 'no bye')")

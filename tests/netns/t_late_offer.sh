@@ -11,6 +11,9 @@
 # 3. Offer in a reliable 183, answer in the PRACK: phone1's INVITE has no
 #    SDP, the peer's reliable 183 offers, the phone answers in the PRACK;
 #    early media both ways before the 200, then after it.
+# 4. The peer sends an UPDATE moving its own media port mid-call; the
+#    phone's 200 answer (its binding unchanged) goes out rewritten; media
+#    continues both ways with the peer's new port.
 . "$(dirname "$0")/lib.sh"
 lab_up
 J=$WORK
@@ -94,4 +97,33 @@ check "183 offer: RTP phone -> peer after the 200" \
 check "183 offer: media leaves from the ports the PRACK's SDP advertised" \
 	python3 "$CHECK" symmetric "$J/peer3.json"
 check "183 offer: no private address reaches the outside" python3 "$CHECK" leak "$J/peer3.json"
+
+# -- 4. UPDATE from the outside moving the peer's media -----------------------
+ua_bg "$NS_O" peer4 uas --local $PEER --user peer --rtp-port 50500 \
+	--update 1.5 --packets 150 --timeout 20
+ua "$NS_P1" phone4 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \
+	--target sip:peer@$PEER --rtp-port 40500 --packets 150 --timeout 8
+bg_stop peer4 3
+
+check "peer's UPDATE: call completes (phone)" python3 "$CHECK" status "$J/phone4.json"
+check "peer's UPDATE: call completes (peer)" python3 "$CHECK" status "$J/peer4.json"
+check "peer's UPDATE answered 200 by the phone" test \
+	"$(json "$J/peer4.json" '[(r["method"], r["code"]) for r in d["calls"][0].get("reinvites", [])]')" = '[["UPDATE", 200]]'
+check "peer's UPDATE: the phone's answer kept its public address and port" python3 -B -c '
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from sipua import sdp_streams
+c = json.load(open(sys.argv[2]))["calls"][0]
+a = sdp_streams(c["remote_sdp"])[0]
+b = sdp_streams((c.get("reinvites") or [{}])[0].get("sdp") or "")
+print("INVITE:", a, "200 to UPDATE:", b)
+sys.exit(not b or (a["c"], a["port"], a["rtcp"]) != (b[0]["c"], b[0]["port"], b[0]["rtcp"]))
+' "$LAB_DIR" "$J/peer4.json"
+check "peer's UPDATE: phone received RTP from the peer's new port" \
+	python3 "$CHECK" from "$J/phone4.json" updates --min 40
+check "peer's UPDATE: the peer's new port received RTP+RTCP" \
+	python3 "$CHECK" media "$J/peer4.json" --min-rtp 40 --min-rtcp 5
+check "peer's UPDATE: ... from the phone's advertised public port" \
+	python3 "$CHECK" from "$J/peer4.json" remote_sdp --min 40
+check "peer's UPDATE: no private address reaches the outside" python3 "$CHECK" leak "$J/peer4.json"
 lab_finish
