@@ -33,6 +33,11 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
   from FILE KEY [--kind K] [--index I] [--min N]
                           stream K of the first call received N packets from
                           the address of m= line I of the SDP at call[KEY]
+  sdp-cmp FILE A B [--moved]
+                          the first m= line of the SDPs at call[A] and call[B]
+                          (dotted paths: remote_sdp, updates, reinvites.0.sdp)
+                          has the same address and ports, or --moved: the
+                          same address and another port
   streams FILE [--min N] [--count C]
                           every call has >= C media streams and each sent and
                           received >= N packets (RTCP N/5); --symmetric: and
@@ -312,6 +317,40 @@ def cmd_from(a):
     return got >= a.min
 
 
+def call_value(c, path):
+    """call[path] for a dotted path (remote_sdp, updates, reinvites.0.sdp);
+    a list without an index gives its last element."""
+    v = c
+    for part in path.split("."):
+        if isinstance(v, list):
+            v = v[int(part)] if part.isdigit() and int(part) < len(v) \
+                else None
+        elif isinstance(v, dict):
+            v = v.get(part)
+        if v is None:
+            return None
+    if isinstance(v, list):
+        v = v[-1] if v else None
+    return v
+
+
+def cmd_sdp_cmp(a):
+    """The first m= line of the SDPs at call[A] and call[B]: --same address
+    and ports, or --moved (same address, another port)."""
+    c = (load(a.file).get("calls") or [{}])[0]
+    sa = sdp_streams(call_value(c, a.a) or "")
+    sb = sdp_streams(call_value(c, a.b) or "")
+    if not sa or not sb:
+        print(f"no SDP at {a.a if not sa else a.b}")
+        return False
+    x, y = sa[0], sb[0]
+    print(f"{a.a}: {x['c']} {x['port']}/{x['rtcp']}; "
+          f"{a.b}: {y['c']} {y['port']}/{y['rtcp']}")
+    if a.moved:
+        return x["c"] == y["c"] and x["port"] != y["port"]
+    return (x["c"], x["port"], x["rtcp"]) == (y["c"], y["port"], y["rtcp"])
+
+
 def cmd_streams(a):
     """Every media stream of every call sent and received >= N packets
     (RTCP streams N/5)."""
@@ -389,6 +428,11 @@ def main():
     s.add_argument("--index", type=int, default=0)
     s.add_argument("--call", type=int, default=0)
     s.add_argument("--min", type=int, default=20)
+    s = sub.add_parser("sdp-cmp")
+    s.add_argument("file")
+    s.add_argument("a")
+    s.add_argument("b")
+    s.add_argument("--moved", action="store_true")
     s = sub.add_parser("streams")
     s.add_argument("file")
     s.add_argument("--min", type=int, default=40)
