@@ -25,7 +25,16 @@ Media: each side sends --packets RTP packets (12-byte RTP header, sequence
 numbers) every 20 ms to the c=/m= address of the peer's SDP, and RTCP
 receiver reports (one per five RTP packets) to the a=rtcp port (or m= port
 + 1), from its own advertised RTP/RTCP ports, and counts what arrives on
-each, by source address.
+each, by source address.  With --multi every m= line of MULTI gets its own
+sockets (media results rtp/rtcp for line 0, mN/mN.rtcp for line N), paired
+with the peer's m= lines by position.
+
+Offer/answer shapes: --late-offer (no SDP in the INVITE: answer in the ACK,
+or in the PRACK of a reliable 18x offer), --prack/--100rel (RFC 3262),
+--update T (RFC 3311, from either side, moving the media port),
+--reinvite (hold/resume or one re-INVITE; a 481/408 answer ends the call,
+--reject-reinvite CODE gives it), --no-bye, --fork (an extra early dialog).
+In-dialog requests follow the route set (Record-Route, RFC 3261 12.1).
 
 A strict UAC drops a response whose top Via sent-by or branch is not
 exactly what it sent (real phones do) and records it under "dropped".
