@@ -294,8 +294,7 @@ for m in MODES:
         "%.0f / %.0f" % tuple(s_["lat_" + k]) if ("lat_" + k) in s_ else "n/a"
         for k in kinds)))
 p()
-p("Messages that end a call (BYE) carry the conntrack dump described in")
-p("section 7; every message queued behind one waits for it.")
+p("Section 7 shows where the daemon's time goes.")
 p()
 
 # ---------------------------------------------------------------- binding
@@ -490,11 +489,8 @@ p()
 st = os.path.join(D, "prof-nf", "strace.txt")
 pf = os.path.join(D, "prof-nf", "perf.txt")
 if os.path.exists(st):
-    p("The diagnostic build under the same load: system calls (strace) and")
-    p("the top of its perf profile - with the dump gone the daemon mostly")
-    p("waits in `epoll_wait`, and what it spends is spread over netlink")
-    p("(verdicts, one nft transaction per binding change), the scanner and")
-    p("the rewrite's text formatting:")
+    p("The diagnostic build (no conntrack cleanup) under the same load:")
+    p("system calls (strace) and the top of its perf profile:")
     p()
     p("```")
     p(open(st).read().rstrip())
