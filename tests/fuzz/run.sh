@@ -66,18 +66,18 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 		$B/corpus/$h $seeds >"$log" 2>&1
 	local r=$?
 	local execs cov
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-	cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+')
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	cov=$(grep -aE '^#[0-9]+' "$log" | tail -1 | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+')
 	if [ -n "$keep" ]; then
 		# fork mode: "#N: cov: C ft: F corp: K exec/s: E
 		# oom/timeout/crash: a/b/c time: T job: J"
-		cov=$(grep -E '^#[0-9]+: cov' "$log" | tail -1)
+		cov=$(grep -aE '^#[0-9]+: cov' "$log" | tail -1)
 		execs=$(echo "$cov" | sed -n 's/^#\([0-9]*\):.*/\1/p')
-		echo "fuzz $h: crash inputs saved: $(grep -c 'Test unit written\|CRASH' "$log")"
+		echo "fuzz $h: crash inputs saved: $(grep -ac 'Test unit written\|CRASH' "$log")"
 	fi
 	echo "fuzz $h: ${SECS}s, rc $r, execs ${execs:-?}, $cov ($log)"
 	if [ $r != 0 ]; then
-		grep -E 'ERROR|fuzz check failed|SUMMARY|Test unit written' "$log" | head -10
+		grep -aE 'ERROR|fuzz check failed|SUMMARY|Test unit written' "$log" | head -10
 		return 1
 	fi
 }
