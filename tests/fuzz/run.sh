@@ -62,6 +62,7 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 	# shellcheck disable=SC2086
 	$B/fuzz_$h -max_total_time="$SECS" -max_len=8192 -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 $keep \
+		${FUZZ_SEED:+-seed=$FUZZ_SEED} \
 		-artifact_prefix=$B/crashes/$h- \
 		$B/corpus/$h $seeds >"$log" 2>&1
 	local r=$?
