@@ -169,9 +169,25 @@ and lan0 → wan0, and masquerades on wan0. Every scenario runs in each mode:
 - **sipalgd**: \`rules/sipalg-rules install\` and \`build/sipalgd -c FILE -v\`.
 
 Endpoints are \`tests/netns/sipua.py\` (a scripted UA: strict Via check, RTP
-and RTCP from its advertised ports, JSON record of every SIP message) and
-SIPp (\`t_sipp.sh\`). Assertions are in \`tests/netns/check.py\`. The phone's
-INVITE carries \`a=rtcp\` in (a), (c) and (e); (b) uses RTCP on the m= port + 1.
+and RTCP from its advertised ports, JSON record of every SIP message; roles
+for registrar, proxy, forker and PBX), \`tests/netns/sipplay.py\` (a raw SIP
+player: exact message bytes from \`tests/netns/msgs/\`, for the message shapes
+and registration cases) and SIPp (\`t_sipp.sh\`). Assertions are in
+\`tests/netns/check.py\` and sipplay's checks. "Pinhole closed" means a probe
+from the outside to the public media port no longer reaches a listener on the
+phone's port. The phone's INVITE carries \`a=rtcp\` in (a), (c) and (e); (b)
+uses RTCP on the m= port + 1.
+
+## What else \`make check\` runs
+
+Before these scenarios, under ASan and UBSan: the cmocka unit tests of the
+scanners and the configuration; the golden rewrite files
+(\`tests/golden/*.sip\`, one per call shape, input and expected output with
+the kernel bindings added, removed and kept); RFC 4475, RFC 5118 and all
+4527 PROTOS c07-sip cases through the whole per-packet pipeline with a defined
+outcome each (\`test_robust\`); the capture regression set replayed by
+\`sipalg-replay\` (\`pcap/\`, \`make replay\`); and a 20 s libFuzzer run of
+each harness (\`tests/fuzz\`, \`make fuzz-smoke\`).
 
 Reproduce (as root, Debian): \`make deps all && tests/netns/run-all.sh\`, or one
 scenario: \`tests/netns/t_bye.sh sipalg\` (\`KEEP=1\` keeps the work directory
