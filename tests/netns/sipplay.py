@@ -20,7 +20,8 @@ recorded raw, so a check can compare exactly what crossed the gateway.
             quit
   check   assertions on a record: count, noprivate, public, clen, has,
           lacks, via-restored (see check_main)
-  get     print a value from a record (header values, registrar bindings)
+  get     print a value from a record (header values, registrar bindings,
+          "media": type and address:port of each SDP m= line)
 
 Templates: text files with LF line ends, converted to CRLF when sent
 unless the file name contains ".lf." (sent with LF only).  Placeholders
@@ -31,7 +32,10 @@ R_CALLID_LINE R_CSEQ_LINE R_TO_LINE (the header lines of the message
 answered, verbatim) and CSEQNUM.  "reply" also answers a response (an ACK
 for a non-2xx: Via from the response, sent to where the response came from).
 Responses and replies go to the request's source address and port (as a
-server honouring rport would), not to its Via.
+server honouring rport would), not to its Via; with --via-reply a request
+whose top Via has no rport is answered at the source address and the Via's
+sent-by port (RFC 3261 18.2.2: a phone that sends from an ephemeral port and
+listens on the port its Via names).
 """
 
 import argparse
@@ -269,7 +273,17 @@ class Agent:
                                             "info": str(e)})
         self.save()
 
+    def resp_dst(self, m, src):
+        """Where a response to request M from SRC goes."""
+        vias = m.items("via")
+        if not self.a.via_reply or not vias or \
+                item_param(vias[0], "rport") is not None:
+            return src
+        sent_by = vias[0].split(";")[0].split()[-1]
+        return src[0], hostport(sent_by)[1]
+
     def auto_answer(self, m, src):
+        src = self.resp_dst(m, src)
         if m.method == "REGISTER" and self.a.registrar:
             text = self.registrar(m)
             for _ in range(self.repeat):
@@ -399,6 +413,8 @@ class Agent:
                 return False, "no request to answer"
             req = self.msgs[idx[-1]]
             src = hostport(self.rec["recv"][idx[-1]]["src"])
+            if req.is_request:
+                src = self.resp_dst(req, src)
             e = self.env(reply_env(req, self.tag))
             e.update(extra)
             self.send_raw(render(c.args[0], e), src, c.label or c.args[0])
@@ -564,6 +580,27 @@ def get_main(a):
             for u in b:
                 print(aor, u, b[u])
         return 0
+    if a.what == "media":
+        # "type address:port" of every m= line of each message's SDP
+        # (media-level c= before the session's).
+        for m in msgs:
+            for part in sdp_parts(m):
+                sess, cur = None, None
+                for line in re.split(r"\r?\n", part):
+                    if line.startswith("m="):
+                        if cur:
+                            print(cur[0], f"{cur[1] or sess}:{cur[2]}")
+                        f = line[2:].split()
+                        cur = [f[0], None, f[1] if len(f) > 1 else ""]
+                    elif line.startswith("c="):
+                        addr = line.split()[-1] if line.split() else ""
+                        if cur:
+                            cur[1] = addr
+                        else:
+                            sess = addr
+                if cur:
+                    print(cur[0], f"{cur[1] or sess}:{cur[2]}")
+        return 0 if msgs else 1
     if a.what == "contact-hostport":
         for m in msgs:
             for it in m.items("contact"):
@@ -590,6 +627,9 @@ def main():
     p.add_argument("--registrar", action="store_true")
     p.add_argument("--grant", type=int, default=0)
     p.add_argument("--timeout", type=float, default=120)
+    p.add_argument("--via-reply", action="store_true",
+                   help="answer a request without rport at the Via's "
+                   "sent-by port (RFC 3261 18.2.2)")
     p = sub.add_parser("ctl")
     p.add_argument("--dir", required=True)
     p.add_argument("--name", required=True)

@@ -7,6 +7,9 @@
 #   spc KIND NAME [options]                      check on NAME's record
 #   spg WHAT NAME [options]                      print from NAME's record
 #   sp_hostports NAME [options]                  host:port of Contact URIs
+#   sp_media NAME [options]                      "type addr:port" per SDP m=
+#   sp_rtp TAG PHONE-LOCAL PEER-LOCAL PUB [in-only]   RTP through the gateway
+#   sp_got FILE MIN, sp_none FILE, sp_from FILE ADDR:PORT   its results
 
 SIPPLAY="$LAB_DIR/sipplay.py"
 MSGS="$LAB_DIR/msgs"
@@ -51,4 +54,54 @@ all_of() {
 	done
 	[ ${#cmd[@]} -eq 0 ] || "${cmd[@]}" || rc=1
 	return $rc
+}
+
+# sp_media NAME [get options] - "type address:port" of each m= line of the
+# selected messages' SDP in NAME's record (media-level c= first).
+sp_media() { local name=$1; shift; spg media "$name" "$@"; }
+
+# sp_rtp TAG PHONE-LOCAL PEER-LOCAL PUB [in-only] - media through the
+# gateway with sipua.py listen/probe: unless in-only, the phone (PHONE-LOCAL
+# in $NS_P1) sends 10 RTP packets to PEER-LOCAL; then the outside
+# (PEER-LOCAL in $NS_O) sends 10 to PUB, the phone's public media address.
+# Arrivals are counted by source in $WORK/TAG-in.json (phone) and
+# $WORK/TAG-out.json (outside).
+sp_rtp() {
+	local t=$1 pl=$2 ql=$3 pub=$4 mode=${5:-}
+	bg "$NS_P1" "$t-lin" timeout 20 python3 "$SIPUA" listen --local "$pl" \
+		--out "$WORK/$t-in.json" --timeout 10
+	bg "$NS_O" "$t-lout" timeout 20 python3 "$SIPUA" listen --local "$ql" \
+		--out "$WORK/$t-out.json" --timeout 10
+	wait_file "$WORK/$t-in.json.ready"; wait_file "$WORK/$t-out.json.ready"
+	[ "$mode" = in-only ] || in_ns "$NS_P1" python3 "$SIPUA" probe \
+		--local "$pl" --to "$ql" --packets 10 --out "$WORK/$t-p1.json"
+	in_ns "$NS_O" python3 "$SIPUA" probe --local "$ql" --to "$pub" \
+		--packets 10 --out "$WORK/$t-p2.json" 2>>"$WORK/$t-p2.err"
+	sleep 0.3
+	touch "$WORK/$t-in.json.stop" "$WORK/$t-out.json.stop"
+	bg_wait "$t-lin"; bg_wait "$t-lout"
+}
+
+# sp_got FILE MIN - a listener counted at least MIN packets.
+sp_got() {
+	local n
+	n=$(json "$1" 'd["received"]') || return 1
+	echo "$n packets arrived, from $(json "$1" 'd["from"]')"
+	[ "$n" -ge "$2" ]
+}
+
+# sp_none FILE - a listener counted nothing.
+sp_none() {
+	local n
+	n=$(json "$1" 'd["received"]') || return 1
+	echo "$n packets arrived, from $(json "$1" 'd["from"]')"
+	[ "$n" -eq 0 ]
+}
+
+# sp_from FILE ADDR:PORT - packets arrived, every one from ADDR:PORT.
+sp_from() {
+	local f
+	f=$(json "$1" 'sorted(d["from"])') || return 1
+	echo "sources $f, wanted [\"$2\"]"
+	[ "$f" = "[\"$2\"]" ]
 }
