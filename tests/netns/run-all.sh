@@ -43,6 +43,7 @@ t_altport:(q) SIP on port 5080 (sip_ports = 5060,5080): REGISTER, calls both way
 t_shapes:(r) message shapes: compact, LF-only, folded, comma lists, several Vias, multipart, opaque Call-ID/tag, sips:/tel:
 t_cancel200:(s) CANCEL crossing the 200 (both orders): call stays up, media both ways, closed after BYE
 t_ephemeral:(t) phone sends from an ephemeral port, listens on its Via/Contact port 5060: responses, incoming INVITE, media, closed after BYE
+t_reinvite2:(u) re-INVITE shapes: far-end hold (c=0.0.0.0, inactive)/resume, port move (old port closed), video added then declined, codec change; media both ways, closed after BYE
 t_protos:(x) PROTOS c07-sip through the live gateway, then a call
 "
 

@@ -100,8 +100,11 @@ PUBCALL=${PUBCALL:-none}
 check "$N: the SDP advertises the public address ($PUB)" test "${PUB%:*}" = $GW_OUT
 sp_rtp up $PHONE1:$RTP $PEER:$QRTP "$PUB"
 check "$N: RTP outside -> phone via $PUB" sp_got "$J/up-in.json" 5
-check "$N: RTP phone -> outside arrives from $PUB" all_of \
-	sp_got "$J/up-out.json" 5 -- sp_from "$J/up-out.json" "$PUB"
+check "$N: RTP phone -> outside arrives from $PUB" \
+	sp_got "$J/up-out.json" 5 "$PUB"
+sp_rtp upx $PHONE1:$RTP $PEER:$((QRTP + 9)) "$PUB" in-only
+check "$N: RTP from another outside port ($((QRTP + 9))) to $PUB reaches the phone" \
+	sp_got "$J/upx-in.json" 5
 
 # -- the peer's BYE to the public Contact ------------------------------------
 N="(t) BYE from the peer to $PUBCALL"
@@ -122,7 +125,7 @@ check "$N: afterwards RTP from the peer's media port to $PUB no longer reaches t
 	all_of sp_got "$J/up-in.json" 5 -- sp_none "$J/down-in.json"
 sp_rtp down2 $PHONE1:$RTP $PEER:$((QRTP + 10)) "$PUB" in-only
 check "$N: afterwards RTP from a fresh outside port to $PUB no longer reaches the phone" \
-	all_of sp_got "$J/up-in.json" 5 -- sp_none "$J/down2-in.json"
+	all_of sp_got "$J/upx-in.json" 5 -- sp_none "$J/down2-in.json"
 
 check "no private address reaches the outside" all_of \
 	spc noprivate reg -- spc noprivate peer -- spc noprivate caller
