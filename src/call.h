@@ -95,6 +95,7 @@ struct call {
 	/* Tag pairs of the dialogs a 2xx established (forking makes more
 	 * than one per Call-ID, RFC 3261 13.2.2.4), as 32-bit hashes. */
 	uint32_t dlg_tag[CALL_MAX_DIALOGS][2];	/* From, To */
+	uint32_t dlg_host[CALL_MAX_DIALOGS];	/* its inside party (key) */
 	unsigned n_dlg;
 	char callid[];		/* callid_len bytes, not NUL-terminated */
 };

@@ -563,7 +563,22 @@ static int dialog_find(const struct call *k, const struct sip_msg *m)
 	return -1;
 }
 
-static void dialog_add(struct call *k, const struct sip_msg *m)
+/* A key for an inside address (IPv4: the address itself). */
+static uint32_t host_key(int family, const union addr *a)
+{
+	if (family == AF_INET)
+		return a->v4.s_addr;
+	return span_hash((const char *)a, (struct span){ 0, sizeof(*a) });
+}
+
+/* The inside party of m: the phone that sent it or receives it. */
+static const union addr *msg_inside(const struct rw_ctx *x)
+{
+	return x->dir == RW_OUT ? &x->src : &x->dst;
+}
+
+static void dialog_add(const struct rw_ctx *x, struct call *k,
+		       const struct sip_msg *m)
 {
 	struct span f, t;
 
@@ -572,19 +587,30 @@ static void dialog_add(struct call *k, const struct sip_msg *m)
 		return;
 	k->dlg_tag[k->n_dlg][0] = span_hash(m->buf, f);
 	k->dlg_tag[k->n_dlg][1] = span_hash(m->buf, t);
+	k->dlg_host[k->n_dlg] = host_key(x->family, msg_inside(x));
 	k->n_dlg++;
 }
 
 /* A BYE ends its own dialog; the call's media goes with the last one
- * (other forks of the same INVITE may still be talking). */
-static bool dialog_bye_last(struct call *k, const struct sip_msg *m)
+ * (other forks of the same INVITE may still be talking).  *host: the
+ * ended dialog's inside party when no remaining dialog has it (its media
+ * can go), else 0. */
+static bool dialog_bye_last(struct call *k, const struct sip_msg *m,
+			    uint32_t *host)
 {
 	int i = dialog_find(k, m);
+	unsigned j;
 
+	*host = 0;
 	if (i < 0)
 		return true;
+	*host = k->dlg_host[i];
 	k->n_dlg--;
 	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
+	k->dlg_host[i] = k->dlg_host[k->n_dlg];
+	for (j = 0; j < k->n_dlg; j++)
+		if (k->dlg_host[j] == *host)
+			*host = 0;
 	return k->n_dlg == 0;
 }
 
@@ -607,6 +633,11 @@ static bool pick_of_host(void *ctx, const struct binding *b)
 	const struct pick_host *p = ctx;
 
 	return addr_eq(p->x->family, &b->in_addr, p->addr);
+}
+
+static bool pick_host_key(void *ctx, const struct binding *b)
+{
+	return host_key(b->family, &b->in_addr) == *(const uint32_t *)ctx;
 }
 
 /* A binding an inside host's newer SDP no longer names. */
@@ -649,7 +680,7 @@ static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
 	if (m->status >= 200 && m->status < 300) {
 		k->confirmed = true;
 		k->setup_deadline = 0;
-		dialog_add(k, m);
+		dialog_add(x, k, m);
 		release_stale(x, k, r);
 	} else if (m->status >= 300 && x->dir == RW_OUT && k->invite_cseq &&
 		   cseq == k->invite_cseq && dialog_find(k, m) < 0) {
@@ -1193,6 +1224,7 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 			   struct rw_result *r)
 {
 	struct call *k = msg_call(x, m, false, r);
+	uint32_t host;
 
 	if (!k)
 		return;
@@ -1201,8 +1233,10 @@ static void plan_call_life(const struct rw_ctx *x, const struct sip_msg *m,
 	 * itself: the INVITE's 487 does, and if a 2xx crossed the CANCEL the
 	 * call goes on (RFC 3261 9.1). */
 	if (m->is_request && sip_method_is(m, "BYE")) {
-		if (dialog_bye_last(k, m))
+		if (dialog_bye_last(k, m, &host))
 			end_call(x, k, r);
+		else if (host)	/* that fork's phone: its media goes */
+			release(x, k, pick_host_key, &host, r);
 	} else if (!m->is_request && k->confirmed &&
 		   (m->status == 481 || m->status == 408)) {
 		end_call(x, k, r);
