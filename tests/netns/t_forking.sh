@@ -139,10 +139,10 @@ esac
 L=($(pub_ports "$J/proxy3.json" '[b["sdp"] for b in d["calls"][0]["branches"] if b.get("bye_response")][0]'))
 if [ "$MODE" = sipalg ]; then
 	sleep 0.3
-	check "two 200s: the BYE'd branch's binding ($L_IP . 40200) gone, the answered one's ($W_IP . 40200) still there [daemon bug A3]" \
+	check "two 200s: the BYE'd branch's binding ($L_IP . 40200) gone, the answered one's ($W_IP . 40200) still there" \
 		sh -c "r() { ip netns exec $NS_R nft list table ip sipalg; }; ! r | grep -qF '$L_IP . 40200' && r | grep -qF '$W_IP . 40200'"
 fi
-probe_closed "two 200s: after its BYE ${LOSER:-?}'s public RTP port ${L[0]:-?} is closed [daemon bug A3]" \
+probe_closed "two 200s: after its BYE ${LOSER:-?}'s public RTP port ${L[0]:-?} is closed" \
 	"$L_NS" $L_IP 40200 "${L[0]:-}" 50200 5
 bg_stop phone1b 15
 bg_stop phone2b 15
