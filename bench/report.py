@@ -181,6 +181,10 @@ else:
     p("| 100,000 concurrent calls, <= 2 KB per call | not measured | |")
 p()
 
+for r in get("rerun-note"):
+    p("**Note:** " + r["text"])
+    p()
+
 # ---------------------------------------------------------------- CPU
 p("## 1. CPU per message (callgrind)")
 p()
