@@ -18,7 +18,7 @@ LABEL = {
     "accept": "accept-all NFQUEUE loop (bench/nfq_accept)",
     "kernel": "kernel SIP helper (nf_conntrack_sip + nf_nat_sip)",
     "sipalg": "sipalgd (build/sipalgd)",
-    "sipalg-noforget": "diagnostic: sipalgd without the per-call conntrack dump",
+    "sipalg-noforget": "diagnostic: sipalgd without conntrack cleanup (noforget.c)",
 }
 
 
