@@ -6,8 +6,10 @@
 
 #include "call.h"
 
-#define BIND_HASH 4096
-#define CALL_HASH 2048
+/* Bucket counts: short chains up to about 100,000 calls (a binding per
+ * phone and two per stream); 1 MiB of heads in all. */
+#define BIND_HASH 65536
+#define CALL_HASH 65536
 /* Margin added to kernel timeouts: the daemon removes elements itself;
  * the kernel timeout only cleans up after a daemon that died. */
 #define KERNEL_MARGIN 60
