@@ -21,6 +21,8 @@ struct calls {
 	struct binding *by_in[BIND_HASH];
 	struct binding *by_pub[65536];
 	struct call *by_id[CALL_HASH];
+	struct call *all_calls;		/* list of every call */
+	struct binding *all_sig;	/* list of every signalling binding */
 	uint32_t media_next;	/* next-fit cursors keep recently freed */
 	uint32_t sig_next;	/* ports out of use for a while */
 	unsigned n_calls, n_sig, n_media;
@@ -187,10 +189,15 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 	b->next = t->by_in[h];
 	t->by_in[h] = b;
 	t->by_pub[pub] = b;
-	if (kind == BIND_SIG)
+	if (kind == BIND_SIG) {
 		t->n_sig++;
-	else
+		b->txt->sig_next = t->all_sig;
+		if (t->all_sig)
+			t->all_sig->txt->sig_prev = b;
+		t->all_sig = b;
+	} else {
 		t->n_media++;
+	}
 	return b;
 }
 
@@ -207,10 +214,17 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 	}
 	if (t->by_pub[b->pub_port] == b)
 		t->by_pub[b->pub_port] = NULL;
-	if (b->kind == BIND_SIG)
+	if (b->kind == BIND_SIG) {
 		t->n_sig--;
-	else
+		if (b->txt->sig_prev)
+			b->txt->sig_prev->txt->sig_next = b->txt->sig_next;
+		else
+			t->all_sig = b->txt->sig_next;
+		if (b->txt->sig_next)
+			b->txt->sig_next->txt->sig_prev = b->txt->sig_prev;
+	} else {
 		t->n_media--;
+	}
 	free(b->txt);
 	free(b);
 }
@@ -390,6 +404,10 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 	h = call_hash(id, len);
 	k->next = t->by_id[h];
 	t->by_id[h] = k;
+	k->all_next = t->all_calls;
+	if (t->all_calls)
+		t->all_calls->all_prev = k;
+	t->all_calls = k;
 	t->n_calls++;
 	*created = true;
 	return k;
@@ -415,9 +433,15 @@ static void call_unlink(struct calls *t, struct call *k)
 		if (*pp == k) {
 			*pp = k->next;
 			t->n_calls--;
-			return;
+			break;
 		}
 	}
+	if (k->all_prev)
+		k->all_prev->all_next = k->all_next;
+	else if (t->all_calls == k)
+		t->all_calls = k->all_next;
+	if (k->all_next)
+		k->all_next->all_prev = k->all_prev;
 }
 
 /* Let go of one hold on media binding b; the last hold removes it from
@@ -533,47 +557,40 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 			    unsigned max_gone, unsigned *n_gone)
 {
 	struct nat_elem g[CALL_MAX_BIND];
-	unsigned i, j, n, ended = 0;
+	unsigned j, n, ended = 0;
+	struct call *k, *next;
 
-	for (i = 0; i < CALL_HASH; i++) {
-		struct call *k = t->by_id[i], *next;
-
-		for (; k; k = next) {
-			next = k->next;
-			call_media_refresh(k);
-			if (!call_expired(t, k, now))
-				continue;
-			if (*n_gone + k->n_bind > max_gone ||
-			    plan->n_del + k->n_bind > NAT_PLAN_MAX)
-				return ended;	/* the rest next time */
-			calls_end(t, k, plan, g, &n);
-			for (j = 0; j < n; j++)
-				gone[(*n_gone)++] = g[j];
-			ended++;
-		}
+	for (k = t->all_calls; k; k = next) {
+		next = k->all_next;
+		call_media_refresh(k);
+		if (!call_expired(t, k, now))
+			continue;
+		if (*n_gone + k->n_bind > max_gone ||
+		    plan->n_del + k->n_bind > NAT_PLAN_MAX)
+			return ended;	/* the rest next time */
+		calls_end(t, k, plan, g, &n);
+		for (j = 0; j < n; j++)
+			gone[(*n_gone)++] = g[j];
+		ended++;
 	}
 	return ended;
 }
 
 static void sweep_sig(struct calls *t, uint64_t now, struct nat_plan *plan)
 {
-	unsigned i;
+	struct binding *b, *next;
+	struct nat_elem e;
 
-	for (i = 0; i < BIND_HASH; i++) {
-		struct binding *b = t->by_in[i], *next;
-		struct nat_elem e;
-
-		for (; b; b = next) {
-			next = b->next;
-			if (b->kind != BIND_SIG || b->users || now < b->expires)
-				continue;
-			if (plan->n_del >= NAT_PLAN_MAX)
-				return;
-			calls_elem(t, b, &e);
-			if (b->kernel_until > now)
-				nat_plan_del(plan, &e);
-			calls_binding_drop(t, b);
-		}
+	for (b = t->all_sig; b; b = next) {
+		next = b->txt->sig_next;
+		if (b->users || now < b->expires)
+			continue;
+		if (plan->n_del >= NAT_PLAN_MAX)
+			return;
+		calls_elem(t, b, &e);
+		if (b->kernel_until > now)
+			nat_plan_del(plan, &e);
+		calls_binding_drop(t, b);
 	}
 }
 

@@ -36,6 +36,8 @@ struct sig_text {
 		uint64_t until;
 	} reg[SIG_MAX_AOR];
 	unsigned n_reg;
+	/* Every signalling binding, for the sweep. */
+	struct binding *sig_next, *sig_prev;
 };
 
 struct binding {
@@ -67,7 +69,8 @@ struct call_remote {
 };
 
 struct call {
-	struct call *next;
+	struct call *next;		/* hash chain by Call-ID */
+	struct call *all_next, *all_prev;	/* every call, for the sweep */
 	uint32_t callid_len;
 	struct binding *sig;	/* the inside phone's signalling binding */
 	struct binding **bind;	/* media, RTP/RTCP pairs (grown as needed,
