@@ -90,15 +90,19 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->n_inside = a->n_inside;
 }
 
-static void sweep_pending(struct alg *a)
+/* Count flows a backend reports deleted (k < 0: it failed; nothing). */
+static void forgotten(struct alg *a, int k)
 {
-	int k;
-
-	if (!a->n_pending || !a->nat.sweep)
-		return;
-	k = a->nat.sweep(a->nat.forget_ctx, a->pending, a->n_pending);
 	if (k > 0)
 		a->st.flows_forgotten += (uint64_t)k;
+}
+
+static void sweep_pending(struct alg *a)
+{
+	if (!a->n_pending || !a->nat.sweep)
+		return;
+	forgotten(a, a->nat.sweep(a->nat.forget_ctx, a->pending,
+				  a->n_pending));
 	a->n_pending = 0;
 }
 
@@ -106,15 +110,10 @@ static void sweep_pending(struct alg *a)
  * by tuple; any other flow of theirs goes at the next tick's sweep. */
 static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
 {
-	int k;
-
 	if (!n)
 		return;
-	if (a->nat.forget) {
-		k = a->nat.forget(a->nat.forget_ctx, e, n);
-		if (k > 0)
-			a->st.flows_forgotten += (uint64_t)k;
-	}
+	if (a->nat.forget)
+		forgotten(a, a->nat.forget(a->nat.forget_ctx, e, n));
 	if (a->n_pending + n > ALG_PENDING)
 		sweep_pending(a);
 	if (n > ALG_PENDING)
@@ -209,12 +208,9 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
 	verdict = commit(a, &x, &v, data, len, out_len);
 	forget_flows(a, r->gone, r->n_gone);
-	if (r->n_stale && a->nat.unstale) {
-		int k = a->nat.unstale(a->nat.forget_ctx, r->stale, r->n_stale);
-
-		if (k > 0)
-			a->st.flows_forgotten += (uint64_t)k;
-	}
+	if (r->n_stale && a->nat.unstale)
+		forgotten(a, a->nat.unstale(a->nat.forget_ctx, r->stale,
+					    r->n_stale));
 	return verdict;
 }
 

@@ -108,7 +108,7 @@ void calls_free(struct calls *t)
 
 		for (; b; b = n) {
 			n = b->next;
-			free(b->txt);
+			free(b->sig);
 			free(b);
 		}
 	}
@@ -176,7 +176,7 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 
 	if (!b)
 		return NULL;
-	if (kind == BIND_SIG && !(b->txt = calloc(1, sizeof(*b->txt)))) {
+	if (kind == BIND_SIG && !(b->sig = calloc(1, sizeof(*b->sig)))) {
 		free(b);
 		return NULL;
 	}
@@ -191,9 +191,9 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 	t->by_pub[pub] = b;
 	if (kind == BIND_SIG) {
 		t->n_sig++;
-		b->txt->sig_next = t->all_sig;
+		b->sig->sig_next = t->all_sig;
 		if (t->all_sig)
-			t->all_sig->txt->sig_prev = b;
+			t->all_sig->sig->sig_prev = b;
 		t->all_sig = b;
 	} else {
 		t->n_media++;
@@ -216,16 +216,16 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 		t->by_pub[b->pub_port] = NULL;
 	if (b->kind == BIND_SIG) {
 		t->n_sig--;
-		if (b->txt->sig_prev)
-			b->txt->sig_prev->txt->sig_next = b->txt->sig_next;
+		if (b->sig->sig_prev)
+			b->sig->sig_prev->sig->sig_next = b->sig->sig_next;
 		else
-			t->all_sig = b->txt->sig_next;
-		if (b->txt->sig_next)
-			b->txt->sig_next->txt->sig_prev = b->txt->sig_prev;
+			t->all_sig = b->sig->sig_next;
+		if (b->sig->sig_next)
+			b->sig->sig_next->sig->sig_prev = b->sig->sig_prev;
 	} else {
 		t->n_media--;
 	}
-	free(b->txt);
+	free(b->sig);
 	free(b);
 }
 
@@ -582,7 +582,7 @@ static void sweep_sig(struct calls *t, uint64_t now, struct nat_plan *plan)
 	struct nat_elem e;
 
 	for (b = t->all_sig; b; b = next) {
-		next = b->txt->sig_next;
+		next = b->sig->sig_next;
 		if (b->users || now < b->expires)
 			continue;
 		if (plan->n_del >= NAT_PLAN_MAX)

@@ -22,9 +22,10 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define SIG_MAX_AOR 4
 #define CALL_MAX_REMOTE 16
 
-/* Strict phones compare Via sent-by byte for byte: the texts a phone
- * wrote for its own address, per signalling binding. */
-struct sig_text {
+/* What only a signalling binding carries: the texts the phone wrote for
+ * its own address (strict phones compare Via sent-by byte for byte), its
+ * registrations, and its place in the sweep's list. */
+struct sig_state {
 	char sent_by[BIND_TEXT_MAX];
 	char contact_hp[BIND_TEXT_MAX];
 	char route_hp[BIND_TEXT_MAX];	/* as in its Record-Route */
@@ -36,6 +37,10 @@ struct sig_text {
 		uint64_t until;
 	} reg[SIG_MAX_AOR];
 	unsigned n_reg;
+	/* The newest REGISTER transaction whose 2xx was applied: an older
+	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
+	uint32_t reg_callid;	/* hash of its Call-ID */
+	uint32_t reg_cseq;
 	/* Every signalling binding, for the sweep. */
 	struct binding *sig_next, *sig_prev;
 };
@@ -53,13 +58,7 @@ struct binding {
 	uint32_t sdp_seq;	/* media: the call's SDP that last named it */
 	uint8_t m_index;	/* media: its m= line in that SDP */
 	bool is_rtcp;		/* media: the RTCP half of its pair */
-	/* Signalling only (NULL for media): how the phone wrote its own
-	 * address, restored on the way back in. */
-	struct sig_text *txt;
-	/* The newest REGISTER transaction whose 2xx was applied: an older
-	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
-	uint32_t reg_callid;	/* hash of its Call-ID */
-	uint32_t reg_cseq;
+	struct sig_state *sig;	/* signalling only; NULL for media */
 	struct binding *next;	/* hash chain by inside address */
 };
 

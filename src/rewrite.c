@@ -177,7 +177,7 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x, m), r);
 	if (!b)
 		return -1;
-	copy_text(b->txt->sent_by, sizeof(b->txt->sent_by), m->buf,
+	copy_text(b->sig->sent_by, sizeof(b->sig->sent_by), m->buf,
 		  hostport_span(&v.sent_by));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&v.sent_by), txt);
@@ -202,7 +202,7 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 			sig_until(x, m), r);
 	if (!b)
 		return -1;
-	copy_text(contact ? b->txt->contact_hp : b->txt->route_hp, BIND_TEXT_MAX,
+	copy_text(contact ? b->sig->contact_hp : b->sig->route_hp, BIND_TEXT_MAX,
 		  m->buf, hostport_span(&hp));
 	pub_hostport(x, b->pub_port, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&hp), txt);
@@ -777,7 +777,7 @@ static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
 			  const struct sip_hostport *hp,
 			  const struct binding *b, struct rw_result *r)
 {
-	return in_restore_text(x, m, hp, b, b->txt->contact_hp, r);
+	return in_restore_text(x, m, hp, b, b->sig->contact_hp, r);
 }
 
 /* The signalling binding that hp (gateway address, public port) names.
@@ -819,8 +819,8 @@ static int in_restore_routes(const struct rw_ctx *x, const struct sip_msg *m,
 			    !span_is_pub(x, m->buf, hp.host) ||
 			    !(b = pub_binding(x, &hp, false)))
 				continue;
-			if (in_restore_text(x, m, &hp, b, b->txt->route_hp[0] ?
-					    b->txt->route_hp : b->txt->contact_hp,
+			if (in_restore_text(x, m, &hp, b, b->sig->route_hp[0] ?
+					    b->sig->route_hp : b->sig->contact_hp,
 					    r) < 0)
 				return -1;
 		}
@@ -879,10 +879,10 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	    !span_is_pub(x, m->buf, v.sent_by.host))
 		return 0;
 	b = pub_binding(x, &v.sent_by, true);
-	if (!b || !b->txt->sent_by[0])
+	if (!b || !b->sig->sent_by[0])
 		return 0;
 	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
-			  b->txt->sent_by) < 0)
+			  b->sig->sent_by) < 0)
 		return -1;
 	return in_via_param(x, m, &v, r);
 }
@@ -953,7 +953,7 @@ static uint32_t aor_hash(const struct sip_msg *m)
 static void registered(const struct rw_ctx *x, struct binding *b,
 		       uint32_t aor, uint32_t expiry, struct rw_result *r)
 {
-	struct sig_text *s = b->txt;
+	struct sig_state *s = b->sig;
 	uint32_t cap = x->conf->register_max_expiry;
 	uint64_t until = 0;
 	unsigned i, k;
@@ -1053,10 +1053,10 @@ static bool reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
 
 	if (!b || b->kind != BIND_SIG)
 		return true;
-	if (b->reg_callid == id && cseq < b->reg_cseq)
+	if (b->sig->reg_callid == id && cseq < b->sig->reg_cseq)
 		return false;
-	b->reg_callid = id;
-	b->reg_cseq = cseq;
+	b->sig->reg_callid = id;
+	b->sig->reg_cseq = cseq;
 	return true;
 }
 
