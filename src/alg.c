@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "alg.h"
 #include "log.h"
@@ -133,6 +134,77 @@ static int pass(struct alg *a, const char *why, const char *detail)
 	return V_ACCEPT;
 }
 
+static uint64_t usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static bool same_key(const struct nat_elem *x, const struct nat_elem *y,
+		     bool pub)
+{
+	size_t n = x->family == AF_INET6 ? 16 : 4;
+
+	if (x->family != y->family || x->proto != y->proto)
+		return false;
+	if (pub)
+		return x->pub_port == y->pub_port &&
+		       !memcmp(&x->pub_addr, &y->pub_addr, n);
+	return x->in_port == y->in_port && !memcmp(&x->in_addr, &y->in_addr, n);
+}
+
+/*
+ * Split p: what the verdict needs stays in p - new elements, and any
+ * removal sharing a key with one (a re-target stays one atomic batch).
+ * The rest moves to later: removals, and refreshes (a removal and an add of
+ * the same element, only its timeout longer) of elements the kernel has.
+ */
+static void plan_split(struct nat_plan *p, struct nat_plan *later)
+{
+	bool keep_del[NAT_PLAN_MAX] = { false };
+	int pair[NAT_PLAN_MAX];
+	unsigned i, j, na = 0, nd = 0;
+
+	nat_plan_init(later);
+	for (i = 0; i < p->n_add; i++) {
+		bool clash = false;
+
+		pair[i] = -1;
+		for (j = 0; j < p->n_del; j++) {
+			bool sp = same_key(&p->add[i], &p->del[j], true);
+			bool si = same_key(&p->add[i], &p->del[j], false);
+
+			if (sp && si && pair[i] < 0)
+				pair[i] = (int)j;
+			else if (sp || si)
+				clash = true;
+		}
+		if (!clash)
+			continue;
+		pair[i] = -1;
+		for (j = 0; j < p->n_del; j++)
+			if (same_key(&p->add[i], &p->del[j], true) ||
+			    same_key(&p->add[i], &p->del[j], false))
+				keep_del[j] = true;
+	}
+	for (i = 0; i < p->n_add; i++) {
+		if (pair[i] >= 0 && !keep_del[pair[i]])
+			later->add[later->n_add++] = p->add[i];
+		else
+			p->add[na++] = p->add[i];
+	}
+	for (j = 0; j < p->n_del; j++) {
+		if (keep_del[j])
+			p->del[nd++] = p->del[j];
+		else
+			later->del[later->n_del++] = p->del[j];
+	}
+	p->n_add = na;
+	p->n_del = nd;
+}
+
 /* Kernel first, then bytes: a message must never name a port whose
  * binding does not exist yet. */
 static int commit(struct alg *a, const struct rw_ctx *x,
@@ -142,10 +214,14 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 	struct rw_result *r = &a->rw;
 	long n;
 
-	if ((r->plan.n_add || r->plan.n_del) &&
-	    a->nat.apply(a->nat.ctx, &r->plan) < 0) {
-		rewrite_rollback(x, r);
-		return pass(a, "kernel refused bindings", NULL);
+	plan_split(&r->plan, &a->later);
+	if (r->plan.n_add || r->plan.n_del) {
+		if (a->nat.apply(a->nat.ctx, &r->plan) < 0) {
+			rewrite_rollback(x, r);
+			return pass(a, "kernel refused bindings", NULL);
+		}
+		a->bound = true;
+		a->bound_at = usec();
 	}
 	if (r->n_gone)
 		a->st.calls_ended++;
@@ -189,8 +265,13 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 	const char *bad;
 	int verdict;
 
+	if (a->after_pending)
+		alg_after_verdict(a);
 	a->st.packets++;
+	a->bound = false;
 	r->n_gone = 0;
+	r->n_stale = 0;
+	nat_plan_init(&a->later);
 	bad = pkt_parse(data, len, &v);
 	if (bad)
 		return pass(a, bad, NULL);
@@ -207,20 +288,64 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 	if (rewrite_plan(&x, m, r) < 0)
 		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
 	verdict = commit(a, &x, &v, data, len, out_len);
+	a->after_pending = a->later.n_add || a->later.n_del || r->n_gone ||
+			   r->n_stale;
+	return verdict;
+}
+
+void alg_after_verdict(struct alg *a)
+{
+	struct rw_result *r = &a->rw;
+
+	if (!a->after_pending)
+		return;
+	a->after_pending = false;
+	if ((a->later.n_add || a->later.n_del) &&
+	    a->nat.apply(a->nat.ctx, &a->later) < 0) {
+		a->st.later_refused++;
+		log_warnx("kernel refused removing %u / refreshing %u bindings "
+			  "(they expire by their timeout)", a->later.n_del,
+			  a->later.n_add);
+	}
+	nat_plan_init(&a->later);
 	forget_flows(a, r->gone, r->n_gone);
+	r->n_gone = 0;
 	if (r->n_stale && a->nat.unstale)
 		forgotten(a, a->nat.unstale(a->nat.forget_ctx, r->stale,
 					    r->n_stale));
-	return verdict;
+	r->n_stale = 0;
+}
+
+
+static void hist_add(struct alg_hist *h, uint64_t us)
+{
+	h->n++;
+	if (us > h->max)
+		h->max = us;
+	if (us < ALG_HIST_US)
+		h->us[us]++;
+	else
+		h->over++;
 }
 
 void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 {
 	uint32_t n = 0;
+	uint64_t t0 = usec(), t1, t2;
 	int v = alg_process(a, p->data, p->len, p->indev, p->outdev, &n);
 
+	t1 = usec();
+	hist_add(&a->tm.work, t1 - t0);
+	if (a->bound)
+		hist_add(&a->tm.bound, a->bound_at - t0);
 	queue_verdict(q, p->id, v == V_MANGLED ? a->out_pkt : NULL, n,
 		      v == V_DROP);
+	t2 = usec();
+	hist_add(&a->tm.verdict, t2 - t1);
+	if (a->after_pending) {
+		alg_after_verdict(a);
+		hist_add(&a->tm.after, usec() - t2);
+	}
 }
 
 static void touch_cb(void *ctx, const union addr *ad, uint16_t port,
@@ -253,6 +378,34 @@ void alg_tick(struct alg *a, bool scan_media, void *ct)
 	sweep_pending(a);
 }
 
+/* Smallest value with at least q of the samples at or below it. */
+static uint64_t hist_q(const struct alg_hist *h, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)h->n + 0.999999), seen = 0;
+	unsigned i;
+
+	if (!want)
+		want = 1;
+	for (i = 0; i < ALG_HIST_US; i++) {
+		seen += h->us[i];
+		if (seen >= want)
+			return i;
+	}
+	return h->max;
+}
+
+static void hist_log(struct alg_hist *h, const char *what)
+{
+	if (h->n)
+		log_warnx("stats: %s (us): n %llu p50 %llu p90 %llu p99 %llu "
+			  "max %llu", what, (unsigned long long)h->n,
+			  (unsigned long long)hist_q(h, 0.50),
+			  (unsigned long long)hist_q(h, 0.90),
+			  (unsigned long long)hist_q(h, 0.99),
+			  (unsigned long long)h->max);
+	memset(h, 0, sizeof(*h));
+}
+
 void alg_log_stats(struct alg *a)
 {
 	struct calls_stats cs;
@@ -274,4 +427,11 @@ void alg_log_stats(struct alg *a)
 		log_warnx("stats: passed unchanged because %s: %llu",
 			  a->reason[i].what,
 			  (unsigned long long)a->reason[i].count);
+	if (a->st.later_refused)
+		log_warnx("stats: post-verdict batches refused: %llu",
+			  (unsigned long long)a->st.later_refused);
+	hist_log(&a->tm.work, "read to verdict, since last stats");
+	hist_log(&a->tm.bound, "read to bindings acked, since last stats");
+	hist_log(&a->tm.verdict, "verdict call, since last stats");
+	hist_log(&a->tm.after, "post-verdict work, since last stats");
 }

@@ -31,6 +31,29 @@ struct alg_stats {
 	uint64_t dropped;
 	uint64_t calls_ended;
 	uint64_t flows_forgotten;
+	uint64_t later_refused;	/* post-verdict batches the kernel refused */
+};
+
+/* Microsecond histogram of one per-packet interval, since the last stats
+ * line (alg_log_stats resets it). */
+#define ALG_HIST_US 10000
+
+struct alg_hist {
+	uint32_t us[ALG_HIST_US];	/* us[i]: took i microseconds */
+	uint64_t n, over;		/* over: ALG_HIST_US us or more */
+	uint64_t max;
+};
+
+/* How long the daemon holds a packet, from reading it off the queue. */
+struct alg_timing {
+	struct alg_hist work;		/* every packet: read -> its verdict
+					 * is handed to the kernel */
+	struct alg_hist bound;		/* packets that installed bindings:
+					 * read -> the kernel acked them */
+	struct alg_hist verdict;	/* the verdict call itself (the kernel
+					 * sends the packet on inside it) */
+	struct alg_hist after;		/* post-verdict work, packets that
+					 * had some */
 };
 
 struct alg {
@@ -47,6 +70,14 @@ struct alg {
 	unsigned n_reason;
 	struct sip_msg msg;		/* scratch, too big for the stack */
 	struct rw_result rw;
+	/* Kernel work this packet does not need before its verdict:
+	 * removals and timeout refreshes of elements the kernel already
+	 * has (alg_after_verdict). */
+	struct nat_plan later;
+	bool after_pending;
+	bool bound;			/* this packet's plan installed bindings */
+	uint64_t bound_at;		/* when the kernel acked them (us) */
+	struct alg_timing tm;
 	/* Bindings removed since the last tick, whose remaining flows the
 	 * next tick sweeps from conntrack in one pass. */
 	struct nat_elem pending[ALG_PENDING];
@@ -75,6 +106,14 @@ int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
  */
 int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		    enum rw_dir dir, uint32_t *out_len);
+
+/*
+ * alg_after_verdict - the kernel work of the last packet that can follow
+ * its verdict: element removals and refreshes, conntrack deletes.  Called
+ * by alg_packet after the verdict; alg_process_dir calls it first if a
+ * caller did not.
+ */
+void alg_after_verdict(struct alg *a);
 
 /* alg_tick - periodic work: note live media, end expired calls and
  * registrations, remove their bindings and flows.  scan_media selects

@@ -5,16 +5,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 
 #include "log.h"
 #include "nat_ct.h"
 
 #define CT_BATCH 1024
+#define CT_DEL_BATCH 64		/* deletes sent in one datagram */
+#define CT_DEL_ROOM 256		/* bytes for one delete request */
 
 struct nat_ct {
 	struct nfct_handle *dump;	/* dumps run on this one ... */
 	struct nfct_handle *cmd;	/* ... deletes on this one */
+	struct mnl_socket *del;		/* deletes by tuple, batched */
+	uint32_t seq;
 	uint32_t mark;
 	/* The UDP timeouts a packet resets a flow to: one-way, and once
 	 * replies were seen (this network namespace's sysctls). */
@@ -52,6 +59,16 @@ struct nat_ct *nat_ct_open(uint32_t ct_mark)
 		nat_ct_close(h);
 		return NULL;
 	}
+	h->del = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK |
+					     SOCK_CLOEXEC);
+	if (!h->del || mnl_socket_bind(h->del, 0, MNL_SOCKET_AUTOPID) < 0) {
+		log_warn("conntrack: netlink socket");
+		nat_ct_close(h);
+		return NULL;
+	}
+	/* Acks without the request copied back: 64 of them fit easily. */
+	mnl_socket_setsockopt(h->del, NETLINK_CAP_ACK, &(int){ 1 },
+			      sizeof(int));
 	return h;
 }
 
@@ -63,6 +80,8 @@ void nat_ct_close(struct nat_ct *h)
 		nfct_close(h->dump);
 	if (h->cmd)
 		nfct_close(h->cmd);
+	if (h->del)
+		mnl_socket_close(h->del);
 	free(h);
 }
 
@@ -225,6 +244,90 @@ int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
 	return deleted;
 }
 
+/* Read the acks of n requests sent with sequence numbers from seq0; the
+ * kernel handled them inside sendto, so they are all queued already and
+ * the socket never blocks.  Returns how many were deleted. */
+static int del_acks(struct nat_ct *h, uint32_t seq0, unsigned n)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	unsigned got = 0;
+	int deleted = 0;
+
+	while (got < n) {
+		ssize_t k = mnl_socket_recvfrom(h->del, buf, sizeof(buf));
+		const struct nlmsghdr *nlh = (const void *)buf;
+		int len = (int)k;
+
+		if (k < 0) {
+			if (errno != EAGAIN)
+				log_warn("conntrack: delete acks");
+			break;
+		}
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_seq - seq0 >= n ||
+			    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
+				continue;
+			got++;
+			if (!e->error)
+				deleted++;
+			else if (e->error != -ENOENT)
+				log_warnx("conntrack: delete media flow: %s",
+					  strerror(-e->error));
+		}
+	}
+	return deleted;
+}
+
+/* One datagram of up to CT_DEL_BATCH delete requests, by tuple. */
+static int del_batch(struct nat_ct *h, struct nf_conntrack *ct,
+		     const struct nat_flow *f, unsigned n)
+{
+	static char buf[CT_DEL_BATCH * CT_DEL_ROOM];
+	uint32_t seq0 = h->seq;
+	unsigned i, k = 0;
+	size_t off = 0;
+
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh;
+		struct nfgenmsg *nfg;
+
+		if (f[i].family != AF_INET)
+			continue;
+		nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+		nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+		nfct_set_attr_u32(ct, ATTR_IPV4_SRC, f[i].src.v4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_IPV4_DST, f[i].dst.v4.s_addr);
+		nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(f[i].sport));
+		nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(f[i].dport));
+		nlh = mnl_nlmsg_put_header(buf + off);
+		nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
+				  IPCTNL_MSG_CT_DELETE;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh->nlmsg_seq = h->seq++;
+		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = AF_INET;
+		nfg->version = NFNETLINK_V0;
+		nfg->res_id = 0;
+		if (nfct_nlmsg_build(nlh, ct) < 0 ||
+		    nlh->nlmsg_len > CT_DEL_ROOM) {
+			h->seq--;	/* cannot happen for a UDP tuple */
+			continue;
+		}
+		off += nlh->nlmsg_len;
+		k++;
+	}
+	if (!k)
+		return 0;
+	if (mnl_socket_sendto(h->del, buf, off) < 0) {
+		log_warn("conntrack: delete media flows");
+		return 0;
+	}
+	return del_acks(h, seq0, k);
+}
+
 int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n)
 {
 	struct nat_ct *h = ctx;
@@ -235,20 +338,10 @@ int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n)
 	ct = nfct_new();
 	if (!ct)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (f[i].family != AF_INET)
-			continue;
-		nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
-		nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
-		nfct_set_attr_u32(ct, ATTR_IPV4_SRC, f[i].src.v4.s_addr);
-		nfct_set_attr_u32(ct, ATTR_IPV4_DST, f[i].dst.v4.s_addr);
-		nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(f[i].sport));
-		nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(f[i].dport));
-		if (nfct_query(h->cmd, NFCT_Q_DESTROY, ct) == 0)
-			deleted++;
-		else if (errno != ENOENT)
-			log_warn("conntrack: delete stale media flow");
-	}
+	for (i = 0; i < n; i += CT_DEL_BATCH)
+		deleted += del_batch(h, ct, f + i,
+				     n - i < CT_DEL_BATCH ? n - i
+							  : CT_DEL_BATCH);
 	nfct_destroy(ct);
 	return deleted;
 }

@@ -40,9 +40,13 @@ struct nat_nft {
 	char *buf;
 };
 
+/* Only a batch's last message asks for an ack: the kernel answers errors
+ * for every message anyway, in order, so that ack ends the answer. */
 struct batch {
 	struct mnl_nlmsg_batch *b;
-	unsigned n;		/* messages that will be acked */
+	unsigned n;		/* messages */
+	uint32_t first_seq;	/* of the first message */
+	struct nlmsghdr *last;	/* the one that asks for an ack */
 	const char *what[8];	/* description of each, for errors */
 };
 
@@ -50,6 +54,7 @@ static void batch_start(struct nat_nft *h, struct batch *bt)
 {
 	bt->b = mnl_nlmsg_batch_start(h->buf, BATCH_SIZE);
 	bt->n = 0;
+	bt->last = NULL;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), h->seq++);
 	mnl_nlmsg_batch_next(bt->b);
 }
@@ -60,21 +65,27 @@ static struct nlmsghdr *batch_msg(struct nat_nft *h, struct batch *bt,
 {
 	if (bt->n < sizeof(bt->what) / sizeof(bt->what[0]))
 		bt->what[bt->n] = what;
-	bt->n++;
-	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
-				     NFPROTO_IPV4, flags | NLM_F_ACK,
-				     h->seq++);
+	if (!bt->n++)
+		bt->first_seq = h->seq;
+	if (bt->last)
+		bt->last->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+	bt->last = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
+					 NFPROTO_IPV4, flags | NLM_F_ACK,
+					 h->seq++);
+	return bt->last;
 }
 
-/* Read one ack (or error) per message; never wait more than a second:
- * the packet path must not hang on a kernel that stopped answering. */
+/* Read errors until the last message's ack; never wait more than a
+ * second: the packet path must not hang on a kernel that stopped
+ * answering. */
 static int batch_acks(struct nat_nft *h, const struct batch *bt)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned got = 0;
+	uint32_t last = bt->first_seq + bt->n - 1;
+	bool done = false;
 	int err = 0;
 
-	while (got < bt->n) {
+	while (!done) {
 		ssize_t n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf));
 		const struct nlmsghdr *nlh = (const void *)buf;
 		int len = (int)n;
@@ -83,18 +94,22 @@ static int batch_acks(struct nat_nft *h, const struct batch *bt)
 			return -1;
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+			uint32_t i = nlh->nlmsg_seq - bt->first_seq;
 
-			if (nlh->nlmsg_type != NLMSG_ERROR)
+			/* Ours: a message, or the batch start (a failed
+			 * commit is reported there). */
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_seq + 1 - bt->first_seq > bt->n)
 				continue;
 			if (e->error && !err) {
-				unsigned i = got < 8 ? got : 7;
-
 				err = -e->error;
 				log_warnx("nft: %s failed: %s",
-					  bt->what[i] ? bt->what[i] : "?",
+					  i < 8 && bt->what[i] ? bt->what[i]
+							       : "batch",
 					  strerror(err));
 			}
-			got++;
+			if (nlh->nlmsg_seq == last)
+				done = true;
 		}
 	}
 	if (err) {
@@ -409,6 +424,8 @@ static void elem_log(const char *what, const struct nat_elem *e)
 {
 	char in[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
 
+	if (log_level < 1)
+		return;
 	inet_ntop(AF_INET, &e->in_addr.v4, in, sizeof(in));
 	inet_ntop(AF_INET, &e->pub_addr.v4, pub, sizeof(pub));
 	log_info("binding %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,

@@ -196,6 +196,7 @@ static void one(struct replay *rp, const struct pio_pkt *p)
 	rp->rec.packet = p->index;
 	v = alg_process_dir(a, p->ip, p->ip_len,
 			    inside(a, p->family, &src) ? RW_OUT : RW_IN, &n);
+	alg_after_verdict(a);	/* the removals belong to this packet */
 	if (v == 2)
 		return;		/* dropped: the gateway would not send it */
 	if (v == 1) {

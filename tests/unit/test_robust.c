@@ -531,6 +531,170 @@ static void test_case0_after(void **state)
 	free(fresh);
 }
 
+/* ---- what waits for the verdict and what follows it ------------------- */
+
+struct applied {
+	bool after;		/* during alg_after_verdict */
+	unsigned n_add, n_del;
+	struct nat_elem add, del;	/* the first of each */
+};
+
+static struct applied applied[16];
+static unsigned n_applied;
+static bool in_after;
+
+static int rec_apply(void *ctx, const struct nat_plan *plan)
+{
+	struct applied *x;
+
+	(void)ctx;
+	if (n_applied == 16)
+		return 0;
+	x = &applied[n_applied++];
+	x->after = in_after;
+	x->n_add = plan->n_add;
+	x->n_del = plan->n_del;
+	if (plan->n_add)
+		x->add = plan->add[0];
+	if (plan->n_del)
+		x->del = plan->del[0];
+	return 0;
+}
+
+/* One message through the pipeline, then the post-verdict work, as
+ * alg_packet does it; returns the verdict. */
+static int one(struct pipe *p, enum rw_dir dir, const char *msg, bool after)
+{
+	uint32_t olen = 0;
+	int v;
+
+	pipe_build(p, dir, msg, (uint32_t)strlen(msg));
+	pipe_clock++;
+	v = alg_process(p->alg, p->pkt, p->pkt_len,
+			dir == RW_OUT ? PIPE_IN_IF : PIPE_OUT_IF,
+			dir == RW_OUT ? PIPE_OUT_IF : PIPE_IN_IF, &olen);
+	if (after) {
+		in_after = true;
+		alg_after_verdict(p->alg);
+		in_after = false;
+	}
+	return v;
+}
+
+#define HDRS(method, cseq) \
+	"Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bK" cseq "\r\n" \
+	"From: <sip:100@example.com>;tag=f1\r\n" \
+	"Call-ID: " method "-1@10.0.0.10\r\n" \
+	"CSeq: " cseq " " method "\r\n"
+
+static const char reg[] =
+	"REGISTER sip:example.com SIP/2.0\r\n" HDRS("REGISTER", "1")
+	"To: <sip:100@example.com>\r\n"
+	"Contact: <sip:100@10.0.0.10:5060>\r\n"
+	"Expires: 3600\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+static const char reg_ok[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK1\r\n"
+	"From: <sip:100@example.com>;tag=f1\r\n"
+	"To: <sip:100@example.com>;tag=r1\r\n"
+	"Call-ID: REGISTER-1@10.0.0.10\r\nCSeq: 1 REGISTER\r\n"
+	"Contact: <sip:100@203.0.113.1:5060>;expires=3600\r\n"
+	"Expires: 3600\r\nContent-Length: 0\r\n\r\n";
+static const char inv[] =
+	"INVITE sip:200@192.0.2.20 SIP/2.0\r\n" HDRS("INVITE", "1")
+	"To: <sip:200@192.0.2.20>\r\n"
+	"Contact: <sip:100@10.0.0.10:5060>\r\n"
+	"Max-Forwards: 70\r\nContent-Type: application/sdp\r\n"
+	"Content-Length: 109\r\n\r\n"
+	"v=0\r\no=- 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\n"
+	"t=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+static const char inv_ok[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bK1\r\n"
+	"From: <sip:100@example.com>;tag=f1\r\n"
+	"To: <sip:200@192.0.2.20>;tag=t2\r\n"
+	"Call-ID: INVITE-1@10.0.0.10\r\nCSeq: 1 INVITE\r\n"
+	"Contact: <sip:200@192.0.2.20:5060>\r\n"
+	"Content-Type: application/sdp\r\nContent-Length: 111\r\n\r\n"
+	"v=0\r\no=- 2 2 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\n"
+	"t=0 0\r\nm=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+static const char bye[] =
+	"BYE sip:200@192.0.2.20:5060 SIP/2.0\r\n" HDRS("INVITE", "2")
+	"To: <sip:200@192.0.2.20>;tag=t2\r\n"
+	"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+
+static bool same_elem(const struct nat_elem *x, const struct nat_elem *y)
+{
+	return x->in_port == y->in_port && x->pub_port == y->pub_port &&
+	       x->in_addr.v4.s_addr == y->in_addr.v4.s_addr &&
+	       x->pub_addr.v4.s_addr == y->pub_addr.v4.s_addr;
+}
+
+/* Apply call k was made before (or after) the verdict with these. */
+static void check_applied(unsigned k, bool after, unsigned n_add,
+			  unsigned n_del)
+{
+	assert_true(k < n_applied);
+	assert_int_equal(applied[k].after, after);
+	assert_int_equal(applied[k].n_add, n_add);
+	assert_int_equal(applied[k].n_del, n_del);
+}
+
+/*
+ * New bindings are in the kernel before the verdict; removals and timeout
+ * refreshes of elements the kernel already has follow it (alg_packet sends
+ * the verdict in between), and a caller that skips alg_after_verdict gets
+ * it done before the next packet.
+ */
+static void test_after_verdict(void **state)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(pipe_init(p, false), 0);
+	p->alg->nat.apply = rec_apply;
+
+	/* REGISTER: the phone's signalling binding is new: before. */
+	n_applied = 0;
+	assert_int_equal(one(p, RW_OUT, reg, true), 1);
+	assert_int_equal(n_applied, 1);
+	check_applied(0, false, 1, 0);
+
+	/* Its 200: a refresh (remove and add the same element, longer
+	 * timeout), all of it after the verdict. */
+	n_applied = 0;
+	assert_int_equal(one(p, RW_IN, reg_ok, true), 1);
+	assert_int_equal(n_applied, 1);
+	check_applied(0, true, 1, 1);
+	assert_true(same_elem(&applied[0].add, &applied[0].del));
+	assert_true(applied[0].add.timeout > 3600);
+
+	/* INVITE with SDP: RTP and RTCP bindings before the verdict. */
+	n_applied = 0;
+	assert_int_equal(one(p, RW_OUT, inv, true), 1);
+	check_applied(0, false, 2, 0);
+	assert_int_equal(applied[0].add.in_port, 4000);
+	assert_true(n_applied == 1 || applied[1].after);
+
+	assert_int_equal(one(p, RW_IN, inv_ok, true), 1);
+
+	/* BYE: nothing before the verdict, both removals after; a caller
+	 * that does not call alg_after_verdict gets them at the next
+	 * packet, before that packet's own work. */
+	n_applied = 0;
+	one(p, RW_OUT, bye, false);
+	assert_int_equal(n_applied, 0);
+	assert_true(p->alg->after_pending);
+	one(p, RW_OUT, "\r\n\r\n", true);
+	assert_int_equal(n_applied, 1);
+	check_applied(0, false, 0, 2);
+	assert_false(p->alg->after_pending);
+
+	pipe_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +703,7 @@ int main(void)
 		cmocka_unit_test(test_rfc5118),
 		cmocka_unit_test(test_protos),
 		cmocka_unit_test(test_case0_after),
+		cmocka_unit_test(test_after_verdict),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
