@@ -19,11 +19,15 @@
  *	(X-Ts header, CLOCK_MONOTONIC, shared by all namespaces).
  *
  *   blast rtp -p PHONE_NS -o OUT_NS -f FLOWS -b BASE_PORT -t SECS
- *             [-d DST_IP:PORT] [-r PPS]
+ *             [-d DST_IP:PORT] [-r PPS] [-k BURST] [-E]
  *	FLOWS sockets 10.0.0.10:BASE+2k send 172-byte RTP-like datagrams to
- *	DST (default 203.0.113.20:20000) as fast as they can (or PPS); a
- *	sink bound to 203.0.113.20:20000 in OUT_NS counts them.  Prints JSON
- *	with sent, received and received packets per second.
+ *	DST (default 203.0.113.20:20000) as fast as they can (or PPS), round
+ *	robin, BURST (16) datagrams per flow and sendmmsg call; -E: flow k
+ *	sends to DST's port + 2k (one relay socket per flow).  A sink bound
+ *	to 203.0.113.20:20000 in OUT_NS counts them.  Prints JSON with sent,
+ *	received and received packets per second, and the clock ticks of the
+ *	CPU it runs on (busy, idle, stolen by the hypervisor; /proc/stat)
+ *	from the first send to 300 ms after the last.
  *
  *   blast bind -p PHONE_NS -o OUT_NS -n PROBES [-i FIRST_CALL] [-D DELAY_US]
  *	Media right after signalling: per probe the phone sends an INVITE;
@@ -536,37 +540,70 @@ static void *sink_main(void *arg)
 	return NULL;
 }
 
+/* Clock ticks (USER_HZ) of CPU cpu from /proc/stat: t[0] busy (user, nice,
+ * system, irq, softirq), t[1] idle (with iowait), t[2] steal (taken by the
+ * hypervisor).  All zero when unreadable. */
+static void cpu_ticks(int cpu, unsigned long long t[3])
+{
+	unsigned long long v[8];
+	char line[512], name[16];
+	FILE *f = fopen("/proc/stat", "r");
+
+	t[0] = t[1] = t[2] = 0;
+	if (!f)
+		return;
+	snprintf(name, sizeof(name), "cpu%d ", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, strlen(name)))
+			continue;
+		if (sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu "
+			   "%llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+			   &v[5], &v[6], &v[7]) == 8) {
+			t[0] = v[0] + v[1] + v[2] + v[5] + v[6];
+			t[1] = v[3] + v[4];
+			t[2] = v[7];
+		}
+		break;
+	}
+	fclose(f);
+}
+
 static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
-		    unsigned base, double secs, const char *dst, double pps)
+		    unsigned base, double secs, const char *dst, double pps,
+		    unsigned burst, int port_per_flow)
 {
 	static char pkt[172];
 	static int fds[1024];
+	static struct sockaddr_in to[1024];
 	struct rtp_sink sink = { 0 };
 	struct mmsghdr h[BATCH];
 	struct iovec iov = { pkt, sizeof(pkt) };
-	struct sockaddr_in to;
 	char dip[64];
 	unsigned dport = 20000, f, i;
 	uint64_t t0, t, sent = 0, dur = (uint64_t)(secs * 1e9);
+	unsigned long long c0[3], c1[3];
+	int cpu = sched_getcpu();
 	pthread_t th;
 
 	if (sscanf(dst, "%63[^:]:%u", dip, &dport) < 1 || flows == 0 ||
-	    flows > 1024)
+	    flows > 1024 || burst == 0 || burst > BATCH ||
+	    (port_per_flow && dport + 2 * (flows - 1) > 65535))
 		die("rtp arguments");
-	addr_set(&to, dip, dport);
+	for (f = 0; f < flows; f++)
+		addr_set(&to[f], dip, port_per_flow ? dport + 2 * f : dport);
 	pkt[0] = (char)0x80;	/* RTP version 2, PCMU */
 	memset(h, 0, sizeof(h));
 	for (i = 0; i < BATCH; i++) {
 		h[i].msg_hdr.msg_iov = &iov;
 		h[i].msg_hdr.msg_iovlen = 1;
-		h[i].msg_hdr.msg_name = &to;
-		h[i].msg_hdr.msg_namelen = sizeof(to);
+		h[i].msg_hdr.msg_namelen = sizeof(to[0]);
 	}
 	sink.fd = ns_socket(ns_o, "203.0.113.20", 20000);
 	for (f = 0; f < flows; f++)
 		fds[f] = ns_socket(ns_p, "10.0.0.10", base + 2 * f);
 	if (pthread_create(&th, NULL, sink_main, &sink))
 		die("pthread_create");
+	cpu_ticks(cpu, c0);
 	t0 = now_ns();
 	for (f = 0; (t = now_ns()) - t0 < dur; f = (f + 1) % flows) {
 		int n;
@@ -575,17 +612,23 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 			usleep(100);
 			continue;
 		}
-		n = sendmmsg(fds[f], h, 16, 0);
+		for (i = 0; i < burst; i++)
+			h[i].msg_hdr.msg_name = &to[f];
+		n = sendmmsg(fds[f], h, burst, 0);
 		if (n > 0)
 			sent += (uint64_t)n;
 	}
 	usleep(300000);		/* let the last packets arrive */
+	cpu_ticks(cpu, c1);
 	sink.stop = 1;
 	pthread_join(th, NULL);
-	printf("{\"flows\": %u, \"secs\": %.2f, \"sent\": %" PRIu64
-	       ", \"recv\": %" PRIu64 ", \"sent_pps\": %.0f"
-	       ", \"recv_pps\": %.0f}\n", flows, secs, sent, sink.recv,
-	       sent / secs, sink.recv / secs);
+	printf("{\"flows\": %u, \"burst\": %u, \"secs\": %.2f, \"sent\": %"
+	       PRIu64 ", \"recv\": %" PRIu64 ", \"sent_pps\": %.0f"
+	       ", \"recv_pps\": %.0f, \"cpu\": %d, \"cpu_busy_ticks\": %llu"
+	       ", \"cpu_idle_ticks\": %llu, \"cpu_steal_ticks\": %llu"
+	       ", \"clk_tck\": %ld}\n", flows, burst, secs, sent, sink.recv,
+	       sent / secs, sink.recv / secs, cpu, c1[0] - c0[0],
+	       c1[1] - c0[1], c1[2] - c0[2], sysconf(_SC_CLK_TCK));
 	return 0;
 }
 
@@ -594,7 +637,7 @@ static void usage(void)
 	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
 			"[-n CALLS] [-B] [-s SALT] [-i FIRST]\n"
 			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
-			"[-d IP:PORT] [-r PPS]\n"
+			"[-d IP:PORT] [-r PPS] [-k BURST] [-E]\n"
 			"       blast bind -p NS -o NS -n PROBES [-i FIRST] "
 			"[-D DELAY_US]\n");
 	exit(2);
@@ -606,13 +649,13 @@ int main(int argc, char **argv)
 	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
 	uint64_t max_calls = UINT64_MAX;
 	unsigned flows = 1, base = 10000, salt = (unsigned)getpid(), first = 0;
-	unsigned delay_us = 0;
-	int ch, no_bye = 0;
+	unsigned delay_us = 0, burst = 16;
+	int ch, no_bye = 0, port_per_flow = 0;
 
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:k:E")) != -1) {
 		switch (ch) {
 		case 'p': ns_p = optarg; break;
 		case 'o': ns_o = optarg; break;
@@ -626,6 +669,8 @@ int main(int argc, char **argv)
 		case 'b': base = (unsigned)atoi(optarg); break;
 		case 'd': dst = optarg; break;
 		case 'D': delay_us = (unsigned)atoi(optarg); break;
+		case 'k': burst = (unsigned)atoi(optarg); break;
+		case 'E': port_per_flow = 1; break;
 		default: usage();
 		}
 	}
@@ -639,7 +684,8 @@ int main(int argc, char **argv)
 		return bind_main(ns_p, ns_o, max_calls == UINT64_MAX ? 100 :
 				 (unsigned)max_calls, first, delay_us, salt);
 	if (!strcmp(argv[1], "rtp"))
-		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate);
+		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate,
+				burst, port_per_flow);
 	usage();
 	return 2;
 }

@@ -11,10 +11,13 @@
 # TASKs:
 #   sip-max     highest call rate with zero loss (stepwise, bounded)
 #   sip-lat     latency at BENCH_LAT_RATE calls/s
-#   rtp         RTP through the gateway (sipalg: on 10 calls' bindings;
-#               none: plain conntrack NAT)
-#   rtp-100k    (sipalg) the same after adding 100,000 elements per map
+#   rtp         RTP through the gateway (sipalg: a fresh daemon, on 10
+#               calls' bindings; none: plain conntrack NAT)
+#   rtp-100k    (sipalg, after rtp) the same 10 flows, interleaved: with
+#               the maps as they are and with 100,000 more elements per map
 #   relay       (none) RTP through bench/relay in the router namespace
+#   rtp-many    500 streams round robin (sipalg: on 500 calls' bindings;
+#               none: conntrack NAT, and bench/relay with a socket each)
 #   sipp        sipp uac -> uas call rate, 0 failed and 0 retransmissions
 #   bind        RTP from the peer right after the INVITE reached it
 #   scale       (sipalg) memory and per-message cost holding many calls
@@ -23,6 +26,8 @@
 # Tunables (environment): BENCH_STEP_SECS (2), BENCH_START_RATE (100
 # calls/s), BENCH_MAX_RATE (12800), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
 # BENCH_RTP_SECS (3), BENCH_RTP_RUNS (3), BENCH_RTP_CPU (1),
+# BENCH_RTP_ROUNDS (3), BENCH_RTP_STREAMS (500), BENCH_RTP_MEDIA_PORTS
+# (20000-29999), BENCH_RTP_PERF (unset),
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
 # BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_PROF_DIR.
@@ -81,11 +86,32 @@ queued() {
 
 # -- SIP ---------------------------------------------------------------------
 
-# cpu_ticks - user + system clock ticks of the queue consumer (0: none).
-cpu_ticks() {
+# cpu_us - microseconds the queue consumer has run on a CPU, user and
+# system (0: none).  /proc/PID/schedstat counts nanoseconds; the clock
+# ticks of /proc/PID/stat (10 ms) were too coarse for a 4 s step.
+cpu_us() {
 	local pid=${DAEMON_PID:-$ACCEPT_PID}
 	[ -n "$pid" ] || { echo 0; return; }
-	awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0
+	awk '{ printf "%d\n", $1 / 1000 }' "/proc/$pid/schedstat" 2>/dev/null ||
+		echo 0
+}
+
+# hold_times - the daemon's own timing of the step just ended (its stats
+# line, printed by queued(), covers the time since the previous one), as
+# JSON members: "hold_work": [n, p50, p99] (read off the queue -> verdict
+# handed to the kernel), "hold_bound" (-> bindings acked), "hold_verdict"
+# (the verdict call), "hold_after" (post-verdict work).  Empty without
+# the daemon.
+hold_times() {
+	local k what
+	case $BENCH_MODE in sipalg*) ;; *) return ;; esac
+	sleep 0.1	# the timing lines follow the counted stats line
+	for k in work:"read to verdict" bound:"read to bindings acked" \
+		verdict:"verdict call" after:"post-verdict work"; do
+		what=${k#*:}
+		grep "stats: $what" "$DAEMON_LOG" | tail -n 1 |
+			sed -n "s/.*n \([0-9]*\) p50 \([0-9]*\) p90 [0-9]* p99 \([0-9]*\) .*/, \"hold_${k%%:*}\": [\1, \2, \3]/p"
+	done | tr -d '\n'
 }
 
 SALT=$$
@@ -96,23 +122,22 @@ call_no() { cat "$WORK/call-no" 2>/dev/null || echo 0; }
 
 # sip_step RATE SECS [ARGS] - one blaster run; prints its JSON with the
 # queue consumer's count added ("queued", -1 without a queue) and its CPU
-# time in microseconds ("consumer_cpu_us", from /proc/PID/stat).
+# time in microseconds ("consumer_cpu_us", from /proc/PID/schedstat).
 sip_step() {
-	local rate=$1 secs=$2 q0 q1 j c0 c1 hz n0
+	local rate=$1 secs=$2 q0 q1 j c0 c1 n0
 	shift 2
 	n0=$(call_no)
 	SALT=$((SALT + 1))
 	q0=$(queued)
-	c0=$(cpu_ticks)
+	c0=$(cpu_us)
 	j=$("$BIN/blast" sip -p "$NS_P1" -o "$NS_O" -r "$rate" -t "$secs" \
 		-s "$SALT$n0" -i "$n0" "$@")
 	echo $((n0 + $(printf '%s' "$j" | sed 's/.*"calls": \([0-9]*\).*/\1/'))) \
 		>"$WORK/call-no"
-	c1=$(cpu_ticks)
+	c1=$(cpu_us)
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
-	hz=$(getconf CLK_TCK)
-	printf '%s\n' "${j%\}}, \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $(((c1 - c0) * 1000000 / hz))}"
+	printf '%s\n' "${j%\}}, \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0))$(hold_times)}"
 }
 
 # A step passes when every message arrived, every call completed, the
@@ -227,91 +252,208 @@ task_bind() {
 # -- RTP -----------------------------------------------------------------------
 
 RTP_FLOWS=10
-# rtp_calls - 10 calls set up by the blaster and left up (no BYE): the
+# The many-streams rows: BENCH_RTP_STREAMS (500) streams on the phone's
+# consecutive even ports, one datagram per stream in turn (as a relay sees
+# many calls' streams, not one stream's batches).
+RTP_STREAMS=${BENCH_RTP_STREAMS:-500}
+# rtp_calls N - N calls set up by the blaster and left up (no BYE): the
 # daemon installs bindings for phone ports RTP_BASE, RTP_BASE + 2, ...
 RTP_BASE=10000
 rtp_calls() {
-	RTP_BASE=$((10000 + 2 * ($(call_no) % 25000)))
-	sip_step 100 0.2 -n "$RTP_FLOWS" -B >"$WORK/rtp-calls.json"
-	step_ok "$(cat "$WORK/rtp-calls.json")" "$RTP_FLOWS"
+	local n=$1 c
+	c=$(call_no)
+	# The phone's ports must not wrap around within the N calls.
+	[ $((c % 25000 + n)) -le 25000 ] || c=$(((c / 25000 + 1) * 25000))
+	echo "$c" >"$WORK/call-no"
+	RTP_BASE=$((10000 + 2 * (c % 25000)))
+	sip_step 500 $((n / 500 + 1)) -n "$n" -B >"$WORK/rtp-calls.json"
+	step_ok "$(cat "$WORK/rtp-calls.json")" "$n"
 }
 
-# rtp_run NAME [BLAST ARGS] - RTP blasts, BENCH_RTP_RUNS (3) of them; the
+# A fresh daemon for the media tasks, with room for the many-streams calls
+# (BENCH_RTP_MEDIA_PORTS, 20000-29999): the SIP tasks before may have left
+# calls holding the lab's 1000 media ports (overload steps pass SIP by
+# fail-open, so their BYEs never reach the daemon).
+rtp_daemon_fresh() {
+	gw_daemon_stop
+	GW_MEDIA_PORTS=${BENCH_RTP_MEDIA_PORTS:-20000-29999} gw_write_conf
+	gw_daemon_start
+}
+
+# rtp_blast FLOWS [BLAST ARGS] - one RTP blast of BENCH_RTP_SECS (3) from
+# phone ports RTP_BASE, RTP_BASE + 2, ...; prints the blaster's JSON.  The
 # sender, its sink (and the relay) are pinned to one CPU (BENCH_RTP_CPU, 1),
 # so a packet's whole path - sending, forwarding (veth runs it in the
 # sender's softirq), relaying, receiving - is paid on that CPU and the
-# received rate measures the path's cost.  Records every run with the
-# daemon's queue count during the blasts (must stay 0: media never enters
-# the queue).
-rtp_run() {
-	local name=$1 q0 q1 j nb i runs=""
+# received rate measures the path's cost.
+rtp_blast() {
+	local flows=$1
 	shift
+	taskset -c "${BENCH_RTP_CPU:-1}" "$BIN/blast" rtp -p "$NS_P1" \
+		-o "$NS_O" -f "$flows" -b "$RTP_BASE" \
+		-t "${BENCH_RTP_SECS:-3}" "$@"
+}
+
+snat4_elements() {
+	[ "$MODE" = sipalg ] || { echo 0; return; }
+	r nft list map ip sipalg snat4 | grep -o ' : ' | wc -l
+}
+
+# Flows the daemon's bindings translated carry its conntrack mark.
+marked_flows() {
+	r conntrack -L -p udp --orig-src "$PHONE1" 2>/dev/null |
+		grep -c 'dport=20000 .*mark=1441 '
+}
+
+# rtp_run NAME FLOWS [BLAST ARGS] - BENCH_RTP_RUNS (3) blasts; records every
+# run with the daemon's queue count during the blasts (must stay 0: media
+# never enters the queue).
+rtp_run() {
+	local name=$1 flows=$2 q0 q1 j i runs=""
+	shift 2
 	q0=$(queued)
 	for i in $(seq "${BENCH_RTP_RUNS:-3}"); do
-		j=$(taskset -c "${BENCH_RTP_CPU:-1}" "$BIN/blast" rtp -p "$NS_P1" \
-			-o "$NS_O" -f "$RTP_FLOWS" -b "$RTP_BASE" \
-			-t "${BENCH_RTP_SECS:-3}" "$@")
+		j=$(rtp_blast "$flows" "$@")
 		runs="$runs${runs:+, }$j"
 	done
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
-	nb=0
-	if [ "$MODE" = sipalg ]; then
-		nb=$(r nft list map ip sipalg snat4 | grep -o ' : ' | wc -l)
-	fi
-	# Flows the daemon's bindings translated carry its conntrack mark.
-	local marked
-	marked=$(r conntrack -L -p udp --orig-src "$PHONE1" 2>/dev/null |
-		grep -c 'dport=20000 .*mark=1441 ')
-	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"queued_during_rtp\": $((q1 - q0)), \"snat4_elements\": $nb, \"flows_with_daemon_mark\": $marked, \"runs\": [$runs]}"
+	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"flows\": $flows, \"queued_during_rtp\": $((q1 - q0)), \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"runs\": [$runs]}"
 }
 
 task_rtp() {
 	if [ "$MODE" = sipalg ]; then
-		rtp_calls || { result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"name\": \"bindings-10\", \"error\": \"call setup failed\", \"setup\": $(cat "$WORK/rtp-calls.json")}"; return; }
-		rtp_run bindings-10
+		rtp_daemon_fresh
+		rtp_calls "$RTP_FLOWS" || { result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"name\": \"bindings-10\", \"error\": \"call setup failed\", \"setup\": $(cat "$WORK/rtp-calls.json")}"; return; }
+		RTP_BASE10=$RTP_BASE
+		rtp_run bindings-10 "$RTP_FLOWS"
 	else
-		rtp_run conntrack-nat
+		rtp_run conntrack-nat "$RTP_FLOWS"
 	fi
 }
 
-# 100,000 elements in each of the daemon's maps, written as one nft -f file:
-# inside 10.64.x.y ports 40000.. (not the lab's phones), public side on
-# 198.51.100.x so no key collides with a real binding.
+# gc_ms - CPU milliseconds per second in the kernel's set garbage collector
+# (nft_rhash_gc and what it calls, all CPUs; perf record -a over 2 s with
+# nothing else sent), or -1 without perf.
+gc_ms() {
+	command -v perf >/dev/null || { echo -1; return; }
+	perf record -q -a -g -F 1000 -o "$WORK/gc.data" -- sleep 2 \
+		>/dev/null 2>&1 || { echo -1; return; }
+	perf report -q -i "$WORK/gc.data" --children --stdio --sort sym \
+		-g none -F sample,sym 2>/dev/null |
+		awk '$NF == "nft_rhash_gc" { n = $1 } END { print (n + 0) / 2 }'
+}
+
+# rtp-100k (after rtp): the 10 flows with the maps at their size, then with
+# 100,000 more elements in each map, then back, ... - interleaved in one
+# lab, BENCH_RTP_ROUNDS (3) rounds of one blast each way and a last blast
+# at the small size, so that drift on the machine hits both sizes alike.
+# The elements are written as one nft -f file (inside 10.64.x.y ports
+# 40000.., not the lab's phones; public side on 198.51.100.x so no key
+# collides with a real binding) and deleted again with another.  Before
+# every blast the flows are deleted from conntrack, so their first packets
+# look the maps up again.  Records every blast, the daemon's ruleset
+# (nft -t: which rules use the maps) and, after the first blast at each
+# size, the set garbage collector's CPU time (gc_ms).  BENCH_RTP_PERF=DIR:
+# perf record -a -g during each blast (diagnosis only: it perturbs them).
 task_rtp_100k() {
-	python3 - "$WORK/100k.nft" <<-'PY'
+	[ "$MODE" = sipalg ] || return 0
+	[ -n "${RTP_BASE10:-}" ] || { result "{\"task\": \"rtp-inter-error\", \"mode\": \"$BENCH_MODE\", \"error\": \"no bindings-10 calls (run rtp first)\"}"; return; }
+	RTP_BASE=$RTP_BASE10
+	python3 - "$WORK/100k-add.nft" "$WORK/100k-del.nft" <<-'PY'
 	import sys
-	with open(sys.argv[1], "w") as f:
-	    for m in ("snat4", "dnat4"):
-	        for c in range(0, 100000, 5000):
-	            el = []
-	            for i in range(c, c + 5000):
-	                ins = "10.64.%d.%d . %d" % (i // 250 % 250, i % 250 + 1, 40000 + i // 62500)
-	                pub = "198.51.100.%d . %d" % (1 + i // 50000, 10000 + i % 50000)
-	                el.append(ins + " : " + pub if m == "snat4" else pub + " : " + ins)
-	            f.write("add element ip sipalg %s { %s }\n" % (m, ", ".join(el)))
+	for path, verb in ((sys.argv[1], "add"), (sys.argv[2], "delete")):
+	    with open(path, "w") as f:
+	        for m in ("snat4", "dnat4"):
+	            for c in range(0, 100000, 5000):
+	                el = []
+	                for i in range(c, c + 5000):
+	                    ins = "10.64.%d.%d . %d" % (i // 250 % 250, i % 250 + 1, 40000 + i // 62500)
+	                    pub = "198.51.100.%d . %d" % (1 + i // 50000, 10000 + i % 50000)
+	                    if verb == "delete":
+	                        el.append(ins if m == "snat4" else pub)
+	                    else:
+	                        el.append(ins + " : " + pub if m == "snat4" else pub + " : " + ins)
+	                f.write("%s element ip sipalg %s { %s }\n" % (verb, m, ", ".join(el)))
 	PY
-	local t0 t1
-	t0=$(date +%s%N)
-	r nft -f "$WORK/100k.nft" 2>"$WORK/100k.err" || {
-		result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"name\": \"bindings-100k\", \"error\": \"nft -f failed: $(head -c 200 "$WORK/100k.err" | tr '\"\n' "' ")\"}"
-		return; }
-	t1=$(date +%s%N)
-	result "{\"task\": \"nft-100k\", \"mode\": \"sipalg\", \"insert_ms\": $(((t1 - t0) / 1000000))}"
-	# Fresh flows, so that the first packets look the maps up again.
-	r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
-	rtp_run bindings-100k
+	local rounds=${BENCH_RTP_ROUNDS:-3} i st f t0 j q0 q1 ms add_ms="" del_ms=""
+	local perf=${BENCH_RTP_PERF:-} pp gc10=-1 gc100k=-1
+	[ -z "$perf" ] || mkdir -p "$perf"
+	q0=$(queued)
+	for i in $(seq $((2 * rounds + 1))); do
+		if [ $((i % 2)) = 0 ]; then st=100k; f=add; else st=10; f=del; fi
+		if [ "$i" -gt 1 ]; then
+			t0=$(date +%s%N)
+			r nft -f "$WORK/100k-$f.nft" 2>"$WORK/100k.err" || {
+				result "{\"task\": \"rtp-inter-error\", \"mode\": \"$BENCH_MODE\", \"error\": \"nft -f $f failed: $(head -c 200 "$WORK/100k.err" | tr '\"\n' "' ")\"}"
+				return; }
+			ms=$((($(date +%s%N) - t0) / 1000000))
+			if [ "$f" = add ]; then add_ms="$add_ms${add_ms:+, }$ms"
+			else del_ms="$del_ms${del_ms:+, }$ms"; fi
+		fi
+		r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
+		pp=
+		if [ -n "$perf" ]; then
+			perf record -q -a -g -o "$perf/perf-$i-$st.data" \
+				>/dev/null 2>&1 &
+			pp=$!
+		fi
+		j=$(rtp_blast "$RTP_FLOWS")
+		[ -z "$pp" ] || { kill -INT "$pp"; wait "$pp" 2>/dev/null; }
+		result "{\"task\": \"rtp-inter\", \"mode\": \"$BENCH_MODE\", \"seq\": $i, \"size\": \"$st\", \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"run\": $j}"
+		case $i in
+		1) gc10=$(gc_ms) ;;
+		2) gc100k=$(gc_ms) ;;
+		esac
+	done
+	q1=$(queued)
+	r nft -t list table ip sipalg >"$WORK/ruleset.txt" 2>&1
+	result "{\"task\": \"rtp-inter-summary\", \"mode\": \"$BENCH_MODE\", \"queued_during_rtp\": $((q1 - q0)), \"insert_ms\": [$add_ms], \"delete_ms\": [$del_ms], \"gc_ms_per_s\": {\"10\": $gc10, \"100k\": $gc100k}, \"ruleset\": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$WORK/ruleset.txt")}"
+}
+
+# rtp-many: BENCH_RTP_STREAMS (500) streams sent round robin, one datagram
+# per stream and system call.  sipalg: on the bindings of as many calls set
+# up by the blaster; none: plain conntrack NAT, then bench/relay with one
+# socket pair per stream (epoll, recvmmsg/sendmmsg per ready socket).
+task_rtp_many() {
+	local n=$RTP_STREAMS pid
+	if [ "$MODE" = sipalg ]; then
+		rtp_calls "$n" || { result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"name\": \"bindings-many\", \"error\": \"call setup failed\", \"setup\": $(cat "$WORK/rtp-calls.json")}"; return; }
+		r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
+		rtp_run bindings-many "$n" -k 1
+		return
+	fi
+	RTP_BASE=10000
+	rtp_run conntrack-nat-many "$n" -k 1
+	ip netns exec "$NS_R" taskset -c "${BENCH_RTP_CPU:-1}" \
+		"$BIN/relay" "$GW_IN" 40000 "$GW_OUT" 203.0.113.20 20000 "$n" \
+		>"$WORK/relay-many.log" 2>&1 &
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_until 10 grep -q ready "$WORK/relay-many.log"
+	rtp_run relay-many "$n" -k 1 -d "$GW_IN:40000" -E
+	kill "$pid"; wait "$pid" 2>/dev/null
+	relay_stats relay-many "$WORK/relay-many.log"
+}
+
+# relay_stats NAME LOG - the relay's own counts over all its runs.
+relay_stats() {
+	local a b c
+	read -r _ a _ b _ c <<<"$(grep '^relayed' "$2")"
+	result "{\"task\": \"relay-stats\", \"mode\": \"$BENCH_MODE\", \"name\": \"$1\", \"relayed\": ${a:-0}, \"batches\": ${b:-0}, \"wakeups\": ${c:-0}}"
 }
 
 task_relay() {
+	local pid
 	ip netns exec "$NS_R" taskset -c "${BENCH_RTP_CPU:-1}" \
 		"$BIN/relay" "$GW_IN" 40000 "$GW_OUT" \
 		203.0.113.20 20000 >"$WORK/relay.log" 2>&1 &
-	BG_PIDS="$BG_PIDS $!"
-	local pid=$!
-	wait_until 5 sh -c "ip netns exec $NS_R ss -Huln src $GW_IN:40000 | grep -q ."
-	rtp_run relay -d "$GW_IN:40000"
+	pid=$!
+	BG_PIDS="$BG_PIDS $pid"
+	wait_until 5 grep -q ready "$WORK/relay.log"
+	rtp_run relay "$RTP_FLOWS" -d "$GW_IN:40000"
 	kill "$pid"; wait "$pid" 2>/dev/null
+	relay_stats relay "$WORK/relay.log"
 }
 
 # -- sipp --------------------------------------------------------------------
