@@ -605,18 +605,19 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 		die("pthread_create");
 	cpu_ticks(cpu, c0);
 	t0 = now_ns();
-	for (f = 0; (t = now_ns()) - t0 < dur; f = (f + 1) % flows) {
+	for (f = 0; (t = now_ns()) - t0 < dur;) {
 		int n;
 
 		if (pps > 0 && sent >= pps * (double)(t - t0) / 1e9) {
 			usleep(100);
-			continue;
+			continue;	/* the same flow sends next */
 		}
 		for (i = 0; i < burst; i++)
 			h[i].msg_hdr.msg_name = &to[f];
 		n = sendmmsg(fds[f], h, burst, 0);
 		if (n > 0)
 			sent += (uint64_t)n;
+		f = (f + 1) % flows;
 	}
 	usleep(300000);		/* let the last packets arrive */
 	cpu_ticks(cpu, c1);

@@ -26,8 +26,8 @@
 # Tunables (environment): BENCH_STEP_SECS (2), BENCH_START_RATE (100
 # calls/s), BENCH_MAX_RATE (12800), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
 # BENCH_RTP_SECS (3), BENCH_RTP_RUNS (3), BENCH_RTP_CPU (1),
-# BENCH_RTP_ROUNDS (3), BENCH_RTP_STREAMS (500), BENCH_RTP_MEDIA_PORTS
-# (20000-29999), BENCH_RTP_PERF (unset),
+# BENCH_RTP_ROUNDS (3), BENCH_RTP_STREAMS (500), BENCH_RTP_STREAM_PPS (50),
+# BENCH_RTP_MEDIA_PORTS (20000-29999), BENCH_RTP_PERF (unset),
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
 # BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_PROF_DIR.
@@ -412,49 +412,47 @@ task_rtp_100k() {
 }
 
 # rtp-many: BENCH_RTP_STREAMS (500) streams sent round robin, one datagram
-# per stream and system call.  sipalg: on the bindings of as many calls set
-# up by the blaster; none: plain conntrack NAT, then bench/relay with one
-# socket pair per stream (epoll, recvmmsg/sendmmsg per ready socket).
+# per stream and system call: as fast as the sender can ("-many"), then
+# paced at BENCH_RTP_STREAM_PPS (50) packets/s per stream ("-paced").
+# sipalg: on the bindings of as many calls set up by the blaster; none:
+# plain conntrack NAT, then bench/relay with one socket pair per stream
+# (epoll, recvmmsg/sendmmsg per ready socket).
 task_rtp_many() {
-	local n=$RTP_STREAMS pid
+	local n=$RTP_STREAMS pps
+	pps=$((RTP_STREAMS * ${BENCH_RTP_STREAM_PPS:-50}))
 	if [ "$MODE" = sipalg ]; then
 		rtp_calls "$n" || { result "{\"task\": \"rtp\", \"mode\": \"sipalg\", \"name\": \"bindings-many\", \"error\": \"call setup failed\", \"setup\": $(cat "$WORK/rtp-calls.json")}"; return; }
 		r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
 		rtp_run bindings-many "$n" -k 1
+		rtp_run bindings-paced "$n" -k 1 -r "$pps"
 		return
 	fi
 	RTP_BASE=10000
 	rtp_run conntrack-nat-many "$n" -k 1
+	rtp_run conntrack-nat-paced "$n" -k 1 -r "$pps"
+	relay_run relay-many "$n" -k 1 -E
+	relay_run relay-paced "$n" -k 1 -E -r "$pps"
+}
+
+# relay_run NAME STREAMS [BLAST ARGS] - rtp_run NAME through a fresh
+# bench/relay with STREAMS socket pairs (pinned like the blaster), then the
+# relay's own counts over all its runs.
+relay_run() {
+	local name=$1 n=$2 pid a b c
+	shift 2
 	ip netns exec "$NS_R" taskset -c "${BENCH_RTP_CPU:-1}" \
 		"$BIN/relay" "$GW_IN" 40000 "$GW_OUT" 203.0.113.20 20000 "$n" \
-		>"$WORK/relay-many.log" 2>&1 &
+		>"$WORK/$name.log" 2>&1 &
 	pid=$!
 	BG_PIDS="$BG_PIDS $pid"
-	wait_until 10 grep -q ready "$WORK/relay-many.log"
-	rtp_run relay-many "$n" -k 1 -d "$GW_IN:40000" -E
+	wait_until 10 grep -q ready "$WORK/$name.log"
+	rtp_run "$name" "$n" -d "$GW_IN:40000" "$@"
 	kill "$pid"; wait "$pid" 2>/dev/null
-	relay_stats relay-many "$WORK/relay-many.log"
+	read -r _ a _ b _ c <<<"$(grep '^relayed' "$WORK/$name.log")"
+	result "{\"task\": \"relay-stats\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"relayed\": ${a:-0}, \"batches\": ${b:-0}, \"wakeups\": ${c:-0}}"
 }
 
-# relay_stats NAME LOG - the relay's own counts over all its runs.
-relay_stats() {
-	local a b c
-	read -r _ a _ b _ c <<<"$(grep '^relayed' "$2")"
-	result "{\"task\": \"relay-stats\", \"mode\": \"$BENCH_MODE\", \"name\": \"$1\", \"relayed\": ${a:-0}, \"batches\": ${b:-0}, \"wakeups\": ${c:-0}}"
-}
-
-task_relay() {
-	local pid
-	ip netns exec "$NS_R" taskset -c "${BENCH_RTP_CPU:-1}" \
-		"$BIN/relay" "$GW_IN" 40000 "$GW_OUT" \
-		203.0.113.20 20000 >"$WORK/relay.log" 2>&1 &
-	pid=$!
-	BG_PIDS="$BG_PIDS $pid"
-	wait_until 5 grep -q ready "$WORK/relay.log"
-	rtp_run relay "$RTP_FLOWS" -d "$GW_IN:40000"
-	kill "$pid"; wait "$pid" 2>/dev/null
-	relay_stats relay "$WORK/relay.log"
-}
+task_relay() { relay_run relay "$RTP_FLOWS"; }
 
 # -- sipp --------------------------------------------------------------------
 

@@ -105,25 +105,66 @@ rtp = {(r["mode"], r.get("name")): r for r in get("rtp")}
 sipp = {m: (one("sipp-max", m) or {}).get("calls_per_s") for m in MODES}
 
 
-def rtp_pps(mode, name):
-    """Best received rate of the runs (least disturbed by other jobs)."""
-    r = rtp.get((mode, name))
-    if not r or not r.get("runs"):
+def median(xs):
+    xs = sorted(xs)
+    if not xs:
         return None
-    return max(u["recv_pps"] for u in r["runs"])
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def us_per_pkt(u):
+    """CPU microseconds per received packet: busy clock ticks of the CPU the
+    sender, sink (and relay) were pinned to, over the blast, per packet."""
+    if not u.get("clk_tck") or not u.get("recv"):
+        return None
+    return u["cpu_busy_ticks"] * 1e6 / u["clk_tck"] / u["recv"]
+
+
+def rtp_runs(mode, name):
+    r = rtp.get((mode, name))
+    return r["runs"] if r and r.get("runs") else []
+
+
+def rtp_pps(mode, name):
+    """Median received rate of the runs."""
+    return median([u["recv_pps"] for u in rtp_runs(mode, name)])
+
+
+def rtp_us(mode, name):
+    return median([x for x in map(us_per_pkt, rtp_runs(mode, name)) if x])
 
 
 def verdict(ok):
     return "n/a" if ok is None else ("met" if ok else "**MISSED**")
 
 
+def ratio_ok(a, b, goal):
+    r = ratio(a, b)
+    return None if r == "n/a" else float(r) >= goal
+
+
+inter = get("rtp-inter")
+inter_sum = one("rtp-inter-summary")
+
+
+def inter_runs(size):
+    return [r["run"] for r in inter if r["size"] == size]
+
+
+pps_i10 = median([u["recv_pps"] for u in inter_runs("10")])
+pps_i100k = median([u["recv_pps"] for u in inter_runs("100k")])
+us_i10 = median([x for x in map(us_per_pkt, inter_runs("10")) if x])
+us_i100k = median([x for x in map(us_per_pkt, inter_runs("100k")) if x])
+# Every kernel-path row of sipalgd: the daemon's queue count during it.
+seen = [(r["name"], r.get("queued_during_rtp")) for r in get("rtp", "sipalg")
+        if r.get("runs")]
+if inter_sum:
+    seen.append(("interleaved 10 / 100k", inter_sum.get("queued_during_rtp")))
+
+
 g_thr = ratio(smax.get("sipalg"), smax.get("accept"))
 g_lat = lat.get("sipalg") and lat["sipalg"]["lat_p99_us"]
-pps_d10 = rtp_pps("sipalg", "bindings-10")
-pps_nat = rtp_pps("none", "conntrack-nat")
-pps_100k = rtp_pps("sipalg", "bindings-100k")
-pps_relay = rtp_pps("none", "relay")
-r_media = rtp.get(("sipalg", "bindings-10"))
 p("## Goals")
 p()
 p("| goal | measured | |")
@@ -138,21 +179,31 @@ p("| call setup rate (sipp) >= kernel helper | %s vs %s calls/s | %s |" % (
 p("| added latency p99 <= 200 us | %s us p99 at %s calls/s | %s |" % (
     fmt(g_lat, 1), fmt(lat.get("sipalg") and lat["sipalg"]["rate_calls"]),
     verdict(None if g_lat is None else g_lat <= 200)))
-p("| media on sipalgd bindings >= 0.95 x conntrack NAT | %s | %s |" % (
-    ratio(pps_d10, pps_nat),
-    verdict(None if ratio(pps_d10, pps_nat) == "n/a"
-            else float(ratio(pps_d10, pps_nat)) >= 0.95)))
-p("| media with 100,000 bindings >= 0.95 x with 10 | %s | %s |" % (
-    ratio(pps_100k, pps_d10),
-    verdict(None if ratio(pps_100k, pps_d10) == "n/a"
-            else float(ratio(pps_100k, pps_d10)) >= 0.95)))
-p("| kernel forwarding >= 3 x userspace relay | %s | %s |" % (
+pps_d10 = rtp_pps("sipalg", "bindings-10")
+pps_nat = rtp_pps("none", "conntrack-nat")
+pps_relay = rtp_pps("none", "relay")
+pps_dmany = rtp_pps("sipalg", "bindings-many")
+pps_natmany = rtp_pps("none", "conntrack-nat-many")
+pps_relaymany = rtp_pps("none", "relay-many")
+p("| media on sipalgd bindings >= 0.95 x conntrack NAT (verdict: 10 flows) | 10 flows: %s (%s / %s packets/s, medians); %d streams: %s | %s |" % (
+    ratio(pps_d10, pps_nat), fmt(pps_d10), fmt(pps_nat),
+    (rtp.get(("sipalg", "bindings-many")) or {}).get("flows", 0),
+    ratio(pps_dmany, pps_natmany), verdict(ratio_ok(pps_d10, pps_nat, 0.95))))
+p("| media with 100,000 bindings >= 0.95 x with 10 (interleaved in one lab) | %s (medians %s / %s packets/s); CPU per packet %s x | %s |" % (
+    ratio(pps_i100k, pps_i10), fmt(pps_i100k), fmt(pps_i10),
+    ratio(us_i100k, us_i10), verdict(ratio_ok(pps_i100k, pps_i10, 0.95))))
+p("| kernel forwarding >= 3 x userspace relay (verdict: %d streams at full rate, a socket pair each) | %d streams: %s (sipalgd bindings %s / relay %s packets/s; conntrack NAT / relay in one lab: %s); paced at %s packets/s per stream, relay / sipalgd CPU per packet: %s; 10 flows into one relay socket: %s | %s |" % (
+    (rtp.get(("none", "relay-many")) or {}).get("flows", 0),
+    (rtp.get(("none", "relay-many")) or {}).get("flows", 0),
+    ratio(pps_dmany, pps_relaymany), fmt(pps_dmany), fmt(pps_relaymany),
+    ratio(pps_natmany, pps_relaymany),
+    fmt(median([u["sent_pps"] / u["flows"] for u in rtp_runs("none", "relay-paced")])),
+    ratio(rtp_us("none", "relay-paced"), rtp_us("sipalg", "bindings-paced")),
     ratio(pps_d10, pps_relay),
-    verdict(None if ratio(pps_d10, pps_relay) == "n/a"
-            else float(ratio(pps_d10, pps_relay)) >= 3)))
-p("| RTP packets seen by the daemon = 0 | %s | %s |" % (
-    fmt(r_media and r_media.get("queued_during_rtp")),
-    verdict(None if not r_media else r_media.get("queued_during_rtp") == 0)))
+    verdict(ratio_ok(pps_dmany, pps_relaymany, 3))))
+p("| RTP packets seen by the daemon = 0 (every sipalgd media row) | %s | %s |" % (
+    ", ".join("%s: %s" % (n, fmt(q)) for n, q in seen) or "n/a",
+    verdict(None if not seen else all(q == 0 for _, q in seen))))
 bind = {(r["mode"], r["run"]["delay_us"]): r["run"] for r in get("bind") if r.get("run")}
 b_s, b_a = bind.get(("sipalg", 0)), bind.get(("accept", 0))
 if b_s:
@@ -331,54 +382,220 @@ p()
 # ---------------------------------------------------------------- media
 p("## 4. Media forwarding")
 p()
-p("bench/blast.c rtp: 10 flows of 172-byte RTP-like datagrams from the phone")
-p("(ten consecutive even ports) to 203.0.113.20:20000, sent as fast as")
-p("one sending thread can (sendmmsg, 16 per call), a sink thread counting in")
-p("the outside namespace.  Sender, sink and relay are pinned to one CPU, so")
-p("every packet's whole path is paid on that CPU (veth forwards in the")
-p("sender's softirq) and the received rate is the inverse of the path's")
-p("cost; %s runs of %s s each, the best run counts (other jobs on the CPU" % (
+p("bench/blast.c rtp sends 172-byte RTP-like datagrams from the phone")
+p("(10.0.0.10, consecutive even ports) to 203.0.113.20:20000 as fast as one")
+p("sending thread can; a sink thread counts them in the outside namespace.")
+p("Sender, sink and relay are pinned to one CPU, so every packet's whole")
+p("path - sending, veth and bridge (veth forwards in the sender's softirq),")
+p("forwarding or relaying, receiving - is paid on that CPU, and the")
+p("received rate is the inverse of the path's cost.  \"CPU per packet\" is")
+p("that CPU's busy clock ticks (user, system, irq, softirq in /proc/stat;")
+p("not idle, not stolen by the hypervisor) from the first send to 300 ms")
+p("after the last, divided by the packets received: it does not depend on")
+p("how much of the run the CPU was taken away, but it includes whatever else")
+p("ran on that CPU.  %s runs of %s s per row; every run is listed, the" % (
     os.environ.get("BENCH_RTP_RUNS", "3"), os.environ.get("BENCH_RTP_SECS", "3")))
-p("only ever slow a run down).  For sipalgd the 10 flows are 10 calls set up")
-p("by the blaster (INVITE/200/ACK, no BYE), so the phone's media ports have")
-p("the daemon's bindings; \"flows with daemon mark\" counts the conntrack")
-p("entries of these flows that carry the daemon's ct mark (its bindings")
-p("translated them).  For the 100,000 case, 100,000 more elements per map")
-p("were added with one `nft -f` file and the flows deleted from conntrack")
-p("first, so they were set up again through the bigger maps.  The relay is")
-p("bench/relay.c (recvmmsg/sendmmsg, batches of 64) in the router namespace,")
-p("listening on 10.0.0.1:40000.")
+p("medians are compared.  The sender and sink cost is in every row alike,")
+p("so ratios of these whole-path rates are smaller than ratios of the")
+p("forwarding costs alone would be.")
 p()
-p("| path | best packets/s | every run (packets/s) | loss (all runs) | daemon's queue count during RTP | flows with daemon mark | elements in snat4 |")
-p("|---|---:|---|---:|---:|---:|---:|")
-for key, label in ((("none", "conntrack-nat"), "plain conntrack NAT (MASQUERADE)"),
-                   (("sipalg", "bindings-10"), "sipalgd bindings of 10 calls"),
-                   (("sipalg", "bindings-100k"), "the same, 100,000 more elements in each map"),
-                   (("none", "relay"), "userspace relay (bench/relay.c)")):
-    r = rtp.get(key)
-    if not r:
-        continue
-    if not r.get("runs"):
-        p("| %s | error: %s | | | | | |" % (label, r.get("error")))
-        continue
-    q = r["queued_during_rtp"]
-    p("| %s | %.0f | %s | %d | %s | %s | %s |" % (
-        label, rtp_pps(*key), ", ".join("%.0f" % u["recv_pps"] for u in r["runs"]),
-        sum(u["sent"] - u["recv"] for u in r["runs"]),
-        "-" if q < 0 else q,
-        r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-",
-        r["snat4_elements"] if key[0] == "sipalg" else "-"))
-ins = one("nft-100k")
-if ins:
+p("For sipalgd the flows are calls set up by the blaster (INVITE/200/ACK,")
+p("no BYE) on a daemon restarted for the media tasks (media ports")
+p("20000-29999), so the phone's media ports have the daemon's bindings;")
+p("\"flows with daemon mark\" counts the conntrack entries to the sink that")
+p("carry the daemon's ct mark (its bindings translated them).  \"Daemon's")
+p("queue count\" is how many packets the daemon handled during the blasts")
+p("(media must never reach it).  The relay is bench/relay.c in the router")
+p("namespace (epoll; each ready socket drained with recvmmsg, up to 64, and")
+p("sent on with one sendmmsg).")
+p()
+
+
+def media_table(rows):
+    p("| path | median packets/s | every run (packets/s) | CPU us per packet (median; every run) | loss | ticks stolen | daemon's queue count | flows with daemon mark | elements in snat4 |")
+    p("|---|---:|---|---|---:|---:|---:|---:|---:|")
+    for key, label in rows:
+        r = rtp.get(key)
+        if not r:
+            continue
+        if not r.get("runs"):
+            p("| %s | error: %s | | | | | | | |" % (label, r.get("error")))
+            continue
+        q = r["queued_during_rtp"]
+        us = [us_per_pkt(u) for u in r["runs"]]
+        p("| %s | %.0f | %s | %s; %s | %d | %d | %s | %s | %s |" % (
+            label, rtp_pps(*key),
+            ", ".join("%.0f" % u["recv_pps"] for u in r["runs"]),
+            fmt(rtp_us(*key), 2), ", ".join(fmt(x, 2) for x in us),
+            sum(u["sent"] - u["recv"] for u in r["runs"]),
+            sum(u.get("cpu_steal_ticks", 0) for u in r["runs"]),
+            "-" if q < 0 else q,
+            r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-",
+            r["snat4_elements"] if key[0] == "sipalg" else "-"))
     p()
-    p("Inserting the 200,000 elements (`nft -f`): %d ms." % ins["insert_ms"])
+
+
+def relay_line(name):
+    s = one("relay-stats", name=name)
+    if s and s["batches"] and s["wakeups"]:
+        p("The relay's own counts over its runs: %d datagrams in %d sendmmsg" % (
+            s["relayed"], s["batches"]))
+        p("batches (%.2f per batch) from %d epoll wakeups (%.1f ready sockets" % (
+            s["relayed"] / s["batches"], s["wakeups"],
+            s["batches"] / s["wakeups"]))
+        p("per wakeup).")
+        p()
+
+
+p("### 4a. 10 flows, 16 datagrams per send")
 p()
-p("Reading these numbers: the kernel paths and the relay pay the same veth,")
-p("bridge and netfilter work per packet (the relay's socket calls are")
-p("batched 64 at a time), so on this lab the relay is not much slower than")
-p("kernel forwarding; the 3x goal assumes real NICs where forwarding avoids")
-p("the socket layer entirely.  Run-to-run spread comes from other jobs")
-p("sharing the CPU.")
+p("Ten flows, sendmmsg of 16 datagrams per flow in turn; the relay listens")
+p("on one socket (10.0.0.1:40000), so it gets batches of up to 64 from one")
+p("socket - the relay's best case.")
+p()
+media_table(((("none", "conntrack-nat"), "plain conntrack NAT (MASQUERADE)"),
+             (("sipalg", "bindings-10"), "sipalgd bindings of 10 calls"),
+             (("none", "relay"), "userspace relay, one socket (bench/relay.c)")))
+relay_line("relay")
+p("Kernel / relay (medians): conntrack NAT %s, sipalgd bindings %s." % (
+    ratio(pps_nat, pps_relay), ratio(pps_d10, pps_relay)))
+p()
+
+nmany = (rtp.get(("none", "relay-many")) or rtp.get(("sipalg", "bindings-many"))
+         or {}).get("flows")
+p("### 4b. %s streams, one datagram per send" % (nmany or "Many"))
+p()
+p("A media relay has a socket per stream and sees each stream at about 50")
+p("packets/s.  Here %s streams on the phone's consecutive even ports send" % (nmany or "n/a"))
+p("in turn, one datagram per stream and system call, as fast as the sender")
+p("can.  sipalgd: on the bindings of as many calls set up by the blaster.")
+p("Relay: a socket pair per stream (10.0.0.1:40000+2k in, 203.0.113.1:")
+p("40000+2k out), every stream sent to its own relay port.  The sipalgd row")
+p("comes from the sipalg lab, the other two from the plain-NAT lab.")
+p()
+
+
+def many_rows(kind):
+    return ((("none", "conntrack-nat-" + kind), "plain conntrack NAT (MASQUERADE)"),
+            (("sipalg", "bindings-" + kind), "sipalgd bindings of %s calls" % (nmany or "n/a")),
+            (("none", "relay-" + kind), "userspace relay, a socket pair per stream"))
+
+
+media_table(many_rows("many"))
+relay_line("relay-many")
+p("Kernel / relay (medians): conntrack NAT %s, sipalgd bindings %s; CPU per" % (
+    ratio(pps_natmany, pps_relaymany), ratio(pps_dmany, pps_relaymany)))
+p("packet, relay / kernel: %s (conntrack NAT), %s (sipalgd bindings)." % (
+    ratio(rtp_us("none", "relay-many"), rtp_us("none", "conntrack-nat-many")),
+    ratio(rtp_us("none", "relay-many"), rtp_us("sipalg", "bindings-many"))))
+p()
+paced = rtp_runs("none", "relay-paced") or rtp_runs("sipalg", "bindings-paced")
+if paced:
+    p("The same streams paced at about %.0f packets/s in all (%.0f per" % (
+        round(paced[0]["sent_pps"], -1), paced[0]["sent_pps"] / paced[0]["flows"]))
+    p("stream, the blaster's -r),")
+    p("where the pinned CPU is partly idle: here the received rate is the")
+    p("offered one, and CPU per packet is the comparison (it includes other")
+    p("jobs that ran on that CPU meanwhile, which matters more when it is")
+    p("idle part of the time).")
+    p()
+    media_table(many_rows("paced"))
+    relay_line("relay-paced")
+    p("CPU per packet, relay / kernel (medians): %s (conntrack NAT), %s" % (
+        ratio(rtp_us("none", "relay-paced"), rtp_us("none", "conntrack-nat-paced")),
+        ratio(rtp_us("none", "relay-paced"), rtp_us("sipalg", "bindings-paced"))))
+    p("(sipalgd bindings).")
+    p()
+
+p("### 4c. 100,000 more elements in each map, interleaved")
+p()
+if inter:
+    p("The 10 flows of 4a on the same daemon, with its maps as they are and")
+    p("with 100,000 more elements in each of snat4 and dnat4 (one `nft -f`")
+    p("file; deleted again with another), alternating in one lab so that")
+    p("drift on the machine hits both sizes alike.  Before every blast the")
+    p("flows were deleted from conntrack, so their first packets looked the")
+    p("maps up again.")
+    p()
+    p("| blast | elements in snat4 | packets/s | CPU us per packet | ticks stolen | loss | flows with daemon mark |")
+    p("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in inter:
+        u = r["run"]
+        p("| %d | %d | %.0f | %s | %d | %d | %d |" % (
+            r["seq"], r["snat4_elements"], u["recv_pps"], fmt(us_per_pkt(u), 2),
+            u.get("cpu_steal_ticks", 0), u["sent"] - u["recv"],
+            r["flows_with_daemon_mark"]))
+    p()
+    p("Medians: %s packets/s with 100,000 more, %s without: **%s**;" % (
+        fmt(pps_i100k), fmt(pps_i10), ratio(pps_i100k, pps_i10)))
+    p("CPU per packet %s vs %s us (%s)." % (
+        fmt(us_i100k, 2), fmt(us_i10, 2), ratio(us_i100k, us_i10)))
+    seq = {r["seq"]: r for r in inter}
+    pairs = []
+    for k, r in sorted(seq.items()):
+        if r["size"] == "100k" and seq.get(k - 1) and seq.get(k + 1):
+            pairs.append(ratio(r["run"]["recv_pps"],
+                               (seq[k - 1]["run"]["recv_pps"] +
+                                seq[k + 1]["run"]["recv_pps"]) / 2))
+    small = [u["recv_pps"] for u in inter_runs("10")]
+    if pairs:
+        p("Each 100,000 blast against the mean of the two blasts around it:")
+        p("%s.  The blasts at the small size alone spread by %s%% (max - min" % (
+            ", ".join(pairs), fmt((max(small) - min(small)) * 100 / median(small))))
+        p("over median): a difference smaller than that is not resolved by")
+        p("these runs.")
+    p()
+if inter_sum:
+    rs = inter_sum.get("ruleset", "")
+    chains, cur = [], None
+    for line in rs.splitlines():
+        w = line.split()
+        if w[:1] == ["chain"]:
+            cur = [w[1], "", False]
+            chains.append(cur)
+        elif cur and w[:1] == ["type"]:
+            cur[1] = " ".join(w[1:]).rstrip(";")
+        elif cur and ("@snat4" in line or "@dnat4" in line):
+            cur[2] = True
+    users = [c for c in chains if c[2]]
+    p("Which rules look the maps up (the daemon's `nft -t list table ip")
+    p("sipalg` during the run): %s." % ("; ".join(
+        "chain %s (%s)" % (c[0], c[1].split(";")[0]) for c in users) or "none"))
+    if users and all(c[1].startswith("nat ") for c in users):
+        p("Only chains of type nat use them, and the kernel runs nat chains")
+        p("for a connection's first packet only; the packets of an")
+        p("established flow never look the maps up.")
+    p()
+    gc = inter_sum.get("gc_ms_per_s", {})
+    gci = [l.strip() for l in rs.splitlines() if "gc-interval" in l]
+    if gc.get("100k", -1) >= 0:
+        p("What the elements do cost: the maps have `flags timeout`, and the")
+        p("kernel's garbage collector for such sets (nft_rhash_gc, a kworker)")
+        p("walks every element at each gc interval (%s)." % (
+            ", ".join(gci) if gci else "no gc-interval set: the kernel's 1 s"))
+        p("Its CPU time, from `perf record -a` over 2 s with no traffic right")
+        p("after the first blast at each size: **%.1f ms per second** with the" % gc["100k"])
+        p("100,000 more elements, %.1f ms per second without.  When the" % gc["10"])
+        p("kworker runs on the pinned CPU, this time is taken from the")
+        p("forwarding path.")
+        p()
+    p("Inserting 2 x 100,000 elements: %s ms; deleting them: %s ms." % (
+        ", ".join(str(x) for x in inter_sum.get("insert_ms", [])),
+        ", ".join(str(x) for x in inter_sum.get("delete_ms", []))))
+    p()
+    p("<details><summary>the daemon's table (nft -t)</summary>")
+    p()
+    p("```")
+    p(rs.rstrip())
+    p("```")
+    p()
+    p("</details>")
+    p()
+for r in get("rtp-inter-error"):
+    p("rtp-100k: %s" % r.get("error"))
+    p()
+p("Run-to-run spread comes from other jobs and from the hypervisor")
+p("(\"ticks stolen\"); the machine is a virtual one.")
 p()
 
 # ---------------------------------------------------------------- sipp
