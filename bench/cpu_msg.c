@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, p.peer, &peer_ip.v4);
 	inet_pton(AF_INET, "203.0.113.1", &pub_ip.v4);
 	calls = calls_new(&conf);
-	if (!calls) {
+	if (!calls || calls_set_public(calls, AF_INET, &pub_ip, 1) < 0) {
 		fprintf(stderr, "cpu_msg: calls_new failed\n");
 		return 1;
 	}

@@ -86,7 +86,10 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->dst = v->dst;
 	x->sport = v->sport;
 	x->dport = v->dport;
-	x->pub = a->pub;
+	/* The public address of the packet's inside host (one of several
+	 * with public_pool); bindings made now get it. */
+	x->pub = *calls_pick_public(a->calls, v->family,
+				    dir == RW_OUT ? &v->src : &v->dst);
 	x->inside = a->inside;
 	x->n_inside = a->n_inside;
 }

@@ -17,9 +17,11 @@
 struct calls {
 	const struct conf *conf;
 	int pub_family;
-	union addr pub;
+	union addr pub[CALLS_MAX_PUB];
+	unsigned n_pub;
+	unsigned cur_pub;		/* for bindings made now */
 	struct binding *by_in[BIND_HASH];
-	struct binding *by_pub[65536];
+	struct binding **by_pub;	/* [address index * 65536 + port] */
 	struct call *by_id[CALL_HASH];
 	struct call *all_calls;		/* list of every call */
 	struct binding *all_sig;	/* list of every signalling binding */
@@ -60,6 +62,13 @@ struct calls *calls_new(const struct conf *c)
 
 	if (!t)
 		return NULL;
+	/* One public address until calls_set_public says which. */
+	t->by_pub = calloc(65536, sizeof(*t->by_pub));
+	if (!t->by_pub) {
+		free(t);
+		return NULL;
+	}
+	t->n_pub = 1;
 	t->conf = c;
 	t->media_next = c->media_port_min;
 	t->sig_next = c->signalling_port_min;
@@ -112,6 +121,7 @@ void calls_free(struct calls *t)
 			free(b);
 		}
 	}
+	free(t->by_pub);
 	free(t);
 }
 
@@ -120,10 +130,82 @@ void calls_set_conf(struct calls *t, const struct conf *c)
 	t->conf = c;
 }
 
-void calls_set_public(struct calls *t, int family, const union addr *pub)
+static unsigned bind_count(const struct calls *t)
 {
+	return t->n_sig + t->n_media;
+}
+
+int calls_set_public(struct calls *t, int family, const union addr *pub,
+		     unsigned n)
+{
+	struct binding **by;
+
+	if (!n || n > CALLS_MAX_PUB || bind_count(t))
+		return -1;
+	by = calloc((size_t)n * 65536, sizeof(*by));
+	if (!by)
+		return -1;
+	free(t->by_pub);
+	t->by_pub = by;
 	t->pub_family = family;
-	t->pub = *pub;
+	memcpy(t->pub, pub, n * sizeof(*pub));
+	t->n_pub = n;
+	t->cur_pub = 0;
+	return 0;
+}
+
+int calls_set_public_conf(struct calls *t, const union addr *first,
+			  const struct conf *c)
+{
+	union addr pub[CALLS_MAX_PUB];
+	unsigned i, n = 1;
+
+	pub[0] = *first;
+	for (i = 0; i < c->n_public_pool && n < CALLS_MAX_PUB; i++) {
+		if (c->public_pool[i].s_addr == first->v4.s_addr)
+			continue;
+		memset(&pub[n], 0, sizeof(pub[n]));
+		pub[n++].v4 = c->public_pool[i];
+	}
+	return calls_set_public(t, AF_INET, pub, n);
+}
+
+static int pub_index(const struct calls *t, int family, const union addr *a)
+{
+	unsigned i;
+
+	if (family != t->pub_family)
+		return -1;
+	for (i = 0; i < t->n_pub; i++)
+		if (addr_eq(family, &t->pub[i], a))
+			return (int)i;
+	return -1;
+}
+
+bool calls_is_public(const struct calls *t, int family, const union addr *a)
+{
+	return pub_index(t, family, a) >= 0;
+}
+
+const union addr *calls_pub_addr(const struct calls *t,
+				 const struct binding *b)
+{
+	return &t->pub[b->pub_i];
+}
+
+const union addr *calls_pick_public(struct calls *t, int family,
+				    const union addr *a)
+{
+	t->cur_pub = t->n_pub > 1 ? hash_bytes(a, addr_len(family),
+					       2166136261u) % t->n_pub
+				  : 0;
+	return &t->pub[t->cur_pub];
+}
+
+/* The slot of public port p on the address bindings are made on now. */
+static struct binding **pub_slot(struct calls *t, uint32_t p)
+{
+	return &t->by_pub[t->cur_pub * 65536u + p];
 }
 
 struct binding *calls_binding_find(struct calls *t, int family,
@@ -138,15 +220,17 @@ struct binding *calls_binding_find(struct calls *t, int family,
 	return NULL;
 }
 
-struct binding *calls_binding_by_pub(struct calls *t, uint16_t p)
+struct binding *calls_binding_by_pub(struct calls *t, int family,
+				     const union addr *a, uint16_t p)
 {
-	return t->by_pub[p];
+	int i;
+
+	if (t->n_pub == 1)
+		return t->by_pub[p];	/* the port says it: as before pools */
+	i = pub_index(t, family, a);
+	return i < 0 ? NULL : t->by_pub[(unsigned)i * 65536u + p];
 }
 
-static unsigned bind_count(const struct calls *t)
-{
-	return t->n_sig + t->n_media;
-}
 
 /* Next free port in [lo, hi] with the given step, starting at *cur;
  * want (if in range and free) is tried first.  0 when none. */
@@ -156,12 +240,12 @@ static uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
 	uint32_t n = (hi - lo + 1) / step, i, p;
 
 	if (want >= lo && want + step - 1 <= hi && (want - lo) % step == 0 &&
-	    !t->by_pub[want] && (step == 1 || !t->by_pub[want + 1]))
+	    !*pub_slot(t, want) && (step == 1 || !*pub_slot(t, want + 1)))
 		return (uint16_t)want;
 	for (i = 0; i < n; i++) {
 		p = *cur;
 		*cur = p + step > hi ? lo : p + step;
-		if (!t->by_pub[p] && (step == 1 || !t->by_pub[p + 1]))
+		if (!*pub_slot(t, p) && (step == 1 || !*pub_slot(t, p + 1)))
 			return (uint16_t)p;
 	}
 	return 0;
@@ -185,10 +269,11 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 	b->in_addr = *a;
 	b->in_port = port;
 	b->pub_port = pub;
+	b->pub_i = (uint8_t)t->cur_pub;
 	h = bind_hash(family, a, port);
 	b->next = t->by_in[h];
 	t->by_in[h] = b;
-	t->by_pub[pub] = b;
+	*pub_slot(t, pub) = b;
 	if (kind == BIND_SIG) {
 		t->n_sig++;
 		b->sig->sig_next = t->all_sig;
@@ -212,8 +297,8 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 			break;
 		}
 	}
-	if (t->by_pub[b->pub_port] == b)
-		t->by_pub[b->pub_port] = NULL;
+	if (t->by_pub[b->pub_i * 65536u + b->pub_port] == b)
+		t->by_pub[b->pub_i * 65536u + b->pub_port] = NULL;
 	if (b->kind == BIND_SIG) {
 		t->n_sig--;
 		if (b->sig->sig_prev)
@@ -421,7 +506,7 @@ void calls_elem(const struct calls *t, const struct binding *b,
 	e->proto = 17;
 	e->in_addr = b->in_addr;
 	e->in_port = b->in_port;
-	e->pub_addr = t->pub;
+	e->pub_addr = t->pub[b->pub_i];
 	e->pub_port = b->pub_port;
 }
 

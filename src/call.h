@@ -58,6 +58,7 @@ struct binding {
 	uint32_t sdp_seq;	/* media: the call's SDP that last named it */
 	uint8_t m_index;	/* media: its m= line in that SDP */
 	bool is_rtcp;		/* media: the RTCP half of its pair */
+	uint8_t pub_i;		/* which public address (calls_set_public) */
 	struct sig_state *sig;	/* signalling only; NULL for media */
 	struct binding *next;	/* hash chain by inside address */
 };
@@ -119,8 +120,26 @@ void calls_set_conf(struct calls *t, const struct conf *c);
 struct binding *calls_binding_find(struct calls *t, int family,
 				   const union addr *a, uint16_t port);
 
-/* calls_binding_by_pub - binding that owns public port p, or NULL. */
-struct binding *calls_binding_by_pub(struct calls *t, uint16_t p);
+/* calls_binding_by_pub - binding that owns public address a, port p, or
+ * NULL (also when a is not one of the public addresses). */
+struct binding *calls_binding_by_pub(struct calls *t, int family,
+				     const union addr *a, uint16_t p);
+
+/* calls_is_public - a is one of the public addresses. */
+bool calls_is_public(const struct calls *t, int family, const union addr *a);
+
+/* calls_pub_addr - the public address of binding b. */
+const union addr *calls_pub_addr(const struct calls *t,
+				 const struct binding *b);
+
+/*
+ * calls_pick_public - the public address for inside host a, which
+ * bindings created from now on get: with several public addresses, each
+ * inside host keeps one of them for all its bindings (paired pooling,
+ * RFC 4787 REQ-2), picked by a hash of its address.
+ */
+const union addr *calls_pick_public(struct calls *t, int family,
+				    const union addr *a);
 
 /*
  * calls_sig_get - the signalling binding of inside a:port, created with a
@@ -191,8 +210,17 @@ void calls_note_sdp(struct call *k, int family, const union addr *a);
 void calls_elem(const struct calls *t, const struct binding *b,
 		struct nat_elem *e);
 
-/* calls_set_public - public address used in nat elements. */
-void calls_set_public(struct calls *t, int family, const union addr *pub);
+/* calls_set_public - the public addresses (pub[0..n), n at least 1, at
+ * most CALLS_MAX_PUB) bindings are made on.  Call once, before any
+ * binding exists.  0, or -1 (out of memory, bad n). */
+#define CALLS_MAX_PUB 16
+int calls_set_public(struct calls *t, int family, const union addr *pub,
+		     unsigned n);
+
+/* calls_set_public_conf - calls_set_public with main (IPv4) and c's
+ * public_pool. */
+int calls_set_public_conf(struct calls *t, const union addr *first,
+			  const struct conf *c);
 
 /*
  * calls_sweep - end what has expired at now: calls past their setup

@@ -230,6 +230,36 @@ static const char *conf_parse_net_list(struct conf *c, size_t off,
 	return NULL;
 }
 
+static const char *conf_parse_pool(struct conf *c, size_t off,
+				   const char *val)
+{
+	char buf[512], *rest = buf, *tok;
+	unsigned k = 0;
+
+	(void)off;
+	if (strlen(val) >= sizeof(buf))
+		return "address list too long";
+	strcpy(buf, val);
+	while ((tok = strsep(&rest, ", \t"))) {
+		if (!*tok)
+			continue;
+		if (k == CONF_MAX_PUBLIC_POOL)
+			return "too many addresses (at most "
+			       CONF_STR(CONF_MAX_PUBLIC_POOL) ")";
+		if (inet_pton(AF_INET, tok, &c->public_pool[k]) != 1)
+			return "expected IPv4 addresses";
+		for (unsigned i = 0; i < k; i++)
+			if (c->public_pool[i].s_addr ==
+			    c->public_pool[k].s_addr)
+				return "address listed twice";
+		k++;
+	}
+	if (!k)
+		return "expected IPv4 addresses";
+	c->n_public_pool = k;
+	return NULL;
+}
+
 bool conf_net_has(const struct conf_net *n, int family, const union addr *a)
 {
 	const uint8_t *x = (const uint8_t *)&n->addr;
@@ -438,6 +468,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("log_interval", conf_parse_interval, log_interval, false),
 	KEY("fail_closed", conf_parse_bool, fail_closed, false),
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
+	KEY("public_pool", conf_parse_pool, public_pool, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -646,6 +677,10 @@ static int conf_check(const struct conf *c, struct conf_state *st)
 				  conf_key_find("register_max_expiry"),
 				  "register_default_expiry exceeds "
 				  "register_max_expiry");
+	if (c->n_public_pool && c->public_family == AF_INET6)
+		return conf_blame(st, conf_key_find("public_pool"),
+				  conf_key_find("public_address"),
+				  "public_pool needs an IPv4 public_address");
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #define CONF_MAX_SIP_PORTS 16
 #define CONF_MAX_INSIDE_NETS 8
+#define CONF_MAX_PUBLIC_POOL 15
 
 /* An IPv4 or IPv6 address; family is AF_INET, AF_INET6 or 0 (unset). */
 union addr {
@@ -28,6 +29,10 @@ struct conf {
 	char outside_interface[IF_NAMESIZE];
 	int public_family;		/* 0 = take the outside address */
 	union addr public_address;
+	/* public_pool: more IPv4 addresses of the outside interface for
+	 * bindings; each inside host keeps one address for all its own. */
+	struct in_addr public_pool[CONF_MAX_PUBLIC_POOL];
+	unsigned n_public_pool;
 	uint16_t sip_ports[CONF_MAX_SIP_PORTS];
 	unsigned n_sip_ports;
 	uint16_t media_port_min, media_port_max;	/* inclusive */

@@ -176,18 +176,23 @@ static void keep_restart_keys(const struct conf *old, struct conf *c)
 	    old->public_family != c->public_family ||
 	    memcmp(&old->public_address, &c->public_address,
 		   sizeof(c->public_address)) ||
+	    old->n_public_pool != c->n_public_pool ||
+	    memcmp(old->public_pool, c->public_pool,
+		   sizeof(c->public_pool)) ||
 	    old->media_port_min != c->media_port_min ||
 	    old->media_port_max != c->media_port_max ||
 	    old->signalling_port_min != c->signalling_port_min ||
 	    old->signalling_port_max != c->signalling_port_max)
-		log_warnx("reload: interfaces, queue, ct_mark, public_address "
-			  "and port ranges change only on restart");
+		log_warnx("reload: interfaces, queue, ct_mark, public_address, "
+			  "public_pool and port ranges change only on restart");
 	strcpy(c->inside_interface, old->inside_interface);
 	strcpy(c->outside_interface, old->outside_interface);
 	c->queue = old->queue;
 	c->ct_mark = old->ct_mark;
 	c->public_family = old->public_family;
 	c->public_address = old->public_address;
+	c->n_public_pool = old->n_public_pool;
+	memcpy(c->public_pool, old->public_pool, sizeof(c->public_pool));
 	c->media_port_min = old->media_port_min;
 	c->media_port_max = old->media_port_max;
 	c->signalling_port_min = old->signalling_port_min;
@@ -254,7 +259,8 @@ static void daemon_start(struct daemon *d)
 	a->calls = calls_new(c);
 	if (!a->calls)
 		fatalx("out of memory");
-	calls_set_public(a->calls, AF_INET, &a->pub);
+	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
+		fatalx("out of memory");
 	d->nft = nat_nft_open(c->ct_mark);
 	if (!d->nft)
 		fatalx("cannot create nftables table ip sipalg (need "

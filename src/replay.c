@@ -90,7 +90,8 @@ static void setup(struct replay *rp)
 	a->calls = calls_new(c);
 	if (!a->calls)
 		fatalx("out of memory");
-	calls_set_public(a->calls, AF_INET, &a->pub);
+	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
+		fatalx("out of memory");
 	nat_rec_init(&rp->rec);
 	a->nat = nat_rec_ops(&rp->rec);
 	if (!c->n_inside_networks) {

@@ -82,20 +82,22 @@ static bool span_is_pub(const struct rw_ctx *x, const char *buf,
 	union addr a;
 
 	return span_addr(buf, s, x->family, &a) &&
-	       addr_eq(x->family, &a, &x->pub);
+	       (addr_eq(x->family, &a, &x->pub) ||
+		calls_is_public(x->calls, x->family, &a));
 }
 
-/* "host:port" of the gateway for public port p. */
-static void pub_hostport(const struct rw_ctx *x, uint16_t p, char *out,
-			 size_t cap)
+/* "host:port" of the gateway for binding b. */
+static void pub_hostport(const struct rw_ctx *x, const struct binding *b,
+			 char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	rewrite_addr_text(x->family, &x->pub, a, sizeof(a));
+	rewrite_addr_text(x->family, calls_pub_addr(x->calls, b), a,
+			  sizeof(a));
 	if (x->family == AF_INET6)
-		snprintf(out, cap, "[%s]:%u", a, p);
+		snprintf(out, cap, "[%s]:%u", a, b->pub_port);
 	else
-		snprintf(out, cap, "%s:%u", a, p);
+		snprintf(out, cap, "%s:%u", a, b->pub_port);
 }
 
 /* The span covering host[:port] of hp. */
@@ -179,7 +181,7 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	copy_text(b->sig->sent_by, sizeof(b->sig->sent_by), m->buf,
 		  hostport_span(&v.sent_by));
-	pub_hostport(x, b->pub_port, txt, sizeof(txt));
+	pub_hostport(x, b, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&v.sent_by), txt);
 }
 
@@ -204,7 +206,7 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	copy_text(contact ? b->sig->contact_hp : b->sig->route_hp, BIND_TEXT_MAX,
 		  m->buf, hostport_span(&hp));
-	pub_hostport(x, b->pub_port, txt, sizeof(txt));
+	pub_hostport(x, b, txt, sizeof(txt));
 	return edits_add_str(&r->edits, hostport_span(&hp), txt);
 }
 
@@ -762,8 +764,11 @@ static int in_restore_text(const struct rw_ctx *x, const struct sip_msg *m,
 {
 	uint16_t port = hp->port_num ? hp->port_num : 5060;
 	char txt[80];
+	union addr a;
 
-	if (!span_is_pub(x, m->buf, hp->host) || port != b->pub_port)
+	if (!span_addr(m->buf, hp->host, x->family, &a) ||
+	    !addr_eq(x->family, &a, calls_pub_addr(x->calls, b)) ||
+	    port != b->pub_port)
 		return 0;
 	if (saved[0])
 		return edits_add_str(&r->edits, hostport_span(hp), saved);
@@ -785,11 +790,16 @@ static int in_restore_uri(const struct rw_ctx *x, const struct sip_msg *m,
  * Contact); otherwise any inside host's (a PBX behind the gateway
  * receives requests for its phones). */
 static struct binding *pub_binding(const struct rw_ctx *x,
+				   const struct sip_msg *m,
 				   const struct sip_hostport *hp, bool mine)
 {
 	uint16_t port = hp->port_num ? hp->port_num : 5060;
-	struct binding *b = calls_binding_by_pub(x->calls, port);
+	struct binding *b;
+	union addr a;
 
+	if (!span_addr(m->buf, hp->host, x->family, &a))
+		return NULL;
+	b = calls_binding_by_pub(x->calls, x->family, &a, port);
 	if (!b || b->kind != BIND_SIG)
 		return NULL;
 	if (mine && !addr_eq(x->family, &b->in_addr, &x->dst))
@@ -817,7 +827,7 @@ static int in_restore_routes(const struct rw_ctx *x, const struct sip_msg *m,
 		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
 			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
 			    !span_is_pub(x, m->buf, hp.host) ||
-			    !(b = pub_binding(x, &hp, false)))
+			    !(b = pub_binding(x, m, &hp, false)))
 				continue;
 			if (in_restore_text(x, m, &hp, b, b->sig->route_hp[0] ?
 					    b->sig->route_hp : b->sig->contact_hp,
@@ -836,7 +846,7 @@ static int in_request(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
 	    span_is_pub(x, m->buf, hp.host)) {
-		b = pub_binding(x, &hp, false);
+		b = pub_binding(x, m, &hp, false);
 		if (b && in_restore_uri(x, m, &hp, b, r) < 0)
 			return -1;
 	}
@@ -878,7 +888,7 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	if (sip_via_parse(m->buf, item, &v) < 0 ||
 	    !span_is_pub(x, m->buf, v.sent_by.host))
 		return 0;
-	b = pub_binding(x, &v.sent_by, true);
+	b = pub_binding(x, m, &v.sent_by, true);
 	if (!b || !b->sig->sent_by[0])
 		return 0;
 	if (edits_add_str(&r->edits, hostport_span(&v.sent_by),
@@ -1015,7 +1025,7 @@ static int in_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 			continue;
 		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
 			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
-			    !(b = pub_binding(x, &hp, true)))
+			    !(b = pub_binding(x, m, &hp, true)))
 				continue;
 			if (reg_ok) {
 				named |= b->in_port == x->dport;

@@ -98,7 +98,7 @@ static inline int pipe_init(struct pipe *p, bool fail_closed)
 		free(a);
 		return -1;
 	}
-	calls_set_public(a->calls, AF_INET, &a->pub);
+	calls_set_public(a->calls, AF_INET, &a->pub, 1);
 	if (!pipe_clock)
 		pipe_clock = 1000;
 	p->alg = a;

@@ -457,6 +457,38 @@ static void test_untouched_on_error(void **state UNUSED)
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
+/* public_pool: IPv4 addresses, blanks or commas between them. */
+static void test_public_pool(void **state UNUSED)
+{
+	struct conf c;
+	char text[1024];
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.n_public_pool, 0);
+	assert_int_equal(load(&c, IFACES "public_address = 203.0.113.1\n"
+				  "public_pool = 203.0.113.2 203.0.113.3,"
+				  "203.0.113.4\n"), 0);
+	assert_int_equal(c.n_public_pool, 3);
+	assert_int_equal(ntohl(c.public_pool[2].s_addr), 0xcb007104);
+	expect_bad_value("public_pool = 203.0.113.2 2001:db8::1",
+			 "public_pool: expected IPv4 addresses");
+	expect_bad_value("public_pool = 203.0.113.2 203.0.113.2",
+			 "public_pool: address listed twice");
+	expect_bad_value("public_pool = ,", "public_pool: expected IPv4 "
+			 "addresses");
+	strcpy(text, IFACES "public_pool =");
+	for (unsigned i = 1; i <= CONF_MAX_PUBLIC_POOL + 1; i++)
+		sprintf(text + strlen(text), " 198.51.100.%u", i);
+	strcat(text, "\n");
+	assert_int_equal(load(&c, text), -1);
+	assert_non_null(strstr(err, "public_pool: too many addresses (at "
+				    "most 15)"));
+	assert_int_equal(load(&c, IFACES "public_address = 2001:db8::1\n"
+				  "public_pool = 203.0.113.2\n"), -1);
+	assert_non_null(strstr(err, "public_pool needs an IPv4 "
+				    "public_address"));
+}
+
 /* inside_networks: IPv4 and IPv6 prefixes, bare hosts, membership. */
 static void test_inside_networks(void **state UNUSED)
 {
@@ -559,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_untouched_on_error),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_inside_networks),
+		cmocka_unit_test(test_public_pool),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -204,6 +204,7 @@ static void replay_file(const char *path)
 	const uint8_t *data;
 	pcap_t *pc = pcap_open_offline(path, err);
 	struct replay *r = &totals;
+	union addr pub = { 0 };
 	int dlt;
 
 	if (!pc) {
@@ -213,6 +214,8 @@ static void replay_file(const char *path)
 	r->file = path;
 	r->calls = calls_new(&r->conf);
 	assert_non_null(r->calls);
+	inet_pton(AF_INET, "203.0.113.1", &pub.v4);
+	assert_int_equal(calls_set_public(r->calls, AF_INET, &pub, 1), 0);
 	dlt = pcap_datalink(pc);
 	while (pcap_next_ex(pc, &h, &data) == 1)
 		replay_packet(r, dlt, data, h->caplen);

@@ -8,6 +8,8 @@
  *   --- expect add=3 del=0                       (kernel plan, optional)
  *   --- expect add=0 sig_ttl=90                  (phone's signalling
  *                                  binding lives 90 s more, optional)
+ *   --- expect add=2 pub=203.0.113.2             (the added elements'
+ *                                  public address, optional)
  *   <message as it must leave; PORT and AUTO match any number>
  *
  * A step header ending in " lf" keeps the LF line ends of that step's
@@ -15,7 +17,8 @@
  * "--- expect unchanged" asserts the bytes pass as they came.  Every
  * output must keep a Content-Length equal to its body and must still
  * parse with libosip2 when its input did (the independent oracle).
- * The gateway: public 203.0.113.1, inside network 10.0.0.0/24.
+ * The gateway: public 203.0.113.1, inside network 10.0.0.0/24; a first
+ * line "#pool 203.0.113.2 ..." adds public addresses (public_pool).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -44,6 +47,8 @@ struct step {
 	bool lf;		/* keep LF-only line ends */
 	int want_add, want_del;	/* -1: not checked */
 	long want_ttl;		/* sig_ttl=: -1 not checked */
+	char want_pub[16];	/* pub=: every added element's public
+				 * address ("": not checked) */
 };
 
 static uint64_t fake_now = 1000;
@@ -151,7 +156,9 @@ static void run_step(struct calls *calls, const struct conf *conf,
 	size_t where;
 	long n;
 
-	inet_pton(AF_INET, "203.0.113.1", &x.pub.v4);
+	/* As alg.c does: the inside host's public address. */
+	x.pub = *calls_pick_public(calls, AF_INET, st->dir == RW_OUT ?
+						   &st->src : &st->dst);
 	if (sip_scan(&m, st->in, (uint32_t)st->in_len) != SIP_OK)
 		fail_msg("%s step %u: input does not scan", file, no);
 	if (rewrite_plan(&x, &m, &r) < 0)
@@ -183,6 +190,14 @@ static void run_step(struct calls *calls, const struct conf *conf,
 	if (st->want_del >= 0 && (int)r.plan.n_del != st->want_del)
 		fail_msg("%s step %u: %u bindings deleted, want %d", file, no,
 			 r.plan.n_del, st->want_del);
+	for (unsigned i = 0; st->want_pub[0] && i < r.plan.n_add; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &r.plan.add[i].pub_addr.v4, a, sizeof(a));
+		if (strcmp(a, st->want_pub))
+			fail_msg("%s step %u: element on %s, want %s", file,
+				 no, a, st->want_pub);
+	}
 	if (st->want_ttl >= 0) {
 		/* The phone's signalling binding: the sender of an outbound
 		 * message, the receiver of an inbound one. */
@@ -227,6 +242,30 @@ static void step_expect(struct step *st, const char *p)
 	st->want_ttl = -1;
 	if (strstr(line, "sig_ttl="))
 		st->want_ttl = atol(strstr(line, "sig_ttl=") + 8);
+	st->want_pub[0] = '\0';
+	if (strstr(line, "pub="))
+		sscanf(strstr(line, "pub=") + 4, "%15[0-9.]", st->want_pub);
+}
+
+/* "#pool A B ..." as the file's first line: public addresses after
+ * 203.0.113.1 (the configuration's public_pool). */
+static void file_pool(struct calls *calls, const char *text)
+{
+	union addr pub[CALLS_MAX_PUB] = { 0 };
+	char word[16];
+	const char *p = text + strlen("#pool");
+	unsigned n = 1;
+	int used;
+
+	inet_pton(AF_INET, "203.0.113.1", &pub[0].v4);
+	if (strncmp(text, "#pool ", 6))
+		return;
+	while (n < CALLS_MAX_PUB && *p != '\n' &&
+	       sscanf(p, " %15[0-9.]%n", word, &used) == 1) {
+		assert_int_equal(inet_pton(AF_INET, word, &pub[n++].v4), 1);
+		p += used;
+	}
+	assert_int_equal(calls_set_public(calls, AF_INET, pub, n), 0);
 }
 
 static void run_file(const char *path)
@@ -235,6 +274,7 @@ static void run_file(const char *path)
 	struct conf conf;
 	struct prefix inside = { .family = AF_INET, .len = 24 };
 	struct calls *calls;
+	union addr pub = { 0 };
 	size_t len;
 	char *text = read_file(path, &len), *p = text;
 	unsigned no = 0;
@@ -243,6 +283,9 @@ static void run_file(const char *path)
 	inet_pton(AF_INET, "10.0.0.0", &inside.addr.v4);
 	calls = calls_new(&conf);
 	assert_non_null(calls);
+	inet_pton(AF_INET, "203.0.113.1", &pub.v4);
+	assert_int_equal(calls_set_public(calls, AF_INET, &pub, 1), 0);
+	file_pool(calls, text);
 	while ((p = strstr(p, "=== ")) != NULL) {
 		char *in = strchr(p, '\n') + 1;
 		char *sep = strstr(in, "--- expect");

@@ -454,7 +454,8 @@ static unsigned case0_match(const struct conf *c, const char *got,
 /* The public port pub is bound to the phone's inside port in. */
 static bool bound_to(struct pipe *p, unsigned pub, uint16_t in)
 {
-	const struct binding *b = calls_binding_by_pub(p->alg->calls,
+	const struct binding *b = calls_binding_by_pub(p->alg->calls, AF_INET,
+						       &p->alg->pub,
 						       (uint16_t)pub);
 	struct in_addr phone;
 
