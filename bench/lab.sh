@@ -30,7 +30,8 @@
 # BENCH_RTP_MEDIA_PORTS (20000-29999), BENCH_RTP_PERF (unset),
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
 # BENCH_BIND_PROBES (100),
-# BENCH_SCALE_CALLS (10000), BENCH_PROF_DIR.
+# BENCH_SCALE_CALLS (10000), BENCH_SCALE_POOL (1), BENCH_SCALE_RAMP_RATE
+# (500), BENCH_SCALE_SETUP_RATE (2000), BENCH_PROF_DIR.
 BENCH_MODE=$1 OUT=$2
 shift 2
 BDIR=$(cd "$(dirname "$0")" && pwd)
@@ -194,20 +195,60 @@ daemon_field() {	# daemon_field NAME - from the last stats line
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$DAEMON_PID/status"; }
 
+# scale_phones N - N phone addresses whose public address is a different
+# one of N (the daemon's calls_pick_public: FNV-1a of the inside address,
+# modulo the number of public addresses), comma separated.
+scale_phones() {
+	python3 - "$1" <<-'EOF'
+	import sys
+	n, got = int(sys.argv[1]), {}
+	for last in range(10, 250):
+	    if last == 11:
+	        continue  # the lab's second phone
+	    h = 2166136261
+	    for c in (10, 0, 0, last):
+	        h = ((h ^ c) * 16777619) & 0xffffffff
+	    got.setdefault(h % n, "10.0.0.%d" % last)
+	    if len(got) == n:
+	        break
+	print(",".join(got[k] for k in sorted(got)))
+	EOF
+}
+
+# With BENCH_SCALE_POOL=N (> 1) the daemon's configuration must list
+# public_pool = 203.0.113.2 .. 203.0.113.N (run.sh does): those addresses
+# go on the router's outside interface and N phones (one per public
+# address) on the phone's, so that N x 65,536 ports hold the calls.
 task_scale() {
 	local big=${BENCH_SCALE_CALLS:-10000} r0 r1 r2 c1 c2 j1 j2 ramp
+	local pool=${BENCH_SCALE_POOL:-1} phones=$PHONE1 k a s1 s2
+	local ramp_rate=${BENCH_SCALE_RAMP_RATE:-500}
+	local setup_rate=${BENCH_SCALE_SETUP_RATE:-2000}
 	[ "$MODE" = sipalg ] || return 0
+	if [ "$pool" -gt 1 ]; then
+		for k in $(seq 2 "$pool"); do
+			ip -n "$NS_R" addr add "203.0.113.$k/24" dev wan0
+		done
+		phones=$(scale_phones "$pool")
+		for a in ${phones//,/ }; do
+			[ "$a" = "$PHONE1" ] ||
+				ip -n "$NS_P1" addr add "$a/24" dev eth0
+		done
+	fi
 	queued >/dev/null
 	r0=$(rss_kb)
-	sip_step 500 1 -n 100 -B >/dev/null
+	sip_step 500 1 -n 100 -B -a "$phones" >/dev/null
 	queued >/dev/null
 	r1=$(rss_kb) c1=$(daemon_field calls)
-	j1=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}")
-	ramp=$(sip_step 500 $((big / 500 + 1)) -n $((big - 100)) -B)
+	j1=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}" -a "$phones")
+	s1=$(sip_step "$setup_rate" 2 -a "$phones")
+	ramp=$(sip_step "$ramp_rate" $((big / ramp_rate + 1)) -n $((big - 100)) -B \
+		-a "$phones")
 	queued >/dev/null
 	r2=$(rss_kb) c2=$(daemon_field calls)
-	j2=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}")
-	result "{\"task\": \"scale\", \"mode\": \"$BENCH_MODE\", \"rss_start_kb\": $r0, \"rss_small_kb\": $r1, \"calls_small\": ${c1:-0}, \"rss_big_kb\": $r2, \"calls_big\": ${c2:-0}, \"step_small\": $j1, \"ramp\": $ramp, \"step_big\": $j2}"
+	j2=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}" -a "$phones")
+	s2=$(sip_step "$setup_rate" 2 -a "$phones")
+	result "{\"task\": \"scale\", \"mode\": \"$BENCH_MODE\", \"public_addresses\": $pool, \"phones\": \"$phones\", \"rss_start_kb\": $r0, \"rss_small_kb\": $r1, \"calls_small\": ${c1:-0}, \"rss_big_kb\": $r2, \"calls_big\": ${c2:-0}, \"step_small\": $j1, \"setup_small\": $s1, \"ramp\": $ramp, \"step_big\": $j2, \"setup_big\": $s2}"
 }
 
 # sip-prof: where the daemon's time goes at BENCH_LAT_RATE calls/s - the
@@ -347,7 +388,9 @@ gc_ms() {
 # rtp-100k (after rtp): the 10 flows with the maps at their size, then with
 # 100,000 more elements in each map, then back, ... - interleaved in one
 # lab, BENCH_RTP_ROUNDS (3) rounds of one blast each way and a last blast
-# at the small size, so that drift on the machine hits both sizes alike.
+# at the small size, so that drift on the machine hits both sizes alike;
+# after each blast at the small size one from 10 phone ports without
+# bindings (plain conntrack NAT, the same lab).
 # The elements are written as one nft -f file (inside 10.64.x.y ports
 # 40000.., not the lab's phones; public side on 198.51.100.x so no key
 # collides with a real binding) and deleted again with another.  Before
@@ -356,6 +399,24 @@ gc_ms() {
 # (nft -t: which rules use the maps) and, after the first blast at each
 # size, the set garbage collector's CPU time (gc_ms).  BENCH_RTP_PERF=DIR:
 # perf record -a -g during each blast (diagnosis only: it perturbs them).
+# inter_blast KIND [BLAST ARGS] - one blast of the interleaved series on
+# fresh flows, recorded with its place in the series.
+INTER_SEQ=0
+inter_blast() {
+	local kind=$1 j pp=
+	shift
+	INTER_SEQ=$((INTER_SEQ + 1))
+	r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
+	if [ -n "${BENCH_RTP_PERF:-}" ]; then
+		perf record -q -a -g -o "$BENCH_RTP_PERF/perf-$INTER_SEQ-$kind.data" \
+			>/dev/null 2>&1 &
+		pp=$!
+	fi
+	j=$(rtp_blast "$RTP_FLOWS" "$@")
+	[ -z "$pp" ] || { kill -INT "$pp"; wait "$pp" 2>/dev/null; }
+	result "{\"task\": \"rtp-inter\", \"mode\": \"$BENCH_MODE\", \"seq\": $INTER_SEQ, \"size\": \"$kind\", \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"run\": $j}"
+}
+
 task_rtp_100k() {
 	[ "$MODE" = sipalg ] || return 0
 	[ -n "${RTP_BASE10:-}" ] || { result "{\"task\": \"rtp-inter-error\", \"mode\": \"$BENCH_MODE\", \"error\": \"no bindings-10 calls (run rtp first)\"}"; return; }
@@ -376,9 +437,9 @@ task_rtp_100k() {
 	                        el.append(ins + " : " + pub if m == "snat4" else pub + " : " + ins)
 	                f.write("%s element ip sipalg %s { %s }\n" % (verb, m, ", ".join(el)))
 	PY
-	local rounds=${BENCH_RTP_ROUNDS:-3} i st f t0 j q0 q1 ms add_ms="" del_ms=""
-	local perf=${BENCH_RTP_PERF:-} pp gc10=-1 gc100k=-1
-	[ -z "$perf" ] || mkdir -p "$perf"
+	local rounds=${BENCH_RTP_ROUNDS:-3} i st f t0 q0 q1 ms add_ms="" del_ms=""
+	local gc10=-1 gc100k=-1
+	[ -z "${BENCH_RTP_PERF:-}" ] || mkdir -p "$BENCH_RTP_PERF"
 	q0=$(queued)
 	for i in $(seq $((2 * rounds + 1))); do
 		if [ $((i % 2)) = 0 ]; then st=100k; f=add; else st=10; f=del; fi
@@ -391,20 +452,14 @@ task_rtp_100k() {
 			if [ "$f" = add ]; then add_ms="$add_ms${add_ms:+, }$ms"
 			else del_ms="$del_ms${del_ms:+, }$ms"; fi
 		fi
-		r conntrack -D -p udp --orig-src "$PHONE1" >/dev/null 2>&1
-		pp=
-		if [ -n "$perf" ]; then
-			perf record -q -a -g -o "$perf/perf-$i-$st.data" \
-				>/dev/null 2>&1 &
-			pp=$!
-		fi
-		j=$(rtp_blast "$RTP_FLOWS")
-		[ -z "$pp" ] || { kill -INT "$pp"; wait "$pp" 2>/dev/null; }
-		result "{\"task\": \"rtp-inter\", \"mode\": \"$BENCH_MODE\", \"seq\": $i, \"size\": \"$st\", \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"run\": $j}"
+		inter_blast "$st"
 		case $i in
 		1) gc10=$(gc_ms) ;;
 		2) gc100k=$(gc_ms) ;;
 		esac
+		# Plain conntrack NAT in the same lab: 10 phone ports with no
+		# binding (the daemon's rule misses, MASQUERADE translates).
+		[ "$st" = 100k ] || inter_blast nat -b 9000
 	done
 	q1=$(queued)
 	r nft -t list table ip sipalg >"$WORK/ruleset.txt" 2>&1
