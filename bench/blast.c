@@ -5,16 +5,17 @@
  * before socket(), so no traffic touches the host).
  *
  *   blast sip -p PHONE_NS -o OUT_NS -r CALLS_PER_S -t SECS [-n MAX_CALLS]
- *             [-B] [-s SALT] [-i FIRST_CALL]
- *	A phone (10.0.0.10:5060) and a peer/registrar (203.0.113.10:5060)
- *	in one process.  The phone starts calls at the given rate: INVITE
+ *             [-B] [-s SALT] [-i FIRST_CALL] [-a PHONE,PHONE...]
+ *	A phone (10.0.0.10:5060, or up to 16 phones -a, call n on phone
+ *	n % count, each with its own media ports) and a peer/registrar
+ *	(203.0.113.10:5060) in one process.  The phone starts calls at the given rate: INVITE
  *	with SDP and a REGISTER; the peer answers each request with a 200
  *	(SDP for the INVITE) built from the request as it arrived; the phone
  *	answers the 200 with ACK and BYE (-B: no BYE, the calls stay up).
  *	Seven distinct messages per call, sent with sendmmsg.  Calls are
  *	numbered from FIRST_CALL (0); the number picks the phone's media port
- *	(10000 + 2 * (n % 25000)), so consecutive runs should continue the
- *	numbering.  Prints JSON:
+ *	(10000 + 2 * ((n / phones) % 25000)), so consecutive runs should
+ *	continue the numbering.  Prints JSON:
  *	messages sent and received per type, loss, and the one-way latency
  *	(X-Ts header, CLOCK_MONOTONIC, shared by all namespaces).
  *
@@ -126,9 +127,13 @@ struct batch {
 	char buf[BATCH][MSGMAX];
 };
 
+#define MAX_PHONES 16
+
 struct sip_run {
-	struct msgs_party party;
-	struct batch phone, peer;
+	struct msgs_party party;	/* the peer's view (its address) */
+	struct msgs_party ph_party[MAX_PHONES];
+	struct batch ph[MAX_PHONES], peer;
+	unsigned n_ph;
 	struct sockaddr_in peer_addr;
 	uint64_t sent[MSG_KINDS], recv[MSG_KINDS];
 	uint64_t send_errors, started, completed, replies, dialogs;
@@ -188,14 +193,15 @@ static void batch_commit(struct sip_run *s, struct batch *b, int len,
 
 static void call_start(struct sip_run *s)
 {
-	struct batch *b = &s->phone;
 	unsigned i = s->first + (unsigned)s->started++;
+	struct batch *b = &s->ph[i % s->n_ph];
+	const struct msgs_party *pt = &s->ph_party[i % s->n_ph];
 	char *p = batch_slot(s, b);
 
-	batch_commit(s, b, msgs_invite(p, MSGMAX, &s->party, i, now_ns()),
+	batch_commit(s, b, msgs_invite(p, MSGMAX, pt, i, now_ns()),
 		     &s->peer_addr);
 	p = batch_slot(s, b);
-	batch_commit(s, b, msgs_register(p, MSGMAX, &s->party, i, now_ns()),
+	batch_commit(s, b, msgs_register(p, MSGMAX, pt, i, now_ns()),
 		     &s->peer_addr);
 }
 
@@ -213,10 +219,12 @@ static void peer_rx(struct sip_run *s, const char *m, size_t n,
 		     from);
 }
 
-/* The phone: ACK (and BYE) the 200 to its INVITE; count finished calls. */
-static void phone_rx(struct sip_run *s, const char *m, size_t n,
-		     enum msgs_kind k)
+/* Phone ph: ACK (and BYE) the 200 to its INVITE; count finished calls. */
+static void phone_rx(struct sip_run *s, unsigned ph, const char *m,
+		     size_t n, enum msgs_kind k)
 {
+	const struct msgs_party *pt = &s->ph_party[ph];
+	struct batch *b = &s->ph[ph];
 	unsigned d;
 	char *p;
 
@@ -225,22 +233,23 @@ static void phone_rx(struct sip_run *s, const char *m, size_t n,
 	if (k != MSG_200_INVITE)
 		return;
 	d = (unsigned)s->dialogs++;
-	p = batch_slot(s, &s->phone);
-	batch_commit(s, &s->phone, msgs_in_dialog(p, MSGMAX, &s->party, m, n,
-						  2 * d, now_ns()),
+	p = batch_slot(s, b);
+	batch_commit(s, b, msgs_in_dialog(p, MSGMAX, pt, m, n, 2 * d,
+					  now_ns()),
 		     &s->peer_addr);
 	if (s->no_bye) {
 		s->completed++;
 		return;
 	}
-	p = batch_slot(s, &s->phone);
-	batch_commit(s, &s->phone, msgs_in_dialog(p, MSGMAX, &s->party, m, n,
-						  2 * d + 1, now_ns()),
+	p = batch_slot(s, b);
+	batch_commit(s, b, msgs_in_dialog(p, MSGMAX, pt, m, n, 2 * d + 1,
+					  now_ns()),
 		     &s->peer_addr);
 }
 
-/* Read what waits on fd; returns the number of messages. */
-static int sip_rx(struct sip_run *s, int fd, int is_peer)
+/* Read what waits on fd (phone ph, or the peer when ph < 0); returns the
+ * number of messages. */
+static int sip_rx(struct sip_run *s, int fd, int ph)
 {
 	static char buf[BATCH][MSGMAX];
 	struct mmsghdr h[BATCH];
@@ -273,10 +282,10 @@ static int sip_rx(struct sip_run *s, int fd, int is_peer)
 			s->lat[s->n_lat++] = (uint32_t)(t - ts > UINT32_MAX ?
 							UINT32_MAX : t - ts);
 		}
-		if (is_peer)
+		if (ph < 0)
 			peer_rx(s, buf[i], n, kind, &from[i]);
 		else
-			phone_rx(s, buf[i], n, kind);
+			phone_rx(s, (unsigned)ph, buf[i], n, kind);
 	}
 	return k;
 }
@@ -343,14 +352,24 @@ static void sip_report(struct sip_run *s, double rate, double secs,
 
 static int sip_main(const char *ns_p, const char *ns_o, double rate,
 		    double secs, uint64_t max_calls, int no_bye, unsigned salt,
-		    unsigned first)
+		    unsigned first, char *phones)
 {
 	static struct sip_run s;
 	uint64_t t0, t, dur = (uint64_t)(secs * 1e9), last_rx;
-	struct pollfd pf[2];
+	struct pollfd pf[MAX_PHONES + 1];
+	char *tok, *rest = phones;
+	unsigned k;
 
 	s.party = (struct msgs_party){ "10.0.0.10", 5060, "203.0.113.10",
-				       salt };
+				       salt, 1 };
+	while ((tok = strsep(&rest, ",")) && s.n_ph < MAX_PHONES)
+		if (*tok)
+			s.ph_party[s.n_ph++] = (struct msgs_party){
+				tok, 5060, "203.0.113.10", salt, 0 };
+	if (!s.n_ph)
+		die("no phone address");
+	for (k = 0; k < s.n_ph; k++)
+		s.ph_party[k].stride = s.n_ph;
 	s.no_bye = no_bye;
 	s.first = first;
 	s.lat = calloc(LAT_MAX, sizeof(*s.lat));
@@ -359,9 +378,11 @@ static int sip_main(const char *ns_p, const char *ns_o, double rate,
 		die("calloc");
 	addr_set(&s.peer_addr, "203.0.113.10", 5060);
 	s.peer.fd = ns_socket(ns_o, "203.0.113.10", 5060);
-	s.phone.fd = ns_socket(ns_p, "10.0.0.10", 5060);
-	pf[0] = (struct pollfd){ .fd = s.phone.fd, .events = POLLIN };
-	pf[1] = (struct pollfd){ .fd = s.peer.fd, .events = POLLIN };
+	for (k = 0; k < s.n_ph; k++) {
+		s.ph[k].fd = ns_socket(ns_p, s.ph_party[k].phone, 5060);
+		pf[k] = (struct pollfd){ .fd = s.ph[k].fd, .events = POLLIN };
+	}
+	pf[s.n_ph] = (struct pollfd){ .fd = s.peer.fd, .events = POLLIN };
 	t0 = last_rx = now_ns();
 	for (;;) {
 		uint64_t el, due;
@@ -371,22 +392,25 @@ static int sip_main(const char *ns_p, const char *ns_o, double rate,
 		due = el < dur ? (uint64_t)(rate * (double)el / 1e9) : 0;
 		if (due > max_calls)
 			due = max_calls;
-		while (s.started < due && s.phone.n + 2 <= BATCH)
+		while (s.started < due &&
+		       s.ph[(s.first + s.started) % s.n_ph].n + 2 <= BATCH)
 			call_start(&s);
-		batch_flush(&s, &s.phone);
+		for (k = 0; k < s.n_ph; k++)
+			batch_flush(&s, &s.ph[k]);
 		batch_flush(&s, &s.peer);
 		if (el >= dur && (s.completed >= s.started ||
 				  t - last_rx > 1000000000u ||
 				  el > dur + 3000000000u))
 			break;
-		if (poll(pf, 2, 1) > 0) {
-			int k = 0;
+		if (poll(pf, s.n_ph + 1, 1) > 0) {
+			int got = 0;
 
-			if (pf[0].revents & POLLIN)
-				k += sip_rx(&s, s.phone.fd, 0);
-			if (pf[1].revents & POLLIN)
-				k += sip_rx(&s, s.peer.fd, 1);
-			if (k)
+			for (k = 0; k < s.n_ph; k++)
+				if (pf[k].revents & POLLIN)
+					got += sip_rx(&s, s.ph[k].fd, (int)k);
+			if (pf[s.n_ph].revents & POLLIN)
+				got += sip_rx(&s, s.peer.fd, -1);
+			if (got)
 				last_rx = now_ns();
 		}
 	}
@@ -469,7 +493,7 @@ static int bind_probe(const char *ns_p, int phone, int peer, int media_out,
 static int bind_main(const char *ns_p, const char *ns_o, unsigned n,
 		     unsigned first, unsigned delay_us, unsigned salt)
 {
-	struct msgs_party pt = { "10.0.0.10", 5060, "203.0.113.10", salt };
+	struct msgs_party pt = { "10.0.0.10", 5060, "203.0.113.10", salt, 1 };
 	static uint32_t sig[4096];
 	unsigned i, ok = 0, lost = 0, noinv = 0, k = 0;
 	int peer, media_out, phone;
@@ -636,7 +660,7 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 static void usage(void)
 {
 	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
-			"[-n CALLS] [-B] [-s SALT] [-i FIRST]\n"
+			"[-n CALLS] [-B] [-s SALT] [-i FIRST] [-a IP,IP..]\n"
 			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
 			"[-d IP:PORT] [-r PPS] [-k BURST] [-E]\n"
 			"       blast bind -p NS -o NS -n PROBES [-i FIRST] "
@@ -647,6 +671,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *ns_p = NULL, *ns_o = NULL, *dst = "203.0.113.20:20000";
+	char *phones = strdup("10.0.0.10");
 	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
 	uint64_t max_calls = UINT64_MAX;
 	unsigned flows = 1, base = 10000, salt = (unsigned)getpid(), first = 0;
@@ -656,7 +681,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:k:E")) != -1) {
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:k:Ea:")) != -1) {
 		switch (ch) {
 		case 'p': ns_p = optarg; break;
 		case 'o': ns_o = optarg; break;
@@ -672,6 +697,7 @@ int main(int argc, char **argv)
 		case 'D': delay_us = (unsigned)atoi(optarg); break;
 		case 'k': burst = (unsigned)atoi(optarg); break;
 		case 'E': port_per_flow = 1; break;
+		case 'a': phones = optarg; break;
 		default: usage();
 		}
 	}
@@ -680,7 +706,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "sip"))
 		return sip_main(ns_p, ns_o, rate < 0 ? 100 : rate, secs,
-				max_calls, no_bye, salt, first);
+				max_calls, no_bye, salt, first, phones);
 	if (!strcmp(argv[1], "bind"))
 		return bind_main(ns_p, ns_o, max_calls == UINT64_MAX ? 100 :
 				 (unsigned)max_calls, first, delay_us, salt);

@@ -127,7 +127,7 @@ static void one_call(const struct msgs_party *p, unsigned i)
 
 int main(int argc, char **argv)
 {
-	struct msgs_party p = { "10.0.0.10", 5060, "203.0.113.10", 0x5a1 };
+	struct msgs_party p = { "10.0.0.10", 5060, "203.0.113.10", 0x5a1, 1 };
 	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 1000, i, k;
 	int bad = 0;
 

@@ -68,7 +68,8 @@ int msgs_invite(char *b, size_t cap, const struct msgs_party *p, unsigned i,
 	struct out o = { b, cap, 0, 0 };
 	char body[512];
 
-	sdp(body, sizeof(body), "alice", p->phone, i, 10000 + 2 * (i % 25000));
+	sdp(body, sizeof(body), "alice", p->phone, i,
+	    10000 + 2 * ((i / (p->stride ? p->stride : 1)) % 25000));
 	put(&o, "INVITE sip:bob%u@%s SIP/2.0\r\n"
 		"Via: SIP/2.0/UDP %s:%u;branch=z9hG4bK%x.%u.1;rport\r\n"
 		"Max-Forwards: 70\r\nTo: <sip:bob%u@%s>\r\n"

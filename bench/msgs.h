@@ -20,6 +20,8 @@ struct msgs_party {
 	unsigned phone_port;	/* its SIP port */
 	const char *peer;	/* outside peer/registrar, e.g. 203.0.113.10 */
 	unsigned salt;		/* makes Call-IDs unique across runs */
+	unsigned stride;	/* calls are spread over this many phones,
+				 * call i on phone i % stride (0 = 1) */
 };
 
 enum msgs_kind {
@@ -30,8 +32,8 @@ enum msgs_kind {
 extern const char *const msgs_kind_name[MSG_KINDS];
 
 /* msgs_invite - INVITE number i with an SDP offer on media port
- * 10000 + 2 * (i % 25000): number calls consecutively across runs so
- * that no two live calls share a media port. */
+ * 10000 + 2 * ((i / stride) % 25000): number calls consecutively across
+ * runs so that no two live calls of one phone share a media port. */
 int msgs_invite(char *b, size_t cap, const struct msgs_party *p, unsigned i,
 		uint64_t ts);
 

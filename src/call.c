@@ -23,7 +23,10 @@ struct calls {
 	struct binding *by_in[BIND_HASH];
 	struct binding **by_pub;	/* [address index * 65536 + port] */
 	struct call *by_id[CALL_HASH];
-	struct call *all_calls;		/* list of every call */
+	/* Every call in a binary min-heap by due time: a tick looks only at
+	 * calls that may have expired, not at all of them. */
+	struct call **heap;
+	unsigned heap_n, heap_cap;
 	struct binding *all_sig;	/* list of every signalling binding */
 	uint32_t media_next;	/* next-fit cursors keep recently freed */
 	uint32_t sig_next;	/* ports out of use for a while */
@@ -54,6 +57,89 @@ static uint32_t bind_hash(int family, const union addr *a, uint16_t port)
 static bool addr_eq(int family, const union addr *a, const union addr *b)
 {
 	return memcmp(a, b, addr_len(family)) == 0;
+}
+
+/* ---- the sweep's heap --------------------------------------------------- */
+
+static void heap_put(struct calls *t, unsigned i, struct call *k)
+{
+	t->heap[i] = k;
+	k->heap_i = i;
+}
+
+static void heap_up(struct calls *t, unsigned i)
+{
+	struct call *k = t->heap[i];
+
+	while (i) {
+		unsigned up = (i - 1) / 2;
+
+		if (t->heap[up]->due <= k->due)
+			break;
+		heap_put(t, i, t->heap[up]);
+		i = up;
+	}
+	heap_put(t, i, k);
+}
+
+static void heap_down(struct calls *t, unsigned i)
+{
+	struct call *k = t->heap[i];
+
+	for (;;) {
+		unsigned c = 2 * i + 1;
+
+		if (c >= t->heap_n)
+			break;
+		if (c + 1 < t->heap_n && t->heap[c + 1]->due < t->heap[c]->due)
+			c++;
+		if (k->due <= t->heap[c]->due)
+			break;
+		heap_put(t, i, t->heap[c]);
+		i = c;
+	}
+	heap_put(t, i, k);
+}
+
+static int heap_add(struct calls *t, struct call *k)
+{
+	if (t->heap_n == t->heap_cap) {
+		unsigned cap = t->heap_cap ? 2 * t->heap_cap : 1024;
+		struct call **h = realloc(t->heap, cap * sizeof(*h));
+
+		if (!h)
+			return -1;
+		t->heap = h;
+		t->heap_cap = cap;
+	}
+	heap_put(t, t->heap_n++, k);
+	heap_up(t, k->heap_i);
+	return 0;
+}
+
+static void heap_del(struct calls *t, struct call *k)
+{
+	unsigned i = k->heap_i;
+	struct call *last = t->heap[--t->heap_n];
+
+	if (last == k)
+		return;
+	heap_put(t, i, last);
+	heap_down(t, i);
+	heap_up(t, last->heap_i);
+}
+
+/* When k could first expire, from what the daemon knows now (media seen
+ * later only moves it on). */
+static uint64_t call_due(const struct calls *t, const struct call *k)
+{
+	uint64_t d = k->media_seen + t->conf->media_idle_timeout;
+
+	if (k->max_end < d)
+		d = k->max_end;
+	if (k->setup_deadline && k->setup_deadline < d)
+		d = k->setup_deadline;
+	return d;
 }
 
 struct calls *calls_new(const struct conf *c)
@@ -122,12 +208,20 @@ void calls_free(struct calls *t)
 		}
 	}
 	free(t->by_pub);
+	free(t->heap);
 	free(t);
 }
 
 void calls_set_conf(struct calls *t, const struct conf *c)
 {
+	unsigned i;
+
 	t->conf = c;
+	/* Timeouts may have shortened: every due time again. */
+	for (i = 0; i < t->heap_n; i++)
+		t->heap[i]->due = call_due(t, t->heap[i]);
+	for (i = t->heap_n / 2; i-- > 0;)
+		heap_down(t, i);
 }
 
 static unsigned bind_count(const struct calls *t)
@@ -489,10 +583,13 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 	h = call_hash(id, len);
 	k->next = t->by_id[h];
 	t->by_id[h] = k;
-	k->all_next = t->all_calls;
-	if (t->all_calls)
-		t->all_calls->all_prev = k;
-	t->all_calls = k;
+	k->due = call_due(t, k);
+	if (heap_add(t, k) < 0) {
+		t->by_id[h] = k->next;
+		free(k);
+		*limit = "memory";
+		return NULL;
+	}
 	t->n_calls++;
 	*created = true;
 	return k;
@@ -521,12 +618,7 @@ static void call_unlink(struct calls *t, struct call *k)
 			break;
 		}
 	}
-	if (k->all_prev)
-		k->all_prev->all_next = k->all_next;
-	else if (t->all_calls == k)
-		t->all_calls = k->all_next;
-	if (k->all_next)
-		k->all_next->all_prev = k->all_prev;
+	heap_del(t, k);
 }
 
 /* Let go of one hold on media binding b; the last hold removes it from
@@ -643,13 +735,17 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 {
 	struct nat_elem g[CALL_MAX_BIND];
 	unsigned j, n, ended = 0;
-	struct call *k, *next;
+	struct call *k;
 
-	for (k = t->all_calls; k; k = next) {
-		next = k->all_next;
+	while (t->heap_n && (k = t->heap[0])->due <= now) {
 		call_media_refresh(k);
-		if (!call_expired(t, k, now))
+		if (!call_expired(t, k, now)) {
+			k->due = call_due(t, k);
+			if (k->due <= now)	/* cannot happen: not expired */
+				k->due = now + 1;
+			heap_down(t, 0);
 			continue;
+		}
 		if (*n_gone + k->n_bind > max_gone ||
 		    plan->n_del + k->n_bind > NAT_PLAN_MAX)
 			return ended;	/* the rest next time */

@@ -70,7 +70,9 @@ struct call_remote {
 
 struct call {
 	struct call *next;		/* hash chain by Call-ID */
-	struct call *all_next, *all_prev;	/* every call, for the sweep */
+	uint64_t due;		/* the sweep looks at it then (never later
+				 * than it can expire) */
+	uint32_t heap_i;	/* its place in the sweep's heap */
 	uint32_t callid_len;
 	struct binding *sig;	/* the inside phone's signalling binding */
 	struct binding **bind;	/* media, RTP/RTCP pairs (grown as needed,
