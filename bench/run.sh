@@ -80,10 +80,16 @@ lab 150 accept sip-max sip-lat bind
 lab 300 kernel sip-max sip-lat bind sipp
 lab 360 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k rtp-many
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
-# A fresh daemon for the scale run (no leftovers of the runs above).  The
-# lab's 1000 media ports hold 500 calls; this range holds 20,000.
-GW_MEDIA_PORTS=20000-60999 GW_CONF_EXTRA=$'max_calls = 30000\nmax_bindings = 100000' \
-	lab 150 sipalg scale
+# A fresh daemon for the scale run (no leftovers of the runs above):
+# 100,000 held calls.  One public address's ports hold about 20,000 calls
+# (two media ports each), so the daemon gets 8 (public_pool) and the
+# blaster 8 phones, one per address.
+POOL="203.0.113.2 203.0.113.3 203.0.113.4 203.0.113.5 203.0.113.6 203.0.113.7 203.0.113.8"
+BENCH_SCALE_CALLS=${BENCH_SCALE_CALLS:-100000} BENCH_SCALE_POOL=8 \
+BENCH_SCALE_RAMP_RATE=${BENCH_SCALE_RAMP_RATE:-2000} \
+GW_MEDIA_PORTS=20000-60999 \
+GW_CONF_EXTRA=$'max_calls = 120000\nmax_bindings = 300000\npublic_pool = '"$POOL" \
+	lab 240 sipalg scale
 {
 	echo "uptime_end=$(uptime)"
 	echo "netns_end=$(ip netns list 2>/dev/null | wc -l)"
