@@ -114,10 +114,15 @@ static void sweep_pending(struct alg *a)
  * by tuple; any other flow of theirs goes at the next tick's sweep. */
 static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
 {
+	unsigned i;
+
 	if (!n)
 		return;
 	if (a->nat.forget)
 		forgotten(a, a->nat.forget(a->nat.forget_ctx, e, n));
+	for (i = 0; i < n; i++)
+		if (!e[i].peer_port)
+			a->sweep_soon = true;	/* no tuple to delete by */
 	if (a->n_pending + n > ALG_PENDING)
 		sweep_pending(a);
 	if (n > ALG_PENDING)
@@ -378,7 +383,15 @@ void alg_tick(struct alg *a, bool scan_media, void *ct)
 	if (ended)
 		log_info("expired %u call(s)", ended);
 	forget_flows(a, gone, n_gone);
-	sweep_pending(a);
+	/* The sweep walks the whole conntrack table (every bucket, under
+	 * its lock): at the next tick for bindings whose far end was never
+	 * known (no flow to delete by tuple), else with the media scan - the
+	 * flows to the far end the SDP named went at once by tuple, this
+	 * only catches media from elsewhere. */
+	if (scan_media || a->sweep_soon || a->n_pending > ALG_PENDING / 2) {
+		sweep_pending(a);
+		a->sweep_soon = false;
+	}
 }
 
 /* Smallest value with at least q of the samples at or below it. */

@@ -82,6 +82,7 @@ struct alg {
 	 * next tick sweeps from conntrack in one pass. */
 	struct nat_elem pending[ALG_PENDING];
 	unsigned n_pending;
+	bool sweep_soon;		/* one of them has no known far end */
 	char out_payload[65536];
 	uint8_t out_pkt[65536 + 128];
 };
@@ -117,7 +118,8 @@ void alg_after_verdict(struct alg *a);
 
 /* alg_tick - periodic work: note live media, end expired calls and
  * registrations, remove their bindings and flows.  scan_media selects
- * whether conntrack is asked which media flows are alive. */
+ * whether conntrack is asked which media flows are alive; the flows of
+ * ended calls not deleted by tuple are swept then too. */
 void alg_tick(struct alg *a, bool scan_media, void *ct);
 
 /* alg_count - count (and maybe log) a reason a packet passed unchanged. */
