@@ -25,7 +25,9 @@
  *	DST (default 203.0.113.20:20000) as fast as they can (or PPS), round
  *	robin, BURST (16) datagrams per flow and sendmmsg call; -E: flow k
  *	sends to DST's port + 2k (one relay socket per flow).  A sink bound
- *	to 203.0.113.20:20000 in OUT_NS counts them.  Prints JSON with sent,
+ *	to 203.0.113.20:20000 in OUT_NS counts them: it waits in poll, or
+ *	with -N NAP_US drains its socket and sleeps NAP_US when it is empty
+ *	(no wakeup per arriving batch).  Prints JSON with sent,
  *	received and received packets per second, and the clock ticks of the
  *	CPU it runs on (busy, idle, stolen by the hypervisor; /proc/stat)
  *	from the first send to 300 ms after the last.
@@ -532,6 +534,7 @@ static int bind_main(const char *ns_p, const char *ns_o, unsigned n,
 
 struct rtp_sink {
 	int fd;
+	unsigned nap_us;	/* 0: wait in poll; else drain, then sleep */
 	volatile int stop;
 	uint64_t recv;
 };
@@ -555,11 +558,13 @@ static void *sink_main(void *arg)
 	while (!k->stop) {
 		int n;
 
-		if (poll(&pf, 1, 50) <= 0)
+		if (!k->nap_us && poll(&pf, 1, 50) <= 0)
 			continue;
 		n = recvmmsg(k->fd, h, BATCH, MSG_DONTWAIT, NULL);
 		if (n > 0)
 			k->recv += (uint64_t)n;
+		else if (k->nap_us)
+			usleep(k->nap_us);
 	}
 	return NULL;
 }
@@ -594,7 +599,7 @@ static void cpu_ticks(int cpu, unsigned long long t[3])
 
 static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 		    unsigned base, double secs, const char *dst, double pps,
-		    unsigned burst, int port_per_flow)
+		    unsigned burst, int port_per_flow, unsigned nap_us)
 {
 	static char pkt[172];
 	static int fds[1024];
@@ -623,6 +628,7 @@ static int rtp_main(const char *ns_p, const char *ns_o, unsigned flows,
 		h[i].msg_hdr.msg_namelen = sizeof(to[0]);
 	}
 	sink.fd = ns_socket(ns_o, "203.0.113.20", 20000);
+	sink.nap_us = nap_us;
 	for (f = 0; f < flows; f++)
 		fds[f] = ns_socket(ns_p, "10.0.0.10", base + 2 * f);
 	if (pthread_create(&th, NULL, sink_main, &sink))
@@ -662,7 +668,7 @@ static void usage(void)
 	fprintf(stderr, "usage: blast sip -p NS -o NS -r RATE -t SECS "
 			"[-n CALLS] [-B] [-s SALT] [-i FIRST] [-a IP,IP..]\n"
 			"       blast rtp -p NS -o NS -f FLOWS -b PORT -t SECS "
-			"[-d IP:PORT] [-r PPS] [-k BURST] [-E]\n"
+			"[-d IP:PORT] [-r PPS] [-k BURST] [-E] [-N NAP_US]\n"
 			"       blast bind -p NS -o NS -n PROBES [-i FIRST] "
 			"[-D DELAY_US]\n");
 	exit(2);
@@ -675,13 +681,13 @@ int main(int argc, char **argv)
 	double rate = -1, secs = 1;	/* -1: 100 calls/s, or unpaced RTP */
 	uint64_t max_calls = UINT64_MAX;
 	unsigned flows = 1, base = 10000, salt = (unsigned)getpid(), first = 0;
-	unsigned delay_us = 0, burst = 16;
+	unsigned delay_us = 0, burst = 16, nap_us = 0;
 	int ch, no_bye = 0, port_per_flow = 0;
 
 	if (argc < 2)
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:k:Ea:")) != -1) {
+	while ((ch = getopt(argc, argv, "p:o:r:t:n:Bs:i:f:b:d:D:k:Ea:N:")) != -1) {
 		switch (ch) {
 		case 'p': ns_p = optarg; break;
 		case 'o': ns_o = optarg; break;
@@ -697,6 +703,7 @@ int main(int argc, char **argv)
 		case 'D': delay_us = (unsigned)atoi(optarg); break;
 		case 'k': burst = (unsigned)atoi(optarg); break;
 		case 'E': port_per_flow = 1; break;
+		case 'N': nap_us = (unsigned)atoi(optarg); break;
 		case 'a': phones = optarg; break;
 		default: usage();
 		}
@@ -712,7 +719,7 @@ int main(int argc, char **argv)
 				 (unsigned)max_calls, first, delay_us, salt);
 	if (!strcmp(argv[1], "rtp"))
 		return rtp_main(ns_p, ns_o, flows, base, secs, dst, rate,
-				burst, port_per_flow);
+				burst, port_per_flow, nap_us);
 	usage();
 	return 2;
 }

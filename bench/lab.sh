@@ -27,7 +27,8 @@
 # calls/s), BENCH_MAX_RATE (12800), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
 # BENCH_RTP_SECS (3), BENCH_RTP_RUNS (3), BENCH_RTP_CPU (1),
 # BENCH_RTP_ROUNDS (3), BENCH_RTP_STREAMS (500), BENCH_RTP_STREAM_PPS (50),
-# BENCH_RTP_MEDIA_PORTS (20000-29999), BENCH_RTP_PERF (unset),
+# BENCH_RTP_MEDIA_PORTS (20000-29999), BENCH_RTP_SINK_NAP (200),
+# BENCH_RTP_PERF (unset),
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
 # BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_SCALE_POOL (1), BENCH_SCALE_RAMP_RATE
@@ -326,13 +327,17 @@ rtp_daemon_fresh() {
 # sender, its sink (and the relay) are pinned to one CPU (BENCH_RTP_CPU, 1),
 # so a packet's whole path - sending, forwarding (veth runs it in the
 # sender's softirq), relaying, receiving - is paid on that CPU and the
-# received rate measures the path's cost.
+# received rate measures the path's cost.  The sink drains its socket every
+# BENCH_RTP_SINK_NAP (200) us instead of being woken for every batch that
+# arrives (0: woken through poll).  With poll, plain NAT's CPU per packet
+# was about 1.6 times as high (6 runs each way, one lab, 2026-11-21): the
+# sink's wakeups, paid alike in every row, diluted the differences.
 rtp_blast() {
 	local flows=$1
 	shift
 	taskset -c "${BENCH_RTP_CPU:-1}" "$BIN/blast" rtp -p "$NS_P1" \
 		-o "$NS_O" -f "$flows" -b "$RTP_BASE" \
-		-t "${BENCH_RTP_SECS:-3}" "$@"
+		-t "${BENCH_RTP_SECS:-3}" -N "${BENCH_RTP_SINK_NAP:-200}" "$@"
 }
 
 snat4_elements() {
@@ -348,18 +353,20 @@ marked_flows() {
 
 # rtp_run NAME FLOWS [BLAST ARGS] - BENCH_RTP_RUNS (3) blasts; records every
 # run with the daemon's queue count during the blasts (must stay 0: media
-# never enters the queue).
+# never enters the queue) and its CPU time meanwhile (daemon_cpu_ms).
 rtp_run() {
-	local name=$1 flows=$2 q0 q1 j i runs=""
+	local name=$1 flows=$2 q0 q1 c0 c1 j i runs=""
 	shift 2
 	q0=$(queued)
+	c0=$(cpu_ticks)
 	for i in $(seq "${BENCH_RTP_RUNS:-3}"); do
 		j=$(rtp_blast "$flows" "$@")
 		runs="$runs${runs:+, }$j"
 	done
+	c1=$(cpu_ticks)
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
-	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"flows\": $flows, \"queued_during_rtp\": $((q1 - q0)), \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"runs\": [$runs]}"
+	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"flows\": $flows, \"queued_during_rtp\": $((q1 - q0)), \"daemon_cpu_ms\": $(((c1 - c0) * 1000 / $(getconf CLK_TCK))), \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"runs\": [$runs]}"
 }
 
 task_rtp() {

@@ -207,13 +207,11 @@ p("| media on sipalgd bindings >= 0.95 x conntrack NAT (verdict: 10 flows, inter
 p("| media with 100,000 bindings >= 0.95 x with 10 (interleaved in one lab) | %s (medians %s / %s packets/s); CPU per packet %s x | %s |" % (
     ratio(pps_i100k, pps_i10), fmt(pps_i100k), fmt(pps_i10),
     ratio(us_i100k, us_i10), verdict(ratio_ok(pps_i100k, pps_i10, 0.95))))
-p("| kernel forwarding >= 3 x userspace relay (verdict: %s streams at full rate, a socket pair each) | %s streams: %s (sipalgd bindings %s / relay %s packets/s; conntrack NAT / relay in one lab: %s); paced at %s packets/s per stream, relay / sipalgd CPU per packet: %s; 10 flows into one relay socket: %s | %s |" % (
+p("| kernel forwarding >= 3 x userspace relay (verdict: %s streams at full rate, a socket pair each) | %s streams: %s (sipalgd bindings %s / relay %s packets/s; conntrack NAT / relay in one lab: %s); 10 flows into one relay socket: %s; paced streams in section 4b | %s |" % (
     fmt((rtp.get(("none", "relay-many")) or {}).get("flows")),
     fmt((rtp.get(("none", "relay-many")) or {}).get("flows")),
     ratio(pps_dmany, pps_relaymany), fmt(pps_dmany), fmt(pps_relaymany),
     ratio(pps_natmany, pps_relaymany),
-    fmt(median([u["sent_pps"] / u["flows"] for u in rtp_runs("none", "relay-paced")])),
-    ratio(rtp_us("none", "relay-paced"), rtp_us("sipalg", "bindings-paced")),
     ratio(pps_d10, pps_relay),
     verdict(ratio_ok(pps_dmany, pps_relaymany, 3))))
 p("| RTP packets seen by the daemon = 0 (every sipalgd media row) | %s | %s |" % (
@@ -425,7 +423,11 @@ p("## 4. Media forwarding")
 p()
 p("bench/blast.c rtp sends 172-byte RTP-like datagrams from the phone")
 p("(10.0.0.10, consecutive even ports) to 203.0.113.20:20000 as fast as one")
-p("sending thread can; a sink thread counts them in the outside namespace.")
+p("sending thread can; a sink thread counts them in the outside namespace")
+nap = int(os.environ.get("BENCH_RTP_SINK_NAP", "200"))
+p("(%s)." % ("woken through poll for what arrives" if nap == 0 else
+             "it drains its socket with recvmmsg and sleeps %d us when it is"
+             " empty, so it is not woken for every batch" % nap))
 p("Sender, sink and relay are pinned to one CPU, so every packet's whole")
 p("path - sending, veth and bridge (veth forwards in the sender's softirq),")
 p("forwarding or relaying, receiving - is paid on that CPU, and the")
@@ -446,31 +448,33 @@ p("20000-29999), so the phone's media ports have the daemon's bindings;")
 p("\"flows with daemon mark\" counts the conntrack entries to the sink that")
 p("carry the daemon's ct mark (its bindings translated them).  \"Daemon's")
 p("queue count\" is how many packets the daemon handled during the blasts")
-p("(media must never reach it).  The relay is bench/relay.c in the router")
+p("(media must never reach it), \"daemon's CPU ms\" its CPU time meanwhile")
+p("(/proc/PID/stat).  The relay is bench/relay.c in the router")
 p("namespace (epoll; each ready socket drained with recvmmsg, up to 64, and")
 p("sent on with one sendmmsg).")
 p()
 
 
 def media_table(rows):
-    p("| path | median packets/s | every run (packets/s) | CPU us per packet (median; every run) | loss | ticks stolen | daemon's queue count | flows with daemon mark | elements in snat4 |")
-    p("|---|---:|---|---|---:|---:|---:|---:|---:|")
+    p("| path | median packets/s | every run (packets/s) | CPU us per packet (median; every run) | loss | ticks stolen | daemon's queue count | daemon's CPU ms | flows with daemon mark | elements in snat4 |")
+    p("|---|---:|---|---|---:|---:|---:|---:|---:|---:|")
     for key, label in rows:
         r = rtp.get(key)
         if not r:
             continue
         if not r.get("runs"):
-            p("| %s | error: %s | | | | | | | |" % (label, r.get("error")))
+            p("| %s | error: %s | | | | | | | | |" % (label, r.get("error")))
             continue
         q = r["queued_during_rtp"]
         us = [us_per_pkt(u) for u in r["runs"]]
-        p("| %s | %.0f | %s | %s; %s | %d | %d | %s | %s | %s |" % (
+        p("| %s | %.0f | %s | %s; %s | %d | %d | %s | %s | %s | %s |" % (
             label, rtp_pps(*key),
             ", ".join("%.0f" % u["recv_pps"] for u in r["runs"]),
             fmt(rtp_us(*key), 2), ", ".join(fmt(x, 2) for x in us),
             sum(u["sent"] - u["recv"] for u in r["runs"]),
             sum(u.get("cpu_steal_ticks", 0) for u in r["runs"]),
             "-" if q < 0 else q,
+            fmt(r.get("daemon_cpu_ms")) if key[0] == "sipalg" else "-",
             r["flows_with_daemon_mark"] if key[0] == "sipalg" else "-",
             r["snat4_elements"] if key[0] == "sipalg" else "-"))
     p()
