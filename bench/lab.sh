@@ -358,15 +358,15 @@ rtp_run() {
 	local name=$1 flows=$2 q0 q1 c0 c1 j i runs=""
 	shift 2
 	q0=$(queued)
-	c0=$(cpu_ticks)
+	c0=$(cpu_us)
 	for i in $(seq "${BENCH_RTP_RUNS:-3}"); do
 		j=$(rtp_blast "$flows" "$@")
 		runs="$runs${runs:+, }$j"
 	done
-	c1=$(cpu_ticks)
+	c1=$(cpu_us)
 	q1=$(queued)
 	[ "$q0" = -1 ] && q1=-1 q0=0
-	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"flows\": $flows, \"queued_during_rtp\": $((q1 - q0)), \"daemon_cpu_ms\": $(((c1 - c0) * 1000 / $(getconf CLK_TCK))), \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"runs\": [$runs]}"
+	result "{\"task\": \"rtp\", \"mode\": \"$BENCH_MODE\", \"name\": \"$name\", \"flows\": $flows, \"queued_during_rtp\": $((q1 - q0)), \"daemon_cpu_ms\": $(((c1 - c0) / 1000)), \"snat4_elements\": $(snat4_elements), \"flows_with_daemon_mark\": $(marked_flows), \"runs\": [$runs]}"
 }
 
 task_rtp() {
