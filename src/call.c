@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,11 @@
  * the kernel timeout only cleans up after a daemon that died. */
 #define KERNEL_MARGIN 60
 
+struct heap {
+	struct heap_node **v;
+	unsigned n, cap;
+};
+
 struct calls {
 	const struct conf *conf;
 	int pub_family;
@@ -23,11 +29,9 @@ struct calls {
 	struct binding *by_in[BIND_HASH];
 	struct binding **by_pub;	/* [address index * 65536 + port] */
 	struct call *by_id[CALL_HASH];
-	/* Every call in a binary min-heap by due time: a tick looks only at
-	 * calls that may have expired, not at all of them. */
-	struct call **heap;
-	unsigned heap_n, heap_cap;
-	struct binding *all_sig;	/* list of every signalling binding */
+	/* Every call and every signalling binding in a binary min-heap by
+	 * due time: a tick looks only at what may have expired. */
+	struct heap calls_due, sig_due;
 	uint32_t media_next;	/* next-fit cursors keep recently freed */
 	uint32_t sig_next;	/* ports out of use for a while */
 	unsigned n_calls, n_sig, n_media;
@@ -59,74 +63,96 @@ static bool addr_eq(int family, const union addr *a, const union addr *b)
 	return memcmp(a, b, addr_len(family)) == 0;
 }
 
-/* ---- the sweep's heap --------------------------------------------------- */
+/* ---- the sweep's heaps ------------------------------------------------- */
 
-static void heap_put(struct calls *t, unsigned i, struct call *k)
+static void heap_put(struct heap *h, unsigned i, struct heap_node *x)
 {
-	t->heap[i] = k;
-	k->heap_i = i;
+	h->v[i] = x;
+	x->i = i;
 }
 
-static void heap_up(struct calls *t, unsigned i)
+static void heap_up(struct heap *h, unsigned i)
 {
-	struct call *k = t->heap[i];
+	struct heap_node *x = h->v[i];
 
 	while (i) {
 		unsigned up = (i - 1) / 2;
 
-		if (t->heap[up]->due <= k->due)
+		if (h->v[up]->due <= x->due)
 			break;
-		heap_put(t, i, t->heap[up]);
+		heap_put(h, i, h->v[up]);
 		i = up;
 	}
-	heap_put(t, i, k);
+	heap_put(h, i, x);
 }
 
-static void heap_down(struct calls *t, unsigned i)
+static void heap_down(struct heap *h, unsigned i)
 {
-	struct call *k = t->heap[i];
+	struct heap_node *x = h->v[i];
 
 	for (;;) {
 		unsigned c = 2 * i + 1;
 
-		if (c >= t->heap_n)
+		if (c >= h->n)
 			break;
-		if (c + 1 < t->heap_n && t->heap[c + 1]->due < t->heap[c]->due)
+		if (c + 1 < h->n && h->v[c + 1]->due < h->v[c]->due)
 			c++;
-		if (k->due <= t->heap[c]->due)
+		if (x->due <= h->v[c]->due)
 			break;
-		heap_put(t, i, t->heap[c]);
+		heap_put(h, i, h->v[c]);
 		i = c;
 	}
-	heap_put(t, i, k);
+	heap_put(h, i, x);
 }
 
-static int heap_add(struct calls *t, struct call *k)
+static int heap_add(struct heap *h, struct heap_node *x)
 {
-	if (t->heap_n == t->heap_cap) {
-		unsigned cap = t->heap_cap ? 2 * t->heap_cap : 1024;
-		struct call **h = realloc(t->heap, cap * sizeof(*h));
+	if (h->n == h->cap) {
+		unsigned cap = h->cap ? 2 * h->cap : 1024;
+		struct heap_node **v = realloc(h->v, cap * sizeof(*v));
 
-		if (!h)
+		if (!v)
 			return -1;
-		t->heap = h;
-		t->heap_cap = cap;
+		h->v = v;
+		h->cap = cap;
 	}
-	heap_put(t, t->heap_n++, k);
-	heap_up(t, k->heap_i);
+	heap_put(h, h->n++, x);
+	heap_up(h, x->i);
 	return 0;
 }
 
-static void heap_del(struct calls *t, struct call *k)
+/* x's due time changed: move it to its place. */
+static void heap_fix(struct heap *h, struct heap_node *x)
 {
-	unsigned i = k->heap_i;
-	struct call *last = t->heap[--t->heap_n];
+	heap_up(h, x->i);
+	heap_down(h, x->i);
+}
 
-	if (last == k)
+static void heap_del(struct heap *h, struct heap_node *x)
+{
+	struct heap_node *last = h->v[--h->n];
+
+	if (last == x)
 		return;
-	heap_put(t, i, last);
-	heap_down(t, i);
-	heap_up(t, last->heap_i);
+	heap_put(h, x->i, last);
+	heap_fix(h, last);
+}
+
+/* The node at the top when it is due at now, else NULL. */
+static struct heap_node *heap_due(const struct heap *h, uint64_t now)
+{
+	return h->n && h->v[0]->due <= now ? h->v[0] : NULL;
+}
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+void calls_sig_rekey(struct calls *t, struct binding *b)
+{
+	if (b->kind != BIND_SIG || b->users)
+		return;
+	b->sig->sweep.due = b->expires;
+	heap_fix(&t->sig_due, &b->sig->sweep);
 }
 
 /* When k could first expire, from what the daemon knows now (media seen
@@ -208,7 +234,8 @@ void calls_free(struct calls *t)
 		}
 	}
 	free(t->by_pub);
-	free(t->heap);
+	free(t->calls_due.v);
+	free(t->sig_due.v);
 	free(t);
 }
 
@@ -217,11 +244,14 @@ void calls_set_conf(struct calls *t, const struct conf *c)
 	unsigned i;
 
 	t->conf = c;
-	/* Timeouts may have shortened: every due time again. */
-	for (i = 0; i < t->heap_n; i++)
-		t->heap[i]->due = call_due(t, t->heap[i]);
-	for (i = t->heap_n / 2; i-- > 0;)
-		heap_down(t, i);
+	/* Timeouts may have shortened: every call's due time again. */
+	for (i = 0; i < t->calls_due.n; i++) {
+		struct heap_node *x = t->calls_due.v[i];
+
+		x->due = call_due(t, container_of(x, struct call, sweep));
+	}
+	for (i = t->calls_due.n / 2; i-- > 0;)
+		heap_down(&t->calls_due, i);
 }
 
 static unsigned bind_count(const struct calls *t)
@@ -369,11 +399,16 @@ static struct binding *bind_new(struct calls *t, enum bind_kind kind,
 	t->by_in[h] = b;
 	*pub_slot(t, pub) = b;
 	if (kind == BIND_SIG) {
+		b->sig->owner = b;
+		b->sig->sweep.due = 0;	/* calls_sig_get sets it */
+		if (heap_add(&t->sig_due, &b->sig->sweep) < 0) {
+			t->by_in[h] = b->next;
+			*pub_slot(t, pub) = NULL;
+			free(b->sig);
+			free(b);
+			return NULL;
+		}
 		t->n_sig++;
-		b->sig->sig_next = t->all_sig;
-		if (t->all_sig)
-			t->all_sig->sig->sig_prev = b;
-		t->all_sig = b;
 	} else {
 		t->n_media++;
 	}
@@ -395,12 +430,7 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 		t->by_pub[b->pub_i * 65536u + b->pub_port] = NULL;
 	if (b->kind == BIND_SIG) {
 		t->n_sig--;
-		if (b->sig->sig_prev)
-			b->sig->sig_prev->sig->sig_next = b->sig->sig_next;
-		else
-			t->all_sig = b->sig->sig_next;
-		if (b->sig->sig_next)
-			b->sig->sig_next->sig->sig_prev = b->sig->sig_prev;
+		heap_del(&t->sig_due, &b->sig->sweep);
 	} else {
 		t->n_media--;
 	}
@@ -440,6 +470,7 @@ struct binding *calls_sig_get(struct calls *t, int family,
 		return NULL;
 	}
 	b->expires = now + c->call_setup_timeout;
+	calls_sig_rekey(t, b);
 	*created = true;
 	return b;
 }
@@ -583,8 +614,8 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 	h = call_hash(id, len);
 	k->next = t->by_id[h];
 	t->by_id[h] = k;
-	k->due = call_due(t, k);
-	if (heap_add(t, k) < 0) {
+	k->sweep.due = call_due(t, k);
+	if (heap_add(&t->calls_due, &k->sweep) < 0) {
 		t->by_id[h] = k->next;
 		free(k);
 		*limit = "memory";
@@ -618,7 +649,7 @@ static void call_unlink(struct calls *t, struct call *k)
 			break;
 		}
 	}
-	heap_del(t, k);
+	heap_del(&t->calls_due, &k->sweep);
 }
 
 /* Let go of one hold on media binding b; the last hold removes it from
@@ -650,8 +681,8 @@ void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 	*n_gone = 0;
 	for (i = 0; i < k->n_bind; i++)
 		media_unhold(t, k, k->bind[i], plan, gone, n_gone);
-	if (k->sig && k->sig->users)
-		k->sig->users--;
+	if (k->sig && k->sig->users && !--k->sig->users)
+		calls_sig_rekey(t, k->sig);
 	call_unlink(t, k);
 	call_free(k);
 }
@@ -737,13 +768,16 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 	unsigned j, n, ended = 0;
 	struct call *k;
 
-	while (t->heap_n && (k = t->heap[0])->due <= now) {
+	struct heap_node *x;
+
+	while ((x = heap_due(&t->calls_due, now))) {
+		k = container_of(x, struct call, sweep);
 		call_media_refresh(k);
 		if (!call_expired(t, k, now)) {
-			k->due = call_due(t, k);
-			if (k->due <= now)	/* cannot happen: not expired */
-				k->due = now + 1;
-			heap_down(t, 0);
+			x->due = call_due(t, k);
+			if (x->due <= now)	/* cannot happen: not expired */
+				x->due = now + 1;
+			heap_fix(&t->calls_due, x);
 			continue;
 		}
 		if (*n_gone + k->n_bind > max_gone ||
@@ -759,13 +793,19 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 
 static void sweep_sig(struct calls *t, uint64_t now, struct nat_plan *plan)
 {
-	struct binding *b, *next;
+	struct heap_node *x;
+	struct binding *b;
 	struct nat_elem e;
 
-	for (b = t->all_sig; b; b = next) {
-		next = b->sig->sig_next;
-		if (b->users || now < b->expires)
+	while ((x = heap_due(&t->sig_due, now))) {
+		b = container_of(x, struct sig_state, sweep)->owner;
+		if (b->users || now < b->expires) {
+			/* Held by a call (the last one's end re-keys it), or
+			 * kept alive since. */
+			x->due = b->users ? UINT64_MAX : b->expires;
+			heap_fix(&t->sig_due, x);
 			continue;
+		}
 		if (plan->n_del >= NAT_PLAN_MAX)
 			return;
 		calls_elem(t, b, &e);

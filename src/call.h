@@ -22,6 +22,13 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define SIG_MAX_AOR 4
 #define CALL_MAX_REMOTE 16
 
+/* A place in a min-heap of due times: the sweep looks at its owner when
+ * due comes (never later than the owner can expire). */
+struct heap_node {
+	uint64_t due;
+	uint32_t i;
+};
+
 /* What only a signalling binding carries: the texts the phone wrote for
  * its own address (strict phones compare Via sent-by byte for byte), its
  * registrations, and its place in the sweep's list. */
@@ -41,8 +48,9 @@ struct sig_state {
 	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
 	uint32_t reg_callid;	/* hash of its Call-ID */
 	uint32_t reg_cseq;
-	/* Every signalling binding, for the sweep. */
-	struct binding *sig_next, *sig_prev;
+	/* Its place in the sweep's heap of signalling bindings. */
+	struct heap_node sweep;
+	struct binding *owner;
 };
 
 struct binding {
@@ -70,9 +78,7 @@ struct call_remote {
 
 struct call {
 	struct call *next;		/* hash chain by Call-ID */
-	uint64_t due;		/* the sweep looks at it then (never later
-				 * than it can expire) */
-	uint32_t heap_i;	/* its place in the sweep's heap */
+	struct heap_node sweep;	/* in the sweep's heap of calls */
 	uint32_t callid_len;
 	struct binding *sig;	/* the inside phone's signalling binding */
 	struct binding **bind;	/* media, RTP/RTCP pairs (grown as needed,
@@ -234,6 +240,10 @@ int calls_set_public_conf(struct calls *t, const union addr *first,
 unsigned calls_sweep(struct calls *t, uint64_t now, struct nat_plan *plan,
 		     struct nat_elem *gone, unsigned max_gone,
 		     unsigned *n_gone);
+
+/* calls_sig_rekey - signalling binding b's expiry was brought forward
+ * (later expiries need nothing): the sweep looks at it in time. */
+void calls_sig_rekey(struct calls *t, struct binding *b);
 
 /* calls_media_touch - note media on inside a:port seen at time when (a
  * binding's time only moves forward). */

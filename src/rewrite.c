@@ -991,6 +991,7 @@ static void registered(const struct rw_ctx *x, struct binding *b,
 		if (s->reg[i].until > until)
 			until = s->reg[i].until;
 	b->expires = until ? until : x->now;
+	calls_sig_rekey(x->calls, b);
 	if (until)
 		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
 }

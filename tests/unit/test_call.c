@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The call table's expiry (calls_sweep over its heap of due times)
- * against a model that checks every call at every tick the way the sweep
+ * The call table's expiry (calls_sweep over its heaps of due times: calls,
+ * and signalling bindings further down) against a model that checks every call at every tick the way the sweep
  * did before the heap: a call ends at the first tick at or after its setup
  * deadline (unless answered), its maximum duration, or media_idle_timeout
  * after the newest media seen on any of its bindings.  Random calls,
@@ -47,30 +47,44 @@ static bool model_expired(const struct conf *c, const struct model *m,
 	       now >= m->seen + c->media_idle_timeout;
 }
 
+/* A call table for phone 10.0.0.10 behind public 203.0.113.1: setup
+ * timeout 30 s, the given idle and maximum times, room for n calls. */
+static struct calls *table(struct conf *c, uint32_t idle, uint32_t max_dur,
+			   unsigned n, union addr *phone)
+{
+	union addr pub = { 0 };
+	struct calls *t;
+
+	conf_defaults(c);
+	c->call_setup_timeout = 30;
+	c->media_idle_timeout = idle;
+	c->call_max_duration = max_dur;
+	c->max_calls = n;
+	c->max_bindings = 4 * n;
+	c->media_port_min = 10000;
+	c->media_port_max = 30000;
+	c->signalling_port_min = 1024;
+	c->signalling_port_max = 9999;
+	memset(phone, 0, sizeof(*phone));
+	inet_pton(AF_INET, "10.0.0.10", &phone->v4);
+	inet_pton(AF_INET, "203.0.113.1", &pub.v4);
+	t = calls_new(c);
+	assert_non_null(t);
+	assert_int_equal(calls_set_public(t, AF_INET, &pub, 1), 0);
+	return t;
+}
+
 static void test_sweep_matches_model(void **state)
 {
 	static struct conf c, c2;
 	struct nat_elem gone[4096];
 	struct nat_plan *plan = malloc(sizeof(*plan));
-	struct calls *t;
-	union addr phone = { 0 }, pub = { 0 };
+	union addr phone;
+	struct calls *t = table(&c, 60, 400, N_CALLS, &phone);
 	unsigned made = 0, ended_total = 0, now;
 
 	(void)state;
 	assert_non_null(plan);
-	conf_defaults(&c);
-	c.call_setup_timeout = 30;
-	c.media_idle_timeout = 60;
-	c.call_max_duration = 400;
-	c.max_calls = N_CALLS;
-	c.max_bindings = 4 * N_CALLS;
-	c.media_port_min = 10000;
-	c.media_port_max = 30000;
-	inet_pton(AF_INET, "10.0.0.10", &phone.v4);
-	inet_pton(AF_INET, "203.0.113.1", &pub.v4);
-	t = calls_new(&c);
-	assert_non_null(t);
-	assert_int_equal(calls_set_public(t, AF_INET, &pub, 1), 0);
 	for (now = 1000; now < 1000 + TICKS; now++) {
 		unsigned n_gone = 0, ended, want = 0, j;
 
@@ -162,10 +176,133 @@ static void test_sweep_matches_model(void **state)
 	free(plan);
 }
 
+/*
+ * Signalling bindings: the sweep drops a binding no call holds once its
+ * expiry has passed - expiries moved later lazily, moved earlier with
+ * calls_sig_rekey (as an unregistration does), calls holding and letting
+ * go - against a model that checks every binding at every tick.
+ */
+#define N_SIG 2000
+
+struct sig_model {
+	uint16_t port;
+	bool live;
+	struct call *holder;	/* a call holding it, or NULL */
+	char id[32];
+};
+
+static struct sig_model sm[N_SIG];
+
+static void test_sig_sweep_matches_model(void **state)
+{
+	static struct conf c;
+	struct nat_elem gone[64];
+	struct nat_plan *plan = malloc(sizeof(*plan));
+	union addr phone;
+	/* Calls end only by calls_end here. */
+	struct calls *t = table(&c, 100000, 100000, N_SIG, &phone);
+	unsigned made = 0, dropped = 0, now, j;
+
+	(void)state;
+	assert_non_null(plan);
+	for (now = 1000; now < 1800; now++) {
+		unsigned n_gone = 0, want = 0;
+
+		for (j = rnd(8); j-- && made < N_SIG;) {
+			struct sig_model *m = &sm[made];
+			const char *limit = NULL;
+			bool created;
+			struct binding *b;
+
+			m->port = (uint16_t)(20000 + made);
+			b = calls_sig_get(t, AF_INET, &phone, m->port, now,
+					  &created, &limit);
+			assert_non_null(b);
+			assert_true(created);
+			m->live = true;
+			snprintf(m->id, sizeof(m->id), "hold-%u", made);
+			made++;
+		}
+		for (j = 0; j < 30 && made; j++) {
+			struct sig_model *m = &sm[rnd(made)];
+			struct binding *b;
+			unsigned what = rnd(4);
+
+			if (!m->live)
+				continue;
+			b = calls_binding_find(t, AF_INET, &phone, m->port);
+			assert_non_null(b);
+			if (what == 0) {	/* kept alive longer (only
+						 * ever raised without a
+						 * rekey, as rewrite.c does) */
+				uint64_t until = now + 1 + rnd(60);
+
+				if (b->expires < until)
+					b->expires = until;
+			} else if (what == 1) {		/* unregistered */
+				b->expires = now;
+				calls_sig_rekey(t, b);
+			} else if (what == 2 && !m->holder) {	/* a call */
+				const char *limit = NULL;
+				bool created;
+
+				m->holder = calls_get(t, m->id,
+						      (uint32_t)strlen(m->id),
+						      now, &created, &limit);
+				assert_non_null(m->holder);
+				m->holder->setup_deadline = 0;	/* answered:
+						 * ends only by calls_end */
+				m->holder->sig = b;
+				b->users++;
+			} else if (what == 3 && m->holder) {	/* its end */
+				unsigned n = 0;
+
+				nat_plan_init(plan);
+				calls_end(t, m->holder, plan, gone, &n);
+				m->holder = NULL;
+			}
+		}
+		/* The model: no call holds it and its expiry has passed. */
+		for (j = 0; j < made; j++) {
+			struct binding *b;
+
+			if (!sm[j].live)
+				continue;
+			b = calls_binding_find(t, AF_INET, &phone, sm[j].port);
+			if (!b->users && now >= b->expires)
+				want++;
+		}
+		do {
+			nat_plan_init(plan);
+			calls_sweep(t, now, plan, gone, 64, &n_gone);
+		} while (plan->n_del);
+		for (j = 0; j < made; j++) {
+			struct binding *b;
+
+			if (!sm[j].live)
+				continue;
+			b = calls_binding_find(t, AF_INET, &phone, sm[j].port);
+			if (!b) {
+				sm[j].live = false;
+				dropped++;
+				want--;
+				continue;
+			}
+			assert_false(!b->users && now >= b->expires);
+		}
+		assert_int_equal(want, 0);	/* every one the model named */
+	}
+	assert_true(made > 1000);
+	assert_true(dropped > 500);
+	calls_free(t);
+	free(plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_matches_model),
+		cmocka_unit_test(test_sig_sweep_matches_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
