@@ -31,6 +31,7 @@
 #define SET_ID_SNAT 1
 #define SET_ID_DNAT 2
 #define REG_MARK NFT_REG32_04
+#define GC_INTERVAL_MS 30000
 
 struct nat_nft {
 	struct mnl_socket *nl;
@@ -162,6 +163,11 @@ static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
 	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, TYPE_IPV4_PORT);
 	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, KEY_LEN);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_TIMEOUT);
+	/* Timeouts are a backstop (the daemon removes its elements), and a
+	 * lookup never matches an expired element: the garbage collector,
+	 * which walks every element, need not run every second (with
+	 * 200,000 elements it took 20-25 ms of CPU per second). */
+	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
 	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
 			"create map");
 	nftnl_set_nlmsg_build_payload(nlh, s);
