@@ -78,7 +78,7 @@ echo "== bench: callgrind ($(date +%T))"
 lab 200 none sip-max sip-lat bind rtp relay rtp-many
 lab 150 accept sip-max sip-lat bind
 lab 300 kernel sip-max sip-lat bind sipp
-lab 360 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k rtp-many
+lab 420 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k rtp-many
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
 # A fresh daemon for the scale run (no leftovers of the runs above):
 # 100,000 held calls.  One public address's ports hold about 20,000 calls
