@@ -216,6 +216,16 @@ scale_phones() {
 	EOF
 }
 
+# setup_steps RATE PHONES - three 2 s steps of complete calls at RATE, as
+# a JSON array (one 2 s step's CPU time varies by several percent).
+setup_steps() {
+	local a b c
+	a=$(sip_step "$1" 2 -a "$2")
+	b=$(sip_step "$1" 2 -a "$2")
+	c=$(sip_step "$1" 2 -a "$2")
+	printf '[%s, %s, %s]\n' "$a" "$b" "$c"
+}
+
 # With BENCH_SCALE_POOL=N (> 1) the daemon's configuration must list
 # public_pool = 203.0.113.2 .. 203.0.113.N (run.sh does): those addresses
 # go on the router's outside interface and N phones (one per public
@@ -242,13 +252,13 @@ task_scale() {
 	queued >/dev/null
 	r1=$(rss_kb) c1=$(daemon_field calls)
 	j1=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}" -a "$phones")
-	s1=$(sip_step "$setup_rate" 2 -a "$phones")
+	s1=$(setup_steps "$setup_rate" "$phones")
 	ramp=$(sip_step "$ramp_rate" $((big / ramp_rate + 1)) -n $((big - 100)) -B \
 		-a "$phones")
 	queued >/dev/null
 	r2=$(rss_kb) c2=$(daemon_field calls)
 	j2=$(sip_step "${BENCH_LAT_RATE:-100}" "${BENCH_LAT_SECS:-4}" -a "$phones")
-	s2=$(sip_step "$setup_rate" 2 -a "$phones")
+	s2=$(setup_steps "$setup_rate" "$phones")
 	result "{\"task\": \"scale\", \"mode\": \"$BENCH_MODE\", \"public_addresses\": $pool, \"phones\": \"$phones\", \"rss_start_kb\": $r0, \"rss_small_kb\": $r1, \"calls_small\": ${c1:-0}, \"rss_big_kb\": $r2, \"calls_big\": ${c2:-0}, \"step_small\": $j1, \"setup_small\": $s1, \"ramp\": $ramp, \"step_big\": $j2, \"setup_big\": $s2}"
 }
 
