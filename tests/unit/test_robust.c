@@ -696,6 +696,48 @@ static void test_after_verdict(void **state)
 	free(p);
 }
 
+/*
+ * Ended calls' bindings wait in a->pending for the next conntrack sweep.
+ * Without a sweep (this stub backend has none) or with more ended calls
+ * than it holds, the list must stay within its array: once, ended calls
+ * piled up past it between sweeps (the pipeline fuzzer found it).
+ */
+static void test_pending_bounded(void **state)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	static char m[3][2048];
+	unsigned i;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(pipe_init(p, false), 0);
+	for (i = 0; i < ALG_PENDING; i++) {
+		/* The templates with a Call-ID of the same length per call. */
+		snprintf(m[0], sizeof(m[0]), "%s", inv);
+		snprintf(m[1], sizeof(m[1]), "%s", inv_ok);
+		snprintf(m[2], sizeof(m[2]), "%s", bye);
+		for (unsigned k = 0; k < 3; k++) {
+			char *id = strstr(m[k], "INVITE-1@");
+
+			assert_non_null(id);
+			id[7] = (char)('A' + i % 26);
+			id[8] = (char)('A' + i / 26 % 26);
+			memmove(id + 10, id + 8, strlen(id + 8) + 1);
+			id[8] = (char)('A' + i / 676 % 26);
+			id[9] = '@';
+		}
+		assert_int_equal(one(p, RW_OUT, m[0], true), 1);
+		assert_int_equal(one(p, RW_IN, m[1], true), 1);
+		one(p, RW_OUT, m[2], true);
+		assert_true(p->alg->n_pending <= ALG_PENDING);
+		if (i % 64 == 63)	/* a tick reads the fields after it */
+			alg_tick(p->alg, false, NULL);
+	}
+	assert_true(p->alg->st.calls_ended >= ALG_PENDING / 2);
+	pipe_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -705,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_protos),
 		cmocka_unit_test(test_case0_after),
 		cmocka_unit_test(test_after_verdict),
+		cmocka_unit_test(test_pending_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
