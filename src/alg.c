@@ -227,7 +227,6 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 			rewrite_rollback(x, r);
 			return pass(a, "kernel refused bindings", NULL);
 		}
-		a->bound = true;
 		a->bound_at = usec();
 	}
 	if (r->n_gone)
@@ -275,10 +274,8 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 	if (a->after_pending)
 		alg_after_verdict(a);
 	a->st.packets++;
-	a->bound = false;
+	a->bound_at = 0;
 	r->n_gone = 0;
-	r->n_stale = 0;
-	nat_plan_init(&a->later);
 	bad = pkt_parse(data, len, &v);
 	if (bad)
 		return pass(a, bad, NULL);
@@ -323,7 +320,6 @@ void alg_after_verdict(struct alg *a)
 	r->n_stale = 0;
 }
 
-
 static void hist_add(struct alg_hist *h, uint64_t us)
 {
 	h->n++;
@@ -343,7 +339,7 @@ void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 
 	t1 = usec();
 	hist_add(&a->tm.work, t1 - t0);
-	if (a->bound)
+	if (a->bound_at)
 		hist_add(&a->tm.bound, a->bound_at - t0);
 	queue_verdict(q, p->id, v == V_MANGLED ? a->out_pkt : NULL, n,
 		      v == V_DROP);

@@ -75,8 +75,8 @@ struct alg {
 	 * has (alg_after_verdict). */
 	struct nat_plan later;
 	bool after_pending;
-	bool bound;			/* this packet's plan installed bindings */
-	uint64_t bound_at;		/* when the kernel acked them (us) */
+	uint64_t bound_at;		/* when the kernel acked this packet's
+					 * bindings (us), 0: it had none */
 	struct alg_timing tm;
 	/* Bindings removed since the last tick, whose remaining flows the
 	 * next tick sweeps from conntrack in one pass. */

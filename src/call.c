@@ -355,7 +355,6 @@ struct binding *calls_binding_by_pub(struct calls *t, int family,
 	return i < 0 ? NULL : t->by_pub[(unsigned)i * 65536u + p];
 }
 
-
 /* Next free port in [lo, hi] with the given step, starting at *cur;
  * want (if in range and free) is tried first.  0 when none. */
 static uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
@@ -766,9 +765,8 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 {
 	struct nat_elem g[CALL_MAX_BIND];
 	unsigned j, n, ended = 0;
-	struct call *k;
-
 	struct heap_node *x;
+	struct call *k;
 
 	while ((x = heap_due(&t->calls_due, now))) {
 		k = container_of(x, struct call, sweep);

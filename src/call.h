@@ -31,7 +31,7 @@ struct heap_node {
 
 /* What only a signalling binding carries: the texts the phone wrote for
  * its own address (strict phones compare Via sent-by byte for byte), its
- * registrations, and its place in the sweep's list. */
+ * registrations, and its place in the sweep's heap. */
 struct sig_state {
 	char sent_by[BIND_TEXT_MAX];
 	char contact_hp[BIND_TEXT_MAX];
@@ -225,8 +225,8 @@ void calls_elem(const struct calls *t, const struct binding *b,
 int calls_set_public(struct calls *t, int family, const union addr *pub,
 		     unsigned n);
 
-/* calls_set_public_conf - calls_set_public with main (IPv4) and c's
- * public_pool. */
+/* calls_set_public_conf - calls_set_public with first (IPv4) and c's
+ * public_pool after it. */
 int calls_set_public_conf(struct calls *t, const union addr *first,
 			  const struct conf *c);
 

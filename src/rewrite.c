@@ -82,8 +82,7 @@ static bool span_is_pub(const struct rw_ctx *x, const char *buf,
 	union addr a;
 
 	return span_addr(buf, s, x->family, &a) &&
-	       (addr_eq(x->family, &a, &x->pub) ||
-		calls_is_public(x->calls, x->family, &a));
+	       calls_is_public(x->calls, x->family, &a);
 }
 
 /* "host:port" of the gateway for binding b. */
