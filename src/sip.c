@@ -543,6 +543,19 @@ static uint32_t sip_after_last_at(const char *buf, uint32_t p, uint32_t end)
 	return p;
 }
 
+/* Where the host starts in [p, end): after the userinfo's '@', or p when
+ * there is none; 0 when there are two - an unescaped '@' in the user part
+ * (RFC 3261 25.1 escapes it) leaves the host ambiguous, and parsers
+ * differ on it. */
+static uint32_t sip_host_start(const char *buf, uint32_t p, uint32_t end)
+{
+	uint32_t a = sip_after_last_at(buf, p, end);
+
+	if (a > p && memchr(buf + p, '@', a - 1 - p))
+		return 0;
+	return a;
+}
+
 static bool sip_is_uri_stop(const char *buf, uint32_t p, uint32_t end)
 {
 	return p == end || buf[p] == ';' || buf[p] == '?' || buf[p] == '>' ||
@@ -572,7 +585,7 @@ static int sip_uri_try(const char *buf, uint32_t p, uint32_t end,
 int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
 {
 	uint32_t end = span_end(s);
-	uint32_t p, uend;
+	uint32_t p, uend, h;
 	const char *qm;
 
 	memset(hp, 0, sizeof(*hp));
@@ -585,10 +598,13 @@ int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
 		return -1;
 	uend = sip_uri_end(buf, p, end);
 	qm = memchr(buf + p, '?', uend - p);
-	if (qm && sip_uri_try(buf, sip_after_last_at(buf, p,
-			      (uint32_t)(qm - buf)), end, hp) == 0)
-		return 0;
-	return sip_uri_try(buf, sip_after_last_at(buf, p, uend), end, hp);
+	if (qm) {
+		h = sip_host_start(buf, p, (uint32_t)(qm - buf));
+		if (h && sip_uri_try(buf, h, end, hp) == 0)
+			return 0;
+	}
+	h = sip_host_start(buf, p, uend);
+	return h ? sip_uri_try(buf, h, end, hp) : -1;
 }
 
 /* SLASH = SWS "/" SWS */

@@ -599,7 +599,13 @@ static const struct uri_case uri_cases[] = {
 	  0 },
 	{ "sip:%61lice:secret@host.example.com;lr", 0, "host.example.com", "",
 	  0 },
-	{ "sip:a@b@c.example", 0, "c.example", "", 0 },
+	/* An unescaped '@' in the user part: the host is ambiguous (libosip2
+	 * and this scanner split it differently), so it is not a hostport
+	 * to rewrite.  The second was found by the pipeline fuzzer. */
+	{ "sip:a@b@c.example", -1, NULL, NULL, 0 },
+	{ "<sip:alice@2:alice@203.0.113.1:5060>;expires=3600", -1, NULL, NULL,
+	  0 },
+	{ "sip:a@c.example?Route=sip:x@y.example", 0, "c.example", "", 0 },
 	{ "sip:a?b@c.example", 0, "a", "", 0 },
 	/* RFC 4475 3.1.1.2 */
 	{ "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,"
