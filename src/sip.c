@@ -587,9 +587,11 @@ int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
 	uint32_t end = span_end(s);
 	uint32_t p, uend, h;
 	const char *qm;
+	bool in_angle;
 
 	memset(hp, 0, sizeof(*hp));
 	p = sip_uri_start(buf, s);
+	in_angle = p > s.off && buf[p - 1] == '<';
 	if (sip_prefix_ci(buf, p, end, "sip:"))
 		p += 4;
 	else if (sip_prefix_ci(buf, p, end, "sips:"))
@@ -597,6 +599,10 @@ int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
 	else
 		return -1;
 	uend = sip_uri_end(buf, p, end);
+	/* Between '<' and '>' nothing but the URI: LWS inside is not one
+	 * the gateway could rewrite safely. */
+	if (in_angle && uend < end && buf[uend] != '>')
+		return -1;
 	qm = memchr(buf + p, '?', uend - p);
 	if (qm) {
 		h = sip_host_start(buf, p, (uint32_t)(qm - buf));
