@@ -564,11 +564,15 @@ static bool sip_is_uri_stop(const char *buf, uint32_t p, uint32_t end)
 
 /* Parse the hostport that follows the userinfo ending at p. */
 static int sip_uri_try(const char *buf, uint32_t p, uint32_t end,
-		       struct sip_hostport *hp)
+		       bool in_angle, struct sip_hostport *hp)
 {
 	memset(hp, 0, sizeof(*hp));
 	p = sip_hostport(buf, p, end, false, hp);
-	if (p == 0 || !sip_is_uri_stop(buf, p, end)) {
+	/* Between '<' and '>' only the URI's own parameters, headers or the
+	 * '>' may follow (a ',' there is part of a broken URI). */
+	if (p == 0 || !sip_is_uri_stop(buf, p, end) ||
+	    (in_angle && p < end && buf[p] != ';' && buf[p] != '?' &&
+	     buf[p] != '>')) {
 		memset(hp, 0, sizeof(*hp));
 		return -1;
 	}
@@ -606,11 +610,11 @@ int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp)
 	qm = memchr(buf + p, '?', uend - p);
 	if (qm) {
 		h = sip_host_start(buf, p, (uint32_t)(qm - buf));
-		if (h && sip_uri_try(buf, h, end, hp) == 0)
+		if (h && sip_uri_try(buf, h, end, in_angle, hp) == 0)
 			return 0;
 	}
 	h = sip_host_start(buf, p, uend);
-	return h ? sip_uri_try(buf, h, end, hp) : -1;
+	return h ? sip_uri_try(buf, h, end, in_angle, hp) : -1;
 }
 
 /* SLASH = SWS "/" SWS */

@@ -610,6 +610,8 @@ static const struct uri_case uri_cases[] = {
 	 * URI to rewrite. */
 	{ "<sip:alice@10.0.0.2 1 1 I>", -1, NULL, NULL, 0 },
 	{ "<sip:alice@10.0.0.1 >;tag=x", -1, NULL, NULL, 0 },
+	{ "<sip:alice@203.0.113.1,5060>;q=0.9", -1, NULL, NULL, 0 },
+	{ "sip:alice@203.0.113.1,5060", 0, "203.0.113.1", "", 0 },
 	{ "sip:a?b@c.example", 0, "a", "", 0 },
 	/* RFC 4475 3.1.1.2 */
 	{ "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,"
