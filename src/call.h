@@ -3,6 +3,7 @@
 #define SIPALG_CALL_H
 
 #include "conf.h"
+#include "heap.h"
 #include "nat.h"
 
 /*
@@ -21,13 +22,6 @@ enum bind_kind { BIND_SIG, BIND_MEDIA };
 #define CALL_MAX_HOSTS 4
 #define SIG_MAX_AOR 4
 #define CALL_MAX_REMOTE 16
-
-/* A place in a min-heap of due times: the sweep looks at its owner when
- * due comes (never later than the owner can expire). */
-struct heap_node {
-	uint64_t due;
-	uint32_t i;
-};
 
 /* What only a signalling binding carries: the texts the phone wrote for
  * its own address (strict phones compare Via sent-by byte for byte), its

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "call_int.h"
+
+/* The binding table: inside address:port <-> public port. */
+
+static uint32_t bind_hash(int family, const union addr *a, uint16_t port)
+{
+	uint32_t h = hash_bytes(a, addr_len(family), HASH_FNV_INIT);
+
+	return hash_bytes(&port, sizeof(port), h) % BIND_HASH;
+}
+struct binding *calls_binding_find(struct calls *t, int family,
+				   const union addr *a, uint16_t port)
+{
+	struct binding *b = t->by_in[bind_hash(family, a, port)];
+
+	for (; b; b = b->next)
+		if (b->family == family && b->in_port == port &&
+		    addr_eq(family, &b->in_addr, a))
+			return b;
+	return NULL;
+}
+
+struct binding *binding_new(struct calls *t, enum bind_kind kind,
+				int family, const union addr *a,
+				uint16_t port, uint16_t pub)
+{
+	struct binding *b = calloc(1, sizeof(*b));
+	uint32_t h;
+
+	if (!b)
+		return NULL;
+	if (kind == BIND_SIG && !(b->sig = calloc(1, sizeof(*b->sig)))) {
+		free(b);
+		return NULL;
+	}
+	b->kind = kind;
+	b->family = family;
+	b->in_addr = *a;
+	b->in_port = port;
+	b->pub_port = pub;
+	b->pub_i = (uint8_t)t->cur_pub;
+	h = bind_hash(family, a, port);
+	b->next = t->by_in[h];
+	t->by_in[h] = b;
+	*pool_slot(t, pub) = b;
+	if (kind == BIND_SIG) {
+		b->sig->owner = b;
+		b->sig->sweep.due = 0;	/* calls_sig_get sets it */
+		if (heap_add(&t->sig_due, &b->sig->sweep) < 0) {
+			t->by_in[h] = b->next;
+			*pool_slot(t, pub) = NULL;
+			free(b->sig);
+			free(b);
+			return NULL;
+		}
+		t->n_sig++;
+	} else {
+		t->n_media++;
+	}
+	return b;
+}
+
+void calls_binding_drop(struct calls *t, struct binding *b)
+{
+	struct binding **pp = &t->by_in[bind_hash(b->family, &b->in_addr,
+						  b->in_port)];
+
+	for (; *pp; pp = &(*pp)->next) {
+		if (*pp == b) {
+			*pp = b->next;
+			break;
+		}
+	}
+	if (t->by_pub[b->pub_i * 65536u + b->pub_port] == b)
+		t->by_pub[b->pub_i * 65536u + b->pub_port] = NULL;
+	if (b->kind == BIND_SIG) {
+		t->n_sig--;
+		heap_del(&t->sig_due, &b->sig->sweep);
+	} else {
+		t->n_media--;
+	}
+	free(b->sig);
+	free(b);
+}
+
+struct binding *calls_sig_get(struct calls *t, int family,
+			      const union addr *a, uint16_t port,
+			      uint64_t now, bool *created,
+			      const char **limit)
+{
+	struct binding *b = calls_binding_find(t, family, a, port);
+	const struct conf *c = t->conf;
+	uint16_t pub;
+
+	*created = false;
+	if (b && b->kind != BIND_SIG) {
+		*limit = "SIP from a media port";	/* one port, one mapping */
+		return NULL;
+	}
+	if (b)
+		return b;
+	if (binding_count(t) >= c->max_bindings) {
+		*limit = "max_bindings";
+		return NULL;
+	}
+	pub = pool_take(t, c->signalling_port_min, c->signalling_port_max, 1,
+			&t->sig_next, port);
+	if (!pub) {
+		*limit = "signalling_ports";
+		return NULL;
+	}
+	b = binding_new(t, BIND_SIG, family, a, port, pub);
+	if (!b) {
+		*limit = "memory";
+		return NULL;
+	}
+	b->expires = now + c->call_setup_timeout;
+	calls_sig_rekey(t, b);
+	*created = true;
+	return b;
+}
+
+int calls_media_get(struct calls *t, struct call *k, int family,
+		    const union addr *a, uint16_t rtp, uint16_t rtcp,
+		    struct binding **b_rtp, struct binding **b_rtcp,
+		    bool *created, const char **limit)
+{
+	const struct conf *c = t->conf;
+	struct binding *r, *q;
+	uint16_t pub;
+
+	*created = false;
+	r = calls_binding_find(t, family, a, rtp);
+	q = calls_binding_find(t, family, a, rtcp);
+	if (r && q && r->kind == BIND_MEDIA && q->kind == BIND_MEDIA) {
+		if (call_hold(k, r) || call_hold(k, q)) {
+			*limit = "media streams per call";
+			return -1;
+		}
+		*b_rtp = r;
+		*b_rtcp = q;
+		return 0;
+	}
+	if (r || q) {
+		/* The inside port is a signalling port or half a pair:
+		 * refuse rather than map one port two ways. */
+		*limit = "port already bound";
+		return -1;
+	}
+	if (binding_count(t) + 2 > c->max_bindings) {
+		*limit = "max_bindings";
+		return -1;
+	}
+	if (k->n_bind + 2 > CALL_MAX_BIND) {
+		*limit = "media streams per call";
+		return -1;
+	}
+	pub = pool_take(t, c->media_port_min, c->media_port_max - 1, 2,
+			&t->media_next, 0);
+	if (!pub) {
+		*limit = "media_ports";
+		return -1;
+	}
+	r = binding_new(t, BIND_MEDIA, family, a, rtp, pub);
+	q = r ? binding_new(t, BIND_MEDIA, family, a, rtcp, pub + 1) : NULL;
+	if (!q) {
+		if (r)
+			calls_binding_drop(t, r);
+		*limit = "memory";
+		return -1;
+	}
+	if (call_hold(k, r) || call_hold(k, q)) {
+		calls_unhold(k, r);
+		calls_binding_drop(t, r);
+		calls_binding_drop(t, q);
+		*limit = "memory";
+		return -1;
+	}
+	*b_rtp = r;
+	*b_rtcp = q;
+	*created = true;
+	return 0;
+}
+
+void calls_elem(const struct calls *t, const struct binding *b,
+		struct nat_elem *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->family = b->family;
+	e->proto = 17;
+	e->in_addr = b->in_addr;
+	e->in_port = b->in_port;
+	e->pub_addr = t->pub[b->pub_i];
+	e->pub_port = b->pub_port;
+}
+
+void calls_binding_refresh(struct calls *t, struct binding *b, uint64_t until,
+			   uint64_t now, struct nat_plan *plan)
+{
+	struct nat_elem e;
+
+	if (b->kernel_until >= until + KERNEL_MARGIN / 2)
+		return;
+	calls_elem(t, b, &e);
+	if (b->kernel_until > now)
+		nat_plan_del(plan, &e);
+	e.timeout = (uint32_t)(until - now) + KERNEL_MARGIN;
+	nat_plan_add(plan, &e);
+	b->kernel_until = until + KERNEL_MARGIN;
+}
+
+void calls_media_touch(struct calls *t, int family, const union addr *a,
+		       uint16_t port, uint64_t when)
+{
+	struct binding *b = calls_binding_find(t, family, a, port);
+
+	if (b && b->kind == BIND_MEDIA && when > b->seen)
+		b->seen = when;
+}
+
+void calls_each_binding(struct calls *t,
+			void (*fn)(void *ctx, const struct binding *b),
+			void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < BIND_HASH; i++) {
+		const struct binding *b;
+
+		for (b = t->by_in[i]; b; b = b->next)
+			fn(ctx, b);
+	}
+}

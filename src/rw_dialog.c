@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rw.h"
+
+/* Call life: dialogs (forking), their end, offer/answer completion. */
+
+struct call *rw_dialog_call(const struct rw_ctx *x, const struct sip_msg *m,
+			     bool create, struct rw_result *r)
+{
+	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	struct span id;
+	bool created;
+
+	if (h < 0)
+		return NULL;
+	id = m->hdr[h].value;
+	if (!create)
+		return calls_find(x->calls, m->buf + id.off, id.len);
+	return calls_get(x->calls, m->buf + id.off, id.len, x->now, &created,
+			 &r->limit);
+}
+
+static void end_call(const struct rw_ctx *x, struct call *k,
+		     struct rw_result *r)
+{
+	unsigned n;
+
+	calls_end(x->calls, k, &r->plan, r->gone + r->n_gone, &n);
+	r->n_gone += n;
+}
+
+/* An INVITE transaction's outcome: 2xx confirms, a final error before
+ * any 2xx ends the call (RFC 3261 13.2.2.3). */
+static bool hdr_tag(const struct sip_msg *m, enum sip_hdr_id id,
+		    struct span *tag)
+{
+	int h = sip_hdr_find(m, id, 0);
+
+	return h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag", tag) &&
+	       tag->len > 0 && tag->len < CALL_TAG_MAX;
+}
+
+/* FNV-1a of a span: dialog tags and Call-IDs are kept as 32-bit hashes. */
+uint32_t rw_dialog_hash(const char *buf, struct span s)
+{
+	uint32_t v = 2166136261u, i;
+
+	for (i = 0; i < s.len; i++)
+		v = (v ^ (uint8_t)buf[s.off + i]) * 16777619u;
+	return v;
+}
+
+/* The dialog of m: its From and To tags, in either order (a request
+ * from the far end swaps them). */
+static int dialog_find(const struct call *k, const struct sip_msg *m)
+{
+	struct span f, t;
+	uint32_t hf, ht;
+	unsigned i;
+
+	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t))
+		return -1;
+	hf = rw_dialog_hash(m->buf, f);
+	ht = rw_dialog_hash(m->buf, t);
+	for (i = 0; i < k->n_dlg; i++) {
+		uint32_t a = k->dlg_tag[i][0], b = k->dlg_tag[i][1];
+
+		if ((a == hf && b == ht) || (a == ht && b == hf))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A key for an inside address (IPv4: the address itself). */
+static uint32_t host_key(int family, const union addr *a)
+{
+	if (family == AF_INET)
+		return a->v4.s_addr;
+	return rw_dialog_hash((const char *)a, (struct span){ 0, sizeof(*a) });
+}
+
+/* The inside party of m: the phone that sent it or receives it. */
+static const union addr *msg_inside(const struct rw_ctx *x)
+{
+	return x->dir == RW_OUT ? &x->src : &x->dst;
+}
+
+static void dialog_add(const struct rw_ctx *x, struct call *k,
+		       const struct sip_msg *m)
+{
+	struct span f, t;
+
+	if (!hdr_tag(m, SIP_HDR_FROM, &f) || !hdr_tag(m, SIP_HDR_TO, &t) ||
+	    dialog_find(k, m) >= 0 || k->n_dlg == CALL_MAX_DIALOGS)
+		return;
+	k->dlg_tag[k->n_dlg][0] = rw_dialog_hash(m->buf, f);
+	k->dlg_tag[k->n_dlg][1] = rw_dialog_hash(m->buf, t);
+	k->dlg_host[k->n_dlg] = host_key(x->family, msg_inside(x));
+	k->n_dlg++;
+}
+
+/* A BYE ends its own dialog; the call's media goes with the last one
+ * (other forks of the same INVITE may still be talking).  *host: the
+ * ended dialog's inside party when no remaining dialog has it (its media
+ * can go), else 0. */
+static bool dialog_bye_last(struct call *k, const struct sip_msg *m,
+			    uint32_t *host)
+{
+	int i = dialog_find(k, m);
+	unsigned j;
+
+	*host = 0;
+	if (i < 0)
+		return true;
+	*host = k->dlg_host[i];
+	k->n_dlg--;
+	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
+	k->dlg_host[i] = k->dlg_host[k->n_dlg];
+	for (j = 0; j < k->n_dlg; j++)
+		if (k->dlg_host[j] == *host)
+			*host = 0;
+	return k->n_dlg == 0;
+}
+
+static unsigned release(const struct rw_ctx *x, struct call *k,
+			bool (*pick)(void *ctx, const struct binding *b),
+			void *ctx, struct rw_result *r)
+{
+	return calls_release(x->calls, k, pick, ctx, &r->plan, r->gone,
+			     &r->n_gone, CALL_MAX_BIND);
+}
+
+struct pick_host {
+	const struct rw_ctx *x;
+	const union addr *addr;
+	const struct call *k;
+};
+
+static bool pick_of_host(void *ctx, const struct binding *b)
+{
+	const struct pick_host *p = ctx;
+
+	return rw_addr_eq(p->x->family, &b->in_addr, p->addr);
+}
+
+static bool pick_host_key(void *ctx, const struct binding *b)
+{
+	return host_key(b->family, &b->in_addr) == *(const uint32_t *)ctx;
+}
+
+/* A binding an inside host's newer SDP no longer names. */
+static bool pick_stale(void *ctx, const struct binding *b)
+{
+	const struct pick_host *p = ctx;
+	unsigned i;
+
+	for (i = 0; i < p->k->n_host; i++)
+		if (rw_addr_eq(p->x->family, &b->in_addr, &p->k->host_sdp[i].addr))
+			return b->sdp_seq < p->k->host_sdp[i].seq;
+	return false;
+}
+
+/* An offer/answer exchange completed (2xx to INVITE or UPDATE, ACK with
+ * the answer): streams the inside side moved or removed lose their old
+ * bindings; streams that kept their address keep theirs untouched. */
+static void release_stale(const struct rw_ctx *x, struct call *k,
+			  struct rw_result *r)
+{
+	struct pick_host p = { .x = x, .k = k };
+
+	release(x, k, pick_stale, &p, r);
+}
+
+uint32_t rw_dialog_cseq(const struct sip_msg *m)
+{
+	struct span meth;
+	uint32_t n;
+
+	return sip_cseq(m, &n, &meth) == 0 ? n : 0;
+}
+
+static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
+			    struct call *k, struct rw_result *r)
+{
+	struct pick_host p = { .x = x, .addr = &x->src, .k = k };
+	uint32_t cseq = rw_dialog_cseq(m);
+
+	if (m->status >= 200 && m->status < 300) {
+		k->confirmed = true;
+		k->setup_deadline = 0;
+		dialog_add(x, k, m);
+		release_stale(x, k, r);
+	} else if (m->status >= 300 && x->dir == RW_OUT && k->invite_cseq &&
+		   cseq == k->invite_cseq && dialog_find(k, m) < 0) {
+		/* One fork of the initial INVITE failed or was cancelled
+		 * (RFC 3261 16.7): its phone's media goes; the call goes
+		 * when no branch has media left and none answered. */
+		release(x, k, pick_of_host, &p, r);
+		if (!k->confirmed && !k->n_bind)
+			end_call(x, k, r);
+	} else if (m->status >= 300 && !k->confirmed) {
+		end_call(x, k, r);
+	}
+}
+
+void rw_dialog_hold_sig(struct call *k, struct binding *b)
+{
+	if (!k || !b || k->sig)
+		return;
+	k->sig = b;
+	b->users++;
+}
+
+/* Does this message carry or change a session?  INVITE, its responses,
+ * ACK, PRACK, UPDATE and their responses can carry SDP (RFC 3264,
+ * 3262, 3311). */
+bool rw_dialog_may_have_session(const struct sip_msg *m)
+{
+	static const char *const methods[] = { "INVITE", "ACK", "PRACK",
+					       "UPDATE" };
+	unsigned i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (sip_method_is(m, methods[i]))
+			return true;
+	return false;
+}
+
+static bool msg_has_to_tag(const struct sip_msg *m)
+{
+	struct span t;
+
+	return hdr_tag(m, SIP_HDR_TO, &t);
+}
+
+/* Session state changes that follow from the message itself. */
+void rw_dialog_life(const struct rw_ctx *x, const struct sip_msg *m,
+			   struct rw_result *r)
+{
+	struct call *k = rw_dialog_call(x, m, false, r);
+	uint32_t host;
+
+	if (!k)
+		return;
+	/* A BYE ends its dialog; 481/408 to a request inside an established
+	 * dialog end it too (RFC 3261 12.2.1.2).  A CANCEL ends nothing by
+	 * itself: the INVITE's 487 does, and if a 2xx crossed the CANCEL the
+	 * call goes on (RFC 3261 9.1). */
+	if (m->is_request && sip_method_is(m, "BYE")) {
+		if (dialog_bye_last(k, m, &host))
+			end_call(x, k, r);
+		else if (host)	/* that fork's phone: its media goes */
+			release(x, k, pick_host_key, &host, r);
+	} else if (!m->is_request && k->confirmed &&
+		   (m->status == 481 || m->status == 408)) {
+		end_call(x, k, r);
+	} else if (!m->is_request && sip_method_is(m, "INVITE")) {
+		invite_response(x, m, k, r);
+	} else if (!m->is_request && sip_method_is(m, "UPDATE") &&
+		   m->status >= 200 && m->status < 300) {
+		release_stale(x, k, r);
+	} else if (m->is_request && sip_method_is(m, "ACK") &&
+		   rw_body_is_sdp(m)) {
+		release_stale(x, k, r);	/* the answer to a late offer */
+	} else if (m->is_request && sip_method_is(m, "INVITE") &&
+		   !k->invite_cseq && !msg_has_to_tag(m)) {
+		k->invite_cseq = rw_dialog_cseq(m);
+	}
+}

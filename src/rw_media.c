@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rw.h"
+
+/* SDP: addresses and media ports, the media bindings they need, and
+ * what the far end's SDP says. */
+
+/* Rewrite one SDP address token if it is inside. */
+static int sdp_addr_edit(const struct rw_ctx *x, const char *body,
+			 uint32_t base, const struct sdp_addr *sa,
+			 struct rw_result *r)
+{
+	char txt[INET6_ADDRSTRLEN];
+	union addr a;
+	struct span s = { base + sa->addr.off, sa->addr.len };
+
+	if (!sa->is_literal || sa->family != (x->family == AF_INET6 ? 6 : 4))
+		return 0;	/* other family or a name: left alone */
+	if (!rw_addr_span_inside(x, body - base, s, &a))
+		return 0;
+	rewrite_addr_text(x->family, &x->pub, txt, sizeof(txt));
+	return edits_add_str(&r->edits, s, txt);
+}
+
+static int sdp_port_edit(struct rw_result *r, uint32_t base, struct span p,
+			 uint16_t port)
+{
+	char txt[8];
+	struct span s = { base + p.off, p.len };
+
+	snprintf(txt, sizeof(txt), "%u", port);
+	return edits_add_str(&r->edits, s, txt);
+}
+
+static void plan_media_add(const struct rw_ctx *x, struct binding *b,
+			   struct rw_result *r)
+{
+	struct nat_elem e;
+
+	rewrite_note_created(r, b);
+	calls_elem(x->calls, b, &e);
+	e.timeout = x->conf->call_max_duration + 60;
+	nat_plan_add(&r->plan, &e);
+	b->seen = x->now;
+}
+
+static void stale_flow(const struct rw_ctx *x, const struct binding *b,
+		       const union addr *to, uint16_t port, struct rw_result *r)
+{
+	struct nat_flow *f;
+
+	if (!port || r->n_stale == RW_MAX_STALE)
+		return;
+	f = &r->stale[r->n_stale++];
+	f->family = x->family;
+	f->src = b->in_addr;
+	f->sport = b->in_port;
+	f->dst = *to;
+	f->dport = port;
+}
+
+/* A new pair for stream i: if the far end's SDP already told the phone
+ * where stream i goes, the phone may have sent before this message left
+ * the queue; that flow went out through plain masquerading and would
+ * keep its port, so it is deleted after the verdict. */
+static void stale_flows(const struct rw_ctx *x, const struct call *k,
+			unsigned i, const struct binding *rtp,
+			const struct binding *rtcp, struct rw_result *r)
+{
+	if (i >= k->n_remote)
+		return;
+	stale_flow(x, rtp, &k->remote[i].addr, k->remote[i].rtp, r);
+	stale_flow(x, rtcp, &k->remote[i].addr, k->remote[i].rtcp, r);
+}
+
+/* Media line i of the SDP at m->buf + base: bind its inside address and
+ * ports, point m= and a=rtcp at the public pair. */
+static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
+		     uint32_t base, const struct sdp_msg *sd, unsigned i,
+		     struct call *k, struct rw_result *r)
+{
+	const struct sdp_media *md = &sd->media[i];
+	const struct sdp_addr *ca = sdp_media_conn(sd, i);
+	struct binding *rtp, *rtcp;
+	struct span s;
+	union addr a;
+	bool created;
+	uint16_t rtcp_port;
+
+	if (!ca || !ca->is_literal ||
+	    ca->family != (x->family == AF_INET6 ? 6 : 4))
+		return 0;	/* not an address we route */
+	s = (struct span){ base + ca->addr.off, ca->addr.len };
+	if (!rw_addr_span_inside(x, m->buf, s, &a))
+		return 0;
+	calls_note_sdp(k, x->family, &a);
+	if (md->port_num == 0)
+		return 0;	/* declined: no binding */
+	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
+	if (calls_media_get(x->calls, k, x->family, &a, md->port_num,
+			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
+		return -1;
+	if (created) {
+		r->media_call = k;
+		plan_media_add(x, rtp, r);
+		plan_media_add(x, rtcp, r);
+	}
+	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
+	rtp->m_index = rtcp->m_index = (uint8_t)(i < 255 ? i : 255);
+	rtcp->is_rtcp = true;
+	if (created)
+		stale_flows(x, k, i, rtp, rtcp, r);
+	r->n_media++;
+	if (sdp_port_edit(r, base, md->port, rtp->pub_port) < 0)
+		return -1;
+	if (md->has_rtcp &&
+	    sdp_port_edit(r, base, md->rtcp_port, rtcp->pub_port) < 0)
+		return -1;
+	return 0;
+}
+
+int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
+		   struct call *k, struct rw_result *r)
+{
+	struct span sdp;
+	const char *body;
+	uint32_t base;
+	struct sdp_msg sd;
+	unsigned i;
+
+	if (!rw_body_sdp(m, &sdp))
+		return 0;
+	body = m->buf + sdp.off;
+	base = sdp.off;
+	if (sdp_scan(&sd, body, sdp.len) != SDP_OK) {
+		r->skip = "sdp unparsable";
+		return -1;
+	}
+	if (k)
+		k->sdp_seq++;
+	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, r) < 0)
+		return -1;
+	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, r) < 0)
+		return -1;
+	for (i = 0; i < sd.n_media; i++) {
+		const struct sdp_media *md = &sd.media[i];
+
+		if (md->has_conn &&
+		    sdp_addr_edit(x, body, base, &md->conn, r) < 0)
+			return -1;
+		if (md->has_rtcp && md->rtcp_has_addr &&
+		    sdp_addr_edit(x, body, base, &md->rtcp_addr, r) < 0)
+			return -1;
+		if (k && out_media(x, m, base, &sd, i, k, r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- call life ---------------------------------------------------------- */
+
+/* Remember where the far end's SDP sends each stream (see stale_flows). */
+void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct call *k;
+	struct sdp_msg sd;
+	struct span sdp;
+	unsigned i;
+
+	if (!rw_dialog_may_have_session(m) || !rw_body_sdp(m, &sdp) ||
+	    !(k = rw_dialog_call(x, m, false, NULL)) ||
+	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
+		return;
+	if (calls_remote_size(k, sd.n_media) < 0)
+		return;
+	for (i = 0; i < k->n_remote; i++) {
+		const struct sdp_media *md = &sd.media[i];
+		const struct sdp_addr *ca = sdp_media_conn(&sd, i);
+		struct span s;
+
+		memset(&k->remote[i], 0, sizeof(k->remote[i]));
+		if (!md->port_num || !ca || !ca->is_literal || ca->family != 4)
+			continue;
+		s = (struct span){ sdp.off + ca->addr.off, ca->addr.len };
+		if (!rw_addr_parse(m->buf, s, AF_INET, &k->remote[i].addr))
+			continue;
+		k->remote[i].rtp = md->port_num;
+		k->remote[i].rtcp = md->has_rtcp ? md->rtcp_port_num
+						 : (uint16_t)(md->port_num + 1);
+	}
+}

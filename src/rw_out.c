@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rw.h"
+
+/* Outbound (inside phone -> outside): Via, Contact, Record-Route and the
+ * signalling bindings they name. */
+
+#define SIP_TXN_TIME 32	/* s, 64 * T1 */
+
+static void copy_text(char *dst, size_t cap, const char *buf, struct span s)
+{
+	size_t n = s.len < cap - 1 ? s.len : cap - 1;
+
+	memcpy(dst, buf + s.off, n);
+	dst[n] = '\0';
+}
+
+/* Signalling binding of inside a:port, installed (or kept alive) in the
+ * kernel until at least until. */
+static struct binding *sig_binding(const struct rw_ctx *x,
+				   const union addr *a, uint16_t port,
+				   uint64_t until, struct rw_result *r)
+{
+	struct binding *b;
+	bool created;
+
+	b = calls_sig_get(x->calls, x->family, a, port, x->now, &created,
+			  &r->limit);
+	if (!b)
+		return NULL;
+	if (created)
+		rewrite_note_created(r, b);
+	if (b->expires < until)
+		b->expires = until;
+	calls_binding_refresh(x->calls, b, b->expires, x->now, &r->plan);
+	return b;
+}
+
+/* How long a phone's signalling binding must live for this message: an
+ * INVITE for the call's setup; anything else for its transaction (64*T1 =
+ * 32 s, RFC 3261 17: the ACK to a final response, the response to a
+ * request).  Registrations and calls keep it longer by their own means. */
+static uint64_t sig_until(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	if (m->is_request && sip_method_is(m, "INVITE"))
+		return x->now + x->conf->call_setup_timeout;
+	return x->now + SIP_TXN_TIME;
+}
+
+/* --- outbound: inside phone -> outside ------------------------------- */
+
+static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
+		   struct rw_result *r)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct sip_via v;
+	struct span item;
+	struct binding *b;
+	union addr a;
+	uint32_t pos = 0;
+	char txt[80];
+
+	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
+		return 0;
+	if (sip_via_parse(m->buf, item, &v) < 0)
+		return 0;
+	if (!rw_addr_span_inside(x, m->buf, v.sent_by.host, &a))
+		return 0;
+	b = sig_binding(x, &a, v.sent_by.port_num ? v.sent_by.port_num : 5060,
+			sig_until(x, m), r);
+	if (!b)
+		return -1;
+	copy_text(b->sig->sent_by, sizeof(b->sig->sent_by), m->buf,
+		  rw_addr_hostport_span(&v.sent_by));
+	rw_addr_pub_hostport(x, b, txt, sizeof(txt));
+	return edits_add_str(&r->edits, rw_addr_hostport_span(&v.sent_by), txt);
+}
+
+/* One URI of a Contact or Record-Route value naming an inside host: point
+ * it at the host's public binding.  Contacts remember how the phone wrote
+ * itself, for requests that come back to the binding. */
+static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
+			struct span item, bool contact, struct rw_result *r)
+{
+	struct sip_hostport hp;
+	struct binding *b;
+	union addr a;
+	char txt[80];
+
+	if (sip_uri_hostport(m->buf, item, &hp) < 0)
+		return 0;	/* "*", tel:, other schemes */
+	if (!rw_addr_span_inside(x, m->buf, hp.host, &a))
+		return 0;
+	b = sig_binding(x, &a, hp.port_num ? hp.port_num : 5060,
+			sig_until(x, m), r);
+	if (!b)
+		return -1;
+	copy_text(contact ? b->sig->contact_hp : b->sig->route_hp, BIND_TEXT_MAX,
+		  m->buf, rw_addr_hostport_span(&hp));
+	rw_addr_pub_hostport(x, b, txt, sizeof(txt));
+	return edits_add_str(&r->edits, rw_addr_hostport_span(&hp), txt);
+}
+
+/* Contact (RFC 3261 8.1.1.8) and Record-Route (16.6 step 4, a proxy or
+ * PBX behind the gateway): both tell the outside where to send. */
+static int out_uris(const struct rw_ctx *x, const struct sip_msg *m,
+		    struct rw_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < m->n_hdr; i++) {
+		enum sip_hdr_id id = m->hdr[i].id;
+		struct span item;
+		uint32_t pos = 0;
+
+		if (id != SIP_HDR_CONTACT && id != SIP_HDR_RECORD_ROUTE)
+			continue;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item))
+			if (out_uri_item(x, m, item, id == SIP_HDR_CONTACT,
+					 r) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+
+int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
+		    struct rw_result *r)
+{
+	struct binding *src;
+	struct call *k = NULL;
+
+	/* The ports the phone listens on (Via, Contact) are bound first, so
+	 * they keep their own number when it is free; then the flow the
+	 * packet leaves on, whose SNAT binding must exist before the
+	 * verdict so it leaves from the port the message names. */
+	if (m->is_request && out_via(x, m, r) < 0)
+		return -1;
+	if (out_uris(x, m, r) < 0)
+		return -1;
+	src = sig_binding(x, &x->src, x->sport, sig_until(x, m), r);
+	if (!src)
+		return -1;
+	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
+		k = rw_dialog_call(x, m, true, r);
+		if (!k)
+			return -1;
+		rw_dialog_hold_sig(k, src);
+	} else if (m->is_request && sip_method_is(m, "INVITE")) {
+		k = rw_dialog_call(x, m, true, r);	/* late offer */
+		if (!k)
+			return -1;
+		rw_dialog_hold_sig(k, src);
+	}
+	if (rw_media_out(x, m, k, r) < 0)
+		return -1;
+	return 0;
+}
+
+/* --- inbound: outside -> inside phone ------------------------------- */

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "rw.h"
+
+/* Registrations and subscriptions: how long a phone's signalling
+ * binding lives. */
+
+/* Grace added to a registrar's expiry: the phone refreshes a little after
+ * the registrar's deadline on slow networks; losing the binding first
+ * would drop incoming calls (RFC 3261 10.2.1 suggests refreshing early,
+ * not all phones do). */
+#define REG_GRACE 30
+
+/* Expiry granted to one contact of a 2xx to REGISTER (RFC 3261 10.3
+ * step 8: the contact's expires parameter, else the Expires header). */
+static bool span_u32(const char *buf, struct span s, uint32_t *v)
+{
+	uint32_t i;
+
+	if (s.len == 0 || s.len > 9)
+		return false;
+	*v = 0;
+	for (i = 0; i < s.len; i++) {
+		char c = buf[s.off + i];
+
+		if (c < '0' || c > '9')
+			return false;
+		*v = *v * 10 + (uint32_t)(c - '0');
+	}
+	return true;
+}
+
+static uint32_t contact_expiry(const struct sip_msg *m, struct span item,
+			       uint32_t dflt)
+{
+	struct span val;
+	uint32_t v;
+	int h;
+
+	if (sip_param(m->buf, item, "expires", &val) &&
+	    span_u32(m->buf, val, &v))
+		return v;
+	h = sip_hdr_find(m, SIP_HDR_EXPIRES, 0);
+	if (h >= 0 && span_u32(m->buf, m->hdr[h].value, &v))
+		return v;
+	return dflt;
+}
+
+/* The address-of-record a REGISTER transaction is about: its To URI. */
+static uint32_t aor_hash(const struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_TO, 0);
+	struct span v, u;
+	uint32_t i, lt = 0, gt = 0;
+
+	if (h < 0)
+		return 0;
+	v = m->hdr[h].value;
+	for (i = 0; i < v.len; i++) {
+		char c = m->buf[v.off + i];
+
+		if (c == '<' && !lt)
+			lt = i + 1;
+		else if (c == '>' && lt) {
+			gt = i;
+			break;
+		} else if (c == ';' && !lt)
+			break;
+	}
+	u = lt && gt ? (struct span){ v.off + lt, gt - lt }
+		     : (struct span){ v.off, i };
+	return rw_dialog_hash(m->buf, u);
+}
+
+/* Record that the registrar granted aor expiry seconds through b (0:
+ * removed); b lives as long as its longest registration. */
+static void registered(const struct rw_ctx *x, struct binding *b,
+		       uint32_t aor, uint32_t expiry, struct rw_result *r)
+{
+	struct sig_state *s = b->sig;
+	uint32_t cap = x->conf->register_max_expiry;
+	uint64_t until = 0;
+	unsigned i, k;
+
+	if (expiry > cap)
+		expiry = cap;
+	for (k = 0; k < s->n_reg && s->reg[k].aor != aor; k++)
+		;
+	if (k == s->n_reg && expiry) {
+		if (s->n_reg < SIG_MAX_AOR)
+			s->n_reg++;
+		else	/* full: the registration nearest its end makes room */
+			for (k = 0, i = 1; i < s->n_reg; i++)
+				if (s->reg[i].until < s->reg[k].until)
+					k = i;
+		s->reg[k].aor = aor;
+	}
+	if (k < s->n_reg) {
+		if (expiry)
+			s->reg[k].until = x->now + expiry + REG_GRACE;
+		else
+			s->reg[k] = s->reg[--s->n_reg];
+	}
+	for (i = 0; i < s->n_reg; i++)
+		if (s->reg[i].until > until)
+			until = s->reg[i].until;
+	b->expires = until ? until : x->now;
+	calls_sig_rekey(x->calls, b);
+	if (until)
+		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
+}
+
+/* A 2xx to REGISTER lists every binding the registrar keeps for the
+ * address-of-record; when it does not name the phone's binding, that
+ * account is no longer registered through it (RFC 3261 10.2.2, 10.3). */
+static void unregistered(const struct rw_ctx *x, uint32_t aor,
+			 struct rw_result *r)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+
+	if (b && b->kind == BIND_SIG)
+		registered(x, b, aor, 0, r);
+}
+
+int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
+		       bool reg_ok, struct rw_result *r)
+{
+	uint32_t aor = reg_ok ? aor_hash(m) : 0;
+	bool named = false;
+	unsigned i;
+
+	for (i = 0; i < m->n_hdr; i++) {
+		struct sip_hostport hp;
+		struct binding *b;
+		struct span item;
+		uint32_t pos = 0;
+
+		if (m->hdr[i].id != SIP_HDR_CONTACT)
+			continue;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item)) {
+			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
+			    !(b = rw_in_pub_binding(x, m, &hp, true)))
+				continue;
+			if (reg_ok) {
+				named |= b->in_port == x->dport;
+				registered(x, b, aor, contact_expiry(m, item,
+					   x->conf->register_default_expiry), r);
+			}
+			if (rw_in_restore_uri(x, m, &hp, b, r) < 0)
+				return -1;
+		}
+	}
+	if (reg_ok && !named)
+		unregistered(x, aor, r);
+	return 0;
+}
+
+
+/* Hash of the Call-ID: tells one registration's transactions from the
+ * next after a reboot (new Call-ID, CSeq starting again). */
+static uint32_t callid_hash(const struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+
+	return h < 0 ? 0 : rw_dialog_hash(m->buf, m->hdr[h].value);
+}
+
+/* Is this 2xx to REGISTER newer than the last one applied to the phone's
+ * binding?  A retransmitted or late 2xx (same Call-ID, lower CSeq) still
+ * has its Via and Contact restored but changes no expiry (RFC 3261
+ * 10.2.4: a later REGISTER's answer is the registrar's current view). */
+bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+	uint32_t id = callid_hash(m), cseq = rw_dialog_cseq(m);
+
+	if (!b || b->kind != BIND_SIG)
+		return true;
+	if (b->sig->reg_callid == id && cseq < b->sig->reg_cseq)
+		return false;
+	b->sig->reg_callid = id;
+	b->sig->reg_cseq = cseq;
+	return true;
+}
+
+/* A subscription the phone made (presence, busy lamps, message waiting)
+ * brings NOTIFYs to its Contact for as long as the 2xx's Expires grants
+ * (RFC 6665 4.1.2.1): its binding lives at least that long. */
+void rw_reg_subscribed(const struct rw_ctx *x, const struct sip_msg *m,
+		       struct rw_result *r)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
+					       x->dport);
+	uint32_t exp = x->conf->register_default_expiry, cap;
+	int h = sip_hdr_find(m, SIP_HDR_EXPIRES, 0);
+	uint64_t until;
+
+	if (!b || b->kind != BIND_SIG)
+		return;
+	if (h >= 0)
+		span_u32(m->buf, m->hdr[h].value, &exp);
+	cap = x->conf->register_max_expiry;
+	until = x->now + (exp < cap ? exp : cap) + REG_GRACE;
+	if (exp && b->expires < until) {
+		b->expires = until;
+		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
+	}
+}
