@@ -30,6 +30,9 @@ CORE_O  := $(CORE:%=$(B)/%.o)
 SHELL_O := $(SHELL_M:%=$(B)/%.o)
 SCORE_O := $(CORE:%=$(B)/san/%.o)
 UNIT    := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
+# Third-party test data lives in the repository (tests/corpus/README.md);
+# $SIPALG_CORPUS may point the tests at another copy of the same layout.
+TEST_FL := -DSIPALG_CORPUS_DIR='"$(CURDIR)/tests/corpus"'
 
 .PHONY: all deps check unit replay netns demo clean format fuzz fuzz-smoke
 # Keep objects make would call intermediate (parallel builds raced on them).
@@ -47,14 +50,14 @@ $(B)/san/%.o: src/%.c src/*.h | $(B)/san
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
-	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
+	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
 
 # test_robust drives alg_process (tests/fuzz/pipe.h): links the packet
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o
-	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
+	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
 # The daemon built with ASan+UBSan: the namespace tests run this one.
@@ -94,6 +97,7 @@ netns: all $(B)/sipalgd-san
 	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/run-all.sh
 
 check: deps
+	tests/standalone.sh
 	$(MAKE) WERROR=1 all
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 replay

@@ -8,14 +8,14 @@
 # build/fuzz/crashes/ (copy each into tests/fuzz/regress/HARNESS/).
 #   FUZZ_PAR=1   run the harnesses at the same time (default: one by one)
 #   FUZZ_KEEP_GOING=1  fork mode: save crashes and go on fuzzing
-#   SIPALG_CORPUS  the shared corpus (default ../shared/corpus)
+#   SIPALG_CORPUS  another corpus of the same layout (default tests/corpus)
 set -u
 cd "$(dirname "$0")/../.."
 B=build/fuzz
 SECS=${1:?seconds}
 shift
 HARNESSES=${*:-sip sdp pipeline}
-CORPUS=${SIPALG_CORPUS:-../shared/corpus}
+CORPUS=${SIPALG_CORPUS:-tests/corpus}
 
 if [ ! -d $B/seeds/flows ]; then
 	rm -rf $B/seeds $B/seeds.tmp

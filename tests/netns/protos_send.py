@@ -139,8 +139,7 @@ def main():
     ps.add_argument("--as", choices=sorted(AS), required=True)
     ps.add_argument("--corpus", default=os.environ.get(
         "SIPALG_CORPUS", os.path.join(os.path.dirname(
-            os.path.abspath(__file__)), "..", "..", "..", "shared",
-            "corpus")))
+            os.path.abspath(__file__)), "..", "corpus")))
     ps.add_argument("--rate", type=float, default=2000)
     ps.add_argument("--byte-rate", type=float, default=0,
                     help="payload bytes per second (0: no limit)")

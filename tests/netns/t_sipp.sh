@@ -7,11 +7,12 @@
 # both directions (played out, echoed back), and the INVITE the peer
 # received must carry no private address.
 . "$(dirname "$0")/lib.sh"
-CORPUS=${CORPUS:-$TOP/../shared/corpus}
+CORPUS=${SIPALG_CORPUS:-$TOP/tests/corpus}
 PCAP=$CORPUS/sipp-scenarios/sipp/pcap/g711a.pcap
 if [ ! -r "$PCAP" ]; then
-	echo "SKIP: $PCAP not found (set CORPUS)"
-	exit 77
+	# tests/corpus is part of the repository: a missing file is a failure.
+	echo "FAIL: $PCAP not found"
+	exit 1
 fi
 lab_up sipp ss
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Third-party reference cases: the Vyatta dataplane SIP ALG's expected
-rewrites (../shared/corpus/alg-expected/vyatta-dataplane) through
+rewrites (tests/corpus/alg-expected/vyatta-dataplane) through
 sipalg-replay.
 
 For each data set and NAT variant, the "pre" messages become UDP packets
@@ -32,7 +32,7 @@ from mklinktypes import csum, write  # noqa: E402
 
 BIN = os.environ.get('REPLAY', os.path.join(TOP, 'build', 'sipalg-replay-san'))
 CORPUS = os.environ.get('SIPALG_CORPUS',
-                        os.path.join(os.path.dirname(TOP), 'shared', 'corpus'))
+                        os.path.join(TOP, 'tests', 'corpus'))
 SRC = os.path.join(CORPUS, 'alg-expected', 'vyatta-dataplane')
 OUT = os.path.join(TOP, 'pcap', 'vyatta')
 

@@ -3,7 +3,7 @@
 #define SIPALG_TEST_PROTOS_H
 
 /*
- * The PROTOS c07-sip r2 test cases (../shared/corpus/protos-c07-sip),
+ * The PROTOS c07-sip r2 test cases (tests/corpus/protos-c07-sip),
  * unpacked into build/protos and filled in as the original tool did, for
  * test_corpus.c (scanner) and test_robust.c (whole pipeline).  Include
  * after <cmocka.h>.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Scanner tests over third-party message corpora in ../shared/corpus (or
+ * Scanner tests over third-party message corpora in tests/corpus (or
  * $SIPALG_CORPUS): the RFC 4475 and RFC 5118 torture messages and the
  * 4527 PROTOS c07-sip test cases.  Provenance: tests/unit/README.md and
  * the corpus README.  A missing corpus is a failure, not a skip.
@@ -36,7 +36,7 @@ static const char *corpus_dir(void)
 {
 	const char *dir = getenv("SIPALG_CORPUS");
 
-	return dir && *dir ? dir : "../shared/corpus";
+	return dir && *dir ? dir : SIPALG_CORPUS_DIR;
 }
 
 static void corpus_path(char *out, size_t n, const char *rel)
@@ -53,7 +53,7 @@ static char *read_file(const char *path, uint32_t *len)
 	long n;
 
 	if (!f)
-		fail_msg("cannot open %s (set SIPALG_CORPUS?)", path);
+		fail_msg("cannot open %s (tests/corpus is part of the repository)", path);
 	assert_int_equal(fseek(f, 0, SEEK_END), 0);
 	n = ftell(f);
 	assert_true(n >= 0);

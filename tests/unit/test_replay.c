@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Replays real captures from the shared corpus (pcaps nobody on the team
- * wrote; see ../shared/corpus/README.md for each file's origin) through
+ * wrote; see tests/corpus/README.md for each file's origin) through
  * scan -> plan -> apply, as the gateway would: a packet from a private
  * address travels out, one to a private address travels in.  Asserts for
  * every message: no crash (ASan/UBSan), a plan or a counted refusal, a
@@ -41,7 +41,7 @@ static const char *corpus(void)
 {
 	const char *c = getenv("SIPALG_CORPUS");
 
-	return c ? c : "../shared/corpus";
+	return c && *c ? c : SIPALG_CORPUS_DIR;
 }
 
 static int l3_offset(int dlt, const uint8_t *p, uint32_t n)

@@ -63,7 +63,7 @@ static const char *corpus(void)
 {
 	const char *c = getenv("SIPALG_CORPUS");
 
-	return c && *c ? c : "../shared/corpus";
+	return c && *c ? c : SIPALG_CORPUS_DIR;
 }
 
 /* Whole file in a heap buffer of exactly its size (no NUL). */
@@ -74,7 +74,7 @@ static char *slurp(const char *path, uint32_t *len)
 	char *b;
 
 	if (!f || fstat(fileno(f), &st) != 0)
-		fail_msg("cannot read %s (set SIPALG_CORPUS?)", path);
+		fail_msg("cannot read %s (tests/corpus is part of the repository)", path);
 	b = malloc(st.st_size ? (size_t)st.st_size : 1);
 	assert_non_null(b);
 	assert_int_equal(fread(b, 1, (size_t)st.st_size, f),
