@@ -18,7 +18,7 @@ B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg call binding pool sweep heap hash nat_plan \
-	   conf log
+	   conf log frame seqmap tcpseg stream
 # I/O shell.
 SHELL_M := queue pkt nat_nft nat_ct alg loop main
 DEBS    := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
