@@ -18,7 +18,7 @@ B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg call binding pool sweep heap hash nat_plan \
-	   conf log frame seqmap tcpseg stream
+	   journal conf log frame seqmap tcpseg stream
 # I/O shell.
 SHELL_M := queue pkt nat_nft nat_ct alg loop main
 DEBS    := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
@@ -55,6 +55,13 @@ $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 # test_robust drives alg_process (tests/fuzz/pipe.h): links the packet
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/pkt.o \
+		$(B)/san/queue.o $(B)/san/nat_ct.o
+	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
+		-lcmocka -losipparser2 -losip2
+
+# test_atomic too (plan/commit through alg_process, a refusing backend).
+$(B)/test_atomic: tests/unit/test_atomic.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \

@@ -52,6 +52,7 @@ static long pipeline(enum rw_dir dir, const char *in, size_t n)
 		return -1;
 	if (rewrite_plan(&x, &sm, &rw) < 0)
 		return -1;
+	rewrite_commit(&x, &rw);
 	return edits_apply(&rw.edits, in, (uint32_t)n, out, sizeof(out));
 }
 

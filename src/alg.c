@@ -212,37 +212,47 @@ static void plan_split(struct nat_plan *p, struct nat_plan *later)
 	p->n_del = nd;
 }
 
-/* Kernel first, then bytes: a message must never name a port whose
- * binding does not exist yet. */
+/* Bytes, then kernel, then state: the edited packet is built first (an
+ * edit that cannot be applied changes nothing), the kernel takes the
+ * bindings before the verdict (a message never names a port whose
+ * binding does not exist), and only then does the plan's call state
+ * count (rewrite_commit); a refusal at any step rolls it all back. */
 static int commit(struct alg *a, const struct rw_ctx *x,
 		  const struct pkt_view *v, const uint8_t *data, uint32_t len,
 		  uint32_t *out_len)
 {
 	struct rw_result *r = &a->rw;
-	long n;
+	long n = 0;
 
+	if (r->edits.n) {
+		n = edits_apply(&r->edits, (const char *)v->payload,
+				v->payload_len, a->out_payload,
+				sizeof(a->out_payload));
+		if (n >= 0)
+			n = pkt_replace_payload(data, len, a->out_payload,
+						(uint32_t)n, a->out_pkt,
+						sizeof(a->out_pkt));
+		if (n < 0) {
+			rewrite_rollback(x, r);
+			return pass(a, "edit could not be applied", NULL);
+		}
+	}
 	plan_split(&r->plan, &a->later);
 	if (r->plan.n_add || r->plan.n_del) {
 		if (a->nat.apply(a->nat.ctx, &r->plan) < 0) {
+			nat_plan_init(&a->later);
 			rewrite_rollback(x, r);
 			return pass(a, "kernel refused bindings", NULL);
 		}
 		a->bound_at = usec();
 	}
-	if (r->n_gone)
+	if (r->end)
 		a->st.calls_ended++;
+	rewrite_commit(x, r);
 	if (!r->edits.n) {
 		a->st.unchanged++;
 		return V_ACCEPT;
 	}
-	n = edits_apply(&r->edits, (const char *)v->payload, v->payload_len,
-			a->out_payload, sizeof(a->out_payload));
-	if (n >= 0)
-		n = pkt_replace_payload(data, len, a->out_payload,
-					(uint32_t)n, a->out_pkt,
-					sizeof(a->out_pkt));
-	if (n < 0)
-		return pass(a, "edit could not be applied", NULL);
 	*out_len = (uint32_t)n;
 	a->st.rewritten++;
 	return V_MANGLED;

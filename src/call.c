@@ -41,11 +41,14 @@ int calls_remote_size(struct call *k, unsigned n)
 
 	if (n > CALL_MAX_REMOTE)
 		n = CALL_MAX_REMOTE;
-	if (n > k->n_remote) {
+	/* The array never shrinks: a plan that is undone puts its old
+	 * contents back (journal.c). */
+	if (n > k->cap_remote) {
 		r = realloc(k->remote, n * sizeof(*r));
 		if (!r)
 			return -1;
 		k->remote = r;
+		k->cap_remote = n;
 	}
 	k->n_remote = n;
 	return 0;
@@ -183,8 +186,19 @@ static void call_unlink(struct calls *t, struct call *k)
 	heap_del(&t->calls_due, &k->sweep);
 }
 
+void calls_media_elem(const struct calls *t, const struct call *k,
+		      const struct binding *b, struct nat_elem *e)
+{
+	calls_elem(t, b, e);
+	if (b->m_index < k->n_remote) {
+		e->peer_addr = k->remote[b->m_index].addr;
+		e->peer_port = b->is_rtcp ? k->remote[b->m_index].rtcp
+					  : k->remote[b->m_index].rtp;
+	}
+}
+
 /* Let go of one hold on media binding b; the last hold removes it from
- * the kernel (plan) and from conntrack (gone). */
+ * the kernel (plan, unless NULL) and from conntrack (gone). */
 static void media_unhold(struct calls *t, const struct call *k,
 			 struct binding *b, struct nat_plan *plan,
 			 struct nat_elem *gone, unsigned *n_gone)
@@ -193,29 +207,45 @@ static void media_unhold(struct calls *t, const struct call *k,
 
 	if (--b->users)
 		return;
-	calls_elem(t, b, &e);
-	if (b->m_index < k->n_remote) {
-		e.peer_addr = k->remote[b->m_index].addr;
-		e.peer_port = b->is_rtcp ? k->remote[b->m_index].rtcp
-					 : k->remote[b->m_index].rtp;
+	if (plan) {
+		calls_media_elem(t, k, b, &e);
+		nat_plan_del(plan, &e);
+		gone[(*n_gone)++] = e;
 	}
-	nat_plan_del(plan, &e);
-	gone[(*n_gone)++] = e;
 	calls_binding_drop(t, b);
 }
 
 void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 	       struct nat_elem *gone, unsigned *n_gone)
 {
-	unsigned i;
+	unsigned i, n = 0;
 
-	*n_gone = 0;
 	for (i = 0; i < k->n_bind; i++)
-		media_unhold(t, k, k->bind[i], plan, gone, n_gone);
+		media_unhold(t, k, k->bind[i], plan, gone, &n);
+	if (n_gone)
+		*n_gone = n;
 	if (k->sig && k->sig->users && !--k->sig->users)
 		calls_sig_rekey(t, k->sig);
 	call_unlink(t, k);
 	call_free(k);
+}
+
+void calls_discard(struct calls *t, struct call *k)
+{
+	call_unlink(t, k);
+	call_free(k);
+}
+
+void calls_let_go(struct calls *t, struct call *k, struct binding *b)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_bind; i++)
+		if (k->bind[i] == b) {
+			k->bind[i] = k->bind[--k->n_bind];
+			media_unhold(t, k, b, NULL, NULL, NULL);
+			return;
+		}
 }
 
 unsigned calls_release(struct calls *t, struct call *k,
@@ -262,4 +292,17 @@ void calls_stats(const struct calls *t, struct calls_stats *s)
 	s->calls = t->n_calls;
 	s->sig_bindings = t->n_sig;
 	s->media_bindings = t->n_media;
+}
+
+void calls_each_call(struct calls *t,
+		     void (*fn)(void *ctx, const struct call *k), void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; i < CALL_HASH; i++) {
+		const struct call *k;
+
+		for (k = t->by_id[i]; k; k = k->next)
+			fn(ctx, k);
+	}
 }

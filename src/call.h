@@ -95,7 +95,7 @@ struct call {
 	/* The outside side's newest SDP, per m= line (an answer keeps the
 	 * offer's order, RFC 3264 6): where the phone's media will go. */
 	struct call_remote *remote;
-	unsigned n_remote;
+	unsigned n_remote, cap_remote;
 	bool confirmed;
 	/* Tag pairs of the dialogs a 2xx established (forking makes more
 	 * than one per Call-ID, RFC 3261 13.2.2.4), as 32-bit hashes. */
@@ -186,12 +186,27 @@ struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 		       uint64_t now, bool *created, const char **limit);
 
 /*
- * calls_end - remove call k: its media bindings are dropped and described
- * in plan->del and in gone[] (for conntrack cleanup, *n_gone of them, at
- * most CALL_MAX_BIND); its hold on the signalling binding is released.
+ * calls_end - remove call k: its media bindings no other call holds are
+ * dropped and described in plan->del and in gone[] (for conntrack cleanup,
+ * *n_gone of them, at most CALL_MAX_BIND); its hold on the signalling
+ * binding is released.  With plan NULL nothing is described (the message
+ * planner described them itself; gone and n_gone may be NULL).
  */
 void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 	       struct nat_elem *gone, unsigned *n_gone);
+
+/* calls_discard - unlink and free call k, which no binding counts as a
+ * holder any more (a call a failed plan created; its holds were undone). */
+void calls_discard(struct calls *t, struct call *k);
+
+/* calls_let_go - call k lets go of media binding b; b is dropped when no
+ * other call holds it.  The kernel side was planned by the caller. */
+void calls_let_go(struct calls *t, struct call *k, struct binding *b);
+
+/* calls_media_elem - kernel description of k's media binding b, with the
+ * far end of its stream when k's remote SDP named one. */
+void calls_media_elem(const struct calls *t, const struct call *k,
+		      const struct binding *b, struct nat_elem *e);
 
 /*
  * calls_release - drop call k's hold on every media binding for which
@@ -262,5 +277,9 @@ void calls_stats(const struct calls *t, struct calls_stats *s);
 void calls_each_binding(struct calls *t,
 			void (*fn)(void *ctx, const struct binding *b),
 			void *ctx);
+
+/* calls_each_call - visit every call (for the control view and tests). */
+void calls_each_call(struct calls *t,
+		     void (*fn)(void *ctx, const struct call *k), void *ctx);
 
 #endif

@@ -69,7 +69,10 @@ struct nat_ops {
 /* nat_plan_init - empty plan. */
 void nat_plan_init(struct nat_plan *p);
 
-/* nat_plan_add / nat_plan_del - append; -1 and overflow set when full. */
+/* nat_plan_add / nat_plan_del - append; -1 and overflow set when full.
+ * A removal of an element this plan adds cancels the add instead (an add
+ * and a remove of the same element in one message leave the kernel as it
+ * was; a refresh's own earlier removal stays). */
 int nat_plan_add(struct nat_plan *p, const struct nat_elem *e);
 int nat_plan_del(struct nat_plan *p, const struct nat_elem *e);
 

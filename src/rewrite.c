@@ -7,14 +7,31 @@
 
 #include "rw.h"
 
+/* The plan: one message in, edits, kernel work and intents out; then
+ * commit or roll back (rewrite.h). */
 
 void rewrite_note_created(struct rw_result *r, struct binding *b)
 {
-	if (r->n_created < RW_MAX_CREATED)
-		r->created[r->n_created++] = b;
+	journal_created_binding(&r->j, b);
 }
 
-/* --- the plan ------------------------------------------------------------ */
+int rewrite_save_binding(struct rw_result *r, struct binding *b)
+{
+	if (journal_binding(&r->j, b) < 0) {
+		r->skip = "message too large to plan";
+		return -1;
+	}
+	return 0;
+}
+
+int rewrite_save_call(struct rw_result *r, struct call *k)
+{
+	if (journal_call(&r->j, k) < 0) {
+		r->skip = "message too large to plan";
+		return -1;
+	}
+	return 0;
+}
 
 static int fix_content_length(const struct sip_msg *m, struct rw_result *r)
 {
@@ -33,22 +50,59 @@ static int fix_content_length(const struct sip_msg *m, struct rw_result *r)
 	return edits_add_str(&r->edits, m->clen_value, txt);
 }
 
+/* The kernel side of a media binding the commit lets go of: removed when
+ * no other call holds it; its flows forgotten after the verdict unless
+ * this plan made it (then it was never in the kernel: the removal cancels
+ * the add, nat_plan_del). */
+static void describe_let_go(const struct rw_ctx *x, const struct call *k,
+			    const struct binding *b, struct rw_result *r)
+{
+	struct nat_elem e;
 
+	if (b->users != 1)
+		return;
+	calls_media_elem(x->calls, k, b, &e);
+	nat_plan_del(&r->plan, &e);
+	if (!journal_is_new(&r->j, b) && r->n_gone < CALL_MAX_BIND)
+		r->gone[r->n_gone++] = e;
+}
+
+/* The intents' kernel work, planned once the whole message was seen: an
+ * ending call covers every binding it holds, else the ones let go. */
+static void describe_intents(const struct rw_ctx *x, struct rw_result *r)
+{
+	unsigned i;
+
+	if (r->end) {
+		for (i = 0; i < r->end->n_bind; i++)
+			describe_let_go(x, r->end, r->end->bind[i], r);
+		return;
+	}
+	for (i = 0; i < r->n_rel; i++)
+		describe_let_go(x, r->rel_call, r->rel[i], r);
+}
+
+static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
+{
+	edits_init(&r->edits);
+	nat_plan_init(&r->plan);
+	journal_begin(&r->j, ctx->calls);
+	r->end = NULL;
+	r->rel_call = NULL;
+	r->n_rel = 0;
+	r->n_gone = 0;
+	r->n_stale = 0;
+	r->skip = NULL;
+	r->limit = NULL;
+	r->n_media = 0;
+}
 
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		 struct rw_result *r)
 {
 	int rc;
 
-	edits_init(&r->edits);
-	nat_plan_init(&r->plan);
-	r->n_created = 0;
-	r->n_gone = 0;
-	r->n_stale = 0;
-	r->media_call = NULL;
-	r->skip = NULL;
-	r->limit = NULL;
-	r->n_media = 0;
+	result_init(ctx, r);
 	if (sip_hdr_find(m, SIP_HDR_CALL_ID, 0) < 0) {
 		r->skip = "no Call-ID";
 		return -1;
@@ -61,9 +115,11 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		rc = rw_in_plan(ctx, m, r);
 	if (rc == 0)
 		rw_dialog_life(ctx, m, r);
+	if (rc == 0)
+		describe_intents(ctx, r);
 	if (rc == 0 && fix_content_length(m, r) < 0)
 		rc = -1;
-	if (rc == 0 && (r->edits.overflow || r->plan.overflow)) {
+	if (rc == 0 && (r->edits.overflow || r->plan.overflow || r->j.full)) {
 		r->skip = "message too large to plan";
 		rc = -1;
 	}
@@ -75,21 +131,26 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 	return rc;
 }
 
-void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
+void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r)
 {
 	unsigned i;
 
-	/* Newest first: media pairs were noted after their call's sig.
-	 * A new media pair is let go by the call that took it first, so the
-	 * call keeps no pointer to freed memory. */
-	for (i = r->n_created; i-- > 0;) {
-		struct binding *b = r->created[i];
+	journal_forget(&r->j);
+	if (r->end)
+		calls_end(ctx->calls, r->end, NULL, NULL, NULL);
+	else
+		for (i = 0; i < r->n_rel; i++)
+			calls_let_go(ctx->calls, r->rel_call, r->rel[i]);
+	r->end = NULL;
+	r->n_rel = 0;
+}
 
-		if (b->kind == BIND_MEDIA && r->media_call)
-			calls_unhold(r->media_call, b);
-		if (!b->users)
-			calls_binding_drop(ctx->calls, b);
-	}
-	r->n_created = 0;
+void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
+{
+	journal_undo(&r->j);
+	r->end = NULL;
+	r->n_rel = 0;
+	r->n_gone = 0;
 	r->n_stale = 0;
+	nat_plan_init(&r->plan);
 }

@@ -4,14 +4,16 @@
 
 #include "call.h"
 #include "edit.h"
+#include "journal.h"
 #include "sdp.h"
 #include "sip.h"
 
 /*
  * The rewrite policy: one scanned SIP message, its direction and the call
  * state in, the edits to make and the kernel bindings to install out.
- * Pure: it changes the in-memory call state but performs no I/O; the
- * caller applies the plan, then the edits, or rolls back.
+ * Pure: no I/O.  The planner records what it changes in the call state
+ * (journal.h) and frees nothing; the caller commits once the kernel
+ * accepted the plan, or rolls back.
  */
 
 enum rw_dir {
@@ -26,7 +28,6 @@ struct prefix {
 };
 
 #define RW_MAX_INSIDE 8
-#define RW_MAX_CREATED 80
 #define RW_MAX_STALE 32
 
 struct rw_ctx {
@@ -47,11 +48,17 @@ enum rw_action { RW_NONE = 0, RW_END_CALL };
 struct rw_result {
 	struct edits edits;
 	struct nat_plan plan;
-	/* Bindings created for this message, dropped again if the kernel
-	 * refuses the plan. */
-	struct binding *created[RW_MAX_CREATED];
-	unsigned n_created;
-	struct call *media_call;	/* holds the media bindings created */
+	/* What the plan did to the call state (new bindings and calls, saved
+	 * copies of what it changed): rewrite_rollback undoes it,
+	 * rewrite_commit keeps it. */
+	struct journal j;
+	/* Intents the commit carries out (the planner frees nothing): the
+	 * message's call ends, or lets go of the listed media bindings.
+	 * Their kernel side is in plan, their flows in gone. */
+	struct call *end;
+	struct call *rel_call;
+	struct binding *rel[CALL_MAX_BIND];
+	unsigned n_rel;
 	/* Media bindings whose conntrack entries to forget after the
 	 * verdict (calls that ended). */
 	struct nat_elem gone[CALL_MAX_BIND];
@@ -68,14 +75,21 @@ struct rw_result {
 
 /*
  * rewrite_plan - plan the rewrite of m (scanned from buf) travelling in
- * ctx->dir.  Fills *r.  Returns 0 when r holds a plan (possibly empty), -1
- * when the message must pass unchanged (r->skip or r->limit says why); in
- * that case nothing was created in the call state that r does not list.
+ * ctx->dir.  Fills *r.  Returns 0 when r holds a plan (possibly empty):
+ * the caller then calls rewrite_commit once the kernel accepted r->plan,
+ * or rewrite_rollback.  Returns -1 when the message must pass unchanged
+ * (r->skip or r->limit says why); the call state is then as it was.
  */
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		 struct rw_result *r);
 
-/* rewrite_rollback - undo the bindings r created (kernel refused). */
+/* rewrite_commit - the kernel holds r->plan: carry out the plan's intents
+ * (calls that end, media bindings let go) and keep its changes. */
+void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r);
+
+/* rewrite_rollback - the plan is not carried out (kernel refused, an edit
+ * could not be applied): the call state, the port pools and the plan's
+ * kernel work go back to how they were before rewrite_plan. */
 void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r);
 
 /* rewrite_addr_text - the text form of a (IPv6 without brackets). */

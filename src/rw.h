@@ -48,6 +48,12 @@ struct span rw_addr_hostport_span(const struct sip_hostport *hp);
  * again by rewrite_rollback). */
 void rewrite_note_created(struct rw_result *r, struct binding *b);
 
+/* rewrite_save_binding / rewrite_save_call - about to change existing b
+ * / k: saved for rewrite_rollback.  0, or -1 (r->skip set: no room; the
+ * caller must not change it and fails the plan). */
+int rewrite_save_binding(struct rw_result *r, struct binding *b);
+int rewrite_save_call(struct rw_result *r, struct call *k);
+
 /* ---- rw_out.c: outbound signalling ---- */
 
 /* rw_out_plan - the outbound rewrite of m: Via, Contact, Record-Route,
@@ -73,7 +79,8 @@ int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
 
 /* rw_media_note_remote - remember where the far end's SDP in m sends
  * each stream of its call. */
-void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m);
+void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
+			  struct rw_result *r);
 
 /* ---- rw_dialog.c: call life ---- */
 
@@ -88,8 +95,10 @@ uint32_t rw_dialog_hash(const char *buf, struct span s);
 /* rw_dialog_cseq - m's CSeq number, 0 when unreadable. */
 uint32_t rw_dialog_cseq(const struct sip_msg *m);
 
-/* rw_dialog_hold_sig - call k holds signalling binding b (once). */
-void rw_dialog_hold_sig(struct call *k, struct binding *b);
+/* rw_dialog_hold_sig - call k holds signalling binding b (once).  0, or
+ * -1 when it could not be recorded for rollback. */
+int rw_dialog_hold_sig(struct rw_result *r, struct call *k,
+		       struct binding *b);
 
 /* rw_dialog_may_have_session - m's method can carry or change a
  * session (INVITE, ACK, PRACK, UPDATE). */
@@ -135,7 +144,8 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 
 /* rw_reg_fresh - is 2xx-to-REGISTER m newer than the last one applied to
  * the phone's binding?  Records it when it is. */
-bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m);
+bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
+		  struct rw_result *r);
 
 /* rw_reg_subscribed - a 2xx to SUBSCRIBE keeps the phone's binding for
  * the subscription's life. */

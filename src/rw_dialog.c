@@ -13,6 +13,7 @@ struct call *rw_dialog_call(const struct rw_ctx *x, const struct sip_msg *m,
 			     bool create, struct rw_result *r)
 {
 	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	struct call *k;
 	struct span id;
 	bool created;
 
@@ -21,17 +22,18 @@ struct call *rw_dialog_call(const struct rw_ctx *x, const struct sip_msg *m,
 	id = m->hdr[h].value;
 	if (!create)
 		return calls_find(x->calls, m->buf + id.off, id.len);
-	return calls_get(x->calls, m->buf + id.off, id.len, x->now, &created,
-			 &r->limit);
+	k = calls_get(x->calls, m->buf + id.off, id.len, x->now, &created,
+		      &r->limit);
+	if (k && created)
+		journal_created_call(&r->j, k);
+	return k;
 }
 
+/* The call ends when the message is committed (rewrite_commit). */
 static void end_call(const struct rw_ctx *x, struct call *k,
 		     struct rw_result *r)
 {
-	unsigned n;
-
-	calls_end(x->calls, k, &r->plan, r->gone + r->n_gone, &n);
-	r->n_gone += n;
+	r->end = k;
 }
 
 /* An INVITE transaction's outcome: 2xx confirms, a final error before
@@ -127,12 +129,37 @@ static bool dialog_bye_last(struct call *k, const struct sip_msg *m,
 	return k->n_dlg == 0;
 }
 
+static bool released(const struct rw_result *r, const struct binding *b)
+{
+	unsigned i;
+
+	for (i = 0; i < r->n_rel; i++)
+		if (r->rel[i] == b)
+			return true;
+	return false;
+}
+
+/* Call k lets go of the media bindings pick chooses, when the message is
+ * committed (rewrite_commit).  Returns how many k holds that it will not
+ * let go of. */
 static unsigned release(const struct rw_ctx *x, struct call *k,
 			bool (*pick)(void *ctx, const struct binding *b),
 			void *ctx, struct rw_result *r)
 {
-	return calls_release(x->calls, k, pick, ctx, &r->plan, r->gone,
-			     &r->n_gone, CALL_MAX_BIND);
+	unsigned i, kept = 0;
+
+	r->rel_call = k;	/* the message's call: always the same one */
+	for (i = 0; i < k->n_bind; i++) {
+		struct binding *b = k->bind[i];
+
+		if (released(r, b))
+			continue;
+		if (pick(ctx, b) && r->n_rel < CALL_MAX_BIND)
+			r->rel[r->n_rel++] = b;
+		else
+			kept++;
+	}
+	return kept;
 }
 
 struct pick_host {
@@ -200,20 +227,23 @@ static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
 		/* One fork of the initial INVITE failed or was cancelled
 		 * (RFC 3261 16.7): its phone's media goes; the call goes
 		 * when no branch has media left and none answered. */
-		release(x, k, pick_of_host, &p, r);
-		if (!k->confirmed && !k->n_bind)
+		if (!release(x, k, pick_of_host, &p, r) && !k->confirmed)
 			end_call(x, k, r);
 	} else if (m->status >= 300 && !k->confirmed) {
 		end_call(x, k, r);
 	}
 }
 
-void rw_dialog_hold_sig(struct call *k, struct binding *b)
+int rw_dialog_hold_sig(struct rw_result *r, struct call *k,
+		       struct binding *b)
 {
 	if (!k || !b || k->sig)
-		return;
+		return 0;
+	if (rewrite_save_call(r, k) < 0 || rewrite_save_binding(r, b) < 0)
+		return -1;
 	k->sig = b;
 	b->users++;
+	return 0;
 }
 
 /* Does this message carry or change a session?  INVITE, its responses,
@@ -245,8 +275,8 @@ void rw_dialog_life(const struct rw_ctx *x, const struct sip_msg *m,
 	struct call *k = rw_dialog_call(x, m, false, r);
 	uint32_t host;
 
-	if (!k)
-		return;
+	if (!k || rewrite_save_call(r, k) < 0)
+		return;	/* no room to save it: the plan fails (j.full) */
 	/* A BYE ends its dialog; 481/408 to a request inside an established
 	 * dialog end it too (RFC 3261 12.2.1.2).  A CANCEL ends nothing by
 	 * itself: the INVITE's 487 does, and if a 2xx crossed the CANCEL the

@@ -156,7 +156,7 @@ int rw_in_response(const struct rw_ctx *x, const struct sip_msg *m,
 		       struct rw_result *r)
 {
 	bool reg_ok = sip_method_is(m, "REGISTER") && m->status >= 200 &&
-		      m->status < 300 && rw_reg_fresh(x, m);
+		      m->status < 300 && rw_reg_fresh(x, m, r);
 
 	if (in_via(x, m, r) < 0)
 		return -1;
@@ -183,11 +183,12 @@ int rw_in_plan(const struct rw_ctx *x, const struct sip_msg *m,
 				return -1;
 			b = calls_binding_find(x->calls, x->family, &x->dst,
 					       x->dport);
-			rw_dialog_hold_sig(k, b);
+			if (rw_dialog_hold_sig(r, k, b) < 0)
+				return -1;
 		}
 	} else if (rw_in_response(x, m, r) < 0) {
 		return -1;
 	}
-	rw_media_note_remote(x, m);
+	rw_media_note_remote(x, m, r);
 	return 0;
 }

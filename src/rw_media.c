@@ -78,6 +78,16 @@ static void stale_flows(const struct rw_ctx *x, const struct call *k,
 	stale_flow(x, rtcp, &k->remote[i].addr, k->remote[i].rtcp, r);
 }
 
+/* An existing binding of inside a:port is about to be held by the call
+ * or renumbered: saved for rollback. */
+static int save_existing(const struct rw_ctx *x, const union addr *a,
+			 uint16_t port, struct rw_result *r)
+{
+	struct binding *b = calls_binding_find(x->calls, x->family, a, port);
+
+	return b ? rewrite_save_binding(r, b) : 0;
+}
+
 /* Media line i of the SDP at m->buf + base: bind its inside address and
  * ports, point m= and a=rtcp at the public pair. */
 static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
@@ -102,11 +112,17 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	if (md->port_num == 0)
 		return 0;	/* declined: no binding */
 	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
+	if (save_existing(x, &a, md->port_num, r) < 0 ||
+	    save_existing(x, &a, rtcp_port, r) < 0)
+		return -1;
+	if (!journal_room(&r->j, 2)) {
+		r->skip = "message too large to plan";
+		return -1;
+	}
 	if (calls_media_get(x->calls, k, x->family, &a, md->port_num,
 			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
 		return -1;
 	if (created) {
-		r->media_call = k;
 		plan_media_add(x, rtp, r);
 		plan_media_add(x, rtcp, r);
 	}
@@ -141,8 +157,11 @@ int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
 		r->skip = "sdp unparsable";
 		return -1;
 	}
-	if (k)
+	if (k) {
+		if (rewrite_save_call(r, k) < 0)
+			return -1;
 		k->sdp_seq++;
+	}
 	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, r) < 0)
 		return -1;
 	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, r) < 0)
@@ -165,7 +184,8 @@ int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
 /* --- call life ---------------------------------------------------------- */
 
 /* Remember where the far end's SDP sends each stream (see stale_flows). */
-void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m)
+void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
+			  struct rw_result *r)
 {
 	struct call *k;
 	struct sdp_msg sd;
@@ -176,7 +196,7 @@ void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m)
 	    !(k = rw_dialog_call(x, m, false, NULL)) ||
 	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
 		return;
-	if (calls_remote_size(k, sd.n_media) < 0)
+	if (rewrite_save_call(r, k) < 0 || calls_remote_size(k, sd.n_media) < 0)
 		return;
 	for (i = 0; i < k->n_remote; i++) {
 		const struct sdp_media *md = &sd.media[i];

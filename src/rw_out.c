@@ -29,12 +29,18 @@ static struct binding *sig_binding(const struct rw_ctx *x,
 	struct binding *b;
 	bool created;
 
+	if (!journal_room(&r->j, 1)) {
+		r->skip = "message too large to plan";
+		return NULL;
+	}
 	b = calls_sig_get(x->calls, x->family, a, port, x->now, &created,
 			  &r->limit);
 	if (!b)
 		return NULL;
 	if (created)
 		rewrite_note_created(r, b);
+	else if (rewrite_save_binding(r, b) < 0)
+		return NULL;
 	if (b->expires < until)
 		b->expires = until;
 	calls_binding_refresh(x->calls, b, b->expires, x->now, &r->plan);
@@ -148,14 +154,12 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
 		k = rw_dialog_call(x, m, true, r);
-		if (!k)
+		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
 			return -1;
-		rw_dialog_hold_sig(k, src);
 	} else if (m->is_request && sip_method_is(m, "INVITE")) {
 		k = rw_dialog_call(x, m, true, r);	/* late offer */
-		if (!k)
+		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
 			return -1;
-		rw_dialog_hold_sig(k, src);
 	}
 	if (rw_media_out(x, m, k, r) < 0)
 		return -1;

@@ -87,6 +87,8 @@ static void registered(const struct rw_ctx *x, struct binding *b,
 	uint64_t until = 0;
 	unsigned i, k;
 
+	if (rewrite_save_binding(r, b) < 0)
+		return;	/* the plan fails (j.full) */
 	if (expiry > cap)
 		expiry = cap;
 	for (k = 0; k < s->n_reg && s->reg[k].aor != aor; k++)
@@ -175,7 +177,8 @@ static uint32_t callid_hash(const struct sip_msg *m)
  * binding?  A retransmitted or late 2xx (same Call-ID, lower CSeq) still
  * has its Via and Contact restored but changes no expiry (RFC 3261
  * 10.2.4: a later REGISTER's answer is the registrar's current view). */
-bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
+bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
+		  struct rw_result *r)
 {
 	struct binding *b = calls_binding_find(x->calls, x->family, &x->dst,
 					       x->dport);
@@ -184,6 +187,8 @@ bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m)
 	if (!b || b->kind != BIND_SIG)
 		return true;
 	if (b->sig->reg_callid == id && cseq < b->sig->reg_cseq)
+		return false;
+	if (rewrite_save_binding(r, b) < 0)
 		return false;
 	b->sig->reg_callid = id;
 	b->sig->reg_cseq = cseq;
@@ -208,7 +213,7 @@ void rw_reg_subscribed(const struct rw_ctx *x, const struct sip_msg *m,
 		span_u32(m->buf, m->hdr[h].value, &exp);
 	cap = x->conf->register_max_expiry;
 	until = x->now + (exp < cap ? exp : cap) + REG_GRACE;
-	if (exp && b->expires < until) {
+	if (exp && b->expires < until && rewrite_save_binding(r, b) == 0) {
 		b->expires = until;
 		calls_binding_refresh(x->calls, b, until, x->now, &r->plan);
 	}

@@ -5,7 +5,8 @@
  * the phone and then inbound to it, through one gateway whose call state
  * persists across inputs (so calls, dialogs and bindings pile up and expire
  * as they would in a daemon).  The NAT backend is a stub that accepts every
- * plan.  Every rewritten packet must pass tests/fuzz/pipe.h's checks and
+ * plan (FUZZ_REFUSE=N: refuses every N-th, and a refusal must leave the
+ * call state exactly as it was).  Every rewritten packet must pass tests/fuzz/pipe.h's checks and
  * the rewrite oracle; every other packet needs a counted outcome.  An input
  * may also be a sequence of messages with directions (run_seq).
  */
@@ -27,11 +28,19 @@ static bool no_tick;
 static void run(enum rw_dir dir, const uint8_t *data, size_t n)
 {
 	const char *reason, *out;
+	uint64_t before = gw.refuse_every ? pipe_state(&gw) : 0;
 	uint32_t out_len;
 	int rc = pipe_run(&gw, dir, (const char *)data, (uint32_t)n, &reason,
 			  &out, &out_len);
 
 	FUZZ_ASSERT(rc >= 0, "%s %s", dir == RW_OUT ? "out" : "in", gw.why);
+	/* A batch the kernel refused before the verdict leaves the call
+	 * state as it was (removals go after the verdict: not undone). */
+	if (rc == PIPE_PASSED && gw.refuse_every &&
+	    !strcmp(reason, "kernel refused bindings"))
+		FUZZ_ASSERT(pipe_state(&gw) == before,
+			    "%s: refused batch changed the call state",
+			    dir == RW_OUT ? "out" : "in");
 }
 
 /*
@@ -75,6 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* FUZZ_NO_TICK=1: no expiry sweeps (to fuzz past a known
 		 * crash in them; see tests/fuzz/README.md) */
 		no_tick = getenv("FUZZ_NO_TICK") != NULL;
+		/* FUZZ_REFUSE=N: the stub backend refuses every N-th batch,
+		 * and the call state must come out of each refusal as it
+		 * went in. */
+		if (getenv("FUZZ_REFUSE"))
+			gw.refuse_every = (unsigned)atoi(getenv("FUZZ_REFUSE"));
 	}
 	if (size >= 4 && memcmp(data, "SEQ\n", 4) == 0) {
 		run_seq(data + 4, size - 4);

@@ -43,6 +43,11 @@ struct pipe {
 	struct conf conf;
 	struct alg *alg;
 	uint64_t adds, dels;	/* bindings the stub was asked for */
+	/* The stub refuses a batch when refuse is set, or every
+	 * refuse_every-th batch (a kernel that says no). */
+	bool refuse;
+	unsigned refuse_every, applies;
+	uint64_t refused;
 	uint8_t pkt[PIPE_MAX_PAYLOAD + 28];
 	uint32_t pkt_len;
 	char why[512];		/* first oracle failure */
@@ -59,6 +64,12 @@ static int pipe_apply(void *ctx, const struct nat_plan *plan)
 {
 	struct pipe *p = ctx;
 
+	p->applies++;
+	if (p->refuse || (p->refuse_every &&
+			  p->applies % p->refuse_every == 0)) {
+		p->refused++;
+		return -1;
+	}
 	p->adds += plan->n_add;
 	p->dels += plan->n_del;
 	return 0;
@@ -110,6 +121,81 @@ static inline void pipe_free(struct pipe *p)
 	calls_free(p->alg->calls);
 	free(p->alg);
 	p->alg = NULL;
+}
+
+/* FNV-1a over n bytes, continuing from h. */
+static inline uint64_t pipe_fnv(uint64_t h, const void *v, size_t n)
+{
+	const unsigned char *c = v;
+
+	while (n--)
+		h = (h ^ *c++) * 1099511628211ull;
+	return h;
+}
+
+#define PIPE_MIX(h, f) ((h) = pipe_fnv((h), &(f), sizeof(f)))
+
+static inline void pipe_fp_binding(void *ctx, const struct binding *b)
+{
+	uint64_t *h = ctx;
+
+	PIPE_MIX(*h, b->kind);
+	*h = pipe_fnv(*h, &b->in_addr, 4);
+	PIPE_MIX(*h, b->in_port);
+	PIPE_MIX(*h, b->pub_port);
+	PIPE_MIX(*h, b->expires);
+	PIPE_MIX(*h, b->kernel_until);
+	PIPE_MIX(*h, b->users);
+	PIPE_MIX(*h, b->seen);
+	PIPE_MIX(*h, b->sdp_seq);
+	PIPE_MIX(*h, b->m_index);
+	PIPE_MIX(*h, b->is_rtcp);
+	if (b->sig) {
+		*h = pipe_fnv(*h, b->sig->sent_by, strlen(b->sig->sent_by));
+		*h = pipe_fnv(*h, b->sig->contact_hp,
+			      strlen(b->sig->contact_hp));
+		*h = pipe_fnv(*h, b->sig->route_hp, strlen(b->sig->route_hp));
+		*h = pipe_fnv(*h, b->sig->reg, b->sig->n_reg *
+			      sizeof(b->sig->reg[0]));
+		PIPE_MIX(*h, b->sig->reg_callid);
+		PIPE_MIX(*h, b->sig->reg_cseq);
+		PIPE_MIX(*h, b->sig->sweep.due);
+	}
+}
+
+static inline void pipe_fp_call(void *ctx, const struct call *k)
+{
+	uint64_t *h = ctx;
+	unsigned i;
+
+	*h = pipe_fnv(*h, k->callid, k->callid_len);
+	PIPE_MIX(*h, k->sig);
+	for (i = 0; i < k->n_bind; i++)
+		PIPE_MIX(*h, k->bind[i]);
+	PIPE_MIX(*h, k->setup_deadline);
+	PIPE_MIX(*h, k->max_end);
+	PIPE_MIX(*h, k->invite_cseq);
+	PIPE_MIX(*h, k->sdp_seq);
+	*h = pipe_fnv(*h, k->host_sdp, k->n_host * sizeof(k->host_sdp[0]));
+	if (k->n_remote)
+		*h = pipe_fnv(*h, k->remote, k->n_remote * sizeof(*k->remote));
+	PIPE_MIX(*h, k->confirmed);
+	*h = pipe_fnv(*h, k->dlg_tag, k->n_dlg * sizeof(k->dlg_tag[0]));
+	*h = pipe_fnv(*h, k->dlg_host, k->n_dlg * sizeof(k->dlg_host[0]));
+}
+
+/* pipe_state - a fingerprint of the whole call state: every binding and
+ * every call, field by field (order: the tables' own). */
+static inline uint64_t pipe_state(struct pipe *p)
+{
+	uint64_t h = 14695981039346656037ull;
+	struct calls_stats cs;
+
+	calls_stats(p->alg->calls, &cs);
+	PIPE_MIX(h, cs);
+	calls_each_binding(p->alg->calls, pipe_fp_binding, &h);
+	calls_each_call(p->alg->calls, pipe_fp_call, &h);
+	return h;
 }
 
 /* One's complement sum of n bytes, folded later. */

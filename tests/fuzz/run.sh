@@ -8,6 +8,7 @@
 # build/fuzz/crashes/ (copy each into tests/fuzz/regress/HARNESS/).
 #   FUZZ_PAR=1   run the harnesses at the same time (default: one by one)
 #   FUZZ_KEEP_GOING=1  fork mode: save crashes and go on fuzzing
+#   FUZZ_REFUSE=N  (pipeline) the stub backend refuses every N-th batch
 #   SIPALG_CORPUS  another corpus of the same layout (default tests/corpus)
 set -u
 cd "$(dirname "$0")/../.."
@@ -39,6 +40,20 @@ for h in $HARNESSES; do
 		fi
 	fi
 done
+# The pipeline's cases again with a backend that refuses every other
+# batch: each refusal must leave the call state as it was.
+regs=$(find tests/fuzz/regress/pipeline -maxdepth 1 -type f 2>/dev/null | sort)
+case " $HARNESSES " in *" pipeline "*)
+	# shellcheck disable=SC2086
+	if ! FUZZ_REFUSE=2 $B/fuzz_pipeline -timeout=10 $regs \
+			>$B/logs/pipeline.refuse.txt 2>&1; then
+		echo "fuzz pipeline: a regression case fails with FUZZ_REFUSE=2:"
+		tail -30 $B/logs/pipeline.refuse.txt
+		rc=1
+	else
+		echo "fuzz pipeline: regression cases pass with FUZZ_REFUSE=2"
+	fi
+esac
 # Known open bugs (tests/fuzz/README.md): reported, not failing; one that
 # passes now is fixed and belongs in regress/HARNESS/.
 for f in $(find tests/fuzz/regress/open -type f 2>/dev/null | sort); do

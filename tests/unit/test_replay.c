@@ -154,6 +154,7 @@ static void replay_msg(struct replay *r, const struct iphdr *ip,
 		return;
 	}
 	r->planned++;
+	rewrite_commit(&x, &res);
 	len = edits_apply(&res.edits, pl, n, out, sizeof(out));
 	assert_true(len >= 0);
 	if (res.edits.n)

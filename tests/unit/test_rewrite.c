@@ -164,6 +164,7 @@ static void run_step(struct calls *calls, const struct conf *conf,
 	if (rewrite_plan(&x, &m, &r) < 0)
 		fail_msg("%s step %u: plan refused: %s %s", file, no,
 			 r.skip ? r.skip : "", r.limit ? r.limit : "");
+	rewrite_commit(&x, &r);	/* the kernel took it, as in alg.c */
 	n = edits_apply(&r.edits, st->in, (uint32_t)st->in_len, out,
 			sizeof(out));
 	assert_true(n >= 0);
