@@ -18,9 +18,9 @@ B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg call binding pool sweep heap hash nat_plan \
-	   journal conf log frame seqmap tcpseg stream
+	   journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
-SHELL_M := queue pkt nat_nft nat_ct alg loop main
+SHELL_M := queue pkt nat_nft nat_ct divert guard alg loop main
 DEBS    := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 	   libnftnl-dev libnetfilter-conntrack-dev libosip2-dev libpcap-dev \
 	   libcmocka-dev sip-tester iptables nftables conntrack iproute2 \
@@ -101,6 +101,7 @@ replay: $(B)/sipalg-replay-san
 	tests/replay/run-all.sh
 
 netns: all $(B)/sipalgd-san
+	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/test_rules.sh
 	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/run-all.sh
 
 check: deps

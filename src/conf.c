@@ -438,6 +438,19 @@ static const char *conf_parse_bool(struct conf *c, size_t off, const char *val)
 	return "expected yes, no, true, false, 1 or 0";
 }
 
+static const char *conf_parse_rules(struct conf *c, size_t off,
+				    const char *val)
+{
+	static const char *const names[] = { "auto", "iptables", "nft" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (strcmp(val, names[i]) == 0) {
+			*CONF_FIELD(c, off, int) = (int)i;
+			return NULL;
+		}
+	return "expected auto, iptables or nft";
+}
+
 /* ---- the key table ----------------------------------------------------- */
 
 #define KEY(name, fn, field, req) \
@@ -469,6 +482,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("fail_closed", conf_parse_bool, fail_closed, false),
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 	KEY("public_pool", conf_parse_pool, public_pool, false),
+	KEY("rules_backend", conf_parse_rules, rules_backend, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))

@@ -54,7 +54,12 @@ struct conf {
 	unsigned n_inside_networks;
 	bool fail_closed;	/* drop what cannot be rewritten (default:
 				 * pass unchanged) */
+	int rules_backend;	/* enum conf_rules */
 };
+
+/* Who diverts SIP to the queue: rules/sipalg-rules with iptables, or the
+ * daemon's own table inet sipalg (auto: nft when iptables is missing). */
+enum conf_rules { CONF_RULES_AUTO, CONF_RULES_IPTABLES, CONF_RULES_NFT };
 
 /*
  * conf_defaults - fill *c with the documented defaults.

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alg.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "nat_ct.h"
@@ -25,6 +26,8 @@
 
 #define TICK_MS 1000
 #define MEDIA_SCAN_TICKS 10
+/* How often the daemon checks that a firewall reload left its tables. */
+#define GUARD_TICKS 2
 
 struct daemon {
 	const char *conf_path;
@@ -35,6 +38,7 @@ struct daemon {
 	struct queue *queue;
 	struct nat_nft *nft;
 	struct nat_ct *ct;
+	struct guard guard;
 	int sig_fd, timer_fd;
 	unsigned ticks;
 };
@@ -164,6 +168,8 @@ static void on_timer(void *ctx, int fd)
 	d->ticks++;
 	alg_tick(d->alg, d->ticks % media_scan_ticks(&d->conf[d->active]) == 0,
 		 d->ct);
+	if (d->ticks % GUARD_TICKS == 0)
+		guard_check(&d->guard);
 }
 
 /* Keys that shape sockets, tables and rules need a restart; SIGHUP keeps
@@ -173,6 +179,7 @@ static void keep_restart_keys(const struct conf *old, struct conf *c)
 	if (strcmp(old->inside_interface, c->inside_interface) ||
 	    strcmp(old->outside_interface, c->outside_interface) ||
 	    old->queue != c->queue || old->ct_mark != c->ct_mark ||
+	    old->rules_backend != c->rules_backend ||
 	    old->public_family != c->public_family ||
 	    memcmp(&old->public_address, &c->public_address,
 		   sizeof(c->public_address)) ||
@@ -183,12 +190,14 @@ static void keep_restart_keys(const struct conf *old, struct conf *c)
 	    old->media_port_max != c->media_port_max ||
 	    old->signalling_port_min != c->signalling_port_min ||
 	    old->signalling_port_max != c->signalling_port_max)
-		log_warnx("reload: interfaces, queue, ct_mark, public_address, "
-			  "public_pool and port ranges change only on restart");
+		log_warnx("reload: interfaces, queue, ct_mark, rules_backend, "
+			  "public_address, public_pool and port ranges change "
+			  "only on restart");
 	strcpy(c->inside_interface, old->inside_interface);
 	strcpy(c->outside_interface, old->outside_interface);
 	c->queue = old->queue;
 	c->ct_mark = old->ct_mark;
+	c->rules_backend = old->rules_backend;
 	c->public_family = old->public_family;
 	c->public_address = old->public_address;
 	c->n_public_pool = old->n_public_pool;
@@ -268,8 +277,12 @@ static void daemon_start(struct daemon *d)
 	d->ct = nat_ct_open(c->ct_mark);
 	if (!d->ct)
 		fatalx("cannot open ctnetlink (need CAP_NET_ADMIN)");
-	a->nat = (struct nat_ops){ "nft", nat_nft_apply, nat_ct_forget,
-				   d->nft, d->ct, nat_ct_unstale,
+	d->guard.nft = d->nft;
+	d->guard.keep = nat_keep_new(nat_nft_apply, d->nft);
+	if (!d->guard.keep)
+		fatalx("out of memory");
+	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
+				   d->guard.keep, d->ct, nat_ct_unstale,
 				   nat_ct_sweep };
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
@@ -278,11 +291,19 @@ static void daemon_start(struct daemon *d)
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
 		       c->queue);
+	/* The divert after the queue's binding: SIP it diverts earlier
+	 * would pass unchanged (bypass). */
+	d->guard.nft_backend = divert_wanted(c);
+	d->guard.divert = divert_open(c, d->guard.nft_backend);
+	if (!d->guard.divert)
+		fatalx("cannot install table inet sipalg or open its checks");
+	guard_init(&d->guard);
 	inet_ntop(AF_INET, &a->pub, pub, sizeof(pub));
 	log_info("sipalgd: queue %u, inside %s, outside %s, public %s, "
-		 "media ports %u-%u", c->queue, c->inside_interface,
-		 c->outside_interface, pub, c->media_port_min,
-		 c->media_port_max);
+		 "media ports %u-%u, divert by %s", c->queue,
+		 c->inside_interface, c->outside_interface, pub,
+		 c->media_port_min, c->media_port_max,
+		 d->guard.nft_backend ? "table inet sipalg" : "iptables");
 }
 
 static void daemon_loop(struct daemon *d)
@@ -303,7 +324,12 @@ static void daemon_stop(struct daemon *d)
 	alg_log_stats(d->alg);
 	queue_close(d->queue);
 	nat_ct_close(d->ct);
+	/* The divert stays: with bypass it passes SIP untouched while no
+	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
+	 * it for good. */
+	divert_close(d->guard.divert, false);
 	nat_nft_close(d->nft);
+	nat_keep_free(d->guard.keep);
 	calls_free(d->alg->calls);
 	loop_free(d->loop);
 	close(d->sig_fd);

@@ -346,6 +346,11 @@ free_handle:
 	return NULL;
 }
 
+int nat_nft_reset(struct nat_nft *h)
+{
+	return nft_setup(h);
+}
+
 void nat_nft_close(struct nat_nft *h)
 {
 	struct batch bt;

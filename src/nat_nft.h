@@ -22,6 +22,12 @@ struct nat_nft;
  */
 struct nat_nft *nat_nft_open(uint32_t ct_mark);
 
+/*
+ * nat_nft_reset - create the table again, empty (after something deleted
+ * it, or to start over).  0, or -1 (reason logged).
+ */
+int nat_nft_reset(struct nat_nft *h);
+
 /* nat_nft_close - delete the table and free h (NULL is fine). */
 void nat_nft_close(struct nat_nft *h);
 

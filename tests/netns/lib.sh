@@ -17,6 +17,11 @@
 #   none    plain NAT, nothing else
 #   kernel  the in-kernel helper (CT --helper sip on UDP port 5060)
 #   sipalg  rules/sipalg-rules + build/sipalgd
+# Each with "-nft" appended (sipalg-nft, kernel-nft, none-nft): the same
+# on a gateway whose firewall is nftables only - no iptables rule at all;
+# the administrator's firewall is an nft table with the one rule sipalg
+# needs (ct mark accept, README) and sipalgd diverts SIP itself
+# (rules_backend = nft).  FIREWALL=nft does the same with a plain MODE.
 #
 # Set KEEP=1 to keep the work directory (results, logs) after the run,
 # SIPALGD=PATH to test another daemon binary, DAEMON_WRAP="gdb -q -batch
@@ -29,6 +34,12 @@ TOP=$(cd "$LAB_DIR/../.." && pwd)
 SIPUA="$LAB_DIR/sipua.py"
 CHECK="$LAB_DIR/check.py"
 MODE=${MODE:-${1:-sipalg}}
+# The name results are reported under (run-all.sh's column).
+MODE_NAME=$MODE
+FIREWALL=${FIREWALL:-iptables}
+case $MODE in *-nft) MODE=${MODE%-nft}; FIREWALL=nft;; esac
+[ "$FIREWALL" = iptables ] || [ "$MODE_NAME" != "$MODE" ] ||
+	MODE_NAME=$MODE-$FIREWALL
 SIPALGD=${SIPALGD:-$TOP/build/sipalgd}
 
 LAB_P="sa$$-"
@@ -156,12 +167,60 @@ lab_links_up() {
 # masquerading on the outside interface.
 lab_firewall() {
 	r sysctl -qw net.ipv4.ip_forward=1
+	if [ "$FIREWALL" = nft ]; then
+		lab_firewall_nft
+	else
+		lab_firewall_ipt
+	fi
+	# conntrack is loaded by now; count packets per flow.
+	r sysctl -qw net.netfilter.nf_conntrack_acct=1
+}
+
+lab_firewall_ipt() {
 	r iptables -P FORWARD DROP
 	r iptables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
 	r iptables -A FORWARD -i lan0 -o wan0 -j ACCEPT
 	r iptables -t nat -A POSTROUTING -o wan0 -j MASQUERADE
-	# conntrack is loaded by now; count packets per flow.
-	r sysctl -qw net.netfilter.nf_conntrack_acct=1
+}
+
+# The same firewall in nft alone, as /etc/nftables.conf would hold it
+# (starting with "flush ruleset").  "ct mark 0x5a1 accept" is the one
+# rule README asks an nft firewall to keep for sipalgd: an accept in
+# another table's base chain cannot override this chain's drop policy.
+lab_firewall_nft() {
+	r nft -f - <<-EOF
+	flush ruleset
+	table inet fw {
+		chain forward {
+			type filter hook forward priority filter; policy drop;
+			ct state established,related accept
+			ct mark 0x5a1 accept
+			iifname "lan0" oifname "wan0" accept
+		}
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "wan0" masquerade
+		}
+	}
+	EOF
+}
+
+# lab_firewall_reload - what Debian's "systemctl reload nftables" does to
+# the ruleset: everything goes, then the administrator's file is loaded.
+# With the iptables firewall: flush, then the iptables commands again.
+lab_firewall_reload() {
+	r nft flush ruleset
+	if [ "$FIREWALL" = nft ]; then
+		lab_firewall_nft
+	else
+		lab_firewall_ipt
+	fi
+}
+
+# lab_no_iptables - true when the gateway holds no iptables rule at all
+# (no iptables-nft table; nft-only gateway).
+lab_no_iptables() {
+	! r nft list tables | grep -Eq '^table (ip|ip6) (filter|nat|mangle|raw)$'
 }
 
 # -- gateway modes -----------------------------------------------------------
@@ -176,11 +235,19 @@ gw_write_conf() {
 	media_ports = ${GW_MEDIA_PORTS:-30000-30999}
 	queue = 0
 	EOF
+	# (auto picks iptables in the iptables lab; unset there so an older
+	# daemon given as SIPALGD still reads the file.)
+	[ "$FIREWALL" != nft ] || echo "rules_backend = nft" >>"$CONF"
 	# GW_CONF_EXTRA: more "key = value" lines for one scenario (timeouts).
 	[ -z "${GW_CONF_EXTRA:-}" ] || printf '%s\n' "$GW_CONF_EXTRA" >>"$CONF"
 }
 
-gw_nft_ready() { r nft list table ip sipalg; }
+# The daemon is ready when it is bound to queue 0 and its tables exist.
+gw_nft_ready() {
+	r awk '$1 == 0 { f = 1 } END { exit !f }' /proc/net/netfilter/nfnetlink_queue || return 1
+	r nft list table ip sipalg || return 1
+	[ "$FIREWALL" != nft ] || r nft list chain inet sipalg divert
+}
 
 gw_daemon_start() {
 	echo "=== sipalgd started $(date +%T.%N)" >>"$DAEMON_LOG"
@@ -218,8 +285,12 @@ gw_start() {
 	case $MODE in
 	none) ;;
 	kernel)
-		r iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
-		r iptables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+		if [ "$FIREWALL" = nft ]; then
+			gw_kernel_helper_nft
+		else
+			r iptables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+			r iptables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+		fi
 		;;
 	sipalg)
 		gw_write_conf
@@ -232,6 +303,21 @@ gw_start() {
 		gw_daemon_start
 		;;
 	esac
+}
+
+# The kernel helper the nft way: a ct helper object, assigned after
+# conntrack made the entry (a raw-priority chain runs before it).
+gw_kernel_helper_nft() {
+	r nft -f - <<-EOF
+	table inet helper {
+		ct helper sip-udp { type "sip" protocol udp; l3proto ip; }
+		chain pre {
+			type filter hook prerouting priority filter; policy accept;
+			udp dport 5060 ct helper set "sip-udp"
+			udp sport 5060 ct helper set "sip-udp"
+		}
+	}
+	EOF
 }
 
 gw_stop() {
@@ -254,7 +340,8 @@ lab_up() {
 		fail "gateway mode $MODE started"
 		exit 1
 	fi
-	log "lab $LAB_P up in mode $MODE (work dir $WORK)"
+	[ "$FIREWALL" != nft ] || check "nft-only gateway: no iptables rule" lab_no_iptables
+	log "lab $LAB_P up in mode $MODE_NAME (work dir $WORK)"
 }
 
 # bg NS NAME CMD... - run CMD in namespace NS in the background; the pid
@@ -333,8 +420,8 @@ lab_cleanup() {
 
 # -- assertions ----------------------------------------------------------------
 
-pass() { echo "PASS $MODE $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL $MODE $*"; FAILED=$((FAILED + 1)); }
+pass() { echo "PASS $MODE_NAME $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL $MODE_NAME $*"; FAILED=$((FAILED + 1)); }
 
 # check NAME CMD... - PASS/FAIL line for CMD's status; its output is
 # indented under a FAIL.
@@ -349,10 +436,10 @@ check() {
 }
 
 # skip NAME WHY - a check that does not apply in this mode.
-skip() { echo "SKIP $MODE $1 ($2)"; }
+skip() { echo "SKIP $MODE_NAME $1 ($2)"; }
 
 lab_finish() {
-	echo "RESULT $MODE $(basename "$0" .sh) passed=$PASSED failed=$FAILED"
+	echo "RESULT $MODE_NAME $(basename "$0" .sh) passed=$PASSED failed=$FAILED"
 	[ "$FAILED" -eq 0 ]
 }
 

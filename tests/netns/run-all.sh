@@ -5,7 +5,9 @@
 # side and write it into TESTING.md.  Exits non-zero when any sipalg row
 # fails; failures of the other modes are expected and only reported.
 #
-#   MODES="none kernel sipalg"  modes to run (default: all three)
+#   MODES="none kernel sipalg sipalg-nft"  modes to run (default: these
+#                                four; sipalg-nft is sipalgd on an nft-only
+#                                gateway, lib.sh; none-nft, kernel-nft too)
 #   ONLY="t_bye t_cancel"        scenarios to run (default: all)
 #   LOGDIR=DIR                   per-run logs (default build/netns-logs)
 #   NO_TESTING_MD=1              do not rewrite TESTING.md
@@ -13,7 +15,7 @@ set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
-MODES=${MODES:-none kernel sipalg}
+MODES=${MODES:-none kernel sipalg sipalg-nft}
 LOGDIR=${LOGDIR:-$TOP/build/netns-logs}
 
 if [ "$(id -u)" != 0 ]; then
@@ -45,6 +47,7 @@ t_cancel200:(s) CANCEL crossing the 200 (both orders): call stays up, media both
 t_ephemeral:(t) phone sends from an ephemeral port, listens on its Via/Contact port 5060: responses, incoming INVITE, media, closed after BYE
 t_reinvite2:(u) re-INVITE shapes: far-end hold (c=0.0.0.0, inactive)/resume, port move (old port closed), video added then declined, codec change; media both ways, closed after BYE
 t_protos:(x) PROTOS c07-sip through the live gateway, then a call
+t_fwreload:(y) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
 "
 
 mkdir -p "$LOGDIR"
@@ -96,6 +99,8 @@ for mode in $MODES; do
 	none) header="$header plain NAT |";;
 	kernel) header="$header kernel helper (nf_nat_sip) |";;
 	sipalg) header="$header sipalgd |";;
+	sipalg-nft) header="$header sipalgd, nft-only gateway |";;
+	*) header="$header $mode |";;
 	esac
 	rule="$rule---|"
 done
@@ -110,7 +115,7 @@ while IFS=: read -r script label; do
 	for mode in $MODES; do
 		c=${CELL[$script.$mode]:-}
 		row="$row $c |"
-		if [ "$mode" = sipalg ]; then
+		if [ "$mode" = sipalg ] || [ "$mode" = sipalg-nft ]; then
 			case $c in
 			PASS*) ;;
 			skip) [ "$script" = leak ] && SIPALG_BAD=1
@@ -168,7 +173,12 @@ and lan0 → wan0, and masquerades on wan0. Every scenario runs in each mode:
 - **plain NAT**: nothing else (a baseline: the checks must be able to fail);
 - **kernel helper**: \`iptables -t raw -A PREROUTING -p udp --dport/--sport 5060
   -j CT --helper sip\` (nf_conntrack_sip + nf_nat_sip);
-- **sipalgd**: \`rules/sipalg-rules install\` and \`build/sipalgd -c FILE -v\`.
+- **sipalgd**: \`rules/sipalg-rules install\` and \`build/sipalgd -c FILE -v\`;
+- **sipalgd, nft-only gateway**: the same firewall written in nft alone (no
+  iptables rule at all; its forward chain keeps \`ct mark 0x5a1 accept\`),
+  \`rules_backend = nft\`: the daemon diverts SIP through its own
+  \`table inet sipalg\` (the xtables NFQUEUE target through nft_compat on
+  this kernel, which has no nft \`queue\` expression).
 
 Endpoints are \`tests/netns/sipua.py\` (a scripted UA: strict Via check, RTP
 and RTCP from its advertised ports, JSON record of every SIP message; roles

@@ -6,7 +6,7 @@
 # started again, it rewrites the next call.
 . "$(dirname "$0")/lib.sh"
 if [ "$MODE" != sipalg ]; then
-	echo "SKIP $MODE fail-open (needs the daemon)"
+	echo "SKIP $MODE_NAME fail-open (needs the daemon)"
 	exit 77
 fi
 lab_up
@@ -14,7 +14,11 @@ lab_up
 J=$WORK
 gw_daemon_stop
 check "sipalgd exits with status 0 on SIGTERM (status $DAEMON_STATUS)" test "$DAEMON_STATUS" = 0
-check "the NFQUEUE rules stay installed" sh -c "ip netns exec $NS_R iptables-save -t mangle | grep -q 'NFQUEUE.*queue-bypass'"
+if [ "$FIREWALL" = nft ]; then
+	check "the divert chain stays installed (queue ... bypass)" sh -c "ip netns exec $NS_R nft list chain inet sipalg divert | grep -q 'queue.*bypass'"
+else
+	check "the NFQUEUE rules stay installed" sh -c "ip netns exec $NS_R iptables-save -t mangle | grep -q 'NFQUEUE.*queue-bypass'"
+fi
 
 ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50000 --timeout 20
 ua "$NS_P1" phone1 uac --local $PHONE1 --user phone1 --domain $REGISTRAR \

@@ -4,14 +4,19 @@
 # test_rules.sh - rules/sipalg-rules in a throwaway network namespace:
 # install adds exactly its rules next to an administrator's, installing
 # twice changes nothing, remove restores the ruleset byte for byte, status
-# answers 0/3, bad configurations install nothing, and install flushes the
-# SIP conntrack entries (and only those).
+# answers 0/3/4 (4: rules there, no daemon bound to the queue), bad
+# configurations install nothing, and install flushes the SIP conntrack
+# entries (and only those).  The nft backend with the daemon: its table
+# inet sipalg diverts what the iptables rules would, status sees the queue
+# bound, remove deletes the daemon's tables.
 #
 # Needs root.  Exit 0 pass, 1 fail, 77 skip (no iptables, ip or root).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 rules=$here/../../rules/sipalg-rules
+sipalgd=${SIPALGD:-$here/../../build/sipalgd}
+daemon=
 
 skip() {
 	echo "SKIP: $*"
@@ -28,6 +33,7 @@ tmp=$(mktemp -d /tmp/test_rules.XXXXXX)
 failures=0
 
 cleanup() {
+	[[ -z $daemon ]] || kill "$daemon" 2>/dev/null || true
 	ip netns del "$ns" 2>/dev/null || true
 	rm -rf "$tmp"
 }
@@ -167,7 +173,7 @@ test_install_remove() {
 	grep -v SIPALG "$tmp/before" >"$tmp/before_others"
 	same "$tmp/before_others" "$tmp/others" "administrator's rules untouched"
 
-	expect_rc 0 "status after install says installed" \
+	expect_rc 4 "status after install, no daemon: installed, not served" \
 		in_ns "$rules" status -c "$tmp/ok.conf"
 	expect_rc 0 "remove" in_ns "$rules" remove -c "$tmp/ok.conf"
 	snapshot "$tmp/after"
@@ -261,8 +267,91 @@ test_ct_flush() {
 	in_ns "$rules" remove -c "$tmp/ok.conf" >/dev/null
 }
 
+# daemon_run CONF - sipalgd in the namespace; its pid in $daemon.
+daemon_run() {
+	ip netns exec "$ns" "$sipalgd" -c "$1" >>"$tmp/daemon.log" 2>&1 &
+	daemon=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		in_ns awk '$1 == 3 { f = 1 } END { exit !f }' \
+			/proc/net/netfilter/nfnetlink_queue && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+daemon_end() {
+	kill -TERM "$daemon" 2>/dev/null
+	wait "$daemon" 2>/dev/null || true
+}
+
+test_nft_backend() {
+	local out
+	if [[ ! -x $sipalgd ]]; then
+		echo "skip: $sipalgd not built, nft backend not tested"
+		return 0
+	fi
+	sed 's/^media_ports.*/&\nrules_backend = nft/' "$tmp/ok.conf" >"$tmp/nft.conf"
+	expect_rc 0 "nft backend: install" \
+		in_ns "$rules" install -c "$tmp/nft.conf"
+	expect_rc 3 "nft backend: status before the daemon: not installed" \
+		in_ns "$rules" status -c "$tmp/nft.conf"
+	if ! daemon_run "$tmp/nft.conf"; then
+		fail "nft backend: sipalgd bound queue 3"
+		cat "$tmp/daemon.log"
+		return 0
+	fi
+	expect_rc 0 "nft backend: status with the daemon: installed and served" \
+		in_ns "$rules" status -c "$tmp/nft.conf"
+	grep -q '^# daemon: queue 3 bound' "$tmp/out" &&
+		pass "nft backend: status names the bound queue" ||
+		fail "nft backend: status names the bound queue"
+	in_ns nft list chain inet sipalg divert >"$tmp/divert"
+	count 'oifname "wan0" udp dport 5080 fib saddr type != local .*queue.*3.*bypass' \
+		"$tmp/divert" 1 "nft backend: outside rule for port 5080"
+	count 'oifname "lan0" udp sport 5060 fib saddr type != local .*queue.*3.*bypass' \
+		"$tmp/divert" 1 "nft backend: inside rule for source port 5060"
+	count 'queue' "$tmp/divert" 8 "nft backend: 2 interfaces x 2 ports x 2 directions"
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "nft backend: no iptables rule added"
+	daemon_end
+	expect_rc 4 "nft backend: daemon stopped: divert stays (bypass), not served" \
+		in_ns "$rules" status -c "$tmp/nft.conf"
+	expect_rc 0 "nft backend: remove" in_ns "$rules" remove -c "$tmp/nft.conf"
+	out=$(in_ns nft list tables)
+	[[ $out != *"table inet sipalg"* && $out != *"table ip sipalg"* ]] &&
+		pass "nft backend: remove deletes table inet sipalg and ip sipalg" ||
+		fail "nft backend: remove left: $out"
+	expect_rc 3 "nft backend: status after remove" \
+		in_ns "$rules" status -c "$tmp/nft.conf"
+}
+
+# The iptables backend with the daemon running: status 0.
+test_served() {
+	[[ -x $sipalgd ]] || return 0
+	in_ns "$rules" install -c "$tmp/ok.conf" >/dev/null
+	if daemon_run "$tmp/ok.conf"; then
+		expect_rc 0 "status with the daemon bound: installed and served" \
+			in_ns "$rules" status -c "$tmp/ok.conf"
+	else
+		fail "sipalgd bound queue 3"
+		cat "$tmp/daemon.log"
+	fi
+	daemon_end
+	in_ns "$rules" remove -c "$tmp/ok.conf" >/dev/null
+	snapshot "$tmp/after"
+	same "$tmp/before" "$tmp/after" "remove after a served install restores"
+}
+
 main() {
 	ip netns add "$ns"
+	in_ns ip link set lo up
+	in_ns ip link add lan0 type veth peer name lan0p
+	in_ns ip link add wan0 type veth peer name wan0p
+	in_ns ip addr add 10.0.0.1/24 dev lan0
+	in_ns ip addr add 203.0.113.1/24 dev wan0
+	in_ns ip link set lan0 up
+	in_ns ip link set wan0 up
 	admin_rules
 	write_confs
 	snapshot "$tmp/before"
@@ -272,6 +361,8 @@ main() {
 	test_bad_configs
 	test_rollback
 	test_ct_flush
+	test_served
+	test_nft_backend
 	if ((failures)); then
 		echo "test_rules: $failures failure(s)"
 		exit 1

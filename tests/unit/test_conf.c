@@ -457,6 +457,21 @@ static void test_untouched_on_error(void **state UNUSED)
 	assert_memory_equal(&c, &before, sizeof(c));
 }
 
+/* rules_backend: auto (default), iptables or nft. */
+static void test_rules_backend(void **state UNUSED)
+{
+	struct conf c;
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.rules_backend, CONF_RULES_AUTO);
+	assert_int_equal(load(&c, IFACES "rules_backend = nft\n"), 0);
+	assert_int_equal(c.rules_backend, CONF_RULES_NFT);
+	assert_int_equal(load(&c, IFACES "rules_backend = iptables\n"), 0);
+	assert_int_equal(c.rules_backend, CONF_RULES_IPTABLES);
+	expect_bad_value("rules_backend = nftables",
+			 "rules_backend: expected auto, iptables or nft");
+}
+
 /* public_pool: IPv4 addresses, blanks or commas between them. */
 static void test_public_pool(void **state UNUSED)
 {
@@ -592,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_inside_networks),
 		cmocka_unit_test(test_public_pool),
+		cmocka_unit_test(test_rules_backend),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

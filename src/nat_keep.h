@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_NAT_KEEP_H
+#define SIPALG_NAT_KEEP_H
+
+#include "nat.h"
+
+/*
+ * A copy of the bindings the kernel accepted, so they can be installed
+ * again when something removed the daemon's table (a firewall reload's
+ * "flush ruleset").  It sits between the pipeline and a backend's apply:
+ * every plan goes to the backend first and is recorded only when the
+ * backend said yes.  Keyed by the public side (addr . port), which is
+ * unique among a daemon's bindings.
+ */
+
+struct nat_keep;
+
+/* nat_keep_new - empty copy in front of apply(ctx, plan).  NULL: no
+ * memory. */
+struct nat_keep *nat_keep_new(int (*apply)(void *, const struct nat_plan *),
+			      void *ctx);
+
+void nat_keep_free(struct nat_keep *k);
+
+/* nat_keep_apply - nat_ops.apply (ctx = k): the backend's apply, then
+ * the copy follows it when that succeeded.  Returns what apply did. */
+int nat_keep_apply(void *ctx, const struct nat_plan *plan);
+
+/*
+ * nat_keep_restore - install every recorded binding again through the
+ * backend, each with what is left of its timeout (expired ones are
+ * dropped).  Returns the number installed, or -1 when a batch failed.
+ */
+int nat_keep_restore(struct nat_keep *k);
+
+/* nat_keep_count - bindings recorded. */
+unsigned nat_keep_count(const struct nat_keep *k);
+
+#endif
