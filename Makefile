@@ -2,6 +2,11 @@
 # sipalg - transparent SIP ALG for Linux NAT gateways.
 
 CC      ?= cc
+VERSION := 0.1.0
+GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null)
+# Packaging passes CPPFLAGS (e.g. -D_FORTIFY_SOURCE=2), CFLAGS and LDFLAGS
+# (hardening): every compile and link line below uses them.
+CPPFLAGS += -DSIPALG_VERSION='"$(VERSION)$(if $(GITREV), (git $(GITREV)))"'
 PKGS    := libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
@@ -20,11 +25,19 @@ CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg call binding pool sweep heap hash nat_plan \
 	   journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
-SHELL_M := queue pkt nat_nft nat_ct divert guard alg loop main
-DEBS    := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
-	   libnftnl-dev libnetfilter-conntrack-dev libosip2-dev libpcap-dev \
-	   libcmocka-dev sip-tester iptables nftables conntrack iproute2 \
-	   tcpdump socat python3 clang libclang-rt-14-dev
+SHELL_M := queue pkt nat_nft nat_ct divert guard alg loop buf meter view ctl srv http metrics notify ops main
+# Debian packages, in three sets: what a router needs to run the daemon,
+# what building it needs, and what the tests need (make deps installs the
+# last two; make deps-runtime only the first).
+RUNTIME_DEBS := libnetfilter-queue1 libmnl0 libnftnl11 \
+	   libnetfilter-conntrack3 iptables nftables
+BUILD_DEBS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
+	   libnftnl-dev libnetfilter-conntrack-dev libpcap-dev dpkg-dev \
+	   debhelper
+TEST_DEBS := libosip2-dev libcmocka-dev sip-tester iptables nftables \
+	   conntrack iproute2 tcpdump socat python3 clang libclang-rt-14-dev \
+	   python3-prometheus-client chromium man-db
+DEBS    := $(BUILD_DEBS) $(TEST_DEBS)
 
 CORE_O  := $(CORE:%=$(B)/%.o)
 SHELL_O := $(SHELL_M:%=$(B)/%.o)
@@ -34,20 +47,25 @@ UNIT    := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
 # $SIPALG_CORPUS may point the tests at another copy of the same layout.
 TEST_FL := -DSIPALG_CORPUS_DIR='"$(CURDIR)/tests/corpus"'
 
-.PHONY: all deps check unit replay netns demo clean format fuzz fuzz-smoke
+
+.PHONY: all deps deps-runtime deps-install check unit replay netns demo clean format fuzz fuzz-smoke
 # Keep objects make would call intermediate (parallel builds raced on them).
 .SECONDARY:
 
-all: $(B)/sipalgd $(B)/sipalg-replay
+all: $(B)/sipalgd $(B)/sipalg-replay $(B)/sipalgctl
+
+# sipalgctl: the control socket's client (needs only libc).
+$(B)/sipalgctl: src/sipalgctl.c src/conf.h | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(B)/sipalgd: $(CORE_O) $(SHELL_O)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(B)/%.o: src/%.c src/*.h | $(B)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(B)/san/%.o: src/%.c src/*.h | $(B)/san
-	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) -c -o $@ $<
 
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
@@ -83,14 +101,22 @@ $(B)/sipalg-replay-san: $(SCORE_O) $(REPLAY_M:%=$(B)/san/%.o)
 $(B) $(B)/san:
 	mkdir -p $@
 
-# Installs the Debian packages the build and the tests need (idempotent).
+# Installs the Debian packages the build and the tests need (idempotent);
+# deps-runtime only the libraries and tools the daemon needs on a router.
 deps:
-	@missing=""; for p in $(DEBS); do \
+	@$(MAKE) --no-print-directory deps-install PKGS_WANTED="$(DEBS)"
+
+deps-runtime:
+	@$(MAKE) --no-print-directory deps-install PKGS_WANTED="$(RUNTIME_DEBS)"
+
+deps-install:
+	@missing=""; for p in $(PKGS_WANTED); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q \
+			$$missing; \
 	else echo "deps: all present"; fi
 
 unit: $(UNIT)
@@ -134,7 +160,7 @@ FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline
 FUZZ_CORE := $(CORE:%=$(B)/fuzz/%.o)
 
 $(B)/fuzz/%.o: src/%.c src/*.h | $(B)/fuzz
-	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FL) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_CORE)

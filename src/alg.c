@@ -418,7 +418,7 @@ static uint64_t hist_q(const struct alg_hist *h, double q)
 static void hist_log(struct alg_hist *h, const char *what)
 {
 	if (h->n)
-		log_warnx("stats: %s (us): n %llu p50 %llu p90 %llu p99 %llu "
+		log_notice("stats: %s (us): n %llu p50 %llu p90 %llu p99 %llu "
 			  "max %llu", what, (unsigned long long)h->n,
 			  (unsigned long long)hist_q(h, 0.50),
 			  (unsigned long long)hist_q(h, 0.90),
@@ -433,7 +433,7 @@ void alg_log_stats(struct alg *a)
 	unsigned i;
 
 	calls_stats(a->calls, &cs);
-	log_warnx("stats: packets %llu rewritten %llu unchanged %llu passed "
+	log_notice("stats: packets %llu rewritten %llu unchanged %llu passed "
 		  "%llu dropped %llu calls %u (ended %llu) bindings sig %u "
 		  "media %u flows-deleted %llu",
 		  (unsigned long long)a->st.packets,
@@ -445,14 +445,38 @@ void alg_log_stats(struct alg *a)
 		  cs.media_bindings,
 		  (unsigned long long)a->st.flows_forgotten);
 	for (i = 0; i < a->n_reason; i++)
-		log_warnx("stats: passed unchanged because %s: %llu",
+		log_notice("stats: passed unchanged because %s: %llu",
 			  a->reason[i].what,
 			  (unsigned long long)a->reason[i].count);
 	if (a->st.later_refused)
-		log_warnx("stats: post-verdict batches refused: %llu",
+		log_notice("stats: post-verdict batches refused: %llu",
 			  (unsigned long long)a->st.later_refused);
 	hist_log(&a->tm.work, "read to verdict, since last stats");
 	hist_log(&a->tm.bound, "read to bindings acked, since last stats");
 	hist_log(&a->tm.verdict, "verdict call, since last stats");
 	hist_log(&a->tm.after, "post-verdict work, since last stats");
+}
+
+int alg_end_call(struct alg *a, const char *id, uint32_t len)
+{
+	static struct nat_plan plan;
+	struct nat_elem gone[CALL_MAX_BIND];
+	struct call *k = calls_find(a->calls, id, len);
+	unsigned n_gone = 0;
+
+	if (!k)
+		return -1;
+	if (a->after_pending)
+		alg_after_verdict(a);
+	nat_plan_init(&plan);
+	calls_end(a->calls, k, &plan, gone, &n_gone);
+	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
+		log_warnx("end call: kernel refused removing %u bindings",
+			  plan.n_del);
+	a->st.calls_ended++;
+	forget_flows(a, gone, n_gone);
+	/* The operator wants it closed now: media from elsewhere too. */
+	sweep_pending(a);
+	a->sweep_soon = false;
+	return 0;
 }

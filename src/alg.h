@@ -125,6 +125,13 @@ void alg_tick(struct alg *a, bool scan_media, void *ct);
 /* alg_count - count (and maybe log) a reason a packet passed unchanged. */
 void alg_count(struct alg *a, const char *what, const char *detail);
 
+/*
+ * alg_end_call - end the call with this Call-ID now (the operator's
+ * sipalgctl end): its bindings are removed from the kernel and its media
+ * flows deleted from conntrack.  0, or -1 when there is no such call.
+ */
+int alg_end_call(struct alg *a, const char *id, uint32_t len);
+
 /* alg_log_stats - one summary line of counters and state. */
 void alg_log_stats(struct alg *a);
 

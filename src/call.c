@@ -220,6 +220,8 @@ void calls_end(struct calls *t, struct call *k, struct nat_plan *plan,
 {
 	unsigned i, n = 0;
 
+	if (t->end_hook)
+		t->end_hook(t->end_ctx, k, t->end_why);
 	for (i = 0; i < k->n_bind; i++)
 		media_unhold(t, k, k->bind[i], plan, gone, &n);
 	if (n_gone)
@@ -305,4 +307,10 @@ void calls_each_call(struct calls *t,
 		for (k = t->by_id[i]; k; k = k->next)
 			fn(ctx, k);
 	}
+}
+
+void calls_set_end_hook(struct calls *t, calls_end_fn fn, void *ctx)
+{
+	t->end_hook = fn;
+	t->end_ctx = ctx;
 }

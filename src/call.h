@@ -36,6 +36,8 @@ struct sig_state {
 	struct {
 		uint32_t aor;		/* hash of the To URI */
 		uint64_t until;
+		char aor_uri[BIND_TEXT_MAX];	/* the To URI, for the
+						 * operator (cut to fit) */
 	} reg[SIG_MAX_AOR];
 	unsigned n_reg;
 	/* The newest REGISTER transaction whose 2xx was applied: an older
@@ -281,5 +283,15 @@ void calls_each_binding(struct calls *t,
 /* calls_each_call - visit every call (for the control view and tests). */
 void calls_each_call(struct calls *t,
 		     void (*fn)(void *ctx, const struct call *k), void *ctx);
+
+/*
+ * calls_set_end_hook - fn(ctx, k, why) is called for every call as it
+ * ends, before it is freed (the per-call log line).  why names the timer
+ * that ended it ("setup timeout", "media idle", "maximum duration"), or is
+ * NULL when a message or the operator did.  fn must not change the table.
+ */
+typedef void (*calls_end_fn)(void *ctx, const struct call *k,
+			     const char *why);
+void calls_set_end_hook(struct calls *t, calls_end_fn fn, void *ctx);
 
 #endif

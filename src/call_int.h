@@ -38,6 +38,9 @@ struct calls {
 	uint32_t media_next;	/* next-fit cursors keep recently freed */
 	uint32_t sig_next;	/* ports out of use for a while */
 	unsigned n_calls, n_sig, n_media;
+	calls_end_fn end_hook;
+	void *end_ctx;
+	const char *end_why;	/* the sweep's reason, for end_hook */
 };
 
 #define container_of(p, type, member) \

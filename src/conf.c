@@ -451,6 +451,85 @@ static const char *conf_parse_rules(struct conf *c, size_t off,
 	return "expected auto, iptables or nft";
 }
 
+/* log_level: a name, so a reader need not know the numbers. */
+static const char *conf_parse_log_level(struct conf *c, size_t off,
+					const char *val)
+{
+	static const char *const names[] = { "warning", "info", "debug" };
+
+	for (size_t i = 0; i < 3; i++)
+		if (strcasecmp(val, names[i]) == 0) {
+			*CONF_FIELD(c, off, int) = (int)i;
+			return NULL;
+		}
+	return "expected warning, info or debug";
+}
+
+/* An absolute path that fits a unix socket address, or "none". */
+static const char *conf_parse_sock_path(struct conf *c, size_t off,
+					const char *val)
+{
+	char *dst = CONF_FIELD(c, off, char);
+
+	if (strcasecmp(val, "none") == 0) {
+		dst[0] = '\0';
+		return NULL;
+	}
+	if (val[0] != '/')
+		return "expected an absolute path or none";
+	if (strlen(val) >= CONF_PATH_MAX)
+		return "path too long (at most 107 bytes)";
+	strcpy(dst, val);
+	return NULL;
+}
+
+/* A group name as useradd accepts it (checked against the system's
+ * groups when the daemon starts, not here). */
+static const char *conf_parse_group(struct conf *c, size_t off,
+				    const char *val)
+{
+	if (strlen(val) >= CONF_NAME_MAX)
+		return "group name too long";
+	for (const char *p = val; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
+			return "invalid group name";
+	strcpy(CONF_FIELD(c, off, char), val);
+	return NULL;
+}
+
+/* ADDR:PORT or [ADDR6]:PORT, or "none". */
+static const char *conf_parse_listen(struct conf *c, size_t off,
+				     const char *val)
+{
+	char buf[64], *colon, *host = buf;
+	unsigned long port;
+
+	(void)off;
+	if (strcasecmp(val, "none") == 0) {
+		c->http_family = 0;
+		return NULL;
+	}
+	if (strlen(val) >= sizeof(buf))
+		return "expected ADDR:PORT";
+	strcpy(buf, val);
+	colon = strrchr(buf, ':');
+	if (!colon || conf_parse_num(colon + 1, 1, 65535, &port) < 0)
+		return "expected ADDR:PORT (port 1..65535)";
+	*colon = '\0';
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		host++;
+	}
+	if (inet_pton(AF_INET, host, &c->http_addr.v4) == 1)
+		c->http_family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &c->http_addr.v6) == 1)
+		c->http_family = AF_INET6;
+	else
+		return "expected an IPv4 or [IPv6] address before the port";
+	c->http_port = (uint16_t)port;
+	return NULL;
+}
+
 /* ---- the key table ----------------------------------------------------- */
 
 #define KEY(name, fn, field, req) \
@@ -483,6 +562,12 @@ static const struct conf_key conf_keys[] = {
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 	KEY("public_pool", conf_parse_pool, public_pool, false),
 	KEY("rules_backend", conf_parse_rules, rules_backend, false),
+}
+
+	KEY("log_level", conf_parse_log_level, log_level, false),
+	KEY("control_socket", conf_parse_sock_path, control_socket, false),
+	KEY("control_group", conf_parse_group, control_group, false),
+	KEY("http_listen", conf_parse_listen, http_family, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -518,6 +603,8 @@ void conf_defaults(struct conf *c)
 	c->max_bindings = 8192;
 	c->log_interval = 60;
 	c->fail_closed = false;
+	c->log_level = 1;	/* info: banner, reloads, calls */
+	strcpy(c->control_socket, CONF_CONTROL_SOCKET);
 }
 
 bool conf_is_sip_port(const struct conf *c, uint16_t port)

@@ -10,6 +10,9 @@
 #define CONF_MAX_SIP_PORTS 16
 #define CONF_MAX_INSIDE_NETS 8
 #define CONF_MAX_PUBLIC_POOL 15
+#define CONF_PATH_MAX 108	/* sun_path */
+#define CONF_NAME_MAX 32
+#define CONF_CONTROL_SOCKET "/run/sipalg/control"
 
 /* An IPv4 or IPv6 address; family is AF_INET, AF_INET6 or 0 (unset). */
 union addr {
@@ -55,6 +58,15 @@ struct conf {
 	bool fail_closed;	/* drop what cannot be rewritten (default:
 				 * pass unchanged) */
 	int rules_backend;	/* enum conf_rules */
+	int log_level;		/* LOG_LEVEL_*: which lines reach the log */
+	/* The control socket of sipalgctl ("" = none), and the group that
+	 * may use it besides root ("" = root only). */
+	char control_socket[CONF_PATH_MAX];
+	char control_group[CONF_NAME_MAX];
+	/* http_listen: metrics and status page; family 0 = off. */
+	int http_family;
+	union addr http_addr;
+	uint16_t http_port;
 };
 
 /* Who diverts SIP to the queue: rules/sipalg-rules with iptables, or the

@@ -9,8 +9,12 @@
 #include "log.h"
 #include "loop.h"
 
+/* A watched descriptor.  gen changes whenever the slot is taken, so an
+ * event fetched for an earlier owner of the slot is recognised. */
 struct loop_fd {
 	int fd;
+	bool used;
+	uint32_t gen;
 	loop_cb cb;
 	void *ctx;
 };
@@ -19,7 +23,6 @@ struct loop {
 	int ep;
 	int stop;
 	struct loop_fd fds[LOOP_MAX_FD];
-	unsigned n;
 };
 
 struct loop *loop_new(void)
@@ -44,18 +47,60 @@ void loop_free(struct loop *l)
 	free(l);
 }
 
+static struct loop_fd *loop_slot(struct loop *l, int fd)
+{
+	unsigned i;
+
+	for (i = 0; i < LOOP_MAX_FD; i++)
+		if (l->fds[i].used && l->fds[i].fd == fd)
+			return &l->fds[i];
+	return NULL;
+}
+
+static uint64_t loop_key(const struct loop *l, const struct loop_fd *f)
+{
+	return (uint64_t)f->gen << 32 | (uint64_t)(f - l->fds);
+}
+
 int loop_add(struct loop *l, int fd, loop_cb cb, void *ctx)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned i;
 
-	if (l->n == LOOP_MAX_FD)
+	for (i = 0; i < LOOP_MAX_FD && l->fds[i].used; i++)
+		;
+	if (i == LOOP_MAX_FD) {
+		errno = ENOSPC;
 		return -1;
-	l->fds[l->n] = (struct loop_fd){ fd, cb, ctx };
-	ev.data.u32 = l->n;
-	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+	}
+	l->fds[i] = (struct loop_fd){ fd, true, l->fds[i].gen + 1, cb, ctx };
+	ev.data.u64 = loop_key(l, &l->fds[i]);
+	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		l->fds[i].used = false;
 		return -1;
-	l->n++;
+	}
 	return 0;
+}
+
+int loop_del(struct loop *l, int fd)
+{
+	struct loop_fd *f = loop_slot(l, fd);
+
+	if (!f)
+		return -1;
+	f->used = false;
+	return epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
+}
+
+int loop_want_write(struct loop *l, int fd, bool on)
+{
+	struct loop_fd *f = loop_slot(l, fd);
+	struct epoll_event ev = { .events = on ? EPOLLOUT : EPOLLIN };
+
+	if (!f)
+		return -1;
+	ev.data.u64 = loop_key(l, f);
+	return epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev);
 }
 
 int loop_timer(unsigned interval_ms)
@@ -98,9 +143,11 @@ int loop_run(struct loop *l)
 			return -1;
 		}
 		for (i = 0; i < n && !l->stop; i++) {
-			struct loop_fd *f = &l->fds[ev[i].data.u32];
+			uint32_t slot = (uint32_t)ev[i].data.u64;
+			struct loop_fd *f = &l->fds[slot];
 
-			f->cb(f->ctx, f->fd);
+			if (f->used && f->gen == ev[i].data.u64 >> 32)
+				f->cb(f->ctx, f->fd);
 		}
 	}
 	return 0;

@@ -2,12 +2,15 @@
 #ifndef SIPALG_LOOP_H
 #define SIPALG_LOOP_H
 
+#include <stdbool.h>
+
 /*
  * A small epoll loop: file descriptors with read callbacks, run until
  * loop_stop.  Timers are timerfds added like any other descriptor.
+ * Descriptors may come and go while it runs (control and HTTP clients).
  */
 
-#define LOOP_MAX_FD 8
+#define LOOP_MAX_FD 64
 
 typedef void (*loop_cb)(void *ctx, int fd);
 
@@ -20,6 +23,14 @@ void loop_free(struct loop *l);
 
 /* loop_add - call cb(ctx, fd) whenever fd is readable.  0 / -1. */
 int loop_add(struct loop *l, int fd, loop_cb cb, void *ctx);
+
+/* loop_del - stop watching fd (before closing it); events of fd already
+ * fetched are not delivered.  0 / -1. */
+int loop_del(struct loop *l, int fd);
+
+/* loop_want_write - also call fd's callback when fd is writable (on), or
+ * only when readable again (off).  0 / -1. */
+int loop_want_write(struct loop *l, int fd, bool on);
 
 /* loop_timer - a timerfd firing every interval_ms; returns its fd (to be
  * added with loop_add, read with loop_timer_ack) or -1. */

@@ -23,6 +23,8 @@
 #include "loop.h"
 #include "nat_ct.h"
 #include "nat_nft.h"
+#include "notify.h"
+#include "ops.h"
 
 #define TICK_MS 1000
 #define MEDIA_SCAN_TICKS 10
@@ -41,6 +43,10 @@ struct daemon {
 	struct guard guard;
 	int sig_fd, timer_fd;
 	unsigned ticks;
+	int verbose;		/* -v given this many times */
+	unsigned watchdog_ms;	/* systemd keep-alive interval, 0: none */
+	int wd_fd;
+	struct ops ops;		/* control socket, metrics, call log */
 };
 
 static uint64_t now_mono(void)
@@ -53,10 +59,12 @@ static uint64_t now_mono(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sipalgd [-nv] -c FILE\n"
+	fprintf(stderr, "usage: sipalgd [-nvV] -c FILE\n"
 			"  -c FILE  configuration file\n"
 			"  -n       check the configuration and exit\n"
-			"  -v       more verbose (twice: debug)\n");
+			"  -v       more verbose than log_level (twice: "
+			"debug)\n"
+			"  -V       print the version and exit\n");
 	exit(2);
 }
 
@@ -136,7 +144,11 @@ static void interfaces_index(struct daemon *d)
 
 static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
 {
-	alg_packet(ctx, q, p);
+	struct daemon *d = ctx;
+
+	ops_packet_start(&d->ops);
+	alg_packet(d->alg, q, p);
+	ops_packet_done(&d->ops, p->outdev);
 }
 
 static void on_queue(void *ctx, int fd)
@@ -170,6 +182,16 @@ static void on_timer(void *ctx, int fd)
 		 d->ct);
 	if (d->ticks % GUARD_TICKS == 0)
 		guard_check(&d->guard);
+	ops_tick(&d->ops, now_mono());
+}
+
+/* A keep-alive from the loop itself: a daemon stuck anywhere misses it
+ * and systemd restarts it (WatchdogSec=). */
+static void on_watchdog(void *ctx, int fd)
+{
+	(void)ctx;
+	loop_timer_ack(fd);
+	notify_send("WATCHDOG=1");
 }
 
 /* Keys that shape sockets, tables and rules need a restart; SIGHUP keeps
@@ -208,34 +230,51 @@ static void keep_restart_keys(const struct conf *old, struct conf *c)
 	c->signalling_port_max = old->signalling_port_max;
 }
 
-static void reload(struct daemon *d)
+/* The effective log level: the configuration's, raised by -v. */
+static void apply_log_level(const struct daemon *d)
 {
-	unsigned next = !d->active;
-	char err[512];
+	int l = d->conf[d->active].log_level;
 
-	if (conf_load(&d->conf[next], d->conf_path, err, sizeof(err)) < 0) {
+	log_level = d->verbose > l ? d->verbose : l;
+}
+
+/* reload - SIGHUP and sipalgctl reload: 0, or -1 with why in err. */
+static int reload(void *ctx, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+	unsigned next = !d->active;
+
+	notify_send("RELOADING=1");
+	if (conf_load(&d->conf[next], d->conf_path, err, errlen) < 0) {
 		log_warnx("reload refused, keeping the running configuration: "
 			  "%s", err);
-		return;
+		notify_send("READY=1\nSTATUS=reload refused: configuration "
+			    "error, the running one stays");
+		return -1;
 	}
 	keep_restart_keys(&d->conf[d->active], &d->conf[next]);
 	d->active = next;
 	d->alg->conf = &d->conf[next];
 	calls_set_conf(d->alg->calls, &d->conf[next]);
+	apply_log_level(d);
 	log_info("configuration reloaded from %s", d->conf_path);
+	notify_send("READY=1\nSTATUS=running, configuration reloaded");
+	return 0;
 }
 
 static void on_signal(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
 	struct signalfd_siginfo si;
+	char err[512];
 
 	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		if (si.ssi_signo == SIGHUP)
-			reload(d);
-		else if (si.ssi_signo == SIGUSR1)
+		if (si.ssi_signo == SIGHUP) {
+			reload(d, err, sizeof(err));
+		} else if (si.ssi_signo == SIGUSR1) {
+			ops_before_stats(&d->ops);
 			alg_log_stats(d->alg);
-		else
+		} else
 			loop_stop(d->loop);
 	}
 }
@@ -287,7 +326,7 @@ static void daemon_start(struct daemon *d)
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);
-	d->queue = queue_open(c->queue, on_packet, a);
+	d->queue = queue_open(c->queue, on_packet, d);
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
 		       c->queue);
@@ -299,8 +338,8 @@ static void daemon_start(struct daemon *d)
 		fatalx("cannot install table inet sipalg or open its checks");
 	guard_init(&d->guard);
 	inet_ntop(AF_INET, &a->pub, pub, sizeof(pub));
-	log_info("sipalgd: queue %u, inside %s, outside %s, public %s, "
-		 "media ports %u-%u, divert by %s", c->queue,
+	log_info("sipalgd %s: queue %u, inside %s, outside %s, public %s, "
+		 "media ports %u-%u, divert by %s", SIPALG_VERSION, c->queue,
 		 c->inside_interface, c->outside_interface, pub,
 		 c->media_port_min, c->media_port_max,
 		 d->guard.nft_backend ? "table inet sipalg" : "iptables");
@@ -316,11 +355,24 @@ static void daemon_loop(struct daemon *d)
 	    loop_add(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0)
 		fatalx("event loop setup failed: %s", strerror(errno));
+	ops_open(&d->ops, d->loop, &d->conf[d->active], d->alg, reload, d);
+	d->wd_fd = -1;
+	if (d->watchdog_ms && ((d->wd_fd = loop_timer(d->watchdog_ms)) < 0 ||
+			       loop_add(d->loop, d->wd_fd, on_watchdog, d) < 0))
+		fatalx("watchdog timer: %s", strerror(errno));
+	/* Ready: the queue is bound and the table installed (daemon_start),
+	 * the listeners are open. */
+	notify_send("READY=1\nSTATUS=running");
 	loop_run(d->loop);
 }
 
 static void daemon_stop(struct daemon *d)
 {
+	notify_send("STOPPING=1");
+	if (d->wd_fd >= 0)
+		close(d->wd_fd);
+	ops_close(&d->ops);
+	ops_before_stats(&d->ops);
 	alg_log_stats(d->alg);
 	queue_close(d->queue);
 	nat_ct_close(d->ct);
@@ -345,7 +397,8 @@ int main(int argc, char **argv)
 	int ch;
 
 	d.conf_path = "/etc/sipalg/sipalgd.conf";
-	while ((ch = getopt(argc, argv, "c:nvh")) != -1) {
+	log_init();
+	while ((ch = getopt(argc, argv, "c:nvVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			d.conf_path = optarg;
@@ -354,14 +407,18 @@ int main(int argc, char **argv)
 			check = true;
 			break;
 		case 'v':
-			log_level++;
+			d.verbose++;
 			break;
+		case 'V':
+			printf("sipalgd %s\n", SIPALG_VERSION);
+			return 0;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	d.watchdog_ms = notify_init();
 	if (conf_load(&d.conf[0], d.conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -370,6 +427,7 @@ int main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
+	apply_log_level(&d);
 	d.alg = calloc(1, sizeof(*d.alg));
 	if (!d.alg)
 		fatalx("out of memory");

@@ -51,13 +51,15 @@ static uint32_t contact_expiry(const struct sip_msg *m, struct span item,
 	return dflt;
 }
 
-/* The address-of-record a REGISTER transaction is about: its To URI. */
-static uint32_t aor_hash(const struct sip_msg *m)
+/* The address-of-record a REGISTER transaction is about: its To URI
+ * (its span in *u, empty when there is no To), hashed. */
+static uint32_t aor_hash(const struct sip_msg *m, struct span *u)
 {
 	int h = sip_hdr_find(m, SIP_HDR_TO, 0);
-	struct span v, u;
+	struct span v;
 	uint32_t i, lt = 0, gt = 0;
 
+	*u = (struct span){ 0, 0 };
 	if (h < 0)
 		return 0;
 	v = m->hdr[h].value;
@@ -72,15 +74,16 @@ static uint32_t aor_hash(const struct sip_msg *m)
 		} else if (c == ';' && !lt)
 			break;
 	}
-	u = lt && gt ? (struct span){ v.off + lt, gt - lt }
-		     : (struct span){ v.off, i };
-	return rw_dialog_hash(m->buf, u);
+	*u = lt && gt ? (struct span){ v.off + lt, gt - lt }
+		      : (struct span){ v.off, i };
+	return rw_dialog_hash(m->buf, *u);
 }
 
 /* Record that the registrar granted aor expiry seconds through b (0:
  * removed); b lives as long as its longest registration. */
 static void registered(const struct rw_ctx *x, struct binding *b,
-		       uint32_t aor, uint32_t expiry, struct rw_result *r)
+		       uint32_t aor, const char *uri, uint32_t expiry,
+		       struct rw_result *r)
 {
 	struct sig_state *s = b->sig;
 	uint32_t cap = x->conf->register_max_expiry;
@@ -101,6 +104,8 @@ static void registered(const struct rw_ctx *x, struct binding *b,
 				if (s->reg[i].until < s->reg[k].until)
 					k = i;
 		s->reg[k].aor = aor;
+		snprintf(s->reg[k].aor_uri, sizeof(s->reg[k].aor_uri), "%s",
+			 uri);
 	}
 	if (k < s->n_reg) {
 		if (expiry)
@@ -127,15 +132,21 @@ static void unregistered(const struct rw_ctx *x, uint32_t aor,
 					       x->dport);
 
 	if (b && b->kind == BIND_SIG)
-		registered(x, b, aor, 0, r);
+		registered(x, b, aor, "", 0, r);
 }
 
 int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 		       bool reg_ok, struct rw_result *r)
 {
-	uint32_t aor = reg_ok ? aor_hash(m) : 0;
+	char uri[BIND_TEXT_MAX] = "";
+	struct span us;
+	uint32_t aor = reg_ok ? aor_hash(m, &us) : 0;
 	bool named = false;
 	unsigned i;
+
+	if (reg_ok)	/* the text only for the operator's listing */
+		snprintf(uri, sizeof(uri), "%.*s", (int)us.len,
+			 m->buf + us.off);
 
 	for (i = 0; i < m->n_hdr; i++) {
 		struct sip_hostport hp;
@@ -151,8 +162,10 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 				continue;
 			if (reg_ok) {
 				named |= b->in_port == x->dport;
-				registered(x, b, aor, contact_expiry(m, item,
-					   x->conf->register_default_expiry), r);
+				registered(x, b, aor, uri,
+					   contact_expiry(m, item,
+					   x->conf->register_default_expiry),
+					   r);
 			}
 			if (rw_in_restore_uri(x, m, &hp, b, r) < 0)
 				return -1;

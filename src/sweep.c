@@ -44,14 +44,17 @@ void calls_set_conf(struct calls *t, const struct conf *c)
 	heap_rebuild(&t->calls_due);
 }
 
-static bool call_expired(const struct calls *t, const struct call *k,
-			 uint64_t now)
+/* Which timer ended call k at now, or NULL while none has. */
+static const char *call_expired(const struct calls *t, const struct call *k,
+				uint64_t now)
 {
 	if (k->setup_deadline && now >= k->setup_deadline)
-		return true;
+		return "setup timeout";
 	if (now >= k->max_end)
-		return true;
-	return now >= k->media_seen + t->conf->media_idle_timeout;
+		return "maximum duration";
+	if (now >= k->media_seen + t->conf->media_idle_timeout)
+		return "media idle";
+	return NULL;
 }
 
 static void call_media_refresh(struct call *k)
@@ -85,7 +88,9 @@ static unsigned sweep_calls(struct calls *t, uint64_t now,
 		if (*n_gone + k->n_bind > max_gone ||
 		    plan->n_del + k->n_bind > NAT_PLAN_MAX)
 			return ended;	/* the rest next time */
+		t->end_why = call_expired(t, k, now);
 		calls_end(t, k, plan, g, &n);
+		t->end_why = NULL;
 		for (j = 0; j < n; j++)
 			gone[(*n_gone)++] = g[j];
 		ended++;

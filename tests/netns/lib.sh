@@ -234,6 +234,7 @@ gw_write_conf() {
 	sip_ports = ${GW_SIP_PORTS:-5060}
 	media_ports = ${GW_MEDIA_PORTS:-30000-30999}
 	queue = 0
+	control_socket = $WORK/control
 	EOF
 	# (auto picks iptables in the iptables lab; unset there so an older
 	# daemon given as SIPALGD still reads the file.)

@@ -48,6 +48,7 @@ t_ephemeral:(t) phone sends from an ephemeral port, listens on its Via/Contact p
 t_reinvite2:(u) re-INVITE shapes: far-end hold (c=0.0.0.0, inactive)/resume, port move (old port closed), video added then declined, codec change; media both ways, closed after BYE
 t_protos:(x) PROTOS c07-sip through the live gateway, then a call
 t_fwreload:(y) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
+t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; /metrics parsed, counters grow; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG
 "
 
 mkdir -p "$LOGDIR"
@@ -120,7 +121,8 @@ while IFS=: read -r script label; do
 			PASS*) ;;
 			skip) [ "$script" = leak ] && SIPALG_BAD=1
 			      [ "$script" = t_failopen ] && SIPALG_BAD=1
-			      [ "$script" = t_sipp ] && SIPALG_BAD=1 ;;
+			      [ "$script" = t_sipp ] && SIPALG_BAD=1
+			      [ "$script" = t_ops ] && SIPALG_BAD=1 ;;
 			*) SIPALG_BAD=1;;
 			esac
 		fi

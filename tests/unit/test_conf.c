@@ -584,6 +584,44 @@ static void test_long_line(void **state UNUSED)
 	assert_true(strlen(err) < sizeof(err));
 }
 
+/* The operator keys: log_level, control_socket/_group, http_listen. */
+static void test_operator_keys(void **state UNUSED)
+{
+	struct conf c;
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.log_level, 1);
+	assert_string_equal(c.control_socket, "/run/sipalg/control");
+	assert_string_equal(c.control_group, "");
+	assert_int_equal(c.http_family, 0);
+	assert_int_equal(load(&c, IFACES "log_level = DEBUG\n"
+			      "control_socket = /tmp/x/ctl\n"
+			      "control_group = netadm\n"
+			      "http_listen = 127.0.0.1:9260\n"), 0);
+	assert_int_equal(c.log_level, 2);
+	assert_string_equal(c.control_socket, "/tmp/x/ctl");
+	assert_string_equal(c.control_group, "netadm");
+	assert_int_equal(c.http_family, AF_INET);
+	assert_int_equal(c.http_port, 9260);
+	assert_int_equal(c.http_addr.v4.s_addr, htonl(0x7f000001));
+	assert_int_equal(load(&c, IFACES "control_socket = none\n"
+			      "http_listen = [::1]:80\n"), 0);
+	assert_string_equal(c.control_socket, "");
+	assert_int_equal(c.http_family, AF_INET6);
+	assert_int_equal(c.http_port, 80);
+	expect_bad_value("log_level = loud",
+			 "log_level: expected warning, info or debug");
+	expect_bad_value("control_socket = run/ctl",
+			 "control_socket: expected an absolute path or none");
+	expect_bad_value("control_group = a b",
+			 "control_group: invalid group name");
+	expect_bad_value("http_listen = 127.0.0.1",
+			 "http_listen: expected ADDR:PORT (port 1..65535)");
+	expect_bad_value("http_listen = localhost:80",
+			 "http_listen: expected an IPv4 or [IPv6] address "
+			 "before the port");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_inside_networks),
 		cmocka_unit_test(test_public_pool),
 		cmocka_unit_test(test_rules_backend),
+		cmocka_unit_test(test_operator_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

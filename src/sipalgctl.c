@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sipalgctl - ask a running sipalgd through its control socket.
+ *
+ * Sends one request line, prints the reply's body; exit status 0 when the
+ * daemon answered "ok", 1 when it answered "error" or could not be
+ * reached, 2 on a usage error.  The protocol is in sipalgctl(8).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+#define CTL_TIMEOUT_S 10
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: sipalgctl [-s SOCKET] [--json] COMMAND [ARG]\n"
+		"  calls          calls in progress\n"
+		"  registrations  registered phones (address-of-record)\n"
+		"  bindings       every kernel NAT binding and its owner\n"
+		"  stats          counters and latency histograms\n"
+		"  end CALLID     end a call now and close its pinholes\n"
+		"  reload         re-read the configuration\n"
+		"  version        the daemon's version\n"
+		"  -s SOCKET      control socket (default %s)\n"
+		"  -j, --json     listings as JSON\n",
+		CONF_CONTROL_SOCKET);
+	exit(2);
+}
+
+static int ctl_connect(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { CTL_TIMEOUT_S, 0 };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "sipalgctl: socket path too long: %s\n", path);
+		exit(2);
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		fprintf(stderr, "sipalgctl: cannot connect to %s: %s "
+			"(is sipalgd running, and may you use its control "
+			"socket?)\n", path, strerror(errno));
+		exit(1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* The request: the words, blank-separated, "json" last for --json. */
+static size_t request(char *req, size_t cap, int argc, char **argv,
+		      int json)
+{
+	size_t n = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (strchr(argv[i], ' ') || strchr(argv[i], '\n') ||
+		    n + strlen(argv[i]) + 8 > cap) {
+			fprintf(stderr, "sipalgctl: bad argument: %s\n",
+				argv[i]);
+			exit(2);
+		}
+		n += (size_t)snprintf(req + n, cap - n, "%s%s", i ? " " : "",
+				      argv[i]);
+	}
+	if (json)
+		n += (size_t)snprintf(req + n, cap - n, " json");
+	n += (size_t)snprintf(req + n, cap - n, "\n");
+	return n;
+}
+
+/* Read the whole reply into a malloc'd string. */
+static char *reply_read(int fd)
+{
+	size_t len = 0, cap = 65536;
+	char *p = malloc(cap);
+	ssize_t n;
+
+	while (p) {
+		if (len + 1 == cap) {
+			char *q = realloc(p, cap * 2);
+
+			if (!q)
+				break;
+			p = q;
+			cap *= 2;
+		}
+		n = read(fd, p + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "sipalgctl: reading the reply: %s\n",
+				strerror(errno));
+			exit(1);
+		}
+		if (n == 0) {
+			p[len] = '\0';
+			return p;
+		}
+		len += (size_t)n;
+	}
+	fprintf(stderr, "sipalgctl: out of memory\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *path = CONF_CONTROL_SOCKET;
+	char req[1024], *rep, *body;
+	int ch, json = 0, fd;
+	size_t n;
+
+	while ((ch = getopt_long(argc, argv, "+s:jh", longs, NULL)) != -1) {
+		if (ch == 's')
+			path = optarg;
+		else if (ch == 'j')
+			json = 1;
+		else
+			usage();
+	}
+	if (optind == argc)
+		usage();
+	n = request(req, sizeof(req), argc - optind, argv + optind, json);
+	fd = ctl_connect(path);
+	if (write(fd, req, n) != (ssize_t)n) {
+		fprintf(stderr, "sipalgctl: sending the request: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	rep = reply_read(fd);
+	close(fd);
+	body = strchr(rep, '\n');
+	if (strncmp(rep, "ok\n", 3) == 0) {
+		fputs(body + 1, stdout);
+		return 0;
+	}
+	if (strncmp(rep, "error ", 6) == 0) {
+		fprintf(stderr, "sipalgctl: %s", rep + 6);
+		return 1;
+	}
+	fprintf(stderr, "sipalgctl: no answer from the daemon on %s\n", path);
+	return 1;
+}
