@@ -562,8 +562,6 @@ static const struct conf_key conf_keys[] = {
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 	KEY("public_pool", conf_parse_pool, public_pool, false),
 	KEY("rules_backend", conf_parse_rules, rules_backend, false),
-}
-
 	KEY("log_level", conf_parse_log_level, log_level, false),
 	KEY("control_socket", conf_parse_sock_path, control_socket, false),
 	KEY("control_group", conf_parse_group, control_group, false),
