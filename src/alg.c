@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -216,7 +217,9 @@ static void plan_split(struct nat_plan *p, struct nat_plan *later)
  * edit that cannot be applied changes nothing), the kernel takes the
  * bindings before the verdict (a message never names a port whose
  * binding does not exist), and only then does the plan's call state
- * count (rewrite_commit); a refusal at any step rolls it all back. */
+ * count (rewrite_commit); a refusal at any step rolls it all back.
+ * data NULL (a message from a TCP stream): the new message itself,
+ * a->out_payload[0..*out_len), is the result. */
 static int commit(struct alg *a, const struct rw_ctx *x,
 		  const struct pkt_view *v, const uint8_t *data, uint32_t len,
 		  uint32_t *out_len)
@@ -228,7 +231,7 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 		n = edits_apply(&r->edits, (const char *)v->payload,
 				v->payload_len, a->out_payload,
 				sizeof(a->out_payload));
-		if (n >= 0)
+		if (n >= 0 && data)
 			n = pkt_replace_payload(data, len, a->out_payload,
 						(uint32_t)n, a->out_pkt,
 						sizeof(a->out_pkt));
@@ -270,22 +273,50 @@ int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
 	return alg_process_dir(a, data, len, dir, out_len);
 }
 
-int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
-		    enum rw_dir dir, uint32_t *out_len)
+/* Scan, plan and commit the message in v (in the packet data[0..len),
+ * or data NULL: a message of a TCP stream, on connection conn). */
+static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+		   struct stream_sig *conn, const uint8_t *data, uint32_t len,
+		   uint32_t *out_len)
 {
 	struct rw_result *r = &a->rw;
 	enum sip_scan_result sr;
 	struct sip_msg *m = &a->msg;
-	struct pkt_view v;
 	struct rw_ctx x;
-	const char *bad;
 	int verdict;
+
+	a->bound_at = 0;
+	r->n_gone = 0;
+	sr = sip_scan(m, (const char *)v->payload, v->payload_len);
+	if (sr != SIP_OK)
+		return pass(a, scan_reason(sr), NULL);
+	ctx_fill(a, v, dir, &x);
+	x.conn = conn;
+	if (rewrite_plan(&x, m, r) < 0)
+		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
+	verdict = commit(a, &x, v, data, len, out_len);
+	a->after_pending = a->later.n_add || a->later.n_del || r->n_gone ||
+			   r->n_stale;
+	return verdict;
+}
+
+int alg_message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+		struct stream_sig *conn, uint32_t *n)
+{
+	if (a->after_pending)
+		alg_after_verdict(a);
+	return message(a, v, dir, conn, NULL, 0, n);
+}
+
+int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
+		    enum rw_dir dir, uint32_t *out_len)
+{
+	struct pkt_view v;
+	const char *bad;
 
 	if (a->after_pending)
 		alg_after_verdict(a);
 	a->st.packets++;
-	a->bound_at = 0;
-	r->n_gone = 0;
 	bad = pkt_parse(data, len, &v);
 	if (bad)
 		return pass(a, bad, NULL);
@@ -295,16 +326,7 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		a->st.unchanged++;	/* keep-alive (RFC 5626 3.5.1) */
 		return V_ACCEPT;
 	}
-	sr = sip_scan(m, (const char *)v.payload, v.payload_len);
-	if (sr != SIP_OK)
-		return pass(a, scan_reason(sr), NULL);
-	ctx_fill(a, &v, dir, &x);
-	if (rewrite_plan(&x, m, r) < 0)
-		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
-	verdict = commit(a, &x, &v, data, len, out_len);
-	a->after_pending = a->later.n_add || a->later.n_del || r->n_gone ||
-			   r->n_stale;
-	return verdict;
+	return message(a, &v, dir, NULL, data, len, out_len);
 }
 
 void alg_after_verdict(struct alg *a)
@@ -343,10 +365,19 @@ static void hist_add(struct alg_hist *h, uint64_t us)
 
 void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 {
+	enum rw_dir dir;
 	uint32_t n = 0;
 	uint64_t t0 = usec(), t1, t2;
-	int v = alg_process(a, p->data, p->len, p->indev, p->outdev, &n);
+	int v;
 
+	a->q = q;
+	if (p->len >= 20 && (p->data[0] >> 4) == 4 && p->data[9] == IPPROTO_TCP &&
+	    classify(a, p->outdev, &dir) == 0) {
+		alg_tcp_packet(a, p->id, p->data, p->len, dir);
+		hist_add(&a->tm.work, usec() - t0);
+		return;		/* verdicts through the stream module */
+	}
+	v = alg_process(a, p->data, p->len, p->indev, p->outdev, &n);
 	t1 = usec();
 	hist_add(&a->tm.work, t1 - t0);
 	if (a->bound_at)
@@ -393,6 +424,8 @@ void alg_tick(struct alg *a, bool scan_media, void *ct)
 	 * known (no flow to delete by tuple), else with the media scan - the
 	 * flows to the far end the SDP named went at once by tuple, this
 	 * only catches media from elsewhere. */
+	if (a->streams)
+		stream_tick(a->streams, a->now());
 	if (scan_media || a->sweep_soon || a->n_pending > ALG_PENDING / 2) {
 		sweep_pending(a);
 		a->sweep_soon = false;
@@ -448,6 +481,7 @@ void alg_log_stats(struct alg *a)
 		log_notice("stats: passed unchanged because %s: %llu",
 			  a->reason[i].what,
 			  (unsigned long long)a->reason[i].count);
+	alg_tcp_log_stats(a);
 	if (a->st.later_refused)
 		log_notice("stats: post-verdict batches refused: %llu",
 			  (unsigned long long)a->st.later_refused);

@@ -3,8 +3,10 @@
 #define SIPALG_ALG_H
 
 #include "call.h"
+#include "pkt.h"
 #include "queue.h"
 #include "rewrite.h"
+#include "stream.h"
 
 /*
  * Per packet: classify -> scan -> plan -> bind -> apply -> verdict, with
@@ -83,6 +85,16 @@ struct alg {
 	struct nat_elem pending[ALG_PENDING];
 	unsigned n_pending;
 	bool sweep_soon;		/* one of them has no known far end */
+	/* SIP over TCP (alg_tcp.c): the connections followed, where their
+	 * verdicts go (q, or emit when set: sipalg-replay), and how a
+	 * connection's public side is found (conn_lookup, optional). */
+	struct streams *streams;
+	struct queue *q;
+	void (*emit)(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
+		     enum stream_verdict v);
+	void *emit_ctx;
+	int (*conn_lookup)(void *ctx, struct stream_conn *c);
+	void *conn_ctx;
 	char out_payload[65536];
 	uint8_t out_pkt[65536 + 128];
 };
@@ -107,6 +119,29 @@ int alg_process(struct alg *a, const uint8_t *data, uint32_t len,
  */
 int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		    enum rw_dir dir, uint32_t *out_len);
+
+/*
+ * alg_message - scan, plan, bind and edit the one message v->payload
+ * travelling dir (conn: the TCP connection it came on, NULL for UDP).
+ * Returns 0 (pass it as it is), 1 (the new message is
+ * a->out_payload[0..*n)) or 2 (drop; fail_closed).
+ */
+int alg_message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+		struct stream_sig *conn, uint32_t *n);
+
+/*
+ * alg_tcp_packet - queued IPv4 TCP packet id crossing in dir: to the
+ * stream module (alg_tcp.c), which sends its verdict now or when the
+ * message it belongs to is complete (through a->emit, else queue a->q).
+ */
+void alg_tcp_packet(struct alg *a, uint32_t id, const uint8_t *data,
+		    uint32_t len, enum rw_dir dir);
+
+/* alg_tcp_log_stats - the TCP counters, when any TCP was seen. */
+void alg_tcp_log_stats(struct alg *a);
+
+/* alg_tcp_free - forget every TCP connection (held packets released). */
+void alg_tcp_free(struct alg *a);
 
 /*
  * alg_after_verdict - the kernel work of the last packet that can follow

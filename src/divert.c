@@ -120,14 +120,14 @@ static void rule_oifname(struct nftnl_rule *r, const char *ifname)
 	rule_cmp(r, NFT_CMP_EQ, name, sizeof(name));
 }
 
-static void rule_udp_port(struct nftnl_rule *r, bool dst, uint16_t port)
+static void rule_port(struct nftnl_rule *r, uint8_t proto, bool dst,
+		      uint16_t port)
 {
 	struct nftnl_expr *e;
-	uint8_t udp = IPPROTO_UDP;
 	uint16_t p = htons(port);
 
 	rule_meta(r, NFT_META_L4PROTO);
-	rule_cmp(r, NFT_CMP_EQ, &udp, sizeof(udp));
+	rule_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
 	e = nftnl_expr_alloc("payload");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
 			   NFT_PAYLOAD_TRANSPORT_HEADER);
@@ -184,7 +184,8 @@ static void rule_queue(struct nftnl_rule *r, uint16_t num, bool xt)
 }
 
 static void put_rule(struct divert *d, struct mnl_nlmsg_batch *b,
-		     const char *ifname, bool dst, uint16_t port)
+		     const char *ifname, uint8_t proto, bool dst,
+		     uint16_t port)
 {
 	struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nlmsghdr *nlh;
@@ -193,7 +194,7 @@ static void put_rule(struct divert *d, struct mnl_nlmsg_batch *b,
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_CHAIN);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	rule_oifname(r, ifname);
-	rule_udp_port(r, dst, port);
+	rule_port(r, proto, dst, port);
 	rule_not_local(r);
 	rule_queue(r, d->conf->queue, d->use_xt);
 	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
@@ -237,13 +238,19 @@ static void put_rules(struct divert *d, struct mnl_nlmsg_batch *b)
 {
 	const struct conf *c = d->conf;
 	const char *dev[2] = { c->outside_interface, c->inside_interface };
-	unsigned i, k;
+	/* SIP over TCP too: every segment of a connection on a SIP port
+	 * (the daemon follows each stream from its SYN). */
+	const uint8_t proto[2] = { IPPROTO_UDP, IPPROTO_TCP };
+	unsigned i, k, t;
 
 	for (i = 0; i < 2; i++)
-		for (k = 0; k < c->n_sip_ports; k++) {
-			put_rule(d, b, dev[i], true, c->sip_ports[k]);
-			put_rule(d, b, dev[i], false, c->sip_ports[k]);
-		}
+		for (t = 0; t < 2; t++)
+			for (k = 0; k < c->n_sip_ports; k++) {
+				put_rule(d, b, dev[i], proto[t], true,
+					 c->sip_ports[k]);
+				put_rule(d, b, dev[i], proto[t], false,
+					 c->sip_ports[k]);
+			}
 }
 
 /* One transaction: begin, msgs, end.  mk adds the messages. */

@@ -19,6 +19,7 @@
 
 #include "alg.h"
 #include "guard.h"
+#include "nat_tcp.h"
 #include "log.h"
 #include "loop.h"
 #include "nat_ct.h"
@@ -326,6 +327,11 @@ static void daemon_start(struct daemon *d)
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);
+	/* SIP over TCP: a connection's public side and liberal window
+	 * tracking come from conntrack (nat_tcp.c). */
+	a->conn_ctx = nat_tcp_open();
+	if (a->conn_ctx)
+		a->conn_lookup = nat_tcp_conn;
 	d->queue = queue_open(c->queue, on_packet, d);
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
@@ -374,6 +380,8 @@ static void daemon_stop(struct daemon *d)
 	ops_close(&d->ops);
 	ops_before_stats(&d->ops);
 	alg_log_stats(d->alg);
+	alg_tcp_free(d->alg);	/* held segments get their verdicts */
+	nat_tcp_close(d->alg->conn_ctx);
 	queue_close(d->queue);
 	nat_ct_close(d->ct);
 	/* The divert stays: with bypass it passes SIP untouched while no

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "nat_rec.h"
 #include "pcapio.h"
+#include "replay_tcp.h"
 
 #define CLOCK_BASE 1000		/* the pipeline's clock at the first frame */
 
@@ -33,6 +34,8 @@ struct replay {
 	struct nat_rec rec;
 	struct pio_reader *in;
 	struct pio_writer *out;
+	struct replay_tcp *tcp;
+	uint64_t tcp_segments;
 	const char *in_path, *out_path;
 	bool json;
 	bool have_t0;
@@ -188,6 +191,14 @@ static void one(struct replay *rp, const struct pio_pkt *p)
 		write_or_die(rp, p, p->frame, p->caplen);
 		return;
 	}
+	if (replay_tcp_is(&rp->conf, p)) {
+		clock_to(rp, p);
+		rp->rec.packet = p->index;
+		memcpy(&src.v4, p->ip + 12, 4);
+		replay_tcp_one(rp->tcp, p, inside(a, AF_INET, &src) ? RW_OUT
+								     : RW_IN);
+		return;
+	}
 	if (!sip_candidate(&rp->conf, p, &src)) {
 		rp->other++;
 		write_or_die(rp, p, p->frame, p->caplen);
@@ -254,7 +265,8 @@ static unsigned counters(const struct replay *rp, struct counter *c)
 	const struct counter all[] = {
 		{ "frames", "frames read", ps->frames },
 		{ "written", "frames written", rp->written },
-		{ "messages", "messages seen (UDP on a SIP port)", s->packets },
+		{ "messages", "messages seen (UDP on a SIP port, SIP over TCP)",
+		  s->packets },
 		{ "rewritten", "  rewritten", s->rewritten },
 		{ "unchanged", "  nothing to change", s->unchanged },
 		{ "passed", "  passed unchanged", s->passed },
@@ -350,6 +362,7 @@ int main(int argc, char **argv)
 	const char *conf_path = NULL, *pos[2];
 	struct pio_pkt p;
 	char err[512];
+	uint64_t tcp_written;
 	unsigned n_pos = 0;
 	int rc;
 
@@ -381,10 +394,15 @@ int main(int argc, char **argv)
 	rp.out = pio_create(rp.in, rp.out_path, err, sizeof(err));
 	if (!rp.out)
 		fatalx("%s: %s", rp.out_path, err);
+	rp.tcp = replay_tcp_new(rp.alg, rp.out);
+	if (!rp.tcp)
+		fatalx("out of memory");
 	while ((rc = pio_next(rp.in, &p, err, sizeof(err))) == 1)
 		one(&rp, &p);
 	if (rc < 0)
 		fatalx("%s: %s", rp.in_path, err);
+	rp.tcp_segments = replay_tcp_finish(rp.tcp, &tcp_written);
+	rp.written += tcp_written;
 	if (pio_finish(rp.out) < 0)
 		fatalx("%s: write failed: %s", rp.out_path, strerror(errno));
 	if (rp.json)

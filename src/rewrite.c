@@ -109,7 +109,8 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 	}
 	if (ctx->dir == RW_OUT)
 		rc = rw_out_plan(ctx, m, r);
-	else if (rw_addr_inside(ctx, &ctx->src) && rw_hairpin_is(ctx, m))
+	else if (!ctx->conn && rw_addr_inside(ctx, &ctx->src) &&
+		 rw_hairpin_is(ctx, m))
 		rc = rw_hairpin_plan(ctx, m, r);
 	else
 		rc = rw_in_plan(ctx, m, r);

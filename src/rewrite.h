@@ -7,6 +7,7 @@
 #include "journal.h"
 #include "sdp.h"
 #include "sip.h"
+#include "stream.h"
 
 /*
  * The rewrite policy: one scanned SIP message, its direction and the call
@@ -41,6 +42,9 @@ struct rw_ctx {
 	union addr pub;			/* the gateway's public address */
 	const struct prefix *inside;	/* networks behind the gateway */
 	unsigned n_inside;
+	/* SIP over TCP: the connection the message travels on (its public
+	 * side and the phone's own texts); NULL for UDP. */
+	struct stream_sig *conn;
 };
 
 enum rw_action { RW_NONE = 0, RW_END_CALL };

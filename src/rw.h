@@ -42,6 +42,27 @@ void rw_addr_pub_hostport(const struct rw_ctx *x, const struct binding *b,
 /* rw_addr_hostport_span - the span covering host[:port] of hp. */
 struct span rw_addr_hostport_span(const struct sip_hostport *hp);
 
+/* ---- rw_conn.c: SIP over TCP, the connection as the binding ---- */
+
+/* rw_conn_out - hp names the phone that sent m on connection x->conn:
+ * point it at the connection's public side, remembering the phone's text
+ * in save (cap bytes) when save is not NULL.  1 edited, 0 not the
+ * phone's address, -1 the edit list is full. */
+int rw_conn_out(const struct rw_ctx *x, const struct sip_msg *m,
+		const struct sip_hostport *hp, char *save, size_t cap,
+		struct rw_result *r);
+
+/* rw_conn_in - hp names x->conn's public side: restore saved (the text
+ * the phone wrote; empty: the phone's address and port).  1, 0 or -1. */
+int rw_conn_in(const struct rw_ctx *x, const struct sip_msg *m,
+	       const struct sip_hostport *hp, const char *saved,
+	       struct rw_result *r);
+
+/* rw_conn_contacts - restore every Contact of inbound m naming the
+ * connection.  0 or -1. */
+int rw_conn_contacts(const struct rw_ctx *x, const struct sip_msg *m,
+		     struct rw_result *r);
+
 /* ---- rewrite.c: the plan ---- */
 
 /* rewrite_note_created - remember b as created by this message (dropped

@@ -98,6 +98,11 @@ int rw_in_request(const struct rw_ctx *x, const struct sip_msg *m,
 	struct sip_hostport hp;
 	struct binding *b;
 
+	if (x->conn)	/* only the connection's own public side */
+		return sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
+		       rw_conn_in(x, m, &hp, x->conn->contact_hp, r) < 0
+		       ? -1
+		       : 0;
 	if (sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
 	    rw_addr_span_pub(x, m->buf, hp.host)) {
 		b = rw_in_pub_binding(x, m, &hp, false);
@@ -142,6 +147,11 @@ static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 	if (sip_via_parse(m->buf, item, &v) < 0 ||
 	    !rw_addr_span_pub(x, m->buf, v.sent_by.host))
 		return 0;
+	if (x->conn) {
+		int rc = rw_conn_in(x, m, &v.sent_by, x->conn->sent_by, r);
+
+		return rc <= 0 ? rc : in_via_param(x, m, &v, r);
+	}
 	b = rw_in_pub_binding(x, m, &v.sent_by, true);
 	if (!b || !b->sig->sent_by[0])
 		return 0;
@@ -160,6 +170,8 @@ int rw_in_response(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (in_via(x, m, r) < 0)
 		return -1;
+	if (x->conn)	/* the connection lives as long as it is open */
+		return rw_conn_contacts(x, m, r);
 	if (rw_reg_contacts(x, m, reg_ok, r) < 0 || in_restore_routes(x, m, r) < 0)
 		return -1;
 	if (sip_method_is(m, "SUBSCRIBE") && m->status >= 200 &&

@@ -77,6 +77,9 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 		return 0;
 	if (!rw_addr_span_inside(x, m->buf, v.sent_by.host, &a))
 		return 0;
+	if (x->conn)
+		return rw_conn_out(x, m, &v.sent_by, x->conn->sent_by,
+				   sizeof(x->conn->sent_by), r) < 0 ? -1 : 0;
 	b = sig_binding(x, &a, v.sent_by.port_num ? v.sent_by.port_num : 5060,
 			sig_until(x, m), r);
 	if (!b)
@@ -102,6 +105,10 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 		return 0;	/* "*", tel:, other schemes */
 	if (!rw_addr_span_inside(x, m->buf, hp.host, &a))
 		return 0;
+	if (x->conn)
+		return rw_conn_out(x, m, &hp, contact ? x->conn->contact_hp
+						      : NULL,
+				   sizeof(x->conn->contact_hp), r) < 0 ? -1 : 0;
 	b = sig_binding(x, &a, hp.port_num ? hp.port_num : 5060,
 			sig_until(x, m), r);
 	if (!b)
@@ -149,8 +156,10 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (out_uris(x, m, r) < 0)
 		return -1;
-	src = sig_binding(x, &x->src, x->sport, sig_until(x, m), r);
-	if (!src)
+	/* Over TCP the connection is the flow's binding (conntrack's). */
+	src = x->conn ? NULL
+		      : sig_binding(x, &x->src, x->sport, sig_until(x, m), r);
+	if (!src && !x->conn)
 		return -1;
 	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
 		k = rw_dialog_call(x, m, true, r);

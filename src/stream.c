@@ -140,41 +140,69 @@ static void half_start(struct stream_half *h, uint32_t isn)
 
 /* --- verdicts ------------------------------------------------------------ */
 
-static void emit_as_is(struct streams *s, uint32_t id)
+static void emit_as_is(struct streams *s, uint32_t id, const uint8_t *d,
+		       uint32_t len)
 {
-	s->ops.emit(s->ops.ctx, id, NULL, 0, false);
+	s->ops.emit(s->ops.ctx, id, d, len, STREAM_ACCEPT);
 }
 
-static void emit_drop(struct streams *s, uint32_t id, const char *why)
+static void emit_drop(struct streams *s, uint32_t id, const uint8_t *d,
+		      uint32_t len, const char *why)
 {
 	s->ops.count(s->ops.ctx, why);
-	s->ops.emit(s->ops.ctx, id, NULL, 0, true);
+	s->ops.emit(s->ops.ctx, id, d, len, STREAM_DROP);
+}
+
+/* Original position of new position p of h's stream: exact at the edges
+ * of a released segment (an ACK of part of a rewritten message must not
+ * fall back to the message's start, or the sender would send it all again
+ * for ever), else rounded (up or down) by the map. */
+static uint32_t edge_to_orig(const struct stream_half *h, uint32_t p, bool up)
+{
+	unsigned i;
+
+	for (i = 0; i < STREAM_SENT; i++) {
+		const struct stream_sent *e = &h->sent[i];
+
+		if (e->o_seq == e->o_end)
+			continue;
+		if (e->n_end == p)
+			return e->o_end;
+		if (e->n_seq == p)
+			return e->o_seq;
+	}
+	return seqmap_to_orig(&h->map, p, up);
 }
 
 /* The acknowledgement and SACK blocks of g (about the other direction's
  * stream, in its new numbering) in the sender's original numbering; the
- * other direction's kept bytes up to the acknowledgement are dropped. */
+ * other direction's kept bytes well before the acknowledgement are
+ * dropped (the last HIST_ACKED stay: a segment sent again because its ACK
+ * was lost must reach the receiver with data, or no ACK comes back). */
+#define HIST_ACKED 8192
+
 static uint32_t map_ack(struct stream_conn *c, enum stream_dir_id dir,
 			const struct tcpseg *g, uint32_t sack[][2],
 			bool *sack_ok)
 {
 	struct stream_half *o = &c->h[!dir];
+	uint32_t keep = g->ack - HIST_ACKED;
 	unsigned i;
 
 	*sack_ok = true;
 	for (i = 0; i < g->n_sack; i++) {
-		sack[i][0] = seqmap_to_orig(&o->map, g->sack[i][0], true);
-		sack[i][1] = seqmap_to_orig(&o->map, g->sack[i][1], false);
+		sack[i][0] = edge_to_orig(o, g->sack[i][0], true);
+		sack[i][1] = edge_to_orig(o, g->sack[i][1], false);
 		if (!seq_before(sack[i][0], sack[i][1]))
 			*sack_ok = false;
 	}
 	if (!(g->flags & TCPSEG_ACK))
 		return g->ack;
-	if (seq_before(o->hist_seq, g->ack) && !seq_before(o->emit, g->ack)) {
-		buf_consume(&o->hist, g->ack - o->hist_seq);
-		o->hist_seq = g->ack;
+	if (seq_before(o->hist_seq, keep) && !seq_before(o->emit, g->ack)) {
+		buf_consume(&o->hist, keep - o->hist_seq);
+		o->hist_seq = keep;
 	}
-	return seqmap_to_orig(&o->map, g->ack, false);
+	return edge_to_orig(o, g->ack, false);
 }
 
 /* Send packet d (parsed as g) with sequence seq and payload pl[0..n):
@@ -184,25 +212,34 @@ static void emit_seg(struct streams *s, struct stream_conn *c,
 		     const struct tcpseg *g, uint32_t seq, const char *pl,
 		     uint32_t n)
 {
+	struct stream_half *h = &c->h[dir];
 	uint32_t sack[TCPSEG_MAX_SACK][2];
 	bool sack_ok;
 	uint32_t ack = map_ack(c, dir, g, sack, &sack_ok);
+	struct tcpseg ng = *g;
 	long len;
 
-	if (seq == g->seq && ack == g->ack && sack_ok &&
+	if (g->ts_at && h->ts_seen && seq_before(g->tsval, h->ts_max))
+		ng.tsval = h->ts_max;
+	if (g->ts_at) {
+		h->ts_max = ng.tsval;
+		h->ts_seen = true;
+	}
+	if (seq == g->seq && ack == g->ack && sack_ok && ng.tsval == g->tsval &&
 	    !memcmp(sack, g->sack, sizeof(sack[0]) * g->n_sack) &&
 	    n == g->plen && (!n || !memcmp(pl, g->payload, n))) {
-		emit_as_is(s, id);
+		emit_as_is(s, id, d, g->hdr_len + g->plen);
 		return;
 	}
-	len = tcpseg_build(d, g, seq, ack,
+	len = tcpseg_build(d, &ng, seq, ack,
 			   sack_ok ? (const uint32_t(*)[2])sack : NULL, pl, n,
 			   s->pkt, sizeof(s->pkt));
 	if (len < 0) {
-		emit_drop(s, id, "TCP segment too large after rewriting");
+		emit_drop(s, id, d, g->hdr_len + g->plen,
+			  "TCP segment too large after rewriting");
 		return;
 	}
-	s->ops.emit(s->ops.ctx, id, s->pkt, (uint32_t)len, false);
+	s->ops.emit(s->ops.ctx, id, s->pkt, (uint32_t)len, STREAM_MANGLED);
 }
 
 /* --- holding and releasing ----------------------------------------------- */
@@ -237,7 +274,8 @@ static void release_one(struct streams *s, struct stream_conn *c,
 	struct tcpseg g;
 
 	if (tcpseg_parse(x->pkt, x->len, &g))
-		emit_drop(s, x->id, "TCP segment unparsable");	/* cannot be */
+		emit_drop(s, x->id, x->pkt, x->len,
+			  "TCP segment unparsable");	/* cannot be */
 	else
 		emit_seg(s, c, dir, x->id, x->pkt, &g, h->emit, h->out.p, k);
 	/* Kept for retransmissions; a full history loses its oldest. */
@@ -477,7 +515,7 @@ static void data_seg(struct streams *s, struct stream_conn *c,
 		/* A gap: a segment before it was lost on the way here.
 		 * Holding it would need reordering; the sender sends it
 		 * again after the lost one. */
-		emit_drop(s, id, "TCP segment out of order (dropped)");
+		emit_drop(s, id, d, len, "TCP segment out of order (dropped)");
 		return;
 	}
 	if (buf_append(&h->in, g->payload + off, g->plen - off,
@@ -500,14 +538,14 @@ static void data_seg(struct streams *s, struct stream_conn *c,
 }
 
 static void syn_seg(struct streams *s, struct stream_conn *c,
-		    enum stream_dir_id dir, uint32_t id,
-		    const struct tcpseg *g, uint64_t now)
+		    enum stream_dir_id dir, uint32_t id, const uint8_t *d,
+		    uint32_t len, const struct tcpseg *g, uint64_t now)
 {
 	struct stream_half *h;
 
 	if (!(g->flags & TCPSEG_ACK)) {
 		if (c && c->h[dir].isn_known && c->h[dir].next == g->seq + 1) {
-			emit_as_is(s, id);	/* the SYN again */
+			emit_as_is(s, id, d, len);	/* the SYN again */
 			return;
 		}
 		if (c)
@@ -515,12 +553,12 @@ static void syn_seg(struct streams *s, struct stream_conn *c,
 		c = conn_new(s, g, dir, now);
 		if (!c) {
 			s->ops.count(s->ops.ctx, "TCP connection limit");
-			emit_as_is(s, id);
+			emit_as_is(s, id, d, len);
 			return;
 		}
 	} else if (!c) {
 		s->ops.count(s->ops.ctx, "TCP stream not seen from its start");
-		emit_as_is(s, id);
+		emit_as_is(s, id, d, len);
 		return;
 	}
 	h = &c->h[dir];
@@ -529,7 +567,7 @@ static void syn_seg(struct streams *s, struct stream_conn *c,
 	c->last = now;
 	if (g->plen)	/* TCP Fast Open data: not followed */
 		give_up(s, c, "TCP data on a SYN");
-	emit_as_is(s, id);
+	emit_as_is(s, id, d, len);
 }
 
 void stream_packet(struct streams *s, uint32_t id, const uint8_t *data,
@@ -540,17 +578,17 @@ void stream_packet(struct streams *s, uint32_t id, const uint8_t *data,
 
 	if (tcpseg_parse(data, len, &g)) {
 		s->ops.count(s->ops.ctx, "TCP segment unparsable");
-		emit_as_is(s, id);
+		emit_as_is(s, id, data, len);
 		return;
 	}
 	c = *conn_slot(s, &g, dir);
 	if (g.flags & TCPSEG_SYN) {
-		syn_seg(s, c, dir, id, &g, now);
+		syn_seg(s, c, dir, id, data, len, &g, now);
 		return;
 	}
 	if (!c) {
 		s->ops.count(s->ops.ctx, "TCP stream not seen from its start");
-		emit_as_is(s, id);
+		emit_as_is(s, id, data, len);
 		return;
 	}
 	c->last = now;

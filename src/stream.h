@@ -76,6 +76,10 @@ struct stream_half {
 	unsigned n_held;
 	struct stream_sent sent[STREAM_SENT];	/* a ring */
 	unsigned sent_at;
+	uint32_t ts_max;	/* newest TSval sent on (RFC 7323): a held
+				 * segment released later must not carry an
+				 * older one (PAWS would discard it) */
+	bool ts_seen;
 	struct seqmap map;
 };
 
@@ -104,16 +108,19 @@ struct stream_limits {
 				 * whoever connects) */
 };
 
+enum stream_verdict { STREAM_ACCEPT, STREAM_MANGLED, STREAM_DROP };
+
 struct stream_ops {
 	/* msg - rewrite the complete message in[0..len) travelling dir on
 	 * c into out (cap bytes); returns the new length, or -1 to pass it
 	 * as it is. */
 	long (*msg)(void *ctx, struct stream_conn *c, enum stream_dir_id dir,
 		    const char *in, uint32_t len, char *out, uint32_t cap);
-	/* emit - the verdict for queued packet id: pkt NULL accept it as it
-	 * is, else accept it replaced by pkt[0..len); drop: drop it. */
+	/* emit - the verdict for queued packet id: accept it as it is
+	 * (pkt[0..len) is the packet as queued), accept it replaced by
+	 * pkt[0..len), or drop it. */
 	void (*emit)(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
-		     bool drop);
+		     enum stream_verdict v);
 	/* count - something passed unchanged or was dropped, and why. */
 	void (*count)(void *ctx, const char *what);
 	void *ctx;

@@ -25,8 +25,11 @@ static void wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* The SACK option (RFC 2018 3) among options o[0..n), at offset base. */
-static void sack_find(const uint8_t *o, uint32_t n, uint32_t base,
+#define OPT_TS 8
+
+/* The SACK option (RFC 2018 3) and the timestamps option (RFC 7323 3)
+ * among options o[0..n), at offset base. */
+static void opts_find(const uint8_t *o, uint32_t n, uint32_t base,
 		      struct tcpseg *s)
 {
 	uint32_t i = 0;
@@ -40,7 +43,12 @@ static void sack_find(const uint8_t *o, uint32_t n, uint32_t base,
 		}
 		if (i + 1 >= n || (l = o[i + 1]) < 2 || l > n - i)
 			return;
-		if (o[i] == OPT_SACK && l >= 10 && (l - 2) % 8 == 0) {
+		if (o[i] == OPT_TS && l == 10) {
+			s->ts_at = base + i;
+			s->tsval = rd32(o + i + 2);
+		}
+		if (o[i] == OPT_SACK && l >= 10 && (l - 2) % 8 == 0 &&
+		    !s->sack_at) {
 			unsigned k;
 
 			s->sack_at = base + i;
@@ -49,7 +57,6 @@ static void sack_find(const uint8_t *o, uint32_t n, uint32_t base,
 				s->sack[k][0] = rd32(o + i + 2 + 8 * k);
 				s->sack[k][1] = rd32(o + i + 6 + 8 * k);
 			}
-			return;
 		}
 		i += l;
 	}
@@ -89,7 +96,7 @@ const char *tcpseg_parse(const uint8_t *d, uint32_t len, struct tcpseg *s)
 	s->hdr_len = ihl + thl;
 	s->payload = d + ihl + thl;
 	s->plen = tot - ihl - thl;
-	sack_find(d + ihl + sizeof(th), thl - (uint32_t)sizeof(th),
+	opts_find(d + ihl + sizeof(th), thl - (uint32_t)sizeof(th),
 		  ihl + (uint32_t)sizeof(th), s);
 	if (s->n_sack > TCPSEG_MAX_SACK)
 		s->n_sack = TCPSEG_MAX_SACK;
@@ -161,6 +168,8 @@ long tcpseg_build(const uint8_t *d, const struct tcpseg *s, uint32_t seq,
 			wr32(o + 6 + 8 * k, sack[k][1]);
 		}
 	}
+	if (s->ts_at)
+		wr32(out + s->ts_at + 2, s->tsval);
 	checksums(out, ihl, tot);
 	return (long)tot;
 }

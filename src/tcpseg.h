@@ -30,6 +30,9 @@ struct tcpseg {
 	unsigned n_sack;
 	uint32_t sack_at;	/* offset of the SACK option's kind byte, 0:
 				 * none */
+	uint32_t ts_at;		/* offset of the timestamps option, 0: none */
+	uint32_t tsval;		/* its TSval (RFC 7323 3); tcpseg_build
+				 * writes this field back */
 };
 
 /* tcpseg_parse - fill *s from IPv4 packet d[0..len); NULL or a static

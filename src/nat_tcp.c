@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+
+#include "log.h"
+#include "nat_tcp.h"
+
+struct nat_tcp {
+	struct nfct_handle *h;
+	struct nf_conntrack *got;	/* the answer to a GET */
+	bool found;
+};
+
+static int got_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
+		  void *data)
+{
+	struct nat_tcp *t = data;
+
+	(void)type;
+	nfct_copy(t->got, ct, NFCT_CP_OVERRIDE);
+	t->found = true;
+	return NFCT_CB_STOP;
+}
+
+struct nat_tcp *nat_tcp_open(void)
+{
+	struct nat_tcp *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->h = nfct_open(CONNTRACK, 0);
+	t->got = nfct_new();
+	if (!t->h || !t->got) {
+		log_warn("conntrack: nfct_open (TCP)");
+		nat_tcp_close(t);
+		return NULL;
+	}
+	nfct_callback_register(t->h, NFCT_T_ALL, got_cb, t);
+	return t;
+}
+
+void nat_tcp_close(struct nat_tcp *t)
+{
+	if (!t)
+		return;
+	if (t->h)
+		nfct_close(t->h);
+	if (t->got)
+		nfct_destroy(t->got);
+	free(t);
+}
+
+/* The tuple inside -> outside: the original direction when the inside
+ * host connected, else the reply direction. */
+static void tuple_set(struct nf_conntrack *ct, const struct stream_conn *c)
+{
+	bool o = c->from_inside;
+
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_TCP);
+	nfct_set_attr_u32(ct, o ? ATTR_IPV4_SRC : ATTR_REPL_IPV4_SRC,
+			  c->in_addr.v4.s_addr);
+	nfct_set_attr_u32(ct, o ? ATTR_IPV4_DST : ATTR_REPL_IPV4_DST,
+			  c->out_addr.v4.s_addr);
+	nfct_set_attr_u16(ct, o ? ATTR_PORT_SRC : ATTR_REPL_PORT_SRC,
+			  htons(c->in_port));
+	nfct_set_attr_u16(ct, o ? ATTR_PORT_DST : ATTR_REPL_PORT_DST,
+			  htons(c->out_port));
+}
+
+/* IP_CT_TCP_FLAG_BE_LIBERAL on both directions of the entry found. */
+static void make_liberal(struct nat_tcp *t)
+{
+	struct nf_conntrack *ct = nfct_new();
+
+	if (!ct)
+		return;
+	nfct_copy(ct, t->got, NFCT_CP_ORIG);
+	nfct_set_attr_u8(ct, ATTR_TCP_FLAGS_ORIG, IP_CT_TCP_FLAG_BE_LIBERAL);
+	nfct_set_attr_u8(ct, ATTR_TCP_MASK_ORIG, IP_CT_TCP_FLAG_BE_LIBERAL);
+	nfct_set_attr_u8(ct, ATTR_TCP_FLAGS_REPL, IP_CT_TCP_FLAG_BE_LIBERAL);
+	nfct_set_attr_u8(ct, ATTR_TCP_MASK_REPL, IP_CT_TCP_FLAG_BE_LIBERAL);
+	if (nfct_query(t->h, NFCT_Q_UPDATE, ct) < 0)
+		log_warn("conntrack: liberal window tracking for a SIP/TCP "
+			 "connection");
+	nfct_destroy(ct);
+}
+
+int nat_tcp_conn(void *ctx, struct stream_conn *c)
+{
+	struct nat_tcp *t = ctx;
+	struct nf_conntrack *ct = nfct_new();
+	int rc;
+
+	if (!ct)
+		return -1;
+	tuple_set(ct, c);
+	t->found = false;
+	rc = nfct_query(t->h, NFCT_Q_GET, ct);
+	nfct_destroy(ct);
+	if (rc < 0 || !t->found)
+		return -1;
+	if (c->from_inside) {
+		c->sig.pub.v4.s_addr = nfct_get_attr_u32(t->got,
+							 ATTR_REPL_IPV4_DST);
+		c->sig.pub_port = ntohs(nfct_get_attr_u16(t->got,
+							  ATTR_REPL_PORT_DST));
+	} else {
+		c->sig.pub.v4.s_addr = nfct_get_attr_u32(t->got, ATTR_IPV4_DST);
+		c->sig.pub_port = ntohs(nfct_get_attr_u16(t->got,
+							  ATTR_PORT_DST));
+	}
+	make_liberal(t);
+	return 0;
+}
