@@ -186,11 +186,16 @@ fuzz-smoke: $(FUZZ_BIN)
 # runs every lab mode side by side and writes BENCHMARKS.md.
 BB      := $(B)/bench
 BENCH_BIN := $(BB)/cpu_msg $(BB)/blast $(BB)/nfq_accept $(BB)/relay \
-	     $(BB)/sipalgd-noforget
-.PHONY: bench
+	     $(BB)/sipalgd-noforget $(BB)/cps
+.PHONY: bench bench-cps
 
 bench: all $(BENCH_BIN)
 	bench/run.sh
+
+# Calls per second only (closed loop, every mode in one run, ~2 minutes):
+# bench/cps.sh prints the table; nothing is written to BENCHMARKS.md.
+bench-cps: all $(BB)/cps $(BB)/nfq_accept
+	bench/cps.sh
 
 # -fno-ipa-icf: keep one function per message type for callgrind.
 $(BB)/cpu_msg: bench/cpu_msg.c bench/msgs.c bench/msgs.h $(CORE_O) | $(BB)
@@ -199,6 +204,9 @@ $(BB)/cpu_msg: bench/cpu_msg.c bench/msgs.c bench/msgs.h $(CORE_O) | $(BB)
 
 $(BB)/blast: bench/blast.c bench/msgs.c bench/msgs.h | $(BB)
 	$(CC) $(CFLAGS) -o $@ bench/blast.c bench/msgs.c -lpthread
+
+$(BB)/cps: bench/cps.c bench/msgs.c bench/msgs.h | $(BB)
+	$(CC) $(CFLAGS) -o $@ bench/cps.c bench/msgs.c -lpthread
 
 $(BB)/nfq_accept: bench/nfq_accept.c | $(BB)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)

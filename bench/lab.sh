@@ -22,6 +22,9 @@
 #   bind        RTP from the peer right after the INVITE reached it
 #   scale       (sipalg) memory and per-message cost holding many calls
 #   sip-prof    (sipalg) strace and perf of the daemon during a step
+#   cps         calls per second, closed loop (bench/cps: BENCH_CPS_WINDOW
+#               calls in flight over BENCH_CPS_PAIRS phone/peer pairs),
+#               BENCH_CPS_RUNS runs of BENCH_CPS_SECS
 #
 # Tunables (environment): BENCH_STEP_SECS (2), BENCH_START_RATE (100
 # calls/s), BENCH_MAX_RATE (12800), BENCH_LAT_RATE (100), BENCH_LAT_SECS (4),
@@ -32,7 +35,9 @@
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
 # BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_SCALE_POOL (1), BENCH_SCALE_RAMP_RATE
-# (500), BENCH_SCALE_SETUP_RATE (2000), BENCH_PROF_DIR.
+# (500), BENCH_SCALE_SETUP_RATE (2000), BENCH_PROF_DIR, BENCH_CPS_WINDOW
+# (64), BENCH_CPS_PAIRS (1), BENCH_CPS_SECS (5), BENCH_CPS_RUNS (3), BENCH_CPS_PERF (unset: 1
+# records a perf profile of the queue consumer during the last run).
 BENCH_MODE=$1 OUT=$2
 shift 2
 BDIR=$(cd "$(dirname "$0")" && pwd)
@@ -285,6 +290,49 @@ task_sip_prof() {
 			--sort symbol -g none 2>/dev/null | head -40 >"$d/perf.txt"
 	fi
 	result "{\"task\": \"sip-prof\", \"mode\": \"$BENCH_MODE\", \"dir\": \"$d\"}"
+}
+
+# cps: calls per second with BENCH_CPS_WINDOW calls in flight (bench/cps),
+# BENCH_CPS_RUNS runs of BENCH_CPS_SECS each after one short warm-up run.
+# Each result adds the queue consumer's count and CPU time (schedstat), its
+# conntrack table walks (sipalgd's stats) and the load average before it.
+task_cps() {
+	local secs=${BENCH_CPS_SECS:-5} w=${BENCH_CPS_WINDOW:-64} i j n0
+	local pairs=${BENCH_CPS_PAIRS:-1}
+	local q0 q1 c0 c1 k0 k1 load pp d=${BENCH_PROF_DIR:-$WORK}
+	cps_run() {
+		n0=$(call_no)
+		SALT=$((SALT + 1))
+		j=$("$BIN/cps" -p "$NS_P1" -o "$NS_O" -w "$w" -P "$pairs" -W 0 \
+			-s "$SALT$n0" -i "$n0" "$@")
+		echo $((n0 + $(printf '%s' "$j" |
+			sed 's/.*"next_call": \([0-9]*\).*/\1/'))) >"$WORK/call-no"
+	}
+	# Pair k > 0 of the generator has its peer at 203.0.113.(30 + k).
+	for i in $(seq 1 $((pairs - 1))); do
+		ip -n "$NS_O" addr add "203.0.113.$((30 + i))/24" dev eth0 2>/dev/null
+	done
+	cps_run -t 0.5
+	for i in $(seq 1 "${BENCH_CPS_RUNS:-3}"); do
+		load=$(cut -d' ' -f1-3 /proc/loadavg)
+		q0=$(queued) c0=$(cpu_us) k0=$(daemon_field walks 2>/dev/null)
+		pp=
+		if [ "${BENCH_CPS_PERF:-0}" = 1 ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
+			command -v perf >/dev/null && [ -n "${DAEMON_PID:-$ACCEPT_PID}" ]; then
+			mkdir -p "$d"
+			perf record -q -g -o "$d/cps-$BENCH_MODE.data" \
+				-p "${DAEMON_PID:-$ACCEPT_PID}" >/dev/null 2>&1 &
+			pp=$!
+		fi
+		cps_run -t "$secs"
+		[ -z "$pp" ] || { kill -INT "$pp"; wait "$pp" 2>/dev/null
+			perf report -q -i "$d/cps-$BENCH_MODE.data" --no-children \
+				--stdio --sort symbol -g none 2>/dev/null |
+				head -40 >"$d/cps-perf-$BENCH_MODE.txt"; }
+		c1=$(cpu_us) q1=$(queued) k1=$(daemon_field walks 2>/dev/null)
+		[ "$q0" = -1 ] && q1=-1 q0=0
+		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"run\": $j}"
+	done
 }
 
 # bind: media sent right after signalling (blast bind), BENCH_BIND_PROBES

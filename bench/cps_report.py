@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""bench/cps_report.py FILE.jsonl - the calls-per-second table of one
+bench/cps.sh run (or the cps rows of a make bench run): per mode the
+median of its runs, the ratios against the accept-all loop and the kernel
+helper, and where the CPU time went per call."""
+import json
+import statistics
+import sys
+
+NAMES = {"none": "plain NAT, no queue",
+         "accept": "accept-all NFQUEUE loop (bench/nfq_accept)",
+         "kernel": "kernel SIP helper (nf_conntrack_sip + nf_nat_sip)",
+         "sipalg": "sipalgd (build/sipalgd)"}
+
+
+def per_call_us(r, key):
+    d = r["run"]
+    return r[key] / d["calls"] if d["calls"] else 0
+
+
+def rows(path):
+    env, by = {}, {}
+    for line in open(path):
+        d = json.loads(line)
+        if d.get("task") == "cps-env":
+            env = d
+        elif d.get("task") == "cps":
+            by.setdefault(d["mode"], []).append(d)
+    return env, by
+
+
+def main():
+    env, by = rows(sys.argv[1])
+    med = {m: statistics.median(r["run"]["calls_per_s"] for r in rs)
+           for m, rs in by.items()}
+    if env:
+        print("source %s, %s UTC, load at start %s\n" %
+              (env["git"], env["date"], env["load"]))
+    print("| mode | calls/s (median) | runs | vs accept loop | vs kernel "
+          "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
+          "us/call | abandoned | passed by queue | table walks | load |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for m in ("none", "accept", "kernel", "sipalg"):
+        if m not in by:
+            continue
+        rs = by[m]
+        x = med[m]
+        acc = "%.2f" % (x / med["accept"]) if med.get("accept") else "-"
+        ker = "%.2f" % (x / med["kernel"]) if med.get("kernel") else "-"
+        cons = statistics.median(per_call_us(r, "consumer_cpu_us")
+                                 for r in rs)
+        gen = statistics.median(r["run"]["gen_cpu_us"] / max(1, r["run"]["calls"])
+                                for r in rs)
+        busy = statistics.median(
+            r["run"]["busy_ticks"] * 1e6 / r["run"]["clk_tck"] /
+            max(1, r["run"]["calls"]) for r in rs)
+        # Messages the generator sent that the consumer never saw
+        # (fail-open bypass): a queue consumer should see every one.
+        passed = sum(max(0, r["run"]["sent_total"] - r["queued"])
+                     for r in rs) if rs[0]["queued"] >= 0 else "-"
+        print("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s | %s |"
+              % (NAMES.get(m, m), x,
+                 " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
+                 acc, ker, "%.1f" % cons if rs[0]["queued"] >= 0 else "-",
+                 gen, busy, sum(r["run"]["abandoned"] for r in rs), passed,
+                 sum(r.get("walks", 0) for r in rs) if m == "sipalg" else "-",
+                 rs[0]["load"]))
+
+
+if __name__ == "__main__":
+    main()
