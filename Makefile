@@ -25,7 +25,7 @@ CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg rw_conn call binding pool sweep heap hash nat_plan \
 	   journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
-SHELL_M := queue pkt nat_nft nat_ct nat_tcp divert guard alg alg_tcp loop buf meter view ctl srv http metrics notify ops main
+SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp loop buf meter view ctl srv http metrics notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
 # what building it needs, and what the tests need (make deps installs the
 # last two; make deps-runtime only the first).
@@ -74,14 +74,14 @@ $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
-		$(B)/san/queue.o $(B)/san/nat_ct.o
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
 # test_atomic too (plan/commit through alg_process, a refusing backend).
 $(B)/test_atomic: tests/unit/test_atomic.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
-		$(B)/san/queue.o $(B)/san/nat_ct.o
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
@@ -91,7 +91,7 @@ $(B)/sipalgd-san: $(SCORE_O) $(SHELL_M:%=$(B)/san/%.o)
 
 # sipalg-replay: the daemon's pipeline (alg.o and what it links) over
 # capture files, with the recording NAT backend; -san for the tests.
-REPLAY_M := alg alg_tcp pkt queue nat_ct nat_rec pcapio replay replay_tcp
+REPLAY_M := alg alg_tcp pkt queue nat_ct nat_ctev nat_rec pcapio replay replay_tcp
 $(B)/sipalg-replay: $(CORE_O) $(REPLAY_M:%=$(B)/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpcap $(LDFLAGS)
 
@@ -167,7 +167,8 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_CORE)
 
 $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 		tests/unit/oracle.h $(FUZZ_CORE) \
-		$(B)/fuzz/alg.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o
+		$(B)/fuzz/alg.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
+		$(B)/fuzz/nat_ctev.o
 	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
 		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
 

@@ -468,7 +468,7 @@ void alg_log_stats(struct alg *a)
 	calls_stats(a->calls, &cs);
 	log_notice("stats: packets %llu rewritten %llu unchanged %llu passed "
 		  "%llu dropped %llu calls %u (ended %llu) bindings sig %u "
-		  "media %u flows-deleted %llu",
+		  "media %u flows-deleted %llu walks %lu flows %u",
 		  (unsigned long long)a->st.packets,
 		  (unsigned long long)a->st.rewritten,
 		  (unsigned long long)a->st.unchanged,
@@ -476,7 +476,9 @@ void alg_log_stats(struct alg *a)
 		  (unsigned long long)a->st.dropped, cs.calls,
 		  (unsigned long long)a->st.calls_ended, cs.sig_bindings,
 		  cs.media_bindings,
-		  (unsigned long long)a->st.flows_forgotten);
+		  (unsigned long long)a->st.flows_forgotten,
+		  a->ct ? nat_ct_walks(a->ct) : 0, a->ct ? nat_ct_flows(a->ct)
+						      : 0);
 	for (i = 0; i < a->n_reason; i++)
 		log_notice("stats: passed unchanged because %s: %llu",
 			  a->reason[i].what,

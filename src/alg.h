@@ -62,6 +62,7 @@ struct alg {
 	const struct conf *conf;
 	struct calls *calls;
 	struct nat_ops nat;
+	struct nat_ct *ct;		/* for its counters; NULL in tests */
 	unsigned in_ifindex, out_ifindex;
 	union addr pub;
 	struct prefix inside[RW_MAX_INSIDE];

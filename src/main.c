@@ -152,6 +152,14 @@ static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
 	ops_packet_done(&d->ops, p->outdev);
 }
 
+static void on_ct_events(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+
+	(void)fd;
+	nat_ct_events_read(d->ct);
+}
+
 static void on_queue(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
@@ -324,6 +332,7 @@ static void daemon_start(struct daemon *d)
 	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
 				   d->guard.keep, d->ct, nat_ct_unstale,
 				   nat_ct_sweep };
+	a->ct = d->ct;
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);
@@ -359,7 +368,9 @@ static void daemon_loop(struct daemon *d)
 	if (!d->loop || d->sig_fd < 0 || d->timer_fd < 0 ||
 	    loop_add(d->loop, queue_fd(d->queue), on_queue, d) < 0 ||
 	    loop_add(d->loop, d->sig_fd, on_signal, d) < 0 ||
-	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0)
+	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0 ||
+	    (nat_ct_events_fd(d->ct) >= 0 &&
+	     loop_add(d->loop, nat_ct_events_fd(d->ct), on_ct_events, d) < 0))
 		fatalx("event loop setup failed: %s", strerror(errno));
 	ops_open(&d->ops, d->loop, &d->conf[d->active], d->alg, reload, d);
 	d->wd_fd = -1;

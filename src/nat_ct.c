@@ -12,10 +12,16 @@
 
 #include "log.h"
 #include "nat_ct.h"
+#include "nat_ctev.h"
 
 #define CT_BATCH 1024
 #define CT_DEL_BATCH 64		/* deletes sent in one datagram */
 #define CT_DEL_ROOM 256		/* bytes for one delete request */
+#define CT_MAX_FLOWS (1u << 20)	/* flows the event record holds */
+
+struct nat_ct;
+
+static void resync(struct nat_ct *h);
 
 struct nat_ct {
 	struct nfct_handle *dump;	/* dumps run on this one ... */
@@ -26,6 +32,8 @@ struct nat_ct {
 	/* The UDP timeouts a packet resets a flow to: one-way, and once
 	 * replies were seen (this network namespace's sysctls). */
 	uint32_t udp_timeout, udp_stream;
+	struct nat_ctev *ev;	/* our flows by binding; NULL: none */
+	unsigned long walks;	/* full dumps of the conntrack table */
 };
 
 static uint32_t read_sysctl(const char *path, uint32_t dflt)
@@ -69,6 +77,13 @@ struct nat_ct *nat_ct_open(uint32_t ct_mark)
 	/* Acks without the request copied back: 64 of them fit easily. */
 	mnl_socket_setsockopt(h->del, NETLINK_CAP_ACK, &(int){ 1 },
 			      sizeof(int));
+	/* Without the event record every cleanup walks the table. */
+	h->ev = nat_ctev_open(ct_mark, CT_MAX_FLOWS);
+	if (!h->ev)
+		log_warnx("conntrack: no event socket; ended calls' flows "
+			  "are found by walking the table");
+	else
+		resync(h);	/* flows of ours may predate us */
 	return h;
 }
 
@@ -82,7 +97,29 @@ void nat_ct_close(struct nat_ct *h)
 		nfct_close(h->cmd);
 	if (h->del)
 		mnl_socket_close(h->del);
+	nat_ctev_close(h->ev);
 	free(h);
+}
+
+int nat_ct_events_fd(const struct nat_ct *h)
+{
+	return h->ev ? nat_ctev_fd(h->ev) : -1;
+}
+
+void nat_ct_events_read(struct nat_ct *h)
+{
+	if (h->ev)
+		nat_ctev_read(h->ev);
+}
+
+unsigned long nat_ct_walks(const struct nat_ct *h)
+{
+	return h->walks;
+}
+
+unsigned nat_ct_flows(const struct nat_ct *h)
+{
+	return h->ev ? nat_ctev_count(h->ev) : 0;
 }
 
 struct sweep_set;
@@ -120,6 +157,7 @@ static int ct_dump(struct nat_ct *h, struct dump_ctx *d, bool ours)
 
 	if (!f)
 		return -1;
+	h->walks++;
 	if (ours)
 		nfct_filter_dump_set_attr(f, NFCT_FILTER_DUMP_MARK, &m);
 	nfct_filter_dump_set_attr_u8(f, NFCT_FILTER_DUMP_L3NUM, family);
@@ -189,10 +227,10 @@ static int forget_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
 	return NFCT_CB_CONTINUE;
 }
 
-int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n)
+/* Without a fresh event record: walk the table for e's flows. */
+static int sweep_walk(struct nat_ct *h, const struct nat_elem *e, unsigned n)
 {
 	static struct sweep_set set;
-	struct nat_ct *h = ctx;
 	struct dump_ctx d = { .fn = forget_cb, .set = &set };
 	unsigned i, done = 0;
 	int deleted = 0;
@@ -216,7 +254,9 @@ int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n)
 	return deleted;
 }
 
-int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
+/* Without a fresh event record: the flows to the far end the SDP named,
+ * by tuple (flows to elsewhere wait for sweep_walk). */
+static int forget_peer(void *ctx, const struct nat_elem *e, unsigned n)
 {
 	struct nat_flow f[2 * 64];
 	unsigned i, k = 0;
@@ -242,6 +282,75 @@ int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
 		deleted += r > 0 ? r : 0;
 	}
 	return deleted;
+}
+
+static int resync_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
+{
+	nat_ctev_add_ct(d->h->ev, ct);
+	return NFCT_CB_CONTINUE;
+}
+
+/* The event record lost events (or is new): rebuild it from one walk of
+ * the table.  Events that arrive meanwhile are read afterwards: a flow
+ * filed twice is ignored, a destroyed one dropped. */
+static void resync(struct nat_ct *h)
+{
+	struct dump_ctx d = { .fn = resync_cb, .h = h };
+
+	nat_ctev_reset(h->ev);
+	if (ct_dump(h, &d, true) < 0) {
+		log_warn("conntrack: dump");
+		return;
+	}
+	nat_ctev_read(h->ev);
+	log_info("conntrack: %u flows of ours found by a walk of the table",
+		 nat_ctev_count(h->ev));
+}
+
+/* Delete the flows the event record filed under e's inside ends. */
+static int forget_filed(struct nat_ct *h, const struct nat_elem *e,
+			unsigned n)
+{
+	struct nat_flow f[CT_DEL_BATCH];
+	unsigned i, k;
+	int deleted = 0, r;
+
+	nat_ctev_read(h->ev);
+	for (i = 0; i < n; i++) {
+		if (e[i].family != AF_INET)
+			continue;
+		do {
+			k = nat_ctev_take(h->ev, &e[i].in_addr, e[i].in_port,
+					  f, CT_DEL_BATCH);
+			r = k ? nat_ct_unstale(h, f, k) : 0;
+			deleted += r > 0 ? r : 0;
+		} while (k == CT_DEL_BATCH);
+	}
+	return deleted;
+}
+
+int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n)
+{
+	struct nat_ct *h = ctx;
+	int deleted = 0;
+
+	if (h->ev) {
+		deleted = forget_filed(h, e, n);
+		if (!nat_ctev_stale(h->ev))
+			return deleted;
+	}
+	return deleted + forget_peer(ctx, e, n);
+}
+
+int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n)
+{
+	struct nat_ct *h = ctx;
+
+	if (!h->ev)
+		return sweep_walk(h, e, n);
+	if (nat_ctev_stale(h->ev))
+		resync(h);
+	return forget_filed(h, e, n);
 }
 
 /* Read the acks of n requests sent with sequence numbers from seq0; the
@@ -433,6 +542,111 @@ static int each_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
 	return NFCT_CB_CONTINUE;
 }
 
+typedef void (*each_fn)(void *ctx, const union addr *a, uint16_t port,
+			uint32_t idle);
+
+/* A filed flow's answer: its idleness for each inside end it is filed
+ * under; a flow the kernel no longer has is dropped from the record. */
+static void get_answer(struct nat_ct *h, const struct nlmsghdr *nlh,
+		       const struct nat_ctev_ent *e, struct nf_conntrack *ct,
+		       each_fn fn, void *ctx)
+{
+	uint32_t idle;
+	unsigned k;
+
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		nat_ctev_drop(h->ev, &e->orig);
+		return;
+	}
+	if (nfct_nlmsg_parse(nlh, ct) < 0)
+		return;
+	idle = ct_idle(h, ct);
+	for (k = 0; k < 2; k++)
+		if (e->key_port[k])
+			fn(ctx, &e->key_addr[k], e->key_port[k], idle);
+}
+
+/* Ask the kernel for up to CT_DEL_BATCH filed flows by tuple, in one
+ * datagram (each a hash lookup, no walk); answers are queued before
+ * sendto returns. */
+static void get_batch(struct nat_ct *h, const struct nat_ctev_ent *e,
+		      unsigned n, struct nf_conntrack *ct, each_fn fn,
+		      void *ctx)
+{
+	static char buf[CT_DEL_BATCH * CT_DEL_ROOM];
+	char rx[MNL_SOCKET_BUFFER_SIZE];
+	uint32_t seq0 = h->seq;
+	unsigned i, got = 0;
+	size_t off = 0;
+
+	for (i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + off);
+		struct nfgenmsg *nfg;
+
+		nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+		nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_UDP);
+		nfct_set_attr_u32(ct, ATTR_IPV4_SRC, e[i].orig.src.v4.s_addr);
+		nfct_set_attr_u32(ct, ATTR_IPV4_DST, e[i].orig.dst.v4.s_addr);
+		nfct_set_attr_u16(ct, ATTR_PORT_SRC, htons(e[i].orig.sport));
+		nfct_set_attr_u16(ct, ATTR_PORT_DST, htons(e[i].orig.dport));
+		nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) |
+				  IPCTNL_MSG_CT_GET;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		nlh->nlmsg_seq = h->seq++;
+		nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = AF_INET;
+		nfg->version = NFNETLINK_V0;
+		nfct_nlmsg_build(nlh, ct);
+		off += nlh->nlmsg_len;
+	}
+	if (mnl_socket_sendto(h->del, buf, off) < 0) {
+		log_warn("conntrack: media flow lookups");
+		return;
+	}
+	while (got < n) {
+		ssize_t k = mnl_socket_recvfrom(h->del, rx, sizeof(rx));
+		const struct nlmsghdr *nlh = (const void *)rx;
+		int len = (int)k;
+
+		if (k < 0)
+			break;
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			uint32_t j = nlh->nlmsg_seq - seq0;
+
+			if (j >= n)
+				continue;
+			got++;
+			get_answer(h, nlh, &e[j], ct, fn, ctx);
+		}
+	}
+}
+
+/* Idleness of the filed flows, looked up one by one. */
+static int each_filed(struct nat_ct *h, each_fn fn, void *ctx)
+{
+	unsigned n = nat_ctev_count(h->ev), i;
+	struct nat_ctev_ent *e;
+	struct nf_conntrack *ct;
+
+	if (!n)
+		return 0;
+	e = malloc(n * sizeof(*e));
+	ct = nfct_new();
+	if (!e || !ct) {
+		free(e);
+		if (ct)
+			nfct_destroy(ct);
+		return -1;
+	}
+	n = nat_ctev_list(h->ev, e, n);
+	for (i = 0; i < n; i += CT_DEL_BATCH)
+		get_batch(h, e + i, n - i < CT_DEL_BATCH ? n - i : CT_DEL_BATCH,
+			  ct, fn, ctx);
+	nfct_destroy(ct);
+	free(e);
+	return 0;
+}
+
 int nat_ct_each_inside(struct nat_ct *h,
 		       void (*fn)(void *ctx, const union addr *a,
 				  uint16_t port, uint32_t idle),
@@ -441,5 +655,11 @@ int nat_ct_each_inside(struct nat_ct *h,
 	struct dump_ctx d = { .fn = each_cb, .each = fn, .each_ctx = ctx,
 			      .h = h };
 
+	if (h->ev) {
+		nat_ctev_read(h->ev);
+		if (nat_ctev_stale(h->ev))
+			resync(h);
+		return each_filed(h, fn, ctx);
+	}
 	return ct_dump(h, &d, true);
 }

@@ -7,8 +7,12 @@
 /*
  * Conntrack side of the bindings (libnetfilter_conntrack over ctnetlink):
  * deleting the flows of ended calls, and listing which bindings still
- * carry traffic.  Only entries with the daemon's mark are looked at; the
- * kernel filters them, so the cost follows our flows, not the table.
+ * carry traffic.  Only entries with the daemon's mark are looked at, and
+ * they are learnt from conntrack events as the kernel creates them
+ * (nat_ctev.h), so cleanup and the media scan cost what our flows cost.
+ * A dump of the table (filtered by mark inside the kernel, but visiting
+ * every bucket under its lock) happens only at start, after lost events,
+ * and when there is no event socket.
  */
 
 struct nat_ct;
@@ -18,14 +22,34 @@ struct nat_ct *nat_ct_open(uint32_t ct_mark);
 
 void nat_ct_close(struct nat_ct *h);
 
-/* nat_ct_forget - nat_ops.forget: for each of e[0..n) whose far end is
- * known, delete the phone's flow to it and its flow to the public port by
- * exact tuple (no table walk).  Returns the count deleted. */
+/* nat_ct_events_fd - the conntrack event socket through which the daemon
+ * learns its flows (nat_ctev.h), to poll; -1 when there is none (then
+ * cleanup and the media scan walk the table). */
+int nat_ct_events_fd(const struct nat_ct *h);
+
+/* nat_ct_events_read - handle the events waiting on it (never blocks). */
+void nat_ct_events_read(struct nat_ct *h);
+
+/* nat_ct_walks - full dumps of the conntrack table so far (each visits
+ * every bucket, whatever the filter).  Only at start, after lost events
+ * and without an event socket. */
+unsigned long nat_ct_walks(const struct nat_ct *h);
+
+/* nat_ct_flows - flows of ours the event record holds now. */
+unsigned nat_ct_flows(const struct nat_ct *h);
+
+/* nat_ct_forget - nat_ops.forget: delete the flows the event record
+ * filed under each of e[0..n)'s inside end, by exact tuple (no table
+ * walk); while the record may miss flows (lost events, no event socket)
+ * also the phone's flow to the far end and the far end's flow to the
+ * public port, where the far end is known.  Returns the count deleted. */
 int nat_ct_forget(void *ctx, const struct nat_elem *e, unsigned n);
 
 /* nat_ct_sweep - nat_ops.sweep: delete every marked flow whose inside or
- * public end is one of e[0..n), in one dump of the table per 1024
- * bindings.  Returns the count deleted. */
+ * public end is one of e[0..n).  With the event record: the flows filed
+ * under them (after one walk that rebuilds the record if it lost events);
+ * without: one dump of the table per 1024 bindings.  Returns the count
+ * deleted. */
 int nat_ct_sweep(void *ctx, const struct nat_elem *e, unsigned n);
 
 /* nat_ct_unstale - nat_ops.unstale: delete each flow by its exact
@@ -37,7 +61,9 @@ int nat_ct_unstale(void *ctx, const struct nat_flow *f, unsigned n);
  * flow (the source of the original direction for flows a phone started,
  * the source of the reply direction for flows from outside), with the
  * seconds since the flow's last packet (from its remaining timeout: each
- * packet resets it to the UDP timeout in force).  Returns 0 or -1.
+ * packet resets it to the UDP timeout in force).  With the event record
+ * each flow it holds is looked up by tuple (no walk); without, the table
+ * is dumped.  Returns 0 or -1.
  */
 int nat_ct_each_inside(struct nat_ct *h,
 		       void (*fn)(void *ctx, const union addr *a,

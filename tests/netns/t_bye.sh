@@ -29,6 +29,17 @@ if [ "$MODE" = sipalg ]; then
 	nft_sipalg >"$J/after.nft"
 	check "after BYE no map element for $PHONE1 . 40000/40001 or public port $PUB_RTP" \
 		sh -c "! grep -E '$PHONE1 \. 4000[01]|$GW_OUT \. ($PUB_RTP|$PUB_RTCP)([^0-9]|\$)' '$J/after.nft'"
+	# Every flow the call's bindings made is gone at once, also the ones
+	# from addresses its SDP never named (203.0.113.20): the daemon
+	# learnt them from conntrack events, so no walk of the table.
+	wait_until 3 sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($PUB_RTP|$PUB_RTCP) '"
+	check "after BYE no conntrack flow to public port $PUB_RTP/$PUB_RTCP (any source)" \
+		sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($PUB_RTP|$PUB_RTCP) '"
+	kill -USR1 "$DAEMON_PID"
+	wait_until 3 grep -q ' walks ' "$DAEMON_LOG"
+	WALKS=$(grep -oE ' walks [0-9]+' "$DAEMON_LOG" | tail -n 1 | grep -oE '[0-9]+')
+	check "the daemon walked the conntrack table only at start (walks ${WALKS:-?} <= 2)" \
+		test "${WALKS:-99}" -le 2
 fi
 
 # Probe after BYE: both listeners on the phone's media ports.
