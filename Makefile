@@ -22,8 +22,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
-	   rw_media rw_out rw_reg rw_conn call binding pool sweep heap hash nat_plan \
-	   journal conf log frame seqmap tcpseg stream nat_keep
+	   rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep heap \
+	   hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
 SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp loop buf meter view ctl srv http metrics notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,

@@ -12,23 +12,24 @@
 
 enum { V_ACCEPT = 0, V_MANGLED = 1, V_DROP = 2 };
 
-static struct alg_reason *reason_slot(struct alg *a, const char *what)
+static struct alg_reason *reason_slot(struct alg_reason *v, unsigned *n,
+				      const char *what)
 {
 	unsigned i;
 
-	for (i = 0; i < a->n_reason; i++)
-		if (a->reason[i].what == what ||
-		    strcmp(a->reason[i].what, what) == 0)
-			return &a->reason[i];
-	if (a->n_reason == ALG_MAX_REASONS)
-		return &a->reason[ALG_MAX_REASONS - 1];
-	a->reason[a->n_reason].what = what;
-	return &a->reason[a->n_reason++];
+	for (i = 0; i < *n; i++)
+		if (v[i].what == what || strcmp(v[i].what, what) == 0)
+			return &v[i];
+	if (*n == ALG_MAX_REASONS)
+		return &v[ALG_MAX_REASONS - 1];
+	v[*n].what = what;
+	return &v[(*n)++];
 }
 
-void alg_count(struct alg *a, const char *what, const char *detail)
+static void count_reason(struct alg *a, struct alg_reason *r,
+			 const char *prefix, const char *what,
+			 const char *detail)
 {
-	struct alg_reason *r = reason_slot(a, what);
 	uint64_t now = a->now();
 
 	r->count++;
@@ -36,12 +37,39 @@ void alg_count(struct alg *a, const char *what, const char *detail)
 		r->suppressed++;
 		return;
 	}
-	log_warnx("passed unchanged: %s%s%s (%llu so far%s)", what,
+	log_warnx("%s%s%s%s (%llu so far%s)", prefix, what,
 		  detail ? ": " : "", detail ? detail : "",
 		  (unsigned long long)r->count,
 		  r->suppressed ? ", repeats suppressed" : "");
 	r->logged_at = now;
 	r->suppressed = 0;
+}
+
+void alg_count(struct alg *a, const char *what, const char *detail)
+{
+	count_reason(a, reason_slot(a->reason, &a->n_reason, what),
+		     "passed unchanged: ", what, detail);
+}
+
+void alg_policy(struct alg *a, const char *what, const char *host)
+{
+	count_reason(a, reason_slot(a->policy, &a->n_policy, what),
+		     "policy: ", what, host);
+}
+
+/* The policy's notes on this message, naming its inside host. */
+static void count_notes(struct alg *a, const struct rw_ctx *x,
+			const struct rw_result *r)
+{
+	char host[INET6_ADDRSTRLEN + 16];
+	unsigned i;
+
+	if (!r->n_note)
+		return;
+	rewrite_addr_text(x->family, x->dir == RW_OUT ? &x->src : &x->dst,
+			  host, sizeof(host));
+	for (i = 0; i < r->n_note; i++)
+		alg_policy(a, r->note[i], host);
 }
 
 static const char *scan_reason(enum sip_scan_result rc)
@@ -93,6 +121,8 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 				    dir == RW_OUT ? &v->src : &v->dst);
 	x->inside = a->inside;
 	x->n_inside = a->n_inside;
+	x->own = a->own;
+	x->n_own = a->n_own;
 }
 
 /* Count flows a backend reports deleted (k < 0: it failed; nothing). */
@@ -292,8 +322,11 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		return pass(a, scan_reason(sr), NULL);
 	ctx_fill(a, v, dir, &x);
 	x.conn = conn;
-	if (rewrite_plan(&x, m, r) < 0)
+	if (rewrite_plan(&x, m, r) < 0) {
+		count_notes(a, &x, r);
 		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
+	}
+	count_notes(a, &x, r);
 	verdict = commit(a, &x, v, data, len, out_len);
 	a->after_pending = a->later.n_add || a->later.n_del || r->n_gone ||
 			   r->n_stale;
@@ -484,6 +517,9 @@ void alg_log_stats(struct alg *a)
 			  a->reason[i].what,
 			  (unsigned long long)a->reason[i].count);
 	alg_tcp_log_stats(a);
+	for (i = 0; i < a->n_policy; i++)
+		log_notice("stats: policy %s: %llu", a->policy[i].what,
+			  (unsigned long long)a->policy[i].count);
 	if (a->st.later_refused)
 		log_notice("stats: post-verdict batches refused: %llu",
 			  (unsigned long long)a->st.later_refused);

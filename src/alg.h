@@ -17,6 +17,7 @@
 
 #define ALG_MAX_REASONS 48
 #define ALG_PENDING 4096
+#define ALG_MAX_OWN 32
 
 struct alg_reason {
 	const char *what;
@@ -67,10 +68,16 @@ struct alg {
 	union addr pub;
 	struct prefix inside[RW_MAX_INSIDE];
 	unsigned n_inside;
+	union addr own[ALG_MAX_OWN];	/* the router's own addresses */
+	unsigned n_own;
 	uint64_t (*now)(void);
 	struct alg_stats st;
 	struct alg_reason reason[ALG_MAX_REASONS];
 	unsigned n_reason;
+	/* What messages named and the policy did not open (the messages
+	 * went on), by reason. */
+	struct alg_reason policy[ALG_MAX_REASONS];
+	unsigned n_policy;
 	struct sip_msg msg;		/* scratch, too big for the stack */
 	struct rw_result rw;
 	/* Kernel work this packet does not need before its verdict:
@@ -167,6 +174,9 @@ void alg_count(struct alg *a, const char *what, const char *detail);
  * flows deleted from conntrack.  0, or -1 when there is no such call.
  */
 int alg_end_call(struct alg *a, const char *id, uint32_t len);
+/* alg_policy - count (and maybe log, naming host) something a message
+ * named that the policy did not open; the message itself went on. */
+void alg_policy(struct alg *a, const char *what, const char *host);
 
 /* alg_log_stats - one summary line of counters and state. */
 void alg_log_stats(struct alg *a);

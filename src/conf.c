@@ -44,8 +44,8 @@ struct conf_state {
 	unsigned lineno;
 	char *err;
 	size_t errlen;
-	unsigned set_on[32];		/* line that set key i, 0 = default */
-	char echo[32][CONF_ECHO_MAX];	/* that line, for later messages */
+	unsigned set_on[64];		/* line that set key i, 0 = default */
+	char echo[64][CONF_ECHO_MAX];	/* that line, for later messages */
 };
 
 /* ---- number parsing ---------------------------------------------------- */
@@ -205,28 +205,61 @@ static const char *conf_parse_net(char *tok, struct conf_net *n)
 	return NULL;
 }
 
-static const char *conf_parse_net_list(struct conf *c, size_t off,
-				       const char *val)
+/* A comma-separated list of up to CONF_MAX_INSIDE_NETS networks ADDR/LEN
+ * into out[0..*n). */
+static const char *conf_nets(const char *val, struct conf_net *out,
+			     unsigned *n)
 {
 	char buf[512], *rest = buf, *tok;
-	struct conf_net n;
+	struct conf_net net;
 	const char *why;
 	unsigned k = 0;
 
-	(void)off;
 	if (strlen(val) >= sizeof(buf))
 		return "network list too long";
 	strcpy(buf, val);
 	while ((tok = strsep(&rest, ","))) {
-		why = conf_parse_net(tok, &n);
+		why = conf_parse_net(tok, &net);
 		if (why)
 			return why;
 		if (k == CONF_MAX_INSIDE_NETS)
 			return "too many networks (at most "
 			       CONF_STR(CONF_MAX_INSIDE_NETS) ")";
-		c->inside_networks[k++] = n;
+		out[k++] = net;
 	}
-	c->n_inside_networks = k;
+	*n = k;
+	return NULL;
+}
+
+static const char *conf_parse_net_list(struct conf *c, size_t off,
+				       const char *val)
+{
+	(void)off;
+	return conf_nets(val, c->inside_networks, &c->n_inside_networks);
+}
+
+static const char *conf_parse_trusted(struct conf *c, size_t off,
+				      const char *val)
+{
+	(void)off;
+	return conf_nets(val, c->trusted_proxies, &c->n_trusted_proxies);
+}
+
+static int conf_split_range(const char *val, unsigned long *a,
+			    unsigned long *b);
+
+static const char *conf_parse_inside_media(struct conf *c, size_t off,
+					   const char *val)
+{
+	unsigned long a, b;
+
+	(void)off;
+	if (conf_split_range(val, &a, &b) < 0)
+		return "expected a port range A-B within 1..65535";
+	if (b <= a)
+		return "range end must be greater than its start";
+	c->inside_media_port_min = (uint16_t)a;
+	c->inside_media_port_max = (uint16_t)b;
 	return NULL;
 }
 
@@ -566,11 +599,15 @@ static const struct conf_key conf_keys[] = {
 	KEY("control_socket", conf_parse_sock_path, control_socket, false),
 	KEY("control_group", conf_parse_group, control_group, false),
 	KEY("http_listen", conf_parse_listen, http_family, false),
+	KEY("bind_port_min", conf_parse_u16, bind_port_min, false),
+	KEY("inside_media_ports", conf_parse_inside_media,
+	    inside_media_port_min, false),
+	KEY("trusted_proxies", conf_parse_trusted, trusted_proxies, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
-_Static_assert(CONF_NKEYS <= 32, "grow conf_state.set_on");
+_Static_assert(CONF_NKEYS <= 64, "grow conf_state.set_on");
 
 /* conf_key_find - index of the key called name, or -1. */
 static int conf_key_find(const char *name)
@@ -603,6 +640,15 @@ void conf_defaults(struct conf *c)
 	c->fail_closed = false;
 	c->log_level = 1;	/* info: banner, reloads, calls */
 	strcpy(c->control_socket, CONF_CONTROL_SOCKET);
+	c->bind_port_min = 1024;
+	c->inside_media_port_min = 1;
+	c->inside_media_port_max = 65535;
+	c->incoming_from = INCOMING_ANY;
+	c->max_calls_per_host = 64;
+	c->max_media_per_host = 128;
+	c->max_signalling_per_host = 16;
+	c->max_inbound_setups_per_source = 32;
+	c->max_callid_length = 256;
 }
 
 bool conf_is_sip_port(const struct conf *c, uint16_t port)

@@ -67,6 +67,24 @@ struct conf {
 	int http_family;
 	union addr http_addr;
 	uint16_t http_port;
+	/* What a message may open (README "Security"). */
+	uint16_t bind_port_min;		/* inside ports below: never bound */
+	uint16_t inside_media_port_min, inside_media_port_max;
+	/* trusted_proxies: inside proxies/PBXs whose messages may name other
+	 * inside hosts (their phones) for binding. */
+	struct conf_net trusted_proxies[CONF_MAX_INSIDE_NETS];
+	unsigned n_trusted_proxies;
+	/* incoming_from: who may send out-of-dialog requests to a
+	 * registered phone (besides naming its registered Contact). */
+	enum { INCOMING_ANY, INCOMING_REGISTRAR, INCOMING_NETS } incoming_from;
+	struct conf_net incoming_nets[CONF_MAX_INSIDE_NETS];
+	unsigned n_incoming_nets;
+	/* Quotas. */
+	uint32_t max_calls_per_host;
+	uint32_t max_media_per_host;		/* streams (RTP+RTCP pairs) */
+	uint32_t max_signalling_per_host;	/* signalling bindings */
+	uint32_t max_inbound_setups_per_source;	/* unanswered inbound */
+	uint32_t max_callid_length;		/* bytes; longer: stateless */
 };
 
 /* Who diverts SIP to the queue: rules/sipalg-rules with iptables, or the

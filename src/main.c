@@ -88,11 +88,17 @@ static void read_interfaces(struct daemon *d)
 	if (getifaddrs(&ifs) < 0)
 		fatalx("getifaddrs: %s", strerror(errno));
 	a->n_inside = 0;
+	a->n_own = 0;
+	memset(a->own, 0, sizeof(a->own));
 	for (i = ifs; i; i = i->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
 
 		if (!sin || sin->sin_family != AF_INET)
 			continue;
+		/* Every address of the router itself: never bound for an
+		 * inside host (README "Security"). */
+		if (a->n_own < ALG_MAX_OWN)
+			a->own[a->n_own++].v4 = sin->sin_addr;
 		if (!have_pub && !strcmp(i->ifa_name, c->outside_interface)) {
 			a->pub.v4 = sin->sin_addr;
 			have_pub = true;

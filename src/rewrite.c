@@ -95,6 +95,7 @@ static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
 	r->skip = NULL;
 	r->limit = NULL;
 	r->n_media = 0;
+	r->n_note = 0;
 }
 
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,

@@ -30,6 +30,7 @@ struct prefix {
 
 #define RW_MAX_INSIDE 8
 #define RW_MAX_STALE 32
+#define RW_MAX_NOTES 8
 
 struct rw_ctx {
 	const struct conf *conf;
@@ -45,6 +46,8 @@ struct rw_ctx {
 	/* SIP over TCP: the connection the message travels on (its public
 	 * side and the phone's own texts); NULL for UDP. */
 	struct stream_sig *conn;
+	const union addr *own;		/* the gateway's own addresses */
+	unsigned n_own;
 };
 
 enum rw_action { RW_NONE = 0, RW_END_CALL };
@@ -74,6 +77,10 @@ struct rw_result {
 	const char *skip;	/* set when the message must pass unchanged:
 				 * the reason, for the counters */
 	const char *limit;	/* set when a configured limit was hit */
+	/* What the message named and the policy did not bind (it passes
+	 * as written), once per reason: counted by the caller. */
+	const char *note[RW_MAX_NOTES];
+	unsigned n_note;
 	int n_media;		/* media streams bound */
 };
 

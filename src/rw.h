@@ -62,6 +62,32 @@ int rw_conn_in(const struct rw_ctx *x, const struct sip_msg *m,
  * connection.  0 or -1. */
 int rw_conn_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 		     struct rw_result *r);
+/* ---- rw_policy.c: what a message may open ---- */
+
+/* The reasons, as counted (pointer-equal strings). */
+extern const char *const RW_WHY_OTHER_HOST;
+extern const char *const RW_WHY_SPECIAL;
+extern const char *const RW_WHY_LOW_PORT;
+extern const char *const RW_WHY_MEDIA_RANGE;
+extern const char *const RW_WHY_RTCP_WRAP;
+
+/* rw_policy_special - a is an address no phone can own: the gateway's
+ * own, an inside network's network or broadcast address, multicast,
+ * loopback, unspecified. */
+bool rw_policy_special(const struct rw_ctx *x, const union addr *a);
+
+/* rw_policy_bind - may outbound x bind inside a:port (signalling)?  NULL
+ * when it may, else the reason it may not. */
+const char *rw_policy_bind(const struct rw_ctx *x, const union addr *a,
+			   uint16_t port);
+
+/* rw_policy_media - the same for a media pair a:rtp / a:rtcp (rtcp may be
+ * past 65535: RTP+1 of port 65535). */
+const char *rw_policy_media(const struct rw_ctx *x, const union addr *a,
+			    uint32_t rtp, uint32_t rtcp);
+
+/* rw_policy_note - count reason why for this message (once). */
+void rw_policy_note(struct rw_result *r, const char *why);
 
 /* ---- rewrite.c: the plan ---- */
 

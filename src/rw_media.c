@@ -10,12 +10,14 @@
 /* SDP: addresses and media ports, the media bindings they need, and
  * what the far end's SDP says. */
 
-/* Rewrite one SDP address token if it is inside. */
+/* Rewrite one SDP address token if it is inside (conn: a connection
+ * address, c= or a=rtcp, which the policy must allow). */
 static int sdp_addr_edit(const struct rw_ctx *x, const char *body,
-			 uint32_t base, const struct sdp_addr *sa,
+			 uint32_t base, const struct sdp_addr *sa, bool conn,
 			 struct rw_result *r)
 {
 	char txt[INET6_ADDRSTRLEN];
+	const char *why;
 	union addr a;
 	struct span s = { base + sa->addr.off, sa->addr.len };
 
@@ -23,6 +25,12 @@ static int sdp_addr_edit(const struct rw_ctx *x, const char *body,
 		return 0;	/* other family or a name: left alone */
 	if (!rw_addr_span_inside(x, body - base, s, &a))
 		return 0;
+	/* A connection address is where media goes: only the sender's own
+	 * (the origin line o= only names the session). */
+	if (conn && (why = rw_policy_bind(x, &a, x->conf->bind_port_min))) {
+		rw_policy_note(r, why);
+		return 0;
+	}
 	rewrite_addr_text(x->family, &x->pub, txt, sizeof(txt));
 	return edits_add_str(&r->edits, s, txt);
 }
@@ -97,10 +105,12 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	const struct sdp_media *md = &sd->media[i];
 	const struct sdp_addr *ca = sdp_media_conn(sd, i);
 	struct binding *rtp, *rtcp;
+	const char *why;
 	struct span s;
 	union addr a;
 	bool created;
 	uint16_t rtcp_port;
+	uint32_t rtcp32;
 
 	if (!ca || !ca->is_literal ||
 	    ca->family != (x->family == AF_INET6 ? 6 : 4))
@@ -111,7 +121,12 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	calls_note_sdp(k, x->family, &a);
 	if (md->port_num == 0)
 		return 0;	/* declined: no binding */
-	rtcp_port = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1;
+	rtcp32 = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1u;
+	if ((why = rw_policy_media(x, &a, md->port_num, rtcp32))) {
+		rw_policy_note(r, why);
+		return 0;	/* passes as written */
+	}
+	rtcp_port = (uint16_t)rtcp32;
 	if (save_existing(x, &a, md->port_num, r) < 0 ||
 	    save_existing(x, &a, rtcp_port, r) < 0)
 		return -1;
@@ -162,18 +177,18 @@ int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
 			return -1;
 		k->sdp_seq++;
 	}
-	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, r) < 0)
+	if (sd.has_origin && sdp_addr_edit(x, body, base, &sd.origin, false, r) < 0)
 		return -1;
-	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, r) < 0)
+	if (sd.has_conn && sdp_addr_edit(x, body, base, &sd.conn, true, r) < 0)
 		return -1;
 	for (i = 0; i < sd.n_media; i++) {
 		const struct sdp_media *md = &sd.media[i];
 
 		if (md->has_conn &&
-		    sdp_addr_edit(x, body, base, &md->conn, r) < 0)
+		    sdp_addr_edit(x, body, base, &md->conn, true, r) < 0)
 			return -1;
 		if (md->has_rtcp && md->rtcp_has_addr &&
-		    sdp_addr_edit(x, body, base, &md->rtcp_addr, r) < 0)
+		    sdp_addr_edit(x, body, base, &md->rtcp_addr, true, r) < 0)
 			return -1;
 		if (k && out_media(x, m, base, &sd, i, k, r) < 0)
 			return -1;

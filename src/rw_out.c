@@ -67,8 +67,10 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 	struct sip_via v;
 	struct span item;
 	struct binding *b;
+	const char *why;
 	union addr a;
 	uint32_t pos = 0;
+	uint16_t port;
 	char txt[80];
 
 	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
@@ -77,11 +79,15 @@ static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 		return 0;
 	if (!rw_addr_span_inside(x, m->buf, v.sent_by.host, &a))
 		return 0;
+	port = v.sent_by.port_num ? v.sent_by.port_num : 5060;
+	if ((why = rw_policy_bind(x, &a, port))) {
+		rw_policy_note(r, why);
+		return 0;	/* passes as written */
+	}
 	if (x->conn)
 		return rw_conn_out(x, m, &v.sent_by, x->conn->sent_by,
 				   sizeof(x->conn->sent_by), r) < 0 ? -1 : 0;
-	b = sig_binding(x, &a, v.sent_by.port_num ? v.sent_by.port_num : 5060,
-			sig_until(x, m), r);
+	b = sig_binding(x, &a, port, sig_until(x, m), r);
 	if (!b)
 		return -1;
 	copy_text(b->sig->sent_by, sizeof(b->sig->sent_by), m->buf,
@@ -98,19 +104,25 @@ static int out_uri_item(const struct rw_ctx *x, const struct sip_msg *m,
 {
 	struct sip_hostport hp;
 	struct binding *b;
+	const char *why;
 	union addr a;
+	uint16_t port;
 	char txt[80];
 
 	if (sip_uri_hostport(m->buf, item, &hp) < 0)
 		return 0;	/* "*", tel:, other schemes */
 	if (!rw_addr_span_inside(x, m->buf, hp.host, &a))
 		return 0;
+	port = hp.port_num ? hp.port_num : 5060;
+	if ((why = rw_policy_bind(x, &a, port))) {
+		rw_policy_note(r, why);
+		return 0;	/* passes as written */
+	}
 	if (x->conn)
 		return rw_conn_out(x, m, &hp, contact ? x->conn->contact_hp
 						      : NULL,
 				   sizeof(x->conn->contact_hp), r) < 0 ? -1 : 0;
-	b = sig_binding(x, &a, hp.port_num ? hp.port_num : 5060,
-			sig_until(x, m), r);
+	b = sig_binding(x, &a, port, sig_until(x, m), r);
 	if (!b)
 		return -1;
 	copy_text(contact ? b->sig->contact_hp : b->sig->route_hp, BIND_TEXT_MAX,
@@ -156,6 +168,8 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (out_uris(x, m, r) < 0)
 		return -1;
+	if ((r->skip = rw_policy_bind(x, &x->src, x->sport)))
+		return -1;	/* the flow itself: no binding, no rewrite */
 	/* Over TCP the connection is the flow's binding (conntrack's). */
 	src = x->conn ? NULL
 		      : sig_binding(x, &x->src, x->sport, sig_until(x, m), r);

@@ -18,7 +18,10 @@
  * output must keep a Content-Length equal to its body and must still
  * parse with libosip2 when its input did (the independent oracle).
  * The gateway: public 203.0.113.1, inside network 10.0.0.0/24; a first
- * line "#pool 203.0.113.2 ..." adds public addresses (public_pool).
+ * line "#pool 203.0.113.2 ..." adds public addresses (public_pool); a
+ * line "#trusted 10.0.0.5" anywhere in the file's header makes that host a
+ * trusted proxy (trusted_proxies: its messages may name other inside
+ * hosts for binding).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -269,6 +272,26 @@ static void file_pool(struct calls *calls, const char *text)
 	assert_int_equal(calls_set_public(calls, AF_INET, pub, n), 0);
 }
 
+/* "#trusted A" lines: trusted_proxies (host addresses). */
+static void file_trusted(struct conf *c, const char *text)
+{
+	const char *p = text;
+	char word[16];
+
+	while ((p = strstr(p, "#trusted ")) != NULL &&
+	       c->n_trusted_proxies < CONF_MAX_INSIDE_NETS) {
+		struct conf_net *n = &c->trusted_proxies[c->n_trusted_proxies];
+
+		p += strlen("#trusted ");
+		assert_int_equal(sscanf(p, "%15[0-9.]", word), 1);
+		memset(n, 0, sizeof(*n));
+		n->family = AF_INET;
+		n->len = 32;
+		assert_int_equal(inet_pton(AF_INET, word, &n->addr.v4), 1);
+		c->n_trusted_proxies++;
+	}
+}
+
 static void run_file(const char *path)
 {
 	static struct step st;
@@ -281,6 +304,7 @@ static void run_file(const char *path)
 	unsigned no = 0;
 
 	conf_defaults(&conf);
+	file_trusted(&conf, text);
 	inet_pton(AF_INET, "10.0.0.0", &inside.addr.v4);
 	calls = calls_new(&conf);
 	assert_non_null(calls);
