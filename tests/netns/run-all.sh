@@ -50,6 +50,7 @@ t_protos:(x) PROTOS c07-sip through the live gateway, then a call
 t_fwreload:(y) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
 t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; /metrics parsed, counters grow; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG
 t_tcp:(v) SIP over TCP: REGISTER, calls out (3000-byte INVITE in 3 segments) and in over the registration connection, RTP both ways, closed after BYE, 2 messages in 1 segment, retransmission identical, 3000 messages after the length change (no reset), HTTP POST with a REGISTER body opens nothing, no private address in any reassembled stream
+t_sipp_tcp:(w) SIPp over one TCP connection, 200 calls/s for 12000 calls (a minute): none failed, no reset, no private address in the reassembled streams
 "
 
 mkdir -p "$LOGDIR"

@@ -5,8 +5,12 @@ library only): each direction of each connection is reassembled from its
 SYN by sequence number, so a private address split across two segments is
 still found.
 
-  leak PCAP [--skip HOST]   no 10.x address in any reassembled stream
-                            (connections with HOST are left out)
+  leak PCAP [--skip HOST] [--all]
+                            no 10.x address in the Request-URI, top Via,
+                            Contact, Record-Route, Route or SDP o=/c=/
+                            a=rtcp of any message of any reassembled
+                            stream (--all: anywhere in the stream);
+                            connections with HOST are left out
   rst PCAP                  no connection was reset
   same PCAP STRING          the segments carrying STRING were sent at
                             least twice, every copy with the same sequence
@@ -82,16 +86,62 @@ def ip(b):
     return ".".join(str(x) for x in b)
 
 
-def cmd_leak(path, skip=None):
-    bad = 0
+# What names where to send (the fields check.py's leak looks at): the
+# Request-URI, the top Via, Contact, Record-Route, Route, and SDP o=, c=
+# and a=rtcp.  From, To and Call-ID are identities the gateway leaves
+# alone (RFC 3261 16.6).
+ROUTING = ("via", "v", "contact", "m", "record-route", "route")
+
+
+def messages(buf):
+    """SIP messages of a stream, framed by Content-Length."""
+    pos = 0
+    while pos < len(buf):
+        while buf[pos:pos + 1] in (b"\r", b"\n"):
+            pos += 1
+        end = buf.find(b"\r\n\r\n", pos)
+        if end < 0:
+            return
+        m = re.search(rb"\r\n(?:Content-Length|l) *: *(\d+)",
+                      buf[pos:end], re.I)
+        stop = end + 4 + (int(m.group(1)) if m else 0)
+        yield buf[pos:end], buf[end + 4:stop]
+        pos = stop
+
+
+def routing_text(head, body):
+    lines = head.split(b"\r\n")
+    out = [lines[0]]
+    seen_via = False
+    for line in lines[1:]:
+        name = line.split(b":", 1)[0].strip().lower().decode("latin-1")
+        if name in ("via", "v"):
+            if not seen_via:
+                out.append(line.split(b",")[0])
+            seen_via = True
+        elif name in ROUTING:
+            out.append(line)
+    out += [x for x in body.split(b"\r\n")
+            if x[:2] in (b"o=", b"c=") or x.startswith(b"a=rtcp:")]
+    return out
+
+
+def cmd_leak(path, skip=None, everything=False):
+    bad = n = 0
     for k, buf in streams(segments(path)).items():
         if skip and skip in (ip(k[0]), ip(k[2])):
             continue
-        for m in PRIVATE.finditer(buf):
-            ctx = buf[max(0, m.start() - 40):m.end() + 10]
-            print(f"{ip(k[0])}:{k[1]} -> {ip(k[2])}:{k[3]}: {ctx!r}")
-            bad += 1
-    print(f"{bad} private addresses in reassembled streams")
+        texts = [buf] if everything else [
+            x for h, b in messages(buf) for x in routing_text(h, b)]
+        n += len(texts)
+        for t in texts:
+            for m in PRIVATE.finditer(t):
+                ctx = t[max(0, m.start() - 40):m.end() + 10]
+                print(f"{ip(k[0])}:{k[1]} -> {ip(k[2])}:{k[3]}: {ctx!r}")
+                bad += 1
+    print(f"{bad} private addresses in {n} routing fields of the "
+          "reassembled streams" if not everything else
+          f"{bad} private addresses in reassembled streams")
     return bad == 0
 
 
@@ -140,8 +190,9 @@ def cmd_split(path, string, n):
 def main():
     cmd, path = sys.argv[1], sys.argv[2]
     if cmd == "leak":
-        skip = sys.argv[4] if len(sys.argv) > 4 else None
-        ok = cmd_leak(path, skip)
+        args = sys.argv[3:]
+        skip = args[args.index("--skip") + 1] if "--skip" in args else None
+        ok = cmd_leak(path, skip, "--all" in args)
     elif cmd == "rst":
         ok = cmd_rst(path)
     elif cmd == "same":

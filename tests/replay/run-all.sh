@@ -7,9 +7,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 rc=0
-for t in run.sh linktypes.py vyatta.py lab.py; do
+for t in run.sh linktypes.py vyatta.py lab.py tcplab.py; do
 	echo "== tests/replay/$t"
-	case $t in lab.py) set -- check ;; *) set -- ;; esac
+	case $t in lab.py | tcplab.py) set -- check ;; *) set -- ;; esac
 	"$here/$t" "$@" >"$log" 2>&1 || rc=1
 	cat "$log"
 	grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |
