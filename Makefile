@@ -3,7 +3,7 @@
 
 CC      ?= cc
 VERSION := 0.1.0
-GITREV  := $(shell git rev-parse --short HEAD 2>/dev/null)
+GITREV  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 # Packaging passes CPPFLAGS (e.g. -D_FORTIFY_SOURCE=2), CFLAGS and LDFLAGS
 # (hardening): every compile and link line below uses them.
 CPPFLAGS += -DSIPALG_VERSION='"$(VERSION)$(if $(GITREV), (git $(GITREV)))"'
@@ -30,7 +30,7 @@ SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp lo
 # what building it needs, and what the tests need (make deps installs the
 # last two; make deps-runtime only the first).
 RUNTIME_DEBS := libnetfilter-queue1 libmnl0 libnftnl11 \
-	   libnetfilter-conntrack3 iptables nftables
+	   libnetfilter-conntrack3 libpcap0.8 iptables nftables
 BUILD_DEBS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 	   libnftnl-dev libnetfilter-conntrack-dev libpcap-dev dpkg-dev \
 	   debhelper
@@ -48,15 +48,15 @@ UNIT    := $(patsubst tests/unit/%.c,$(B)/%,$(wildcard tests/unit/test_*.c))
 TEST_FL := -DSIPALG_CORPUS_DIR='"$(CURDIR)/tests/corpus"'
 
 
-.PHONY: all deps deps-runtime deps-install check unit replay netns demo clean format fuzz fuzz-smoke
+.PHONY: all deps deps-runtime deps-install install uninstall deb pkg-test check unit replay netns demo clean format fuzz fuzz-smoke
 # Keep objects make would call intermediate (parallel builds raced on them).
 .SECONDARY:
 
 all: $(B)/sipalgd $(B)/sipalg-replay $(B)/sipalgctl
 
-# sipalgctl: the control socket's client (needs only libc).
-$(B)/sipalgctl: src/sipalgctl.c src/conf.h | $(B)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+# sipalgctl: the control socket's client (libc and the config parser).
+$(B)/sipalgctl: src/sipalgctl.c src/conf.h $(B)/conf.o | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/conf.o $(LDFLAGS)
 
 $(B)/sipalgd: $(CORE_O) $(SHELL_O)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
@@ -101,6 +101,70 @@ $(B)/sipalg-replay-san: $(SCORE_O) $(REPLAY_M:%=$(B)/san/%.o)
 $(B) $(B)/san:
 	mkdir -p $@
 
+# Installation (make install; PREFIX and DESTDIR as usual).  The unit gets
+# the installed paths; the configuration is installed from the example
+# only where none exists (INSTALL_CONF=no: never, for packages).
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/sipalg
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/sipalg
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL_CONF ?= yes
+CONF_DEST  := $(DESTDIR)$(SYSCONFDIR)/sipalg/sipalgd.conf
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(B)/sipalgd $(B)/sipalgctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/sipalg-replay $(DESTDIR)$(BINDIR)/
+	install -m 755 rules/sipalg-rules $(DESTDIR)$(LIBEXECDIR)/
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	    -e 's|/usr/local/lib/sipalg|$(LIBEXECDIR)|g' \
+	    -e 's|/etc/sipalg|$(SYSCONFDIR)/sipalg|g' systemd/sipalgd.service \
+		>$(DESTDIR)$(UNITDIR)/sipalgd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/sipalgd.service
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 sipalgd.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	@if [ "$(INSTALL_CONF)" != yes ]; then :; \
+	elif [ -e $(CONF_DEST) ]; then \
+		echo "kept the existing $(CONF_DEST)"; \
+	else install -D -m 644 sipalgd.conf.example $(CONF_DEST); \
+		echo "installed $(CONF_DEST): set the interfaces in it"; fi
+
+# Everything install laid down except the configuration.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sipalgd $(DESTDIR)$(SBINDIR)/sipalgctl \
+		$(DESTDIR)$(BINDIR)/sipalg-replay \
+		$(DESTDIR)$(LIBEXECDIR)/sipalg-rules \
+		$(DESTDIR)$(UNITDIR)/sipalgd.service \
+		$(DESTDIR)$(MANDIR)/man1/sipalg-replay.1 \
+		$(DESTDIR)$(MANDIR)/man5/sipalgd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/sipalgd.8 \
+		$(DESTDIR)$(MANDIR)/man8/sipalgctl.8 \
+		$(DESTDIR)$(MANDIR)/man8/sipalg-rules.8 \
+		$(DESTDIR)$(DOCDIR)/sipalgd.conf.example \
+		$(DESTDIR)$(DOCDIR)/README.md
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+
+# A Debian package (dpkg-buildpackage, debian/) built from a copy of the
+# source in build/deb/, so its outputs land there: build/deb/*.deb.
+DEB_SRC := $(B)/deb/sipalg-$(VERSION)
+
+deb:
+	rm -rf $(B)/deb && mkdir -p $(DEB_SRC)
+	cp -r Makefile README.md sipalgd.conf.example src rules systemd man \
+		debian $(DEB_SRC)/
+	cd $(DEB_SRC) && GITREV=$(GITREV) dpkg-buildpackage -b -us -uc \
+		>../build.log 2>&1 || { tail -n 40 ../build.log; exit 1; }
+	@ls $(B)/deb/*.deb
+
 # Installs the Debian packages the build and the tests need (idempotent);
 # deps-runtime only the libraries and tools the daemon needs on a router.
 deps:
@@ -126,6 +190,10 @@ unit: $(UNIT)
 replay: $(B)/sipalg-replay-san
 	tests/replay/run-all.sh
 
+# The Debian package and make install (tests/pkg/run.sh).
+pkg-test:
+	tests/pkg/run.sh
+
 netns: all $(B)/sipalgd-san
 	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/test_rules.sh
 	SIPALGD=$(CURDIR)/$(B)/sipalgd-san tests/netns/run-all.sh
@@ -136,6 +204,7 @@ check: deps
 	$(MAKE) WERROR=1 unit
 	$(MAKE) WERROR=1 replay
 	$(MAKE) WERROR=1 fuzz-smoke
+	$(MAKE) WERROR=1 pkg-test
 	$(MAKE) WERROR=1 netns
 
 demo: deps

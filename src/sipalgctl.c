@@ -23,7 +23,7 @@
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: sipalgctl [-s SOCKET] [--json] COMMAND [ARG]\n"
+		"usage: sipalgctl [-s SOCKET | -c FILE] [--json] COMMAND [ARG]\n"
 		"  calls          calls in progress\n"
 		"  registrations  registered phones (address-of-record)\n"
 		"  bindings       every kernel NAT binding and its owner\n"
@@ -32,6 +32,7 @@ static void usage(void)
 		"  reload         re-read the configuration\n"
 		"  version        the daemon's version\n"
 		"  -s SOCKET      control socket (default %s)\n"
+		"  -c FILE        take the socket from sipalgd's configuration\n"
 		"  -j, --json     listings as JSON\n",
 		CONF_CONTROL_SOCKET);
 	exit(2);
@@ -117,11 +118,29 @@ static char *reply_read(int fd)
 	exit(1);
 }
 
+/* The control_socket of configuration file path (exits on errors). */
+static const char *socket_of(const char *path)
+{
+	static struct conf c;
+	char err[512];
+
+	if (conf_load(&c, path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sipalgctl: %s\n", err);
+		exit(1);
+	}
+	if (!c.control_socket[0]) {
+		fprintf(stderr, "sipalgctl: %s: control_socket = none\n", path);
+		exit(1);
+	}
+	return c.control_socket;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -130,9 +149,11 @@ int main(int argc, char **argv)
 	int ch, json = 0, fd;
 	size_t n;
 
-	while ((ch = getopt_long(argc, argv, "+s:jh", longs, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:c:jh", longs, NULL)) != -1) {
 		if (ch == 's')
 			path = optarg;
+		else if (ch == 'c')
+			path = socket_of(optarg);
 		else if (ch == 'j')
 			json = 1;
 		else

@@ -133,11 +133,15 @@ check "after sipalgctl end the peer's RTP to $GW_OUT:${PUB_RTP:-30000} does not 
 	python3 "$CHECK" listen "$J/lrtp.json" --max 0
 
 # Reload: refused for a broken file (non-zero exit), fine otherwise.
-check "sipalgctl reload" ctl reload
+# As the unit's ExecReload does it: the socket from the configuration.
+check "sipalgctl -c CONF reload (the unit's ExecReload)" \
+	r "$J/sipalgctl" -c "$CONF" reload
 cp "$CONF" "$J/conf.good"
 echo "no_such_key = 1" >>"$CONF"
-check "sipalgctl reload of a broken configuration fails and names the line" \
-	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -s '$J/control' reload 2>'$J/reload.err' && grep -q 'unknown key' '$J/reload.err'"
+check "sipalgctl reload of a broken configuration: the daemon refuses it, exit 1, the line named" \
+	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -s '$J/control' reload 2>'$J/reload.err' && grep -q 'reload refused: .*unknown key' '$J/reload.err'"
+check "sipalgctl -c CONF reload with that file fails too (the unit's reload fails)" \
+	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -c '$CONF' reload"
 cp "$J/conf.good" "$CONF"
 
 # systemd semantics: a fresh daemon with NOTIFY_SOCKET and a watchdog.
