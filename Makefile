@@ -25,7 +25,10 @@ CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep heap \
 	   hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
-SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp loop buf meter view ctl srv http metrics notify ops main
+# The operator's side that needs no socket (unit-tested by test_ctl).
+OPS_M   := buf meter view ctl http metrics
+SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp \
+	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
 # what building it needs, and what the tests need (make deps installs the
 # last two; make deps-runtime only the first).
@@ -76,6 +79,14 @@ $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
+		-lcmocka -losipparser2 -losip2
+
+# test_ctl: the control protocol and HTTP listener over the pipeline.
+$(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h $(SCORE_O) \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o \
+		$(OPS_M:%=$(B)/san/%.o)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
 # test_atomic too (plan/commit through alg_process, a refusing backend).

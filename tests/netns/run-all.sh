@@ -203,7 +203,10 @@ the kernel bindings added, removed and kept); RFC 4475, RFC 5118 and all
 4527 PROTOS c07-sip cases through the whole per-packet pipeline with a defined
 outcome each (\`test_robust\`); the capture regression set replayed by
 \`sipalg-replay\` (\`pcap/\`, \`make replay\`); and a 20 s libFuzzer run of
-each harness (\`tests/fuzz\`, \`make fuzz-smoke\`).
+each harness (\`tests/fuzz\`, \`make fuzz-smoke\`); then the Debian package and
+\`make install\`: \`make deb\` built, its file list, dependencies and manual
+pages checked, the same files laid by \`make DESTDIR=... install\`
+(\`tests/pkg/run.sh\`, \`make pkg-test\`).
 
 Reproduce (as root, Debian): \`make deps all && tests/netns/run-all.sh\`, or one
 scenario: \`tests/netns/t_bye.sh sipalg\` (\`KEEP=1\` keeps the work directory
