@@ -23,6 +23,11 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           the first M request A sent arrived at B changed only
                           in top Via, Contact, Content-Length, o=, c=, the
                           m= port and a=rtcp
+  mapped FILE_A FILE_B [--method M]
+                          every M request the NAT-aware phone A sent to B
+                          arrived at B byte for byte, from the public
+                          address:port A's STUN server reported for its SIP
+                          socket (matched by Call-ID and CSeq)
   ruri FILE URI           the phone's incoming INVITE, ACK and BYE carried
                           its own URI's host:port (Request-URI restored)
   listen FILE --max N     a listener received at most N packets
@@ -172,6 +177,36 @@ def cmd_same(a):
         return True
     diff_lines(sa.text, rb.text)
     return False
+
+
+def cmd_mapped(a):
+    ra, rb = load(a.a), load(a.b)
+    want = (ra.get("stun") or {}).get("sip")
+    got = {}
+    for m, rec in msgs(rb, "received"):
+        if m.is_request and m.method == a.method:
+            got.setdefault((m.get("call-id"), m.get("cseq")), (m, rec))
+    n = bad = 0
+    for m, rec in msgs(ra, "sent"):
+        if not m.is_request or m.method != a.method:
+            continue
+        if rec["to"].split(":")[0] != rb.get("local", "").split(":")[0]:
+            continue
+        n += 1
+        r = got.get((m.get("call-id"), m.get("cseq")))
+        if r is None:
+            print(f"{a.method} {m.get('cseq')} never arrived")
+            bad += 1
+            continue
+        if r[1]["from"] != want:
+            print(f"{a.method} {m.get('cseq')} arrived from {r[1]['from']}, "
+                  f"STUN said {want}")
+            bad += 1
+        if r[0].text != m.text:
+            diff_lines(m.text, r[0].text)
+            bad += 1
+    print(f"{n} {a.method} sent, {n - bad} arrived unchanged from {want}")
+    return n > 0 and bad == 0 and want is not None
 
 
 def diff_lines(x, y):
@@ -402,7 +437,7 @@ def main():
                    "before the gateway saw the SDP that binds it)")
     s = sub.add_parser("nodrop")
     s.add_argument("file")
-    for name in ("same", "intended"):
+    for name in ("same", "intended", "mapped"):
         s = sub.add_parser(name)
         s.add_argument("a")
         s.add_argument("b")

@@ -174,6 +174,10 @@ lab_firewall() {
 	fi
 	# conntrack is loaded by now; count packets per flow.
 	r sysctl -qw net.netfilter.nf_conntrack_acct=1
+	# LAB_SYSCTL: "key=value ..." for the router, set before the daemon
+	# starts (it reads the UDP timeouts once).
+	local kv
+	for kv in ${LAB_SYSCTL:-}; do r sysctl -qw "$kv"; done
 }
 
 lab_firewall_ipt() {

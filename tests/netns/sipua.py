@@ -19,6 +19,8 @@ Roles:
              their Contacts; the first 2xx wins, the rest are CANCELled
   proxy      a record-routing proxy (a PBX), stateless, until --calls BYEs
   probe      send a few UDP packets from one address:port to another
+             (--to more than once: to each in turn, from the same socket;
+             --sip: an OPTIONS request instead of RTP)
   listen     count UDP packets arriving on one address:port
 
 Media: each side sends --packets RTP packets (12-byte RTP header, sequence
@@ -36,6 +38,14 @@ or in the PRACK of a reliable 18x offer), --prack/--100rel (RFC 3262),
 --reject-reinvite CODE gives it), --no-bye, --fork (an extra early dialog).
 In-dialog requests follow the route set (Record-Route, RFC 3261 12.1).
 
+NAT-aware phones (--stun HOST:PORT): every socket (SIP, each RTP and RTCP
+port) asks the STUN server which public address:port the gateway maps it to
+(RFC 5389) before it is written anywhere; --nat-aware says where the phone
+writes the learned address instead of its own: via (with ;rport), contact,
+sdp (o=, c=, m=, a=rtcp with the RTCP socket's own mapping; with --ice the
+server-reflexive candidates are the real mappings), default all three.  The
+mappings are in the result file under "stun".
+
 A strict UAC drops a response whose top Via sent-by or branch is not
 exactly what it sent (real phones do) and records it under "dropped".
 """
@@ -51,6 +61,8 @@ import socket
 import struct
 import sys
 import time
+
+from stun import stun_query
 
 T1 = 0.5
 PTIME = 0.02
@@ -182,7 +194,11 @@ def sdp_parse(body):
 
 
 def sdp_make(user, ip, rtp_port, with_rtcp_attr, direction="sendrecv",
-             sess=None, version=None, ice=False):
+             sess=None, version=None, ice=False, rtcp_port=None,
+             host=None):
+    """host: (ip, rtp, rtcp) of the phone's own sockets when ip/rtp_port
+    are its STUN-learned mapping (ICE host candidates, raddr/rport)."""
+    rtcp_port = rtcp_port or rtp_port + 1
     sess = sess or str(random.randint(10**6, 10**9))
     version = version or sess
     lines = ["v=0", f"o={user} {sess} {version} IN IP4 {ip}", "s=sipua",
@@ -193,8 +209,18 @@ def sdp_make(user, ip, rtp_port, with_rtcp_attr, direction="sendrecv",
               "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000",
               "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
     if with_rtcp_attr:
-        lines.append(f"a=rtcp:{rtp_port + 1} IN IP4 {ip}")
-    if ice:
+        lines.append(f"a=rtcp:{rtcp_port} IN IP4 {ip}")
+    if ice and host:
+        # A NAT-aware ICE phone: c=/m= name its server-reflexive
+        # candidate (RFC 8839 4.2.1.2), the host candidates its sockets.
+        hip, hrtp, hrtcp = host
+        lines += [f"a=candidate:1 1 UDP 2130706431 {hip} {hrtp} typ host",
+                  f"a=candidate:1 2 UDP 2130706430 {hip} {hrtcp} typ host",
+                  f"a=candidate:2 1 UDP 1694498815 {ip} {rtp_port} typ "
+                  f"srflx raddr {hip} rport {hrtp}",
+                  f"a=candidate:2 2 UDP 1694498814 {ip} {rtcp_port} typ "
+                  f"srflx raddr {hip} rport {hrtcp}"]
+    elif ice:
         # Host candidates (the private address) and a server-reflexive
         # one as a STUN server would have told the phone (RFC 8839 5.1).
         lines += [f"a=candidate:1 1 UDP 2130706431 {ip} {rtp_port} typ host",
@@ -388,6 +414,28 @@ class Endpoint:
         self.res = {"role": role, "local": f"{self.ip}:{self.port}",
                     "sent": [], "received": [], "dropped": [], "calls": [],
                     "status": "running"}
+        self.sip_pub = None
+        if args.stun:
+            self.res["stun"] = {"server": args.stun, "sip": None,
+                                "media": []}
+            self.sip_pub = self.stun(self.sock)
+            self.res["stun"]["sip"] = self.sip_pub and \
+                f"{self.sip_pub[0]}:{self.sip_pub[1]}"
+
+    def stun(self, sock):
+        """The public (ip, port) the STUN server saw sock's request from,
+        or None."""
+        return stun_query(sock, hostport(self.args.stun, 3478))
+
+    def aware(self, what):
+        """Does this phone write its STUN-learned mapping into what (via,
+        contact, sdp)?"""
+        return bool(self.args.stun) and what in self.args.nat_aware
+
+    def sip_hostport(self, what):
+        if self.aware(what) and self.sip_pub:
+            return f"{self.sip_pub[0]}:{self.sip_pub[1]}"
+        return f"{self.ip}:{self.port}"
 
     # -- I/O --------------------------------------------------------------
 
@@ -487,10 +535,10 @@ class Endpoint:
 
     def new_via(self):
         branch = "z9hG4bK" + token(12)
-        sent_by = f"{self.ip}:{self.port}"
+        sent_by = self.sip_hostport("via")
         self.my_vias.add((sent_by, branch))
         via = f"SIP/2.0/UDP {sent_by};branch={branch}"
-        if self.args.rport:
+        if self.args.rport or self.aware("via"):
             via += ";rport"
         return via
 
@@ -552,7 +600,7 @@ class Endpoint:
         return text, (host, port)
 
     def contact_uri(self):
-        return f"sip:{self.args.user}@{self.ip}:{self.port}"
+        return f"sip:{self.args.user}@{self.sip_hostport('contact')}"
 
     # -- media --------------------------------------------------------------
 
@@ -573,7 +621,17 @@ class Endpoint:
         a = self.args
         if a.multi:
             return sdp_multi(a.user, self.ip, self.layout(port), direction)
-        return sdp_make(a.user, self.ip, port or a.rtp_port, a.rtcp_attr,
+        rtp = port or a.rtp_port
+        pub = {st.kind: st.pub for st in self.streams
+               if getattr(st, "pub", None)}
+        if self.aware("sdp") and "rtp" in pub and "rtcp" in pub:
+            # Written as STUN reported it: RTCP gets its own a=rtcp (its
+            # mapping need not be the RTP port + 1, RFC 3605).
+            return sdp_make(a.user, pub["rtp"][0], pub["rtp"][1], True,
+                            direction, sess, version, a.ice,
+                            rtcp_port=pub["rtcp"][1],
+                            host=(self.ip, rtp, rtp + 1))
+        return sdp_make(a.user, self.ip, rtp, a.rtcp_attr,
                         direction, sess, version, a.ice)
 
     def media_open(self, port=None):
@@ -590,6 +648,12 @@ class Endpoint:
                             d["rtcp"], True)
                 st.idx = i
                 self.streams.append(st)
+        if self.aware("sdp"):
+            for st in self.streams:
+                st.pub = self.stun(st.sock)
+                self.res["stun"]["media"].append(
+                    {"local": st.local, "kind": st.kind,
+                     "public": st.pub and f"{st.pub[0]}:{st.pub[1]}"})
 
     def media_start(self, remote, retarget=False):
         """Send to the streams of remote (sdp_streams of the peer's SDP),
@@ -1139,26 +1203,40 @@ def cmd_register(ep):
 
 
 def cmd_registrar(ep):
+    """--regs N REGISTERs answered 200 (the first one's binding is
+    "binding", all of them "bindings"); --call then calls each registered
+    Contact in turn, --proxy forwards to the first."""
     a = ep.args
     ep.ready()
-    reg, addr = ep.wait(lambda m: m.is_request and m.method == "REGISTER",
-                        a.timeout)
-    if reg is None:
-        return False
-    contact = reg.get("contact") or ""
-    cur = uri_of(contact)
-    ep.respond(reg, addr, 200, "OK", to_tag=token(8),
-               extra=(f"Contact: <{cur}>;expires={a.expires}",
-                      f"Expires: {a.expires}"))
-    ep.res["binding"] = {"contact": cur, "source": f"{addr[0]}:{addr[1]}",
-                         "request_uri": reg.uri}
-    ep.save()
+    ep.res["bindings"] = []
+    deadline = time.monotonic() + a.timeout
+    while len(ep.res["bindings"]) < a.regs:
+        reg, addr = ep.wait(lambda m: m.is_request and
+                            m.method == "REGISTER",
+                            deadline - time.monotonic())
+        if reg is None:
+            return False
+        cur = uri_of(reg.get("contact") or "")
+        ep.respond(reg, addr, 200, "OK", to_tag=token(8),
+                   extra=(f"Contact: <{cur}>;expires={a.expires}",
+                          f"Expires: {a.expires}"))
+        ep.res["bindings"].append({"contact": cur,
+                                   "source": f"{addr[0]}:{addr[1]}",
+                                   "request_uri": reg.uri,
+                                   "call_id": reg.get("call-id")})
+        ep.res["binding"] = ep.res["bindings"][0]
+        ep.save()
+    cur = ep.res["binding"]["contact"]
     if a.proxy:
         return proxy_serve(ep, cur)
     if not a.call:
         return True
-    call = uac_call(ep, cur, uri_hostport(cur))
-    return call["status"] == "ok"
+    ok = True
+    for b in ep.res["bindings"]:
+        call = uac_call(ep, b["contact"], uri_hostport(b["contact"]))
+        ok = ok and call["status"] == "ok"
+        ep.save()
+    return ok
 
 
 def proxy_serve(ep, contact):
@@ -1423,20 +1501,40 @@ def cmd_proxy(ep):
     return byes >= a.calls
 
 
+def options_packet(ip, port, dst, i):
+    """An out-of-dialog OPTIONS (RFC 3261 11) from ip:port to dst."""
+    branch = "z9hG4bK" + token(12)
+    return (f"OPTIONS sip:{dst[0]}:{dst[1]} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {ip}:{port};branch={branch};rport\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:probe@{dst[0]}>;tag={token(8)}\r\n"
+            f"To: <sip:{dst[0]}>\r\n"
+            f"Call-ID: {token(16)}\r\n"
+            f"CSeq: {i + 1} OPTIONS\r\n"
+            "Content-Length: 0\r\n\r\n").encode()
+
+
 def cmd_probe(a):
     ip, port = hostport(a.local)
     s = udp_bind(ip, port)
     res = {"role": "probe", "from": a.local, "to": a.to, "sent": 0,
            "errors": 0}
-    dst = hostport(a.to)
-    for i in range(a.packets):
-        try:
-            s.sendto(rtp_packet(i, 0x5a1a5a1a), dst)
-            res["sent"] += 1
-        except OSError as e:
-            res["errors"] += 1
-            res["error"] = str(e)
-        time.sleep(PTIME)
+    if a.stun:
+        # A NAT-aware phone asks first; the mapping the server saw is what
+        # every other destination must see too (RFC 4787 REQ-1).
+        pub = stun_query(s, hostport(a.stun, 3478))
+        res["stun"] = {"server": a.stun, "sip": pub and f"{pub[0]}:{pub[1]}"}
+    for dst in [hostport(t) for t in a.to]:
+        for i in range(a.packets):
+            pkt = options_packet(ip, port, dst, i) if a.sip \
+                else rtp_packet(i, 0x5a1a5a1a)
+            try:
+                s.sendto(pkt, dst)
+                res["sent"] += 1
+            except OSError as e:
+                res["errors"] += 1
+                res["error"] = str(e)
+            time.sleep(PTIME)
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)
     return True
@@ -1543,7 +1641,19 @@ def main():
                    help="register: then answer this many calls")
     p.add_argument("--call", action="store_true",
                    help="registrar: call the registered Contact")
-    p.add_argument("--to", help="probe: destination ip:port")
+    p.add_argument("--to", action="append", default=[],
+                   help="probe: destination ip:port (more than once: each "
+                   "in turn from the same socket)")
+    p.add_argument("--sip", action="store_true",
+                   help="probe: send SIP OPTIONS requests, not RTP")
+    p.add_argument("--regs", type=int, default=1,
+                   help="registrar: REGISTERs to answer before --call")
+    p.add_argument("--stun", metavar="HOST[:PORT]",
+                   help="learn each socket's public mapping from this STUN "
+                   "server (a NAT-aware phone)")
+    p.add_argument("--nat-aware", default="via,contact,sdp",
+                   help="with --stun: where the phone writes its mapping "
+                   "(comma list of via, contact, sdp)")
     p.add_argument("--timeout", type=float, default=15)
     a = p.parse_args()
     # SIGTERM (the lab's cleanup) still writes the result file.
