@@ -22,8 +22,8 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
-	   rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep heap \
-	   hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
+	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
+	   heap hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -123,6 +124,44 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->n_inside = a->n_inside;
 	x->own = a->own;
 	x->n_own = a->n_own;
+	x->maps = NULL;
+	x->n_maps = 0;
+}
+
+/* Does the body name public address pub (a NAT-aware phone's SDP)? */
+static bool body_names(const struct sip_msg *m, int family,
+		       const union addr *pub)
+{
+	char txt[INET6_ADDRSTRLEN];
+
+	rewrite_addr_text(family, pub, txt, sizeof(txt));
+	return m->body.len && txt[0] &&
+	       memmem(m->buf + m->body.off, m->body.len, txt, strlen(txt));
+}
+
+/* Ask the kernel how it already maps the sending inside host's sockets
+ * when the plan may need it: the source socket has no binding yet (a new
+ * one adopts the mapping, RFC 4787 REQ-1: a STUN request made it), or
+ * the SDP names the public address (a NAT-aware phone's media, bound on
+ * the ports it learned).  One filtered conntrack dump; other messages
+ * pay nothing. */
+static void host_maps(struct alg *a, const struct sip_msg *m,
+		      struct rw_ctx *x)
+{
+	int n;
+
+	x->maps = a->maps;
+	x->n_maps = 0;
+	if (!a->nat.host_maps ||
+	    (x->dir != RW_OUT && !rewrite_from_inside(x)))
+		return;
+	if (calls_binding_find(a->calls, x->family, &x->src, x->sport) &&
+	    !body_names(m, x->family, &x->pub))
+		return;
+	n = a->nat.host_maps(a->nat.forget_ctx, x->family, &x->src, a->maps,
+			     ALG_MAPS);
+	if (n > 0)
+		x->n_maps = (unsigned)n;
 }
 
 /* Count flows a backend reports deleted (k < 0: it failed; nothing). */
@@ -322,6 +361,8 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		return pass(a, scan_reason(sr), NULL);
 	ctx_fill(a, v, dir, &x);
 	x.conn = conn;
+	if (!conn)	/* the mappings looked up are UDP ones */
+		host_maps(a, m, &x);
 	if (rewrite_plan(&x, m, r) < 0) {
 		count_notes(a, &x, r);
 		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);

@@ -18,6 +18,7 @@
 #define ALG_MAX_REASONS 48
 #define ALG_PENDING 4096
 #define ALG_MAX_OWN 32
+#define ALG_MAPS 64
 
 struct alg_reason {
 	const char *what;
@@ -79,6 +80,9 @@ struct alg {
 	struct alg_reason policy[ALG_MAX_REASONS];
 	unsigned n_policy;
 	struct sip_msg msg;		/* scratch, too big for the stack */
+	/* The kernel's NAT mappings of the sending host's sockets, looked
+	 * up for messages that may need them (alg_host_maps). */
+	struct nat_map maps[ALG_MAPS];
 	struct rw_result rw;
 	/* Kernel work this packet does not need before its verdict:
 	 * removals and timeout refreshes of elements the kernel already

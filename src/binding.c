@@ -90,10 +90,27 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 	free(b);
 }
 
+/* A public port the kernel already maps this inside socket to, when no
+ * binding holds it: taken whatever the pools say (the mapping exists;
+ * choosing another would make the phone's address depend on where it
+ * sends, RFC 4787 REQ-1).  0 when there is none or it is taken. */
+static uint16_t adopt_port(struct calls *t, uint16_t adopt)
+{
+	return adopt && !*pool_slot(t, adopt) ? adopt : 0;
+}
+
 struct binding *calls_sig_get(struct calls *t, int family,
 			      const union addr *a, uint16_t port,
 			      uint64_t now, bool *created,
 			      const char **limit)
+{
+	return calls_sig_get_at(t, family, a, port, 0, now, created, limit);
+}
+
+struct binding *calls_sig_get_at(struct calls *t, int family,
+				 const union addr *a, uint16_t port,
+				 uint16_t adopt, uint64_t now, bool *created,
+				 const char **limit)
 {
 	struct binding *b = calls_binding_find(t, family, a, port);
 	const struct conf *c = t->conf;
@@ -110,8 +127,10 @@ struct binding *calls_sig_get(struct calls *t, int family,
 		*limit = "max_bindings";
 		return NULL;
 	}
-	pub = pool_take(t, c->signalling_port_min, c->signalling_port_max, 1,
-			&t->sig_next, port);
+	pub = adopt_port(t, adopt);
+	if (!pub)
+		pub = pool_take(t, c->signalling_port_min,
+				c->signalling_port_max, 1, &t->sig_next, port);
 	if (!pub) {
 		*limit = "signalling_ports";
 		return NULL;
@@ -132,9 +151,38 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		    struct binding **b_rtp, struct binding **b_rtcp,
 		    bool *created, const char **limit)
 {
+	return calls_media_get_at(t, k, family, a, rtp, rtcp, 0, 0, b_rtp,
+				  b_rtcp, created, limit);
+}
+
+/* The public ports of a new media pair: the adopted ones when both are
+ * free, else an even/odd pair from the media pool.  0 when none. */
+static uint16_t media_pub(struct calls *t, uint16_t pub_rtp,
+			  uint16_t pub_rtcp, uint16_t *rtcp)
+{
+	const struct conf *c = t->conf;
+	uint16_t pub;
+
+	if (pub_rtp && pub_rtcp && pub_rtp != pub_rtcp &&
+	    adopt_port(t, pub_rtp) && adopt_port(t, pub_rtcp)) {
+		*rtcp = pub_rtcp;
+		return pub_rtp;
+	}
+	pub = pool_take(t, c->media_port_min, c->media_port_max - 1, 2,
+			&t->media_next, 0);
+	*rtcp = pub + 1;
+	return pub;
+}
+
+int calls_media_get_at(struct calls *t, struct call *k, int family,
+		       const union addr *a, uint16_t rtp, uint16_t rtcp,
+		       uint16_t pub_rtp, uint16_t pub_rtcp,
+		       struct binding **b_rtp, struct binding **b_rtcp,
+		       bool *created, const char **limit)
+{
 	const struct conf *c = t->conf;
 	struct binding *r, *q;
-	uint16_t pub;
+	uint16_t pub, pub2;
 
 	*created = false;
 	r = calls_binding_find(t, family, a, rtp);
@@ -162,14 +210,13 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		*limit = "media streams per call";
 		return -1;
 	}
-	pub = pool_take(t, c->media_port_min, c->media_port_max - 1, 2,
-			&t->media_next, 0);
+	pub = media_pub(t, pub_rtp, pub_rtcp, &pub2);
 	if (!pub) {
 		*limit = "media_ports";
 		return -1;
 	}
 	r = binding_new(t, BIND_MEDIA, family, a, rtp, pub);
-	q = r ? binding_new(t, BIND_MEDIA, family, a, rtcp, pub + 1) : NULL;
+	q = r ? binding_new(t, BIND_MEDIA, family, a, rtcp, pub2) : NULL;
 	if (!q) {
 		if (r)
 			calls_binding_drop(t, r);

@@ -157,6 +157,16 @@ struct binding *calls_sig_get(struct calls *t, int family,
 			      const char **limit);
 
 /*
+ * calls_sig_get_at - calls_sig_get, but a new binding takes public port
+ * adopt (the kernel's existing mapping of this inside socket) when no
+ * binding holds it, whatever the signalling pool's range; 0: none.
+ */
+struct binding *calls_sig_get_at(struct calls *t, int family,
+				 const union addr *a, uint16_t port,
+				 uint16_t adopt, uint64_t now, bool *created,
+				 const char **limit);
+
+/*
  * calls_media_get - RTP and RTCP bindings for inside a:rtp / a:rtcp held by
  * call k: reuses the pair k already holds for a:rtp, else allocates an
  * even/odd public pair.  Returns 0 (rtp and rtcp set, *created tells) or
@@ -166,6 +176,18 @@ int calls_media_get(struct calls *t, struct call *k, int family,
 		    const union addr *a, uint16_t rtp, uint16_t rtcp,
 		    struct binding **b_rtp, struct binding **b_rtcp,
 		    bool *created, const char **limit);
+
+/*
+ * calls_media_get_at - calls_media_get, but a new pair takes public ports
+ * pub_rtp and pub_rtcp (the mappings a NAT-aware phone learned and wrote
+ * in its SDP) when both are free, whatever the media pool's range; else
+ * a pool pair.  pub_rtp 0: from the pool.
+ */
+int calls_media_get_at(struct calls *t, struct call *k, int family,
+		       const union addr *a, uint16_t rtp, uint16_t rtcp,
+		       uint16_t pub_rtp, uint16_t pub_rtcp,
+		       struct binding **b_rtp, struct binding **b_rtcp,
+		       bool *created, const char **limit);
 
 /* calls_remote_size - room for n far-end streams in k->remote (n at
  * most CALL_MAX_REMOTE); k->n_remote = n.  0, or -1 (k unchanged). */

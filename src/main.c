@@ -337,7 +337,7 @@ static void daemon_start(struct daemon *d)
 		fatalx("out of memory");
 	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
 				   d->guard.keep, d->ct, nat_ct_unstale,
-				   nat_ct_sweep };
+				   nat_ct_sweep, nat_ct_host_maps };
 	a->ct = d->ct;
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)

@@ -36,6 +36,15 @@ struct nat_plan {
 	bool overflow;
 };
 
+/* An existing kernel NAT mapping of one inside socket (UDP): conntrack
+ * holds a flow from in_port whose reply goes to pub_addr:pub_port
+ * (MASQUERADE made it, e.g. for a STUN request). */
+struct nat_map {
+	uint16_t in_port;
+	union addr pub_addr;
+	uint16_t pub_port;
+};
+
 /* A conntrack flow by its original-direction tuple (UDP). */
 struct nat_flow {
 	int family;
@@ -64,6 +73,11 @@ struct nat_ops {
 	 * end, in one pass over the conntrack table; run from the timer,
 	 * off the per-message path.  Optional.  Returns the number deleted. */
 	int (*sweep)(void *ctx, const struct nat_elem *e, unsigned n);
+	/* host_maps - the kernel's NAT mappings of inside host in's UDP
+	 * sockets, at most cap of them into out (one per inside port).
+	 * Optional (NULL: none known).  Returns the count or -1. */
+	int (*host_maps)(void *ctx, int family, const union addr *in,
+			 struct nat_map *out, unsigned cap);
 };
 
 /* nat_plan_init - empty plan. */

@@ -71,6 +71,15 @@ int nat_ct_each_inside(struct nat_ct *h,
 		       void *ctx);
 
 /*
+ * nat_ct_host_maps - nat_ops.host_maps: the NAT mappings of inside host
+ * in's UDP flows, one per inside port (the kernel filters the dump by
+ * source address, so the cost follows that host's flows plus one pass
+ * over the table in the kernel).  Returns the count or -1.
+ */
+int nat_ct_host_maps(void *ctx, int family, const union addr *in,
+		     struct nat_map *out, unsigned cap);
+
+/*
  * nat_ct_flush_sip - at start: delete every UDP flow with one of the SIP
  * ports at either end, whoever made it, so the next SIP packets create
  * flows under the daemon's bindings instead of keeping a MASQUERADE

@@ -98,6 +98,11 @@ static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
 	r->n_note = 0;
 }
 
+bool rewrite_from_inside(const struct rw_ctx *ctx)
+{
+	return ctx->dir == RW_OUT || rw_addr_inside(ctx, &ctx->src);
+}
+
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		 struct rw_result *r)
 {

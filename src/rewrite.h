@@ -48,6 +48,11 @@ struct rw_ctx {
 	struct stream_sig *conn;
 	const union addr *own;		/* the gateway's own addresses */
 	unsigned n_own;
+	/* The kernel's existing NAT mappings of the sending inside host's
+	 * sockets (outbound and hairpin), for bindings that must match what
+	 * a NAT-aware phone learned; n_maps 0 when none were looked up. */
+	const struct nat_map *maps;
+	unsigned n_maps;
 };
 
 enum rw_action { RW_NONE = 0, RW_END_CALL };
@@ -97,6 +102,10 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 /* rewrite_commit - the kernel holds r->plan: carry out the plan's intents
  * (calls that end, media bindings let go) and keep its changes. */
 void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r);
+
+/* rewrite_from_inside - the packet's source is an inside host (every
+ * outbound packet; inbound only hairpinned ones). */
+bool rewrite_from_inside(const struct rw_ctx *ctx);
 
 /* rewrite_rollback - the plan is not carried out (kernel refused, an edit
  * could not be applied): the call state, the port pools and the plan's

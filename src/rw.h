@@ -89,6 +89,18 @@ const char *rw_policy_media(const struct rw_ctx *x, const union addr *a,
 /* rw_policy_note - count reason why for this message (once). */
 void rw_policy_note(struct rw_result *r, const char *why);
 
+/* ---- rw_map.c: the kernel's mappings of the sender's sockets ---- */
+
+/* rw_map_pub - the public port the kernel maps inside socket a:in_port
+ * to on x->pub, when a is the packet's sender and a mapping is known;
+ * else 0. */
+uint16_t rw_map_pub(const struct rw_ctx *x, const union addr *a,
+		    uint16_t in_port);
+
+/* rw_map_in - the sender's inside port that the kernel maps to
+ * x->pub:pub_port, or 0. */
+uint16_t rw_map_in(const struct rw_ctx *x, uint16_t pub_port);
+
 /* ---- rewrite.c: the plan ---- */
 
 /* rewrite_note_created - remember b as created by this message (dropped

@@ -10,7 +10,11 @@
 /* Inbound (outside -> inside phone): restoring what outbound rewrote. */
 
 /* Replace host:port in hp when it names the binding b (the gateway's
- * address and b's public port). */
+ * address and b's public port): with saved (how the phone wrote it, which
+ * the outbound rewrite replaced), else with b's inside address.  A
+ * binding no outbound message ever named by an inside address (no text
+ * saved at all) belongs to a NAT-aware phone: it wrote the public address
+ * itself (STUN, rport) and gets it back as it wrote it. */
 static int in_restore_text(const struct rw_ctx *x, const struct sip_msg *m,
 			   const struct sip_hostport *hp,
 			   const struct binding *b, const char *saved,
@@ -25,7 +29,11 @@ static int in_restore_text(const struct rw_ctx *x, const struct sip_msg *m,
 	    port != b->pub_port)
 		return 0;
 	if (saved[0])
-		return edits_add_str(&r->edits, rw_addr_hostport_span(hp), saved);
+		return edits_add_str(&r->edits, rw_addr_hostport_span(hp),
+				     saved);
+	if (!b->sig->sent_by[0] && !b->sig->contact_hp[0] &&
+	    !b->sig->route_hp[0])
+		return 0;
 	rewrite_addr_text(x->family, &b->in_addr, txt, sizeof(txt));
 	snprintf(txt + strlen(txt), sizeof(txt) - strlen(txt), ":%u",
 		 b->in_port);

@@ -96,6 +96,69 @@ static int save_existing(const struct rw_ctx *x, const union addr *a,
 	return b ? rewrite_save_binding(r, b) : 0;
 }
 
+/* Is public port p free, or already the binding of inside a:in? */
+static bool pub_free_for(const struct rw_ctx *x, uint16_t p,
+			 const union addr *a, uint16_t in)
+{
+	const struct binding *b = calls_binding_by_pub(x->calls, x->family,
+						       &x->pub, p);
+
+	return !b || (b->kind == BIND_MEDIA && b->in_port == in &&
+		      rw_addr_eq(x->family, &b->in_addr, a));
+}
+
+/* Media line i names the public address itself: a NAT-aware phone wrote
+ * the mapping it learned (STUN, an ICE server-reflexive default).  When
+ * the kernel still holds that mapping for one of the sender's sockets,
+ * the stream is bound on exactly those ports, so the far end's media and
+ * the phone's keep the addresses the SDP names and a closed firewall
+ * admits them for the call; the text is left as written.  Otherwise
+ * nothing is bound (plain NAT carries it, as the phone expects). */
+static int out_media_aware(const struct rw_ctx *x, unsigned i,
+			   const struct sdp_media *md, struct call *k,
+			   struct rw_result *r)
+{
+	uint16_t pub_rtcp = md->has_rtcp ? md->rtcp_port_num
+					 : (uint16_t)(md->port_num + 1);
+	uint16_t in_rtp = rw_map_in(x, md->port_num), in_rtcp;
+	struct binding *rtp, *rtcp;
+	bool created;
+
+	if (!md->port_num || !in_rtp)
+		return 0;
+	in_rtcp = rw_map_in(x, pub_rtcp);
+	if (!in_rtcp)
+		in_rtcp = in_rtp + 1;	/* RFC 3550 11: the next port */
+	if (in_rtcp == in_rtp || !pub_free_for(x, md->port_num, &x->src,
+					       in_rtp) ||
+	    !pub_free_for(x, pub_rtcp, &x->src, in_rtcp))
+		return 0;
+	calls_note_sdp(k, x->family, &x->src);
+	if (save_existing(x, &x->src, in_rtp, r) < 0 ||
+	    save_existing(x, &x->src, in_rtcp, r) < 0)
+		return -1;
+	if (!journal_room(&r->j, 2)) {
+		r->skip = "message too large to plan";
+		return -1;
+	}
+	if (calls_media_get_at(x->calls, k, x->family, &x->src, in_rtp,
+			       in_rtcp, md->port_num, pub_rtcp, &rtp, &rtcp,
+			       &created, &r->limit) < 0)
+		return -1;
+	if (rtp->pub_port != md->port_num || rtcp->pub_port != pub_rtcp)
+		return 0;	/* an older pair of these sockets: kept */
+	if (created) {
+		plan_media_add(x, rtp, r);
+		plan_media_add(x, rtcp, r);
+		stale_flows(x, k, i, rtp, rtcp, r);
+	}
+	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
+	rtp->m_index = rtcp->m_index = (uint8_t)(i < 255 ? i : 255);
+	rtcp->is_rtcp = true;
+	r->n_media++;
+	return 0;
+}
+
 /* Media line i of the SDP at m->buf + base: bind its inside address and
  * ports, point m= and a=rtcp at the public pair. */
 static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
@@ -116,6 +179,9 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	    ca->family != (x->family == AF_INET6 ? 6 : 4))
 		return 0;	/* not an address we route */
 	s = (struct span){ base + ca->addr.off, ca->addr.len };
+	if (rw_addr_parse(m->buf, s, x->family, &a) &&
+	    rw_addr_eq(x->family, &a, &x->pub))
+		return out_media_aware(x, i, md, k, r);
 	if (!rw_addr_span_inside(x, m->buf, s, &a))
 		return 0;
 	calls_note_sdp(k, x->family, &a);

@@ -33,8 +33,9 @@ static struct binding *sig_binding(const struct rw_ctx *x,
 		r->skip = "message too large to plan";
 		return NULL;
 	}
-	b = calls_sig_get(x->calls, x->family, a, port, x->now, &created,
-			  &r->limit);
+	b = calls_sig_get_at(x->calls, x->family, a, port,
+			     rw_map_pub(x, a, port), x->now, &created,
+			     &r->limit);
 	if (!b)
 		return NULL;
 	if (created)
