@@ -39,8 +39,9 @@ def main():
               (env["git"], env["date"], env["load"]))
     print("| mode | calls/s (median) | runs | vs accept loop | vs kernel "
           "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
-          "us/call | abandoned | passed by queue | table walks | load |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "us/call | abandoned | passed by queue | table walks | verdicts per "
+          "datagram | kernel refusals | load |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in ("none", "accept", "kernel", "sipalg"):
         if m not in by:
             continue
@@ -59,13 +60,17 @@ def main():
         # (fail-open bypass): a queue consumer should see every one.
         passed = sum(max(0, r["run"]["sent_total"] - r["queued"])
                      for r in rs) if rs[0]["queued"] >= 0 else "-"
-        print("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s | %s |"
+        sends = sum(r.get("verdict_sends", 0) for r in rs)
+        vpd = ("%.1f" % (sum(r.get("verdicts", 0) for r in rs) / sends)
+               if m == "sipalg" and sends else "-")
+        refused = rs[-1].get("refused", 0) if m == "sipalg" else "-"
+        print("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s | %s | %s | %s |"
               % (NAMES.get(m, m), x,
                  " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
                  acc, ker, "%.1f" % cons if rs[0]["queued"] >= 0 else "-",
                  gen, busy, sum(r["run"]["abandoned"] for r in rs), passed,
                  sum(r.get("walks", 0) for r in rs) if m == "sipalg" else "-",
-                 rs[0]["load"]))
+                 vpd, refused, rs[0]["load"]))
 
 
 if __name__ == "__main__":

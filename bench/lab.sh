@@ -292,6 +292,15 @@ task_sip_prof() {
 	result "{\"task\": \"sip-prof\", \"mode\": \"$BENCH_MODE\", \"dir\": \"$d\"}"
 }
 
+# daemon_sends - "VERDICTS DATAGRAMS" the daemon sent so far (its last
+# stats), "0 0" without it.
+daemon_sends() {
+	local l
+	l=$(grep 'stats: verdicts' "${DAEMON_LOG:-/dev/null}" 2>/dev/null | tail -n 1)
+	[ -n "$l" ] || { echo "0 0"; return; }
+	echo "$l" | sed 's/.*verdicts \([0-9]*\) in \([0-9]*\) datagrams.*/\1 \2/'
+}
+
 # cps: calls per second with BENCH_CPS_WINDOW calls in flight (bench/cps),
 # BENCH_CPS_RUNS runs of BENCH_CPS_SECS each after one short warm-up run.
 # Each result adds the queue consumer's count and CPU time (schedstat), its
@@ -299,7 +308,7 @@ task_sip_prof() {
 task_cps() {
 	local secs=${BENCH_CPS_SECS:-5} w=${BENCH_CPS_WINDOW:-64} i j n0
 	local pairs=${BENCH_CPS_PAIRS:-1}
-	local q0 q1 c0 c1 k0 k1 load pp d=${BENCH_PROF_DIR:-$WORK}
+	local q0 q1 c0 c1 k0 k1 v0 v1 load pp d=${BENCH_PROF_DIR:-$WORK}
 	cps_run() {
 		n0=$(call_no)
 		SALT=$((SALT + 1))
@@ -316,6 +325,7 @@ task_cps() {
 	for i in $(seq 1 "${BENCH_CPS_RUNS:-3}"); do
 		load=$(cut -d' ' -f1-3 /proc/loadavg)
 		q0=$(queued) c0=$(cpu_us) k0=$(daemon_field walks 2>/dev/null)
+		v0=$(daemon_sends)
 		pp=
 		if [ "${BENCH_CPS_PERF:-0}" = 1 ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
 			command -v perf >/dev/null && [ -n "${DAEMON_PID:-$ACCEPT_PID}" ]; then
@@ -330,8 +340,9 @@ task_cps() {
 				--stdio --sort symbol -g none 2>/dev/null |
 				head -40 >"$d/cps-perf-$BENCH_MODE.txt"; }
 		c1=$(cpu_us) q1=$(queued) k1=$(daemon_field walks 2>/dev/null)
+		v1=$(daemon_sends)
 		[ "$q0" = -1 ] && q1=-1 q0=0
-		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"run\": $j}"
+		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": $(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null), \"run\": $j}"
 	done
 }
 

@@ -211,6 +211,8 @@ static int pass(struct alg *a, const char *why, const char *detail)
 	return V_ACCEPT;
 }
 
+static void hist_add(struct alg_hist *h, uint64_t us);
+
 static uint64_t usec(void)
 {
 	struct timespec ts;
@@ -282,6 +284,122 @@ static void plan_split(struct nat_plan *p, struct nat_plan *later)
 	p->n_del = nd;
 }
 
+static bool elems_clash(const struct nat_elem *x, unsigned nx,
+			const struct nat_elem *y, unsigned ny)
+{
+	unsigned i, j;
+
+	for (i = 0; i < nx; i++)
+		for (j = 0; j < ny; j++)
+			if (same_key(&x[i], &y[j], true) ||
+			    same_key(&x[i], &y[j], false))
+				return true;
+	return false;
+}
+
+/* Whether plan p touches an element the batch's collected work does. */
+static bool plans_clash(const struct nat_plan *p, const struct nat_plan *b)
+{
+	if (!b->n_add && !b->n_del)
+		return false;
+	return elems_clash(p->add, p->n_add, b->add, b->n_add) ||
+	       elems_clash(p->add, p->n_add, b->del, b->n_del) ||
+	       elems_clash(p->del, p->n_del, b->add, b->n_add) ||
+	       elems_clash(p->del, p->n_del, b->del, b->n_del);
+}
+
+/* Kernel work no verdict waits for: removals and refreshes (one
+ * transaction), then the flows of ended bindings and stale flows. */
+static void post_work(struct alg *a, struct nat_plan *p,
+		      const struct nat_elem *gone, unsigned n_gone,
+		      const struct nat_flow *stale, unsigned n_stale)
+{
+	if ((p->n_add || p->n_del) && a->nat.apply(a->nat.ctx, p) < 0) {
+		a->st.later_refused++;
+		log_warnx("kernel refused removing %u / refreshing %u bindings "
+			  "(they expire by their timeout)", p->n_del, p->n_add);
+	}
+	nat_plan_init(p);
+	forget_flows(a, gone, n_gone);
+	if (n_stale && a->nat.unstale)
+		forgotten(a, a->nat.unstale(a->nat.forget_ctx, stale,
+					    n_stale));
+}
+
+/* The batch's collected post-verdict work, now. */
+static void batch_run(struct alg *a)
+{
+	post_work(a, &a->b_later, a->b_gone, a->n_b_gone, a->b_stale,
+		  a->n_b_stale);
+	a->n_b_gone = 0;
+	a->n_b_stale = 0;
+}
+
+/* Would the message's post-verdict work fit the batch's collection? */
+static bool batch_room(const struct alg *a)
+{
+	const struct rw_result *r = &a->rw;
+
+	return a->b_later.n_add + a->later.n_add <= NAT_PLAN_MAX &&
+	       a->b_later.n_del + a->later.n_del <= NAT_PLAN_MAX &&
+	       a->n_b_gone + r->n_gone <= ALG_BATCH_GONE &&
+	       a->n_b_stale + r->n_stale <= ALG_BATCH_STALE;
+}
+
+/* Drop collected refreshes of an element now removed: in one transaction
+ * removals go first, and the refresh would bring it back. */
+static void batch_unrefresh(struct nat_plan *b, const struct nat_elem *e)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < b->n_add; i++)
+		if (!(same_key(&b->add[i], e, true) &&
+		      same_key(&b->add[i], e, false)))
+			b->add[k++] = b->add[i];
+	b->n_add = k;
+}
+
+/* Move the message's post-verdict work into the batch's collection (its
+ * verdict is collected too; both go out at the batch's end). */
+static void batch_defer(struct alg *a)
+{
+	struct rw_result *r = &a->rw;
+	struct nat_plan *b = &a->b_later;
+	unsigned i;
+
+	if (!batch_room(a) ||
+	    elems_clash(a->later.add, a->later.n_add, b->del, b->n_del)) {
+		queue_flush(a->q);	/* their verdicts first */
+		batch_run(a);
+	}
+	for (i = 0; i < a->later.n_del; i++) {
+		batch_unrefresh(b, &a->later.del[i]);
+		b->del[b->n_del++] = a->later.del[i];
+	}
+	for (i = 0; i < a->later.n_add; i++)
+		b->add[b->n_add++] = a->later.add[i];
+	nat_plan_init(&a->later);
+	memcpy(a->b_gone + a->n_b_gone, r->gone, r->n_gone * sizeof(*r->gone));
+	a->n_b_gone += r->n_gone;
+	r->n_gone = 0;
+	memcpy(a->b_stale + a->n_b_stale, r->stale,
+	       r->n_stale * sizeof(*r->stale));
+	a->n_b_stale += r->n_stale;
+	r->n_stale = 0;
+	a->after_pending = false;
+}
+
+void alg_batch_end(struct alg *a)
+{
+	uint64_t t0 = usec();
+
+	if (!a->b_later.n_add && !a->b_later.n_del && !a->n_b_gone &&
+	    !a->n_b_stale)
+		return;
+	batch_run(a);
+	hist_add(&a->tm.after, usec() - t0);
+}
+
 /* Bytes, then kernel, then state: the edited packet is built first (an
  * edit that cannot be applied changes nothing), the kernel takes the
  * bindings before the verdict (a message never names a port whose
@@ -311,6 +429,11 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 	}
 	plan_split(&r->plan, &a->later);
 	if (r->plan.n_add || r->plan.n_del) {
+		/* An element this batch removes or refreshes later, named
+		 * again now (a freed port handed out anew): that work first,
+		 * in order. */
+		if (plans_clash(&r->plan, &a->b_later))
+			batch_run(a);
 		if (a->nat.apply(a->nat.ctx, &r->plan) < 0) {
 			nat_plan_init(&a->later);
 			rewrite_rollback(x, r);
@@ -410,19 +533,8 @@ void alg_after_verdict(struct alg *a)
 	if (!a->after_pending)
 		return;
 	a->after_pending = false;
-	if ((a->later.n_add || a->later.n_del) &&
-	    a->nat.apply(a->nat.ctx, &a->later) < 0) {
-		a->st.later_refused++;
-		log_warnx("kernel refused removing %u / refreshing %u bindings "
-			  "(they expire by their timeout)", a->later.n_del,
-			  a->later.n_add);
-	}
-	nat_plan_init(&a->later);
-	forget_flows(a, r->gone, r->n_gone);
+	post_work(a, &a->later, r->gone, r->n_gone, r->stale, r->n_stale);
 	r->n_gone = 0;
-	if (r->n_stale && a->nat.unstale)
-		forgotten(a, a->nat.unstale(a->nat.forget_ctx, r->stale,
-					    r->n_stale));
 	r->n_stale = 0;
 }
 
@@ -460,10 +572,14 @@ void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 		      v == V_DROP);
 	t2 = usec();
 	hist_add(&a->tm.verdict, t2 - t1);
-	if (a->after_pending) {
-		alg_after_verdict(a);
-		hist_add(&a->tm.after, usec() - t2);
+	if (!a->after_pending)
+		return;
+	if (queue_batching(q)) {
+		batch_defer(a);		/* alg_batch_end does it */
+		return;
 	}
+	alg_after_verdict(a);
+	hist_add(&a->tm.after, usec() - t2);
 }
 
 static void touch_cb(void *ctx, const union addr *ad, uint16_t port,
@@ -561,6 +677,14 @@ void alg_log_stats(struct alg *a)
 	for (i = 0; i < a->n_policy; i++)
 		log_notice("stats: policy %s: %llu", a->policy[i].what,
 			  (unsigned long long)a->policy[i].count);
+	if (a->q) {
+		uint64_t sends, verdicts;
+
+		queue_sends(a->q, &sends, &verdicts);
+		log_notice("stats: verdicts %llu in %llu datagrams",
+			  (unsigned long long)verdicts,
+			  (unsigned long long)sends);
+	}
 	if (a->st.later_refused)
 		log_notice("stats: post-verdict batches refused: %llu",
 			  (unsigned long long)a->st.later_refused);

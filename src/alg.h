@@ -19,6 +19,8 @@
 #define ALG_PENDING 4096
 #define ALG_MAX_OWN 32
 #define ALG_MAPS 64
+#define ALG_BATCH_GONE 256
+#define ALG_BATCH_STALE 128
 
 struct alg_reason {
 	const char *what;
@@ -89,6 +91,14 @@ struct alg {
 	 * has (alg_after_verdict). */
 	struct nat_plan later;
 	bool after_pending;
+	/* Inside a queue batch (queue.h): the post-verdict work of the
+	 * batch's messages, collected and done once after their verdicts
+	 * went out - one nf_tables transaction, one conntrack datagram. */
+	struct nat_plan b_later;
+	struct nat_elem b_gone[ALG_BATCH_GONE];
+	unsigned n_b_gone;
+	struct nat_flow b_stale[ALG_BATCH_STALE];
+	unsigned n_b_stale;
 	uint64_t bound_at;		/* when the kernel acked this packet's
 					 * bindings (us), 0: it had none */
 	struct alg_timing tm;
@@ -162,6 +172,13 @@ void alg_tcp_free(struct alg *a);
  * caller did not.
  */
 void alg_after_verdict(struct alg *a);
+
+/*
+ * alg_batch_end - the queue batch's verdicts were sent: do the kernel work
+ * its messages left for after them (removals, refreshes, conntrack
+ * deletes), all at once.  Nothing to do outside a batch.
+ */
+void alg_batch_end(struct alg *a);
 
 /* alg_tick - periodic work: note live media, end expired calls and
  * registrations, remove their bindings and flows.  scan_media selects

@@ -158,6 +158,13 @@ static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
 	ops_packet_done(&d->ops, p->outdev);
 }
 
+static void on_batch_end(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	alg_batch_end(d->alg);
+}
+
 static void on_ct_events(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
@@ -351,6 +358,7 @@ static void daemon_start(struct daemon *d)
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
 		       c->queue);
+	queue_on_batch_end(d->queue, on_batch_end);
 	/* The divert after the queue's binding: SIP it diverts earlier
 	 * would pass unchanged (bypass). */
 	d->guard.nft_backend = divert_wanted(c);

@@ -15,6 +15,9 @@
 #include "queue.h"
 
 #define QUEUE_BUF (0xffff + (MNL_SOCKET_BUFFER_SIZE / 2))
+/* Verdicts of one batch go out in one datagram of at most this much
+ * (a verdict that does not fit sends the ones before it first). */
+#define VERDICT_BUF (256 * 1024)
 
 struct queue {
 	struct mnl_socket *nl;
@@ -23,7 +26,13 @@ struct queue {
 	queue_cb cb;
 	void *ctx;
 	char *buf;		/* receive buffer */
-	char *vbuf;		/* verdict buffer */
+	char *vbuf;		/* configuration messages */
+	char *batch;		/* verdicts collected in a batch */
+	size_t batch_len;
+	unsigned batch_n;
+	bool batching;
+	void (*batch_end)(void *ctx);
+	uint64_t sends, verdicts;	/* datagrams, verdicts in them */
 };
 
 static int queue_cfg(struct queue *q, uint8_t cmd)
@@ -63,8 +72,9 @@ struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx)
 	q->ctx = ctx;
 	q->buf = malloc(QUEUE_BUF);
 	q->vbuf = malloc(QUEUE_BUF);
+	q->batch = malloc(VERDICT_BUF);
 	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK);
-	if (!q->buf || !q->vbuf || !q->nl ||
+	if (!q->buf || !q->vbuf || !q->batch || !q->nl ||
 	    mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		log_warn("queue %u: netlink socket", num);
 		goto free_queue;
@@ -74,6 +84,9 @@ struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx)
 	 * F_FAIL_OPEN or are retransmitted by SIP. */
 	mnl_socket_setsockopt(q->nl, NETLINK_NO_ENOBUFS, &one, sizeof(one));
 	setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_RCVBUFFORCE,
+		   &rcvbuf, sizeof(rcvbuf));
+	/* A batch's verdicts are one datagram: room for all of them. */
+	setsockopt(mnl_socket_get_fd(q->nl), SOL_SOCKET, SO_SNDBUFFORCE,
 		   &rcvbuf, sizeof(rcvbuf));
 	if (queue_cfg(q, NFQNL_CFG_CMD_BIND) < 0 || queue_params(q) < 0) {
 		log_warn("queue %u: bind", num);
@@ -96,7 +109,52 @@ void queue_close(struct queue *q)
 	}
 	free(q->buf);
 	free(q->vbuf);
+	free(q->batch);
 	free(q);
+}
+
+void queue_on_batch_end(struct queue *q, void (*fn)(void *ctx))
+{
+	q->batch_end = fn;
+}
+
+void queue_sends(const struct queue *q, uint64_t *sends, uint64_t *verdicts)
+{
+	*sends = q->sends;
+	*verdicts = q->verdicts;
+}
+
+bool queue_batching(const struct queue *q)
+{
+	return q->batching;
+}
+
+int queue_flush(struct queue *q)
+{
+	int rc = 0;
+
+	if (!q->batch_len)
+		return 0;
+	q->sends++;
+	q->verdicts += q->batch_n;
+	if (mnl_socket_sendto(q->nl, q->batch, q->batch_len) < 0) {
+		/* The packets stay queued until the kernel's queue times
+		 * them out; nothing else to do from here. */
+		log_warn("queue: %u verdicts", q->batch_n);
+		rc = -1;
+	}
+	q->batch_len = 0;
+	q->batch_n = 0;
+	return rc;
+}
+
+/* End of a batch: its verdicts out, then the work they did not wait for. */
+static void batch_done(struct queue *q)
+{
+	queue_flush(q);
+	q->batching = false;
+	if (q->batch_end)
+		q->batch_end(q->ctx);
 }
 
 int queue_fd(const struct queue *q)
@@ -139,28 +197,45 @@ int queue_read(struct queue *q)
 		ssize_t len = mnl_socket_recvfrom(q->nl, q->buf, QUEUE_BUF);
 
 		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return n;
 			if (errno == ENOBUFS || errno == EINTR)
 				continue;
+			if (q->batching)
+				batch_done(q);
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return n;
 			log_warn("queue: receive");
 			return -1;
 		}
+		q->batching = true;
 		if (mnl_cb_run(q->buf, (size_t)len, 0, q->portid, queue_msg,
 			       q) < 0)
 			log_warn("queue: parse");
-		n++;
+		if (++n % QUEUE_BATCH == 0)
+			batch_done(q);
 	}
 }
 
 int queue_verdict(struct queue *q, uint32_t id, const void *data,
 		  uint32_t len, int drop)
 {
-	struct nlmsghdr *nlh = nfq_nlmsg_put(q->vbuf, NFQNL_MSG_VERDICT, q->num);
+	size_t room = MNL_ALIGN(sizeof(struct nlmsghdr)) + 256 +
+		      MNL_ALIGN(len);
+	struct nlmsghdr *nlh;
 
+	if (q->batching && q->batch_len + room > VERDICT_BUF)
+		queue_flush(q);
+	nlh = nfq_nlmsg_put(q->batching ? q->batch + q->batch_len : q->vbuf,
+			    NFQNL_MSG_VERDICT, q->num);
 	nfq_nlmsg_verdict_put(nlh, (int)id, drop ? NF_DROP : NF_ACCEPT);
 	if (data)
 		nfq_nlmsg_verdict_put_pkt(nlh, data, len);
+	if (q->batching) {
+		q->batch_len += nlh->nlmsg_len;
+		q->batch_n++;
+		return 0;
+	}
+	q->sends++;
+	q->verdicts++;
 	if (mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len) < 0) {
 		log_warn("queue: verdict for packet %u", id);
 		return -1;

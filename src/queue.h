@@ -2,12 +2,21 @@
 #ifndef SIPALG_QUEUE_H
 #define SIPALG_QUEUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
  * NFQUEUE consumer over libmnl: bind one queue, read packets without
  * blocking, hand each to a callback, send one verdict per packet.
+ *
+ * Under load the packets waiting are read as a batch (at most
+ * QUEUE_BATCH): verdicts given while the batch is handled are collected
+ * and sent together in one datagram when it ends, then the batch-end
+ * callback runs (the kernel work the verdicts did not need).  At low load
+ * a batch is one packet, so nothing waits for anything.
  */
+
+#define QUEUE_BATCH 64
 
 struct queue_pkt {
 	uint32_t id;
@@ -29,6 +38,21 @@ struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx);
 
 void queue_close(struct queue *q);
 
+/* queue_on_batch_end - call fn(ctx) (queue_open's ctx) after each
+ * batch's verdicts were sent. */
+void queue_on_batch_end(struct queue *q, void (*fn)(void *ctx));
+
+/* queue_batching - whether verdicts are being collected now (inside a
+ * batch): they reach the kernel at its end or at queue_flush. */
+bool queue_batching(const struct queue *q);
+
+/* queue_flush - send the verdicts collected so far.  0 / -1. */
+int queue_flush(struct queue *q);
+
+/* queue_sends - verdict datagrams sent so far, and the verdicts they
+ * carried (their ratio: verdicts per system call). */
+void queue_sends(const struct queue *q, uint64_t *sends, uint64_t *verdicts);
+
 /* queue_fd - the socket to poll for input. */
 int queue_fd(const struct queue *q);
 
@@ -37,7 +61,8 @@ int queue_fd(const struct queue *q);
 int queue_read(struct queue *q);
 
 /* queue_verdict - accept packet id; with data != NULL the packet is
- * replaced by data[0..len).  drop=true drops it instead.  0 / -1. */
+ * replaced by data[0..len).  drop=true drops it instead.  Inside a batch
+ * the verdict is collected (data copied) and sent at its end.  0 / -1. */
 int queue_verdict(struct queue *q, uint32_t id, const void *data,
 		  uint32_t len, int drop);
 
