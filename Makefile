@@ -27,7 +27,7 @@ CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics
-SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard alg alg_tcp \
+SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard wan renumber alg alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
 # what building it needs, and what the tests need (make deps installs the

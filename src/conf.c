@@ -705,6 +705,15 @@ static int conf_blame(struct conf_state *st, int a, int b, const char *what)
  * conf_line - handle one line (newline already cut).  Returns 0, or -1
  * with the message in st->err.
  */
+/* The keys that take a list; any other key holds one value, and a ','
+ * in it is a list the daemon would not read as one (an interface name
+ * may even hold one). */
+static bool conf_key_is_list(const char *key)
+{
+	return !strcmp(key, "sip_ports") || !strcmp(key, "inside_networks") ||
+	       !strcmp(key, "public_pool");
+}
+
 static int conf_line(struct conf *c, struct conf_state *st, char *raw)
 {
 	char echo[CONF_ECHO_MAX], *line, *eq, *key, *val;
@@ -736,6 +745,9 @@ static int conf_line(struct conf *c, struct conf_state *st, char *raw)
 	if (*val == '\0')
 		return conf_error(st, st->lineno, echo,
 				  "missing value for '%s'", key);
+	if (!conf_key_is_list(key) && strchr(val, ','))
+		return conf_error(st, st->lineno, echo,
+				  "%s takes one value, not a list", key);
 	why = conf_keys[k].parse(c, conf_keys[k].off, val);
 	if (why)
 		return conf_error(st, st->lineno, echo, "%s: %s", key, why);

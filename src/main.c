@@ -26,6 +26,8 @@
 #include "nat_nft.h"
 #include "notify.h"
 #include "ops.h"
+#include "renumber.h"
+#include "wan.h"
 
 #define TICK_MS 1000
 #define MEDIA_SCAN_TICKS 10
@@ -42,6 +44,7 @@ struct daemon {
 	struct nat_nft *nft;
 	struct nat_ct *ct;
 	struct guard guard;
+	struct wan *wan;
 	int sig_fd, timer_fd;
 	unsigned ticks;
 	int verbose;		/* -v given this many times */
@@ -69,84 +72,20 @@ static void usage(void)
 	exit(2);
 }
 
-static unsigned prefix_len(const struct sockaddr_in *mask)
+/* A link or address changed: read the interfaces again and follow. */
+static void on_wan(void *ctx, int fd)
 {
-	return (unsigned)__builtin_popcount(mask->sin_addr.s_addr);
-}
+	struct daemon *d = ctx;
+	struct wan_view v;
 
-/* The outside interface's first IPv4 address, and the IPv4 networks of
- * the inside interface (addresses in them count as "inside"). */
-static void read_interfaces(struct daemon *d)
-{
-	const struct conf *c = &d->conf[d->active];
-	struct alg *a = d->alg;
-	struct ifaddrs *ifs, *i;
-	bool have_pub = c->public_family == AF_INET;
-
-	if (have_pub)
-		a->pub = c->public_address;
-	if (getifaddrs(&ifs) < 0)
-		fatalx("getifaddrs: %s", strerror(errno));
-	a->n_inside = 0;
-	a->n_own = 0;
-	memset(a->own, 0, sizeof(a->own));
-	for (i = ifs; i; i = i->ifa_next) {
-		const struct sockaddr_in *sin = (const void *)i->ifa_addr;
-
-		if (!sin || sin->sin_family != AF_INET)
-			continue;
-		/* Every address of the router itself: never bound for an
-		 * inside host (README "Security"). */
-		if (a->n_own < ALG_MAX_OWN)
-			a->own[a->n_own++].v4 = sin->sin_addr;
-		if (!have_pub && !strcmp(i->ifa_name, c->outside_interface)) {
-			a->pub.v4 = sin->sin_addr;
-			have_pub = true;
-		}
-		if (!strcmp(i->ifa_name, c->inside_interface) &&
-		    a->n_inside < RW_MAX_INSIDE && i->ifa_netmask) {
-			struct prefix *p = &a->inside[a->n_inside++];
-
-			p->family = AF_INET;
-			p->len = prefix_len((const void *)i->ifa_netmask);
-			p->addr.v4.s_addr = sin->sin_addr.s_addr &
-				((const struct sockaddr_in *)
-				 (const void *)i->ifa_netmask)->sin_addr.s_addr;
-		}
+	(void)fd;
+	if (!wan_drain(d->wan))
+		return;
+	if (wan_read(&d->conf[d->active], &v) < 0) {
+		log_warn("getifaddrs");
+		return;
 	}
-	freeifaddrs(ifs);
-	if (c->n_inside_networks) {
-		/* Configured: also networks routed behind the inside
-		 * interface, not only the ones on it. */
-		unsigned k;
-
-		a->n_inside = 0;
-		for (k = 0; k < c->n_inside_networks &&
-			    a->n_inside < RW_MAX_INSIDE; k++) {
-			struct prefix *p = &a->inside[a->n_inside++];
-
-			p->family = c->inside_networks[k].family;
-			p->addr = c->inside_networks[k].addr;
-			p->len = c->inside_networks[k].len;
-		}
-	}
-	if (!have_pub)
-		fatalx("no IPv4 address on %s and no public_address set",
-		       c->outside_interface);
-}
-
-static void interfaces_index(struct daemon *d)
-{
-	const struct conf *c = &d->conf[d->active];
-
-	d->alg->in_ifindex = if_nametoindex(c->inside_interface);
-	d->alg->out_ifindex = if_nametoindex(c->outside_interface);
-	if (!d->alg->in_ifindex)
-		fatalx("inside_interface %s: no such interface",
-		       c->inside_interface);
-	if (!d->alg->out_ifindex)
-		fatalx("outside_interface %s: no such interface",
-		       c->outside_interface);
+	renumber_apply(d->alg, &d->guard, d->ct, &v);
 }
 
 static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
@@ -322,8 +261,12 @@ static void daemon_start(struct daemon *d)
 	char pub[INET6_ADDRSTRLEN];
 	int n;
 
-	interfaces_index(d);
-	read_interfaces(d);
+	struct wan_view v;
+
+	if (wan_read(c, &v) < 0)
+		fatalx("getifaddrs: %s", strerror(errno));
+	/* Missing interfaces are waited for (renumber_apply below). */
+	a->pub = v.pub;
 	a->conf = c;
 	a->now = now_mono;
 	a->calls = calls_new(c);
@@ -366,6 +309,10 @@ static void daemon_start(struct daemon *d)
 	if (!d->guard.divert)
 		fatalx("cannot install table inet sipalg or open its checks");
 	guard_init(&d->guard);
+	d->wan = wan_open();
+	if (!d->wan)
+		fatalx("cannot watch the interfaces (rtnetlink)");
+	renumber_apply(a, &d->guard, d->ct, &v);
 	inet_ntop(AF_INET, &a->pub, pub, sizeof(pub));
 	log_info("sipalgd %s: queue %u, inside %s, outside %s, public %s, "
 		 "media ports %u-%u, divert by %s", SIPALG_VERSION, c->queue,
@@ -383,6 +330,7 @@ static void daemon_loop(struct daemon *d)
 	    loop_add(d->loop, queue_fd(d->queue), on_queue, d) < 0 ||
 	    loop_add(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0 ||
+	    loop_add(d->loop, wan_fd(d->wan), on_wan, d) < 0 ||
 	    (nat_ct_events_fd(d->ct) >= 0 &&
 	     loop_add(d->loop, nat_ct_events_fd(d->ct), on_ct_events, d) < 0))
 		fatalx("event loop setup failed: %s", strerror(errno));
@@ -408,6 +356,7 @@ static void daemon_stop(struct daemon *d)
 	alg_tcp_free(d->alg);	/* held segments get their verdicts */
 	nat_tcp_close(d->alg->conn_ctx);
 	queue_close(d->queue);
+	wan_close(d->wan);
 	nat_ct_close(d->ct);
 	/* The divert stays: with bypass it passes SIP untouched while no
 	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
@@ -457,6 +406,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		wan_check(&d.conf[0]);
 		printf("configuration OK\n");
 		return 0;
 	}

@@ -196,6 +196,25 @@ int nat_keep_restore(struct nat_keep *k)
 	return rc < 0 ? -1 : n;
 }
 
+void nat_keep_clear(struct nat_keep *k)
+{
+	memset(k->slot, 0, k->n_slots * sizeof(*k->slot));
+	k->n_used = 0;
+}
+
+int nat_keep_list(const struct nat_keep *k, struct nat_elem **out)
+{
+	size_t i, n = 0;
+
+	*out = malloc((k->n_used ? k->n_used : 1) * sizeof(**out));
+	if (!*out)
+		return -1;
+	for (i = 0; i < k->n_slots; i++)
+		if (k->slot[i].used)
+			(*out)[n++] = k->slot[i].e;
+	return (int)n;
+}
+
 unsigned nat_keep_count(const struct nat_keep *k)
 {
 	return (unsigned)k->n_used;

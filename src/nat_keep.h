@@ -33,6 +33,13 @@ int nat_keep_apply(void *ctx, const struct nat_plan *plan);
  */
 int nat_keep_restore(struct nat_keep *k);
 
+/* nat_keep_clear - forget every binding (the kernel's were deleted). */
+void nat_keep_clear(struct nat_keep *k);
+
+/* nat_keep_list - a malloc'd array of every recorded binding in *out
+ * (the caller frees it).  Returns the count, or -1 (no memory). */
+int nat_keep_list(const struct nat_keep *k, struct nat_elem **out);
+
 /* nat_keep_count - bindings recorded. */
 unsigned nat_keep_count(const struct nat_keep *k);
 

@@ -472,6 +472,17 @@ static void test_rules_backend(void **state UNUSED)
 			 "rules_backend: expected auto, iptables or nft");
 }
 
+/* A ',' in a single-valued key is a list the daemon would not read. */
+static void test_not_a_list(void **state UNUSED)
+{
+	expect_error("inside_interface = lan0\noutside_interface = wan0,ppp0\n",
+		     2, "outside_interface takes one value, not a list",
+		     "outside_interface = wan0,ppp0");
+	expect_bad_value("public_address = 203.0.113.1, 203.0.113.2",
+			 "public_address takes one value, not a list");
+	expect_bad_value("queue = 0,1", "queue takes one value, not a list");
+}
+
 /* public_pool: IPv4 addresses, blanks or commas between them. */
 static void test_public_pool(void **state UNUSED)
 {
@@ -647,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_public_pool),
 		cmocka_unit_test(test_rules_backend),
 		cmocka_unit_test(test_operator_keys),
+		cmocka_unit_test(test_not_a_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
