@@ -164,7 +164,13 @@ test_install_remove() {
 		"$tmp/twice" 1 "outside queue rule"
 	count '^-A SIPALG_QUEUE -o lan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
 		"$tmp/twice" 1 "inside queue rule"
-	count '^-A SIPALG_QUEUE' "$tmp/twice" 2 "two queue rules in all"
+	count '^-A SIPALG_QUEUE -o wan0 -p tcp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/twice" 1 "outside TCP queue rule"
+	count '^-A SIPALG_QUEUE -o lan0 -p tcp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/twice" 1 "inside TCP queue rule"
+	count '^-A SIPALG_QUEUE -o [wl]an0 -p tcp -m multiport --ports 5061 .*-j RETURN$' \
+		"$tmp/twice" 2 "TLS (5061) returns on both interfaces"
+	count '^-A SIPALG_QUEUE' "$tmp/twice" 6 "six rules in all (UDP, TCP, TLS per interface)"
 	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
 		"$tmp/twice" 1 "connmark accept rule"
 	count '^-A SIPALG_FWD' "$tmp/twice" 1 "one rule in SIPALG_FWD"
@@ -207,7 +213,7 @@ test_many_ports() {
 		in_ns "$rules" install -c "$tmp/many.conf"
 	snapshot "$tmp/many"
 	count '^-A SIPALG_QUEUE .*NFQUEUE --queue-num 0 --queue-bypass$' \
-		"$tmp/many" 4 "16 ports give four queue rules"
+		"$tmp/many" 8 "16 ports give four queue rules per protocol"
 	count '^-A SIPALG_FWD -m connmark --mark 0x5a1 -j ACCEPT$' \
 		"$tmp/many" 1 "default ct_mark"
 	in_ns "$rules" remove -c "$tmp/many.conf" >/dev/null
@@ -311,7 +317,7 @@ test_nft_backend() {
 		"$tmp/divert" 1 "nft backend: outside rule for port 5080"
 	count 'oifname "lan0" udp sport 5060 fib saddr type != local .*queue.*3.*bypass' \
 		"$tmp/divert" 1 "nft backend: inside rule for source port 5060"
-	count 'queue' "$tmp/divert" 8 "nft backend: 2 interfaces x 2 ports x 2 directions"
+	count 'queue' "$tmp/divert" 16 "nft backend: 2 interfaces x 2 ports x 2 directions x UDP/TCP"
 	snapshot "$tmp/after"
 	same "$tmp/before" "$tmp/after" "nft backend: no iptables rule added"
 	daemon_end
