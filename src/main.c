@@ -214,6 +214,7 @@ static int reload(void *ctx, char *err, size_t errlen)
 		return -1;
 	}
 	keep_restart_keys(&d->conf[d->active], &d->conf[next]);
+	ops_keep_restart_keys(&d->conf[d->active], &d->conf[next]);
 	d->active = next;
 	d->alg->conf = &d->conf[next];
 	calls_set_conf(d->alg->calls, &d->conf[next]);

@@ -122,6 +122,22 @@ void ops_open(struct ops *o, struct loop *l, const struct conf *c,
 	ops_open_http(o, l, c);
 }
 
+void ops_keep_restart_keys(const struct conf *old, struct conf *c)
+{
+	if (strcmp(old->control_socket, c->control_socket) ||
+	    strcmp(old->control_group, c->control_group) ||
+	    old->http_family != c->http_family ||
+	    old->http_port != c->http_port ||
+	    memcmp(&old->http_addr, &c->http_addr, sizeof(c->http_addr)))
+		log_warnx("reload: control_socket, control_group and "
+			  "http_listen change only on restart");
+	strcpy(c->control_socket, old->control_socket);
+	strcpy(c->control_group, old->control_group);
+	c->http_family = old->http_family;
+	c->http_addr = old->http_addr;
+	c->http_port = old->http_port;
+}
+
 void ops_packet_start(struct ops *o)
 {
 	o->before = o->alg->st;

@@ -34,6 +34,11 @@ void ops_open(struct ops *o, struct loop *l, const struct conf *c,
 	      struct alg *a,
 	      int (*reload)(void *ctx, char *err, size_t errlen), void *ctx);
 
+/* ops_keep_restart_keys - the listeners are opened once: a reload keeps
+ * the running control_socket, control_group and http_listen in c (from
+ * old) and says so when the file changed them. */
+void ops_keep_restart_keys(const struct conf *old, struct conf *c);
+
 /* ops_packet_start / ops_packet_done - around alg_packet: count the
  * packet by direction and result. */
 void ops_packet_start(struct ops *o);

@@ -143,6 +143,14 @@ check "sipalgctl reload of a broken configuration: the daemon refuses it, exit 1
 check "sipalgctl -c CONF reload with that file fails too (the unit's reload fails)" \
 	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -c '$CONF' reload"
 cp "$J/conf.good" "$CONF"
+# The listeners are opened once: a reload naming another address keeps
+# serving on the old one and says so.
+sed -i "s/^http_listen = .*/http_listen = 127.0.0.1:8081/" "$CONF"
+ctl reload >/dev/null 2>&1; RC=$?
+scrape /metrics >"$J/metrics3.txt" 2>&1
+check "reload with another http_listen: accepted (status $RC), warned, metrics still on $HTTP" \
+	sh -c "[ $RC = 0 ] && grep -q '^<4>reload: control_socket, control_group and http_listen change only on restart' '$DAEMON_LOG' && grep -q '^sipalg_calls ' '$J/metrics3.txt'"
+cp "$J/conf.good" "$CONF"
 
 # systemd semantics: a fresh daemon with NOTIFY_SOCKET and a watchdog.
 gw_daemon_stop
