@@ -13,6 +13,8 @@
 #  - sipalgctl end closes the call's pinholes (a probe from outside no
 #    longer reaches the phone); reload refuses a broken configuration;
 #  - journal priorities: <6> on the banner, <4> on "passed unchanged";
+#  - 16 stalled HTTP clients: the control socket answers, a 17th is
+#    turned away at once, the stalled ones are cut off after 10 s;
 #  - systemd semantics: READY=1 only with the queue bound, WATCHDOG=1
 #    keeps coming, and none while the daemon is stopped (SIGSTOP).
 . "$(dirname "$0")/lib.sh"
@@ -99,6 +101,26 @@ check "metrics counters grew between the scrapes (SIGUSR1 between them), none we
 	$DEB_PY "$OPS" grow "$J/metrics1.txt" "$J/metrics2.txt"
 check "metrics count the not-SIP message by reason" \
 	grep -q 'sipalg_passed_unchanged_total{reason="not SIP"} 1' "$J/metrics2.txt"
+
+# Slow clients cannot stall the daemon: 16 HTTP clients that never finish
+# their request fill the listener; the control socket still answers, a
+# 17th HTTP client is turned away at once, and the stalled ones are cut
+# off after 10 s.
+bg "$NS_R" slow python3 -c 'import socket, sys, time
+cs = [socket.create_connection(("127.0.0.1", 8080)) for i in range(16)]
+for c in cs: c.sendall(b"GET / HTTP/1.1\r\n")
+open(sys.argv[1], "w").write("held")
+time.sleep(20)' "$J/held"
+wait_file "$J/held"
+check "16 stalled HTTP clients: sipalgctl stats still answers" ctl stats
+T0=$(date +%s%N)
+check "16 stalled HTTP clients: a 17th is turned away at once" \
+	sh -c "! ip netns exec $NS_R python3 -c 'import urllib.request as u; u.urlopen(\"http://$HTTP/metrics\", timeout=5)'"
+T1=$(date +%s%N)
+metrics_ok() { scrape /metrics | grep -q '^sipalg_calls '; }
+check "the 17th was answered within 1 s ($(( (T1 - T0) / 1000000 )) ms)" test $(( (T1 - T0) / 1000000 )) -lt 1000
+check "stalled HTTP clients are cut off (10 s), metrics served again" wait_until 15 metrics_ok
+kill "$(cat "$J/slow.pid")" 2>/dev/null
 
 # The status page in a real browser.
 mkdir -p "$ART"
