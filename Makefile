@@ -21,13 +21,13 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
-CORE    := sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
+CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics
-SHELL_M := queue pkt nat_nft nat_ct nat_ctev nat_tcp divert guard wan renumber alg alg_tcp \
+SHELL_M := queue pkt nat_nft nat_ct nat_ct6 nat_ctev nat_tcp divert guard wan renumber alg alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
 # what building it needs, and what the tests need (make deps installs the
@@ -58,8 +58,8 @@ TEST_FL := -DSIPALG_CORPUS_DIR='"$(CURDIR)/tests/corpus"'
 all: $(B)/sipalgd $(B)/sipalg-replay $(B)/sipalgctl
 
 # sipalgctl: the control socket's client (libc and the config parser).
-$(B)/sipalgctl: src/sipalgctl.c src/conf.h $(B)/conf.o | $(B)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/conf.o $(LDFLAGS)
+$(B)/sipalgctl: src/sipalgctl.c src/conf.h $(B)/conf.o $(B)/addr.o | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/conf.o $(B)/addr.o $(LDFLAGS)
 
 $(B)/sipalgd: $(CORE_O) $(SHELL_O)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
@@ -76,14 +76,14 @@ $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 # test_robust drives alg_process (tests/fuzz/pipe.h): links the packet
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
-		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
 # test_ctl: the control protocol and HTTP listener over the pipeline.
 $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h $(SCORE_O) \
-		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o \
 		$(OPS_M:%=$(B)/san/%.o)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
@@ -91,7 +91,7 @@ $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h $(SCORE_O) \
 
 # test_atomic too (plan/commit through alg_process, a refusing backend).
 $(B)/test_atomic: tests/unit/test_atomic.c tests/fuzz/pipe.h $(SCORE_O) \
-		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
+		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
@@ -102,7 +102,7 @@ $(B)/sipalgd-san: $(SCORE_O) $(SHELL_M:%=$(B)/san/%.o)
 
 # sipalg-replay: the daemon's pipeline (alg.o and what it links) over
 # capture files, with the recording NAT backend; -san for the tests.
-REPLAY_M := alg alg_tcp pkt queue nat_ct nat_ctev nat_rec pcapio replay replay_tcp
+REPLAY_M := alg alg6 alg_tcp pkt queue nat_ct nat_ctev nat_rec pcapio replay replay_tcp
 $(B)/sipalg-replay: $(CORE_O) $(REPLAY_M:%=$(B)/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpcap $(LDFLAGS)
 
@@ -247,7 +247,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_CORE)
 
 $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 		tests/unit/oracle.h $(FUZZ_CORE) \
-		$(B)/fuzz/alg.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
+		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
 		$(B)/fuzz/nat_ctev.o
 	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
 		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2

@@ -482,6 +482,16 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 	sr = sip_scan(m, (const char *)v->payload, v->payload_len);
 	if (sr != SIP_OK)
 		return pass(a, scan_reason(sr), NULL);
+	if (v->family == AF_INET6) {
+		/* No NAT: pinholes only, and only for UDP phones. */
+		if (conn)
+			return pass(a, "IPv6 over TCP", NULL);
+		verdict = alg6_process(a, v, dir, m);
+		a->after_pending = a->n_gone6 > 0;
+		return verdict;
+	}
+	if (a->no_v4)
+		return pass(a, "no IPv4 public address", NULL);
 	ctx_fill(a, v, dir, &x);
 	x.conn = conn;
 	if (!conn)	/* the mappings looked up are UDP ones */
@@ -533,6 +543,7 @@ void alg_after_verdict(struct alg *a)
 	if (!a->after_pending)
 		return;
 	a->after_pending = false;
+	alg6_after_verdict(a);
 	post_work(a, &a->later, r->gone, r->n_gone, r->stale, r->n_stale);
 	r->n_gone = 0;
 	r->n_stale = 0;
@@ -609,6 +620,7 @@ void alg_tick(struct alg *a, bool scan_media, void *ct)
 	if (ended)
 		log_info("expired %u call(s)", ended);
 	forget_flows(a, gone, n_gone);
+	alg6_tick(a);
 	/* The sweep walks the whole conntrack table (every bucket, under
 	 * its lock): at the next tick for bindings whose far end was never
 	 * known (no flow to delete by tuple), else with the media scan - the

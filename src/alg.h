@@ -4,6 +4,7 @@
 
 #include "call.h"
 #include "pkt.h"
+#include "pin6.h"
 #include "queue.h"
 #include "rewrite.h"
 #include "stream.h"
@@ -102,6 +103,16 @@ struct alg {
 	uint64_t bound_at;		/* when the kernel acked this packet's
 					 * bindings (us), 0: it had none */
 	struct alg_timing tm;
+	/* IPv6: pinholes, no NAT (NULL: IPv6 passes unchanged). */
+	struct pin6 *pin6;
+	bool no_v4;			/* no IPv4 public address: IPv4
+					 * passes unchanged */
+	struct nat_elem gone6[PIN6_CALL_PINS * 2];
+	unsigned n_gone6;
+	/* forget6 - delete the conntrack flows of these IPv6 pinholes
+	 * (NULL: none to delete, sipalg-replay). */
+	int (*forget6)(void *ctx, const struct nat_elem *e, unsigned n);
+	void *forget6_ctx;
 	/* Bindings removed since the last tick, whose remaining flows the
 	 * next tick sweeps from conntrack in one pass. */
 	struct nat_elem pending[ALG_PENDING];
@@ -185,6 +196,21 @@ void alg_batch_end(struct alg *a);
  * whether conntrack is asked which media flows are alive; the flows of
  * ended calls not deleted by tuple are swept then too. */
 void alg_tick(struct alg *a, bool scan_media, void *ct);
+
+/*
+ * alg6_process - the IPv6 pipeline for scanned message m of view v (in
+ * alg6.c): pinholes planned, installed, then committed; never rewritten.
+ * Returns the verdict (accept unchanged, or drop when fail_closed and the
+ * message could not be handled).
+ */
+struct pkt_view;
+int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+		 const struct sip_msg *m);
+
+/* alg6_after_verdict / alg6_tick - the IPv6 share of alg_after_verdict
+ * and alg_tick. */
+void alg6_after_verdict(struct alg *a);
+void alg6_tick(struct alg *a);
 
 /* alg_count - count (and maybe log) a reason a packet passed unchanged. */
 void alg_count(struct alg *a, const char *what, const char *detail);

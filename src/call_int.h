@@ -46,17 +46,6 @@ struct calls {
 #define container_of(p, type, member) \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
-static inline size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static inline bool addr_eq(int family, const union addr *a,
-			   const union addr *b)
-{
-	return memcmp(a, b, addr_len(family)) == 0;
-}
-
 static inline unsigned binding_count(const struct calls *t)
 {
 	return t->n_sig + t->n_media;

@@ -295,19 +295,7 @@ static const char *conf_parse_pool(struct conf *c, size_t off,
 
 bool conf_net_has(const struct conf_net *n, int family, const union addr *a)
 {
-	const uint8_t *x = (const uint8_t *)&n->addr;
-	const uint8_t *y = (const uint8_t *)a;
-	unsigned full = n->len / 8, rest = n->len % 8;
-	uint8_t mask;
-
-	if (n->family != family)
-		return false;
-	if (memcmp(x, y, full))
-		return false;
-	if (!rest)
-		return true;
-	mask = (uint8_t)(0xffu << (8 - rest));
-	return (x[full] & mask) == (y[full] & mask);
+	return addr_in_prefix(family, a, n->family, &n->addr, n->len);
 }
 
 /*
@@ -592,6 +580,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("max_bindings", conf_parse_count, max_bindings, false),
 	KEY("log_interval", conf_parse_interval, log_interval, false),
 	KEY("fail_closed", conf_parse_bool, fail_closed, false),
+	KEY("ipv6", conf_parse_bool, ipv6, false),
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 	KEY("public_pool", conf_parse_pool, public_pool, false),
 	KEY("rules_backend", conf_parse_rules, rules_backend, false),
@@ -649,6 +638,7 @@ void conf_defaults(struct conf *c)
 	c->max_signalling_per_host = 16;
 	c->max_inbound_setups_per_source = 32;
 	c->max_callid_length = 256;
+	c->ipv6 = true;
 }
 
 bool conf_is_sip_port(const struct conf *c, uint16_t port)

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "addr.h"
+
 #define CONF_MAX_SIP_PORTS 16
 #define CONF_MAX_INSIDE_NETS 8
 #define CONF_MAX_PUBLIC_POOL 15
@@ -14,11 +16,6 @@
 #define CONF_NAME_MAX 32
 #define CONF_CONTROL_SOCKET "/run/sipalg/control"
 
-/* An IPv4 or IPv6 address; family is AF_INET, AF_INET6 or 0 (unset). */
-union addr {
-	struct in_addr v4;
-	struct in6_addr v6;
-};
 
 /* A network ADDR/LEN (family AF_INET or AF_INET6, host bits zero). */
 struct conf_net {
@@ -85,6 +82,8 @@ struct conf {
 	uint32_t max_signalling_per_host;	/* signalling bindings */
 	uint32_t max_inbound_setups_per_source;	/* unanswered inbound */
 	uint32_t max_callid_length;		/* bytes; longer: stateless */
+	bool ipv6;		/* IPv6 pinholes for phones with global
+				 * addresses (default yes) */
 };
 
 /* Who diverts SIP to the queue: rules/sipalg-rules with iptables, or the

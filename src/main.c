@@ -23,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nat_ct.h"
+#include "nat_ct6.h"
 #include "nat_nft.h"
 #include "notify.h"
 #include "ops.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct loop *loop;
 	struct queue *queue;
 	struct nat_nft *nft;
+	struct nat_ct6 *ct6;
 	struct nat_ct *ct;
 	struct guard guard;
 	struct wan *wan;
@@ -255,6 +257,26 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* IPv6 pinholes: their nft table, state and conntrack handle.  A kernel
+ * without IPv6 nf_tables leaves IPv6 passing unchanged, with a warning. */
+static void daemon_start6(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+	struct alg *a = d->alg;
+
+	if (nat_nft_open6(d->nft) < 0) {
+		log_warnx("cannot create nftables table ip6 sipalg: IPv6 "
+			  "passes unchanged");
+		return;
+	}
+	a->pin6 = pin6_new(c);
+	d->ct6 = nat_ct6_open(c->ct_mark);
+	if (!a->pin6 || !d->ct6)
+		fatalx("IPv6 pinholes: out of memory or no ctnetlink");
+	a->forget6 = nat_ct6_forget;
+	a->forget6_ctx = d->ct6;
+}
+
 static void daemon_start(struct daemon *d)
 {
 	const struct conf *c = &d->conf[d->active];
@@ -290,6 +312,8 @@ static void daemon_start(struct daemon *d)
 				   d->guard.keep, d->ct, nat_ct_unstale,
 				   nat_ct_sweep, nat_ct_host_maps };
 	a->ct = d->ct;
+	if (c->ipv6)
+		daemon_start6(d);
 	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
 	if (n > 0)
 		log_info("deleted %d SIP flows made before the daemon ran", n);
@@ -359,6 +383,8 @@ static void daemon_stop(struct daemon *d)
 	queue_close(d->queue);
 	wan_close(d->wan);
 	nat_ct_close(d->ct);
+	nat_ct6_close(d->ct6);
+	pin6_free(d->alg->pin6);
 	/* The divert stays: with bypass it passes SIP untouched while no
 	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
 	 * it for good. */

@@ -34,6 +34,7 @@
 #define GC_INTERVAL_MS 30000
 
 struct nat_nft {
+	bool v6;		/* the ip6 pinhole table is installed */
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
@@ -48,6 +49,7 @@ struct batch {
 	unsigned n;		/* messages */
 	uint32_t first_seq;	/* of the first message */
 	struct nlmsghdr *last;	/* the one that asks for an ack */
+	uint16_t family;	/* of the next message's table */
 	const char *what[8];	/* description of each, for errors */
 };
 
@@ -56,6 +58,7 @@ static void batch_start(struct nat_nft *h, struct batch *bt)
 	bt->b = mnl_nlmsg_batch_start(h->buf, BATCH_SIZE);
 	bt->n = 0;
 	bt->last = NULL;
+	bt->family = NFPROTO_IPV4;
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), h->seq++);
 	mnl_nlmsg_batch_next(bt->b);
 }
@@ -71,7 +74,7 @@ static struct nlmsghdr *batch_msg(struct nat_nft *h, struct batch *bt,
 	if (bt->last)
 		bt->last->nlmsg_flags &= (uint16_t)~NLM_F_ACK;
 	bt->last = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(bt->b), type,
-					 NFPROTO_IPV4, flags | NLM_F_ACK,
+					 bt->family, flags | NLM_F_ACK,
 					 h->seq++);
 	return bt->last;
 }
@@ -142,7 +145,7 @@ static void put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
 	struct nlmsghdr *nlh = batch_msg(h, bt, type, fl, what);
 
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, bt->family);
 	nftnl_table_nlmsg_build_payload(nlh, t);
 	nftnl_table_free(t);
 	mnl_nlmsg_batch_next(bt->b);
@@ -348,7 +351,10 @@ free_handle:
 
 int nat_nft_reset(struct nat_nft *h)
 {
-	return nft_setup(h);
+	if (nft_setup(h) < 0)
+		return -1;
+	/* A flush took the IPv6 pinhole table too. */
+	return h->v6 ? nat_nft_open6(h) : 0;
 }
 
 void nat_nft_close(struct nat_nft *h)
@@ -359,6 +365,10 @@ void nat_nft_close(struct nat_nft *h)
 		return;
 	batch_start(h, &bt);
 	put_table(h, &bt, NFT_MSG_DELTABLE, "delete table");
+	if (h->v6) {
+		bt.family = NFPROTO_IPV6;
+		put_table(h, &bt, NFT_MSG_DELTABLE, "delete ip6 table");
+	}
 	batch_send(h, &bt);
 	mnl_socket_close(h->nl);
 	free(h->buf);
@@ -411,34 +421,196 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 	mnl_nlmsg_batch_next(bt->b);
 }
 
+/* ---- IPv6: pinholes without NAT, table ip6 sipalg ---- */
+
+/* ipv6_addr (8) . inet_service (13); 16 address bytes + the port padded
+ * to 4. */
+#define TYPE_IPV6_PORT ((8 << 6) | 13)
+#define KEY6_LEN 20
+#define SET_ID_PIN6 3
+
+static void nft6_put_set(struct nat_nft *h, struct batch *bt)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "pin6");
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV6);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, SET_ID_PIN6);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, TYPE_IPV6_PORT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, KEY6_LEN);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+			"create set pin6");
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "pre6");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_PRE_ROUTING);
+	/* After conntrack (-200), so the flow exists to be marked. */
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, -150);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+			"create chain pre6");
+	nftnl_chain_nlmsg_build_payload(nlh, c);
+	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+/* udp, ip6 daddr . udp dport in @pin6 -> mark the flow; the installed
+ * FORWARD rule accepts the mark, so the hole lets new flows in. */
+static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "pre6");
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV6);
+	rule_l4_udp(r);
+	rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
+	rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
+	{
+		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, "pin6");
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, SET_ID_PIN6);
+		expr_add(r, e);
+	}
+	rule_mark(r, h->ct_mark);
+	nlh = batch_msg(h, bt, NFT_MSG_NEWRULE,
+			NLM_F_CREATE | NLM_F_APPEND, "create rule pre6");
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+int nat_nft_open6(struct nat_nft *h)
+{
+	struct batch bt;
+
+	batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	put_table(h, &bt, NFT_MSG_DELTABLE, "delete old ip6 table");
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	nft6_put_set(h, &bt);
+	nft6_put_chain(h, &bt);
+	nft6_put_rule(h, &bt);
+	if (batch_send(h, &bt) < 0)
+		return -1;
+	h->v6 = true;
+	return 0;
+}
+
+static void nft6_put_pins(struct nat_nft *h, struct batch *bt, bool add,
+			  const struct nat_elem *e, unsigned n)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	unsigned i;
+
+	bt->family = NFPROTO_IPV6;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "pin6");
+	for (i = 0; i < n; i++) {
+		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
+		uint8_t k[KEY6_LEN] = { 0 };
+		uint16_t p = htons(e[i].in_port);
+
+		memcpy(k, &e[i].in_addr.v6, 16);
+		memcpy(k + 16, &p, 2);
+		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, k, KEY6_LEN);
+		if (add)
+			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
+					       (uint64_t)e[i].timeout * 1000);
+		nftnl_set_elem_add(s, el);
+	}
+	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			add ? NLM_F_CREATE : 0,
+			add ? "add pin6 elements" : "delete pin6 elements");
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	mnl_nlmsg_batch_next(bt->b);
+	bt->family = NFPROTO_IPV4;
+}
+
+/* The elements of e[0..n) of family, copied to out; their count. */
+static unsigned elems_of(int family, const struct nat_elem *e, unsigned n,
+			 struct nat_elem *out)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if ((e[i].family == AF_INET6) == (family == AF_INET6))
+			out[k++] = e[i];
+	return k;
+}
+
 static int apply_once(struct nat_nft *h, const struct nat_elem *del,
 		      unsigned n_del, const struct nat_elem *add,
 		      unsigned n_add)
 {
+	static struct nat_elem d4[NAT_PLAN_MAX], a4[NAT_PLAN_MAX];
+	static struct nat_elem d6[NAT_PLAN_MAX], a6[NAT_PLAN_MAX];
+	unsigned nd4, na4, nd6, na6;
 	struct batch bt;
 
 	if (!n_del && !n_add)
 		return 0;
+	if (n_del > NAT_PLAN_MAX || n_add > NAT_PLAN_MAX) {
+		errno = E2BIG;
+		return -1;
+	}
+	nd4 = elems_of(AF_INET, del, n_del, d4);
+	na4 = elems_of(AF_INET, add, n_add, a4);
+	nd6 = elems_of(AF_INET6, del, n_del, d6);
+	na6 = elems_of(AF_INET6, add, n_add, a6);
+	if ((nd6 || na6) && !h->v6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
 	batch_start(h, &bt);
-	if (n_del) {
-		put_elems(h, &bt, false, false, del, n_del);
-		put_elems(h, &bt, true, false, del, n_del);
+	if (nd4) {
+		put_elems(h, &bt, false, false, d4, nd4);
+		put_elems(h, &bt, true, false, d4, nd4);
 	}
-	if (n_add) {
-		put_elems(h, &bt, false, true, add, n_add);
-		put_elems(h, &bt, true, true, add, n_add);
+	if (nd6)
+		nft6_put_pins(h, &bt, false, d6, nd6);
+	if (na4) {
+		put_elems(h, &bt, false, true, a4, na4);
+		put_elems(h, &bt, true, true, a4, na4);
 	}
+	if (na6)
+		nft6_put_pins(h, &bt, true, a6, na6);
 	return batch_send(h, &bt);
 }
 
 static void elem_log(const char *what, const struct nat_elem *e)
 {
-	char in[INET_ADDRSTRLEN], pub[INET_ADDRSTRLEN];
+	char in[ADDR_TEXT], pub[ADDR_TEXT];
 
 	if (log_level < 1)
 		return;
-	inet_ntop(AF_INET, &e->in_addr.v4, in, sizeof(in));
-	inet_ntop(AF_INET, &e->pub_addr.v4, pub, sizeof(pub));
+	addr_ntop(e->family, &e->in_addr, in, sizeof(in), true);
+	if (e->family == AF_INET6) {
+		log_info("pinhole %s %s:%u timeout %us", what, in, e->in_port,
+			 e->timeout);
+		return;
+	}
+	addr_ntop(e->family, &e->pub_addr, pub, sizeof(pub), true);
 	log_info("binding %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,
 		  pub, e->pub_port, e->timeout);
 }

@@ -28,6 +28,15 @@ struct nat_nft *nat_nft_open(uint32_t ct_mark);
  */
 int nat_nft_reset(struct nat_nft *h);
 
+/*
+ * nat_nft_open6 - also install (replacing any left over) the IPv6
+ * pinhole table: "table ip6 sipalg", set pin6 of ip6 daddr . udp dport
+ * with timeouts, and a prerouting rule marking flows to them.  After it,
+ * nat_nft_apply takes AF_INET6 elements (no NAT: their inside side is the
+ * hole).  Returns 0 or -1.
+ */
+int nat_nft_open6(struct nat_nft *h);
+
 /* nat_nft_close - delete the table and free h (NULL is fine). */
 void nat_nft_close(struct nat_nft *h);
 

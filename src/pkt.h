@@ -15,12 +15,15 @@ struct pkt_view {
 	uint8_t proto;
 	union addr src, dst;
 	uint16_t sport, dport;
+	uint32_t l4_off;		/* where the UDP header starts */
 	const uint8_t *payload;
 	uint32_t payload_len;
 };
 
-/* pkt_parse - fill *v from an IPv4 packet; returns NULL on success or a
- * static string naming what is wrong (for the counters). */
+/* pkt_parse - fill *v from an IPv4 or IPv6 packet carrying UDP (IPv6
+ * extension headers stepped over; fragments refused: the kernel
+ * reassembles before the queue); returns NULL on success or a static
+ * string naming what is wrong (for the counters). */
 const char *pkt_parse(const uint8_t *data, uint32_t len, struct pkt_view *v);
 
 /*

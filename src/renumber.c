@@ -26,8 +26,12 @@ static void renumber_ifaces(struct alg *a, const struct wan_view *v)
 {
 	const struct conf *c = a->conf;
 	bool ready = wan_ready(v);
-	unsigned in = ready ? v->in_ifindex : 0;
-	unsigned out = ready ? v->out_ifindex : 0;
+	/* Both interfaces but no IPv4 address: IPv6 pinholes work already
+	 * (no NAT needs no public address); IPv4 passes unchanged. */
+	bool v6_only = !ready && c->ipv6 && v->in_ifindex && v->out_ifindex &&
+		       !v->have_pub;
+	unsigned in = ready || v6_only ? v->in_ifindex : 0;
+	unsigned out = ready || v6_only ? v->out_ifindex : 0;
 
 	if (!ready && (a->out_ifindex || a->in_ifindex || !a->pub.v4.s_addr))
 		renumber_wait_log(c, v);
@@ -35,6 +39,10 @@ static void renumber_ifaces(struct alg *a, const struct wan_view *v)
 		log_info("interfaces: inside %s ifindex %u, outside %s ifindex "
 			 "%u", c->inside_interface, in, c->outside_interface,
 			 out);
+	if (v6_only && !a->no_v4)
+		log_info("outside_interface %s has no IPv4 address: IPv6 "
+			 "pinholes only until one appears", c->outside_interface);
+	a->no_v4 = v6_only;
 	a->in_ifindex = in;
 	a->out_ifindex = out;
 	memcpy(a->inside, v->inside, sizeof(a->inside));

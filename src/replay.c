@@ -97,6 +97,10 @@ static void setup(struct replay *rp)
 		fatalx("out of memory");
 	nat_rec_init(&rp->rec);
 	a->nat = nat_rec_ops(&rp->rec);
+	/* IPv6 messages open and close pinholes as in the daemon (their
+	 * flows to forget are not counted: no forget6 here). */
+	if (c->ipv6 && !(a->pin6 = pin6_new(c)))
+		fatalx("out of memory");
 	if (!c->n_inside_networks) {
 		default_inside(a);
 		return;
@@ -242,13 +246,13 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void hostport(const union addr *a, uint16_t port, char *out,
-		     size_t cap)
+static void hostport(int family, const union addr *a, uint16_t port,
+		     char *out, size_t cap)
 {
-	char t[INET6_ADDRSTRLEN];
+	char t[ADDR_TEXT];
 
-	inet_ntop(AF_INET, a, t, sizeof(t));
-	snprintf(out, cap, "%s:%u", t, port);
+	snprintf(out, cap, "%s:%u", addr_ntop(family, a, t, sizeof(t), true),
+		 port);
 }
 
 struct counter {
@@ -290,8 +294,8 @@ static unsigned counters(const struct replay *rp, struct counter *c)
 
 static void binding_text(const struct nat_rec_ent *e, char *in, char *pub)
 {
-	hostport(&e->e.in_addr, e->e.in_port, in, 64);
-	hostport(&e->e.pub_addr, e->e.pub_port, pub, 64);
+	hostport(e->e.family, &e->e.in_addr, e->e.in_port, in, 64);
+	hostport(e->e.family, &e->e.pub_addr, e->e.pub_port, pub, 64);
 }
 
 static void summary_text(const struct replay *rp)
@@ -410,6 +414,7 @@ int main(int argc, char **argv)
 	else
 		summary_text(&rp);
 	calls_free(rp.alg->calls);
+	pin6_free(rp.alg->pin6);
 	nat_rec_free(&rp.rec);
 	pio_close(rp.in);
 	free(rp.alg);

@@ -35,7 +35,7 @@ bool rw_addr_parse(const char *buf, struct span s, int family,
 
 bool rw_addr_eq(int family, const union addr *a, const union addr *b)
 {
-	return memcmp(a, b, family == AF_INET6 ? 16 : 4) == 0;
+	return addr_eq(family, a, b);
 }
 
 static bool prefix_has(const struct prefix *p, int family,

@@ -54,6 +54,7 @@ t_tcp:(v) SIP over TCP: REGISTER, calls out (3000-byte INVITE in 3 segments) and
 t_sipp_tcp:(w) SIPp over one TCP connection, 200 calls/s for 12000 calls (a minute): none failed, no reset, no private address in the reassembled streams
 t_nataware:(nat1) NAT-aware phones (STUN; public Via ;rport, Contact, SDP), both on 5060/8000: REGISTER and INVITE byte for byte from the STUN mapping, calls to each Contact, a call after every SIP flow expired, calls out, media both ways
 t_eim:(nat2) endpoint-independent mapping: one inside socket to a STUN server and two other hosts, each sees the same public source (2 phones on 5060)
+t_ipv6:(v6) IPv6 phones behind a policy-drop firewall (no NAT): REGISTER, incoming calls from registrar and another host after the flow expired, media both ways, pinhole closed after BYE, outbound call with far-end media first
 "
 
 mkdir -p "$LOGDIR"

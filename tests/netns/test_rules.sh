@@ -349,6 +349,39 @@ test_served() {
 	same "$tmp/before" "$tmp/after" "remove after a served install restores"
 }
 
+# IPv6 phones: the same chains in ip6tables (queue and mark accept), none
+# with ipv6 = no, and remove takes them away again.
+snapshot6() {
+	in_ns ip6tables-save | grep -v '^#' |
+		sed 's/\[[0-9]*:[0-9]*\]/[0:0]/' >"$1"
+}
+
+test_ipv6() {
+	snapshot6 "$tmp/v6before"
+	expect_rc 0 "install (IPv6 too)" in_ns "$rules" install -c "$tmp/ok.conf"
+	snapshot6 "$tmp/v6on"
+	count '^-A POSTROUTING -j SIPALG_QUEUE$' "$tmp/v6on" 1 \
+		"ip6tables: one jump to SIPALG_QUEUE"
+	count '^-A SIPALG_QUEUE -o wan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/v6on" 1 "ip6tables: outside queue rule"
+	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
+		"$tmp/v6on" 1 "ip6tables: connmark accept rule"
+	expect_rc 4 "status with IPv6 rules (no daemon: not served)" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	in_ns ip6tables -t mangle -D POSTROUTING -j SIPALG_QUEUE
+	expect_rc 3 "status sees the IPv6 jump missing" \
+		in_ns "$rules" status -c "$tmp/ok.conf"
+	expect_rc 0 "remove (IPv6 too)" in_ns "$rules" remove -c "$tmp/ok.conf"
+	snapshot6 "$tmp/v6after"
+	same "$tmp/v6before" "$tmp/v6after" "remove restores the IPv6 ruleset"
+	{ cat "$tmp/ok.conf"; echo "ipv6 = no"; } >"$tmp/no6.conf"
+	expect_rc 0 "install with ipv6 = no" \
+		in_ns "$rules" install -c "$tmp/no6.conf"
+	snapshot6 "$tmp/v6off"
+	same "$tmp/v6before" "$tmp/v6off" "ipv6 = no adds no ip6tables rule"
+	in_ns "$rules" remove -c "$tmp/no6.conf" >/dev/null
+}
+
 main() {
 	ip netns add "$ns"
 	in_ns ip link set lo up
@@ -369,6 +402,7 @@ main() {
 	test_ct_flush
 	test_served
 	test_nft_backend
+	test_ipv6
 	if ((failures)); then
 		echo "test_rules: $failures failure(s)"
 		exit 1

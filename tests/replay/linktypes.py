@@ -13,7 +13,9 @@ replays each with the ASan build and checks:
     exactly those of the Ethernet base, fragments coming out reassembled;
   * a lost fragment: its datagram is never seen, the other fragments are
     written unchanged at the end, counted as incomplete;
-  * IPv6: every message passes unchanged with the reason "not IPv4";
+  * IPv6: no NAT, so nothing is rewritten; these messages all come from
+    outside (no inside IPv6 network configured), so they open no pinhole
+    either: every message counted as unchanged, payloads byte for byte;
   * 3000 hostile frames (overlapping, duplicate, out-of-range and endless
     fragments, truncated frames, broken VLAN/PPPoE): no sanitizer report,
     every frame accounted for.
@@ -67,10 +69,10 @@ def check(name, tmp, base_sum, base_sip, base_in_sip):
                                     'no IP')):
             errs.append('bad frame: ' + fr[0])
     if name.startswith('ipv6'):
-        if s['messages'] != base_sum['messages'] or \
-                s['reasons'] != {'not IPv4': base_sum['messages']} or \
+        if s['messages'] != base_sum['messages'] or s['reasons'] or \
+                s['unchanged'] != base_sum['messages'] or \
                 s['rewritten'] != 0 or s['bindings']:
-            errs.append('IPv6 not passed as "not IPv4": %s' % s)
+            errs.append('IPv6 not left unchanged: %s' % s)
         got = [fr[1:] for fr in sip(out)]
         want = [fr[1:] for fr in base_in_sip]
         if got != want:

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_ADDR_H
+#define SIPALG_ADDR_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/*
+ * The address type of both families, and what the daemon asks of an
+ * address: equality, a hash, prefix tests, text, and whether it may ever
+ * be the inside end of a binding.  Pure: no sockets.
+ */
+
+/* An IPv4 or IPv6 address; its family (AF_INET, AF_INET6, or 0: unset)
+ * travels beside it. */
+union addr {
+	struct in_addr v4;
+	struct in6_addr v6;
+};
+
+/* ADDR_TEXT - room for the text of either family plus brackets. */
+#define ADDR_TEXT (INET6_ADDRSTRLEN + 2)
+
+/* addr_len - bytes of an address of family (16 for AF_INET6, else 4). */
+static inline size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+/* addr_eq - a and b are the same address of family. */
+static inline bool addr_eq(int family, const union addr *a,
+			   const union addr *b)
+{
+	return memcmp(a, b, addr_len(family)) == 0;
+}
+
+/* addr_in_prefix - a (of family) lies in net/len of net_family. */
+bool addr_in_prefix(int family, const union addr *a, int net_family,
+		    const union addr *net, unsigned len);
+
+/*
+ * addr_hash - 32-bit hash of a (family) mixed with seed; for tables keyed
+ * by address.  Not keyed against collisions: callers that hash input an
+ * attacker chooses use their own keyed hash.
+ */
+uint32_t addr_hash(int family, const union addr *a, uint32_t seed);
+
+/*
+ * addr_ntop - text of a into buf (cap bytes, ADDR_TEXT is enough):
+ * dotted quad, or IPv6 in brackets when bracket is true.  Returns buf.
+ */
+const char *addr_ntop(int family, const union addr *a, char *buf,
+		      size_t cap, bool bracket);
+
+/*
+ * addr_pton - parse text s (NUL-terminated; IPv6 with or without
+ * brackets) into *a and *family.  Returns 0, or -1 when s is neither.
+ */
+int addr_pton(const char *s, int *family, union addr *a);
+
+/*
+ * addr_never_bind - true for addresses that are never the inside end of
+ * a binding or pinhole: unspecified, loopback, multicast, IPv4 limited
+ * broadcast and 0.0.0.0/8, IPv6 link-local and IPv4-mapped.
+ */
+bool addr_never_bind(int family, const union addr *a);
+
+#endif

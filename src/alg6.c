@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <sys/socket.h>
+
+#include "alg.h"
+#include "log.h"
+#include "pkt.h"
+
+/* The IPv6 share of the per-packet work: no NAT, so no rewriting; the
+ * message only opens and closes pinholes (pin6.c).  Same order as IPv4:
+ * plan, kernel, then commit, then the verdict. */
+
+static int alg6_pass(struct alg *a, const char *why)
+{
+	alg_count(a, why, NULL);
+	if (a->conf->fail_closed) {
+		a->st.dropped++;
+		return 2;
+	}
+	a->st.passed++;
+	return 0;
+}
+
+int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+		 const struct sip_msg *m)
+{
+	static struct nat_plan plan;
+	static struct pin6_intent in;
+	struct pin6_msg pm = {
+		.m = m,
+		.outbound = dir == RW_OUT,
+		.src = v->src,
+		.dst = v->dst,
+		.sport = v->sport,
+		.dport = v->dport,
+		.now = a->now(),
+	};
+	const char *why = NULL;
+	unsigned n_gone = 0;
+
+	if (!a->pin6)
+		return alg6_pass(a, "IPv6 (ipv6 = no)");
+	nat_plan_init(&plan);
+	if (pin6_plan(a->pin6, &pm, &plan, a->gone6, PIN6_CALL_PINS * 2,
+		      &n_gone, &in, &why) < 0)
+		return alg6_pass(a, why);
+	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
+		return alg6_pass(a, "kernel refused IPv6 pinholes");
+	pin6_commit(a->pin6, &in);
+	a->n_gone6 = n_gone;
+	a->st.unchanged++;
+	return 0;
+}
+
+void alg6_after_verdict(struct alg *a)
+{
+	if (a->n_gone6 && a->forget6) {
+		int k = a->forget6(a->forget6_ctx, a->gone6, a->n_gone6);
+
+		if (k > 0)
+			a->st.flows_forgotten += (uint64_t)k;
+	}
+	a->n_gone6 = 0;
+}
+
+void alg6_tick(struct alg *a)
+{
+	static struct nat_plan plan;
+	unsigned ended;
+
+	if (!a->pin6)
+		return;
+	nat_plan_init(&plan);
+	a->n_gone6 = 0;
+	ended = pin6_sweep(a->pin6, a->now(), &plan, a->gone6,
+			   PIN6_CALL_PINS * 2, &a->n_gone6);
+	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
+		log_warnx("expiry: kernel refused removing %u IPv6 pinholes",
+			  plan.n_del);
+	if (ended)
+		log_info("IPv6: %u call(s) or registration(s) expired", ended);
+	alg6_after_verdict(a);
+}

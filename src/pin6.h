@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_PIN6_H
+#define SIPALG_PIN6_H
+
+#include "conf.h"
+#include "nat.h"
+#include "sip.h"
+
+/*
+ * IPv6 pinholes: phones with global addresses behind a stateful firewall,
+ * no NAT.  Nothing in a message is rewritten; what the message says opens
+ * or closes holes in the firewall for the phone's own address:
+ * - a registration pinhole (the Contact's port) from a 2xx to a REGISTER
+ *   the phone sent, for the expiry the registrar granted, so requests to
+ *   the registered Contact reach the phone after its UDP flow expired;
+ * - media pinholes for the streams the phone's own SDP names, from its
+ *   offer or answer until the call ends (BYE, a final failure, the set-up
+ *   timeout or the maximum duration).
+ * Only the sender's own address is ever opened, on ports at or above
+ * bind_port_min (the rules of the IPv4 planner: NAT Slipstreaming).
+ * Pinholes are nat_elem with family AF_INET6 and the public side equal to
+ * the inside side; pure: the caller installs the plan, then commits.
+ */
+
+#define PIN6_MAX_CALLS 2048
+#define PIN6_MAX_REGS 1024
+#define PIN6_CALL_PINS 16
+#define PIN6_ID_MAX 128		/* longer Call-IDs pass statelessly */
+
+struct pin6;
+
+/* One message as pin6 sees it. */
+struct pin6_msg {
+	const struct sip_msg *m;
+	bool outbound;		/* from an inside phone */
+	union addr src, dst;	/* AF_INET6 */
+	uint16_t sport, dport;
+	uint64_t now;		/* seconds */
+};
+
+/* What a planned message will change once its plan is installed. */
+struct pin6_intent {
+	int kind;		/* PIN6_I_* */
+	int slot;		/* call or registration slot */
+	unsigned char rec[512];	/* the slot's new content */
+};
+
+enum { PIN6_I_NONE = 0, PIN6_I_CALL, PIN6_I_REG, PIN6_I_PENDING };
+
+/* pin6_new - empty state using the expiries of c (which must outlive
+ * it); NULL when out of memory. */
+struct pin6 *pin6_new(const struct conf *c);
+
+void pin6_free(struct pin6 *p);
+
+/*
+ * pin6_plan - the pinholes message pm opens, refreshes or closes: kernel
+ * work appended to plan (removals whose flows must go also to gone, up to
+ * cap, count in *n_gone) and the state change into *in.  Touches no state.
+ * Returns 0, or -1 with *why when the message is left alone and counted
+ * (nothing planned).
+ */
+int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
+	      struct nat_plan *plan, struct nat_elem *gone, unsigned cap,
+	      unsigned *n_gone, struct pin6_intent *in, const char **why);
+
+/* pin6_commit - apply intent in (from pin6_plan) after the kernel
+ * accepted its plan. */
+void pin6_commit(struct pin6 *p, const struct pin6_intent *in);
+
+/*
+ * pin6_sweep - end calls and registrations expired at now: their
+ * removals into plan and gone (as pin6_plan).  Returns how many ended.
+ * State changes at once: expired holes also leave the kernel by their
+ * own timeout, so a refused removal is harmless.
+ */
+unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
+		    struct nat_elem *gone, unsigned cap, unsigned *n_gone);
+
+/* pin6_counts - live calls, registrations and pinholes. */
+void pin6_counts(const struct pin6 *p, unsigned *calls, unsigned *regs,
+		 unsigned *pins);
+
+#endif

@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""sip6.py ROLE ... - minimal SIP-over-IPv6 endpoints for t_ipv6.sh.
+
+Roles (each writes a JSON record to --out; --out.ready once listening):
+  phone      [A]:5060 registers at --registrar (unless --no-register), then
+             answers INVITEs for --serve seconds: 200 with SDP naming its
+             own address and --rtp-port, counts RTP arriving there, answers
+             BYE; with --call TARGET it calls TARGET instead and lets the
+             far end send media first.
+  registrar  answers one REGISTER with 200 (the Contact, expires).
+  caller     sends an INVITE to --target with SDP, ACK, sends --packets
+             RTP packets to the answer's media address from its own media
+             port, then BYE.
+  answerer   answers one INVITE with 200 and SDP, sends --packets RTP to the
+             offer's media address first, waits for BYE.
+  probe      sends --packets datagrams to --target from a fresh port.
+Everything is bounded by --timeout.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import sys
+import time
+
+
+def sock(addr, port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    return s
+
+
+def hp(host, port):
+    return "[%s]:%d" % (host, port)
+
+
+def sdp(addr, port):
+    body = ("v=0\r\no=- 1 1 IN IP6 %s\r\ns=-\r\nc=IN IP6 %s\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+            % (addr, addr, port))
+    return body
+
+
+def msg(start, hdrs, body=""):
+    out = start + "\r\n"
+    for k, v in hdrs:
+        out += "%s: %s\r\n" % (k, v)
+    if body:
+        out += "Content-Type: application/sdp\r\n"
+    out += "Content-Length: %d\r\n\r\n%s" % (len(body.encode()), body)
+    return out.encode()
+
+
+def parse(data):
+    text = data.decode("utf-8", "replace")
+    head, _, body = text.partition("\r\n\r\n")
+    lines = head.split("\r\n")
+    hdrs = {}
+    for ln in lines[1:]:
+        k, _, v = ln.partition(":")
+        hdrs.setdefault(k.strip().lower(), []).append(v.strip())
+    return lines[0], hdrs, body
+
+
+def h1(hdrs, name):
+    return hdrs.get(name.lower(), [""])[0]
+
+
+def media_of(body):
+    c = re.search(r"c=IN IP6 (\S+)", body)
+    m = re.search(r"m=audio (\d+)", body)
+    if not c or not m:
+        return None
+    return c.group(1), int(m.group(1))
+
+
+def response(req_hdrs, code, reason, extra=(), body="", to_tag=None):
+    hdrs = [("Via", v) for v in req_hdrs.get("via", [])]
+    to = h1(req_hdrs, "to")
+    if to_tag and "tag=" not in to:
+        to += ";tag=" + to_tag
+    hdrs += [("From", h1(req_hdrs, "from")), ("To", to),
+             ("Call-ID", h1(req_hdrs, "call-id")),
+             ("CSeq", h1(req_hdrs, "cseq"))]
+    hdrs += list(extra)
+    return msg("SIP/2.0 %d %s" % (code, reason), hdrs, body)
+
+
+def recv(s, deadline):
+    while True:
+        left = deadline - time.time()
+        if left <= 0:
+            return None, None
+        s.settimeout(left)
+        try:
+            return s.recvfrom(65535)
+        except socket.timeout:
+            return None, None
+
+
+def count_rtp(s, deadline, quiet=0.5):
+    """Datagrams on s until deadline or quiet seconds without one."""
+    n = 0
+    peer = None
+    while True:
+        end = min(deadline, time.time() + quiet) if n else deadline
+        d, a = recv(s, end)
+        if d is None:
+            return n, peer
+        n += 1
+        peer = a
+
+
+def send_rtp(s, to, n):
+    for i in range(n):
+        s.sendto(bytes([0x80, 0]) + i.to_bytes(2, "big") + bytes(168), to)
+        time.sleep(0.01)
+
+
+def ready(a):
+    open(a.out + ".ready", "w").close()
+
+
+def req(method, ruri, local, lport, callid, cseq, to, frm, extra=(), body=""):
+    branch = "z9hG4bK%08x" % random.getrandbits(32)
+    hdrs = [("Via", "SIP/2.0/UDP %s;branch=%s" % (hp(local, lport), branch)),
+            ("Max-Forwards", "70"), ("From", frm), ("To", to),
+            ("Call-ID", callid), ("CSeq", "%d %s" % (cseq, method))]
+    hdrs += list(extra)
+    return msg("%s %s SIP/2.0" % (method, ruri), hdrs, body)
+
+
+def role_phone(a, rec):
+    s = sock(a.addr, 5060)
+    m = sock(a.addr, a.rtp_port)
+    ready(a)
+    deadline = time.time() + a.timeout
+    contact = "<sip:alice@%s>" % hp(a.addr, 5060)
+    rec.update(registered=False, invites=[], rtp=0, byes=0)
+    if a.registrar:
+        reg = (a.registrar, 5060)
+        s.sendto(req("REGISTER", "sip:[%s]" % a.registrar, a.addr, 5060,
+                     "reg-%d@phone" % random.getrandbits(24), 1,
+                     "<sip:alice@example.org>",
+                     "<sip:alice@example.org>;tag=r1",
+                     [("Contact", contact), ("Expires", "300")]), reg)
+        d, _ = recv(s, time.time() + 3)
+        rec["registered"] = bool(d and parse(d)[0].startswith("SIP/2.0 200"))
+    open(a.out + ".registered", "w").close()
+    stop = a.out + ".stop"
+    end = min(deadline, time.time() + a.serve)
+    while time.time() < end and not os.path.exists(stop):
+        d, src = recv(s, min(end, time.time() + 0.2))
+        if d is None:
+            continue
+        start, hdrs, body = parse(d)
+        if start.startswith("INVITE"):
+            rec["invites"].append(src[0])
+            s.sendto(response(hdrs, 200, "OK", [("Contact", contact)],
+                              sdp(a.addr, a.rtp_port), to_tag="p1"), src)
+            n, peer = count_rtp(m, min(end, time.time() + 3))
+            rec["rtp"] += n
+            if peer:
+                send_rtp(m, peer, 10)
+        elif start.startswith("BYE"):
+            rec["byes"] += 1
+            s.sendto(response(hdrs, 200, "OK"), src)
+        elif start.startswith(("ACK", "SIP/2.0")):
+            continue
+        elif start.split(" ")[0].isalpha():
+            s.sendto(response(hdrs, 200, "OK"), src)
+    # After the calls: what still reaches the media port (probes).
+    open(a.out + ".linger", "w").close()
+    n, _ = count_rtp(m, time.time() + a.linger, quiet=a.linger)
+    rec["after"] = n
+
+
+def role_registrar(a, rec):
+    s = sock(a.addr, 5060)
+    ready(a)
+    rec.update(registered=None)
+    d, src = recv(s, time.time() + a.timeout)
+    if d is None:
+        return
+    start, hdrs, _ = parse(d)
+    if start.startswith("REGISTER"):
+        contact = h1(hdrs, "contact")
+        rec["registered"] = contact
+        rec["from"] = src[0]
+        s.sendto(response(hdrs, 200, "OK",
+                          [("Contact", contact + ";expires=300")],
+                          to_tag="reg"), src)
+
+
+def role_caller(a, rec):
+    host = re.match(r"\[(.*)\]:(\d+)", a.target)
+    to = (host.group(1), int(host.group(2)))
+    s = sock(a.addr, a.sip_port)
+    m = sock(a.addr, a.rtp_port)
+    callid = "c6-%d@caller" % random.getrandbits(24)
+    frm = "<sip:bob@[%s]>;tag=c1" % a.addr
+    tov = "<sip:alice@%s>" % a.target
+    rec.update(answered=False, rtp_back=0)
+    s.sendto(req("INVITE", "sip:alice@%s" % a.target, a.addr, a.sip_port,
+                 callid, 1, tov, frm,
+                 [("Contact", "<sip:bob@%s>" % hp(a.addr, a.sip_port))],
+                 sdp(a.addr, a.rtp_port)), to)
+    deadline = time.time() + 4
+    while True:
+        d, _ = recv(s, deadline)
+        if d is None:
+            return
+        start, hdrs, body = parse(d)
+        if start.startswith("SIP/2.0 200"):
+            break
+    rec["answered"] = True
+    tov = h1(hdrs, "to")
+    s.sendto(req("ACK", "sip:alice@%s" % a.target, a.addr, a.sip_port,
+                 callid, 1, tov, frm), to)
+    med = media_of(body)
+    rec["answer_media"] = med
+    if a.far_first:
+        # Silent until the far end's media arrived: what arrives now
+        # came in on a new inbound flow (a pinhole), not as a reply.
+        rec["rtp_first"], _ = count_rtp(m, time.time() + 2)
+    if med:
+        send_rtp(m, med, a.packets)
+    n, _ = count_rtp(m, time.time() + 3)
+    rec["rtp_back"] = n
+    time.sleep(0.3)
+    s.sendto(req("BYE", "sip:alice@%s" % a.target, a.addr, a.sip_port,
+                 callid, 2, tov, frm), to)
+    d, _ = recv(s, time.time() + 3)
+    rec["bye_ok"] = bool(d and parse(d)[0].startswith("SIP/2.0 200"))
+
+
+def role_answerer(a, rec):
+    s = sock(a.addr, a.sip_port)
+    m = sock(a.addr, a.rtp_port)
+    ready(a)
+    rec.update(invited=False, rtp_in=0, byes=0)
+    deadline = time.time() + a.timeout
+    while True:
+        d, src = recv(s, deadline)
+        if d is None:
+            return
+        start, hdrs, body = parse(d)
+        if start.startswith("INVITE"):
+            break
+    rec["invited"] = True
+    s.sendto(response(hdrs, 200, "OK",
+                      [("Contact", "<sip:peer@%s>" % hp(a.addr, a.sip_port))],
+                      sdp(a.addr, a.rtp_port), to_tag="a1"), src)
+    med = media_of(body)
+    rec["offer_media"] = med
+    # The far end sends first: only a pinhole lets this in.
+    if med:
+        time.sleep(0.2)
+        send_rtp(m, med, a.packets)
+    n, _ = count_rtp(m, time.time() + 3)
+    rec["rtp_in"] = n
+    while True:
+        d, src = recv(s, deadline)
+        if d is None:
+            return
+        start, hdrs, _ = parse(d)
+        if start.startswith("BYE"):
+            rec["byes"] += 1
+            s.sendto(response(hdrs, 200, "OK"), src)
+            return
+
+
+def role_probe(a, rec):
+    host = re.match(r"\[(.*)\]:(\d+)", a.target)
+    s = sock(a.addr, 0)
+    for _ in range(a.packets):
+        s.sendto(b"probe", (host.group(1), int(host.group(2))))
+        time.sleep(0.01)
+    rec["sent"] = a.packets
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("role", choices=["phone", "registrar", "caller",
+                                    "answerer", "probe"])
+    p.add_argument("--out", required=True)
+    p.add_argument("--addr", required=True)
+    p.add_argument("--registrar")
+    p.add_argument("--target")
+    p.add_argument("--sip-port", type=int, default=5060)
+    p.add_argument("--rtp-port", type=int, default=8000)
+    p.add_argument("--packets", type=int, default=20)
+    p.add_argument("--serve", type=float, default=10)
+    p.add_argument("--linger", type=float, default=0)
+    p.add_argument("--far-first", action="store_true",
+                   help="caller: send no media before the far end's")
+    p.add_argument("--timeout", type=float, default=30)
+    a = p.parse_args()
+    rec = {"role": a.role}
+    try:
+        globals()["role_" + a.role](a, rec)
+    finally:
+        with open(a.out, "w") as f:
+            json.dump(rec, f)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# t_ipv6.sh [MODE] - phones with global IPv6 addresses behind the router's
+# stateful firewall (ip6tables FORWARD policy DROP, ESTABLISHED,RELATED
+# and lan0 -> wan0 accepted; no NAT):
+#   phone1 2001:db8:1::10 ─ lan0 [router] wan0 ─ registrar 2001:db8:2::10
+#                                                 peer      2001:db8:2::20
+# The phone registers; its flow to the registrar is then deleted from
+# conntrack (what its expiry does on a quiet line); the registrar and then
+# another host call the registered Contact: the INVITE must reach the
+# phone and the caller's media (sent first) too.  After BYE a probe to the
+# phone's media port must not arrive.  The phone then calls out and the far
+# end sends media first.  sipalgd opens pinholes for these (table ip6
+# sipalg, set pin6), the kernel helper its expectations, plain NAT nothing.
+. "$(dirname "$0")/lib.sh"
+SIP6="$LAB_DIR/sip6.py"
+P6=2001:db8:1::10
+GW6_IN=2001:db8:1::1
+GW6_OUT=2001:db8:2::1
+REG6=2001:db8:2::10
+PEER6=2001:db8:2::20
+
+lab_up
+v6_on() {
+	local ns=$1 dev
+	shift
+	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+	in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+	for dev in "$@"; do
+		in_ns "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=0"
+	done
+}
+v6_on "$NS_P1" eth0
+v6_on "$NS_R" lan0 wan0
+v6_on "$NS_O" eth0
+ip -n "$NS_P1" addr add $P6/64 dev eth0 nodad
+ip -n "$NS_R" addr add $GW6_IN/64 dev lan0 nodad
+ip -n "$NS_R" addr add $GW6_OUT/64 dev wan0 nodad
+ip -n "$NS_O" addr add $REG6/64 dev eth0 nodad
+ip -n "$NS_O" addr add $PEER6/64 dev eth0 nodad
+ip -n "$NS_P1" -6 route add default via $GW6_IN
+ip -n "$NS_O" -6 route add 2001:db8:1::/64 via $GW6_OUT
+r sysctl -qw net.ipv6.conf.all.forwarding=1
+r ip6tables -P FORWARD DROP
+r ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+r ip6tables -A FORWARD -i lan0 -o wan0 -j ACCEPT
+if [ "$MODE" = kernel ]; then
+	r ip6tables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+	r ip6tables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+fi
+
+s6() {
+	local ns=$1 name=$2; shift 2
+	in_ns "$ns" timeout 40 python3 "$SIP6" "$@" --out "$WORK/$name.json" \
+		>"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
+}
+s6_bg() {
+	local ns=$1 name=$2; shift 2
+	bg "$ns" "$name" timeout 40 python3 "$SIP6" "$@" --out "$WORK/$name.json"
+}
+
+# 1. Registration, then the phone's flow to the registrar expires.
+s6_bg "$NS_O" registrar registrar --addr $REG6
+wait_file "$WORK/registrar.json.ready"
+s6_bg "$NS_P1" phone phone --addr $P6 --registrar $REG6 --serve 30 \
+	--linger 1.5
+wait_file "$WORK/phone.json.registered" 10
+bg_stop registrar 5
+check "IPv6 REGISTER answered 200" test "$(json "$WORK/registrar.json" \
+	'd["registered"] is not None')" = True
+r conntrack -D -f ipv6 -p udp -s $P6 >/dev/null 2>&1
+r conntrack -D -f ipv6 -p udp -d $P6 >/dev/null 2>&1
+
+# 2. The registrar calls the registered Contact; media from it first.
+s6 "$NS_O" call_reg caller --addr $REG6 --target "[$P6]:5060" \
+	--rtp-port 40000
+check "registrar's INVITE to the registered Contact answered" \
+	test "$(json "$WORK/call_reg.json" 'd["answered"]')" = True
+check "media both ways (registrar -> phone reached the phone)" \
+	test "$(json "$WORK/call_reg.json" 'd["rtp_back"] > 0')" = True
+check "registrar's BYE answered" \
+	test "$(json "$WORK/call_reg.json" 'd.get("bye_ok")')" = True
+
+# 3. Another host calls the registered Contact.
+s6 "$NS_O" call_peer caller --addr $PEER6 --sip-port 5070 \
+	--target "[$P6]:5060" --rtp-port 40002
+check "another host's INVITE to the registered Contact answered" \
+	test "$(json "$WORK/call_peer.json" 'd["answered"]')" = True
+check "media both ways with the other host" \
+	test "$(json "$WORK/call_peer.json" 'd["rtp_back"] > 0')" = True
+
+# 4. After BYE the media pinhole is closed: a probe does not arrive.
+touch "$WORK/phone.json.stop"
+wait_file "$WORK/phone.json.linger" 10
+s6 "$NS_O" probe probe --addr $PEER6 --target "[$P6]:8000" --packets 10
+bg_stop phone 10
+check "phone received both INVITEs" test "$(json "$WORK/phone.json" \
+	'len(d["invites"])')" = 2
+check "pinhole closed after BYE: probe to the media port lost" \
+	test "$(json "$WORK/phone.json" 'd["after"]')" = 0
+
+# 5. The phone calls out; the far end sends media first.
+s6_bg "$NS_O" answerer answerer --addr $PEER6 --sip-port 5060 \
+	--rtp-port 40004
+wait_file "$WORK/answerer.json.ready"
+s6 "$NS_P1" call_out caller --addr $P6 --sip-port 5062 \
+	--target "[$PEER6]:5060" --rtp-port 8002 --far-first
+bg_stop answerer 10
+check "outbound IPv6 call answered" \
+	test "$(json "$WORK/call_out.json" 'd["answered"]')" = True
+check "far end's media (sent first) reached the silent phone" \
+	test "$(json "$WORK/call_out.json" 'd.get("rtp_first", 0) > 0')" = True
+check "phone's media reached the far end" \
+	test "$(json "$WORK/answerer.json" 'd["rtp_in"] > 0')" = True
+
+if [ "$MODE" = sipalg ]; then
+	pins() { r nft list set ip6 sipalg pin6 2>/dev/null; }
+	check "only the registration pinhole is left after the calls" \
+		sh -c "set -e; s=\$(ip netns exec $NS_R nft list set ip6 sipalg pin6); echo \"\$s\"; echo \"\$s\" | grep -q '2001:db8:1::10 . 5060'; ! echo \"\$s\" | grep -q ' . 800[0-3]'"
+	kill -USR1 "$DAEMON_PID"
+	wait_until 5 grep -q 'stats: packets' "$DAEMON_LOG"
+	check "IPv6 messages pass unchanged (no NAT: nothing rewritten)" \
+		grep -q 'stats: packets [1-9][0-9]* rewritten 0 ' "$DAEMON_LOG"
+fi
+lab_finish

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * IPv6 pinholes (src/pin6.c): what messages open and close, and what they
+ * must not - holes only for the sender's own address on ports >= 1024, a
+ * REGISTER's hole only from the 2xx of the registrar it went to with its
+ * Call-ID and CSeq, calls ended by BYE and failures, expiry by sweep, and
+ * a plan the caller did not commit changes nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "pin6.h"
+#include "sip.h"
+
+#define PHONE "2001:db8:1::10"
+#define REG "2001:db8:2::10"
+#define PEER "2001:db8:2::20"
+
+static struct conf conf;
+static struct pin6 *p;
+static struct sip_msg m;
+static char buf[4096];
+static struct nat_plan plan;
+static struct nat_elem gone[64];
+static unsigned n_gone;
+static struct pin6_intent in;
+static const char *why;
+
+static union addr a6(const char *s)
+{
+	union addr a;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(inet_pton(AF_INET6, s, &a.v6), 1);
+	return a;
+}
+
+/* Plan message text from src to dst; commit when the plan is accepted.
+ * Returns pin6_plan's result. */
+static int run(const char *text, const char *src, const char *dst,
+	       bool outbound, uint64_t now, bool commit)
+{
+	struct pin6_msg pm = { .m = &m, .outbound = outbound, .now = now };
+	size_t n = strlen(text);
+	int rc;
+
+	memcpy(buf, text, n);
+	assert_int_equal(sip_scan(&m, buf, (uint32_t)n), SIP_OK);
+	pm.src = a6(src);
+	pm.dst = a6(dst);
+	nat_plan_init(&plan);
+	n_gone = 0;
+	why = NULL;
+	rc = pin6_plan(p, &pm, &plan, gone, 64, &n_gone, &in, &why);
+	if (rc == 0 && commit)
+		pin6_commit(p, &in);
+	return rc;
+}
+
+static bool plan_adds(const char *addr, uint16_t port)
+{
+	union addr a = a6(addr);
+	unsigned i;
+
+	for (i = 0; i < plan.n_add; i++)
+		if (plan.add[i].family == AF_INET6 &&
+		    plan.add[i].in_port == port &&
+		    plan.add[i].pub_port == port &&
+		    !memcmp(&plan.add[i].in_addr.v6, &a.v6, 16))
+			return true;
+	return false;
+}
+
+static const char register_msg[] =
+	"REGISTER sip:[" REG "] SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bK1\r\n"
+	"From: <sip:alice@example.org>;tag=1\r\n"
+	"To: <sip:alice@example.org>\r\n"
+	"Call-ID: reg1@phone\r\n"
+	"CSeq: 7 REGISTER\r\n"
+	"Contact: <sip:alice@[" PHONE "]:5070>\r\n"
+	"Expires: 600\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static const char register_ok[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bK1\r\n"
+	"From: <sip:alice@example.org>;tag=1\r\n"
+	"To: <sip:alice@example.org>;tag=r\r\n"
+	"Call-ID: reg1@phone\r\n"
+	"CSeq: 7 REGISTER\r\n"
+	"Contact: <sip:alice@[" PHONE "]:5070>;expires=300\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static int setup(void **state)
+{
+	(void)state;
+	conf_defaults(&conf);
+	p = pin6_new(&conf);
+	return p ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	pin6_free(p);
+	return 0;
+}
+
+static void test_register_opens_on_its_2xx(void **state)
+{
+	unsigned calls, regs, pins;
+
+	(void)state;
+	assert_int_equal(run(register_msg, PHONE, REG, true, 100, true), 0);
+	assert_int_equal(plan.n_add, 0);	/* nothing before the 2xx */
+	/* A 200 from another host, or for another CSeq: nothing. */
+	assert_int_equal(run(register_ok, PEER, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_add, 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_add, 1);
+	assert_true(plan_adds(PHONE, 5070));
+	assert_int_equal(plan.add[0].timeout, 300);	/* granted, not 600 */
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(regs, 1);
+	/* The same 200 again (late duplicate): no longer outstanding. */
+	assert_int_equal(run(register_ok, REG, PHONE, false, 102, true), 0);
+	assert_int_equal(plan.n_add + plan.n_del, 0);
+	/* Expiry: swept after 300 s. */
+	nat_plan_init(&plan);
+	n_gone = 0;
+	assert_int_equal(pin6_sweep(p, 402, &plan, gone, 64, &n_gone), 1);
+	assert_int_equal(plan.n_del, 1);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(regs + pins, 0);
+}
+
+static void test_register_floor_and_foreign_contact(void **state)
+{
+	char t[sizeof(register_msg) + 16];
+	char *c;
+
+	(void)state;
+	/* A Contact on port 445 is refused and counted. */
+	snprintf(t, sizeof(t), "%s", register_msg);
+	c = strstr(t, "]:5070>");
+	memcpy(c, "]:0445>", 7);
+	assert_int_equal(run(t, PHONE, REG, true, 100, true), -1);
+	assert_non_null(why);
+	/* A Contact naming another inside host opens nothing. */
+	assert_int_equal(run(register_msg, "2001:db8:1::99", REG, true, 100,
+			     true), 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_add, 0);
+}
+
+static const char invite_sdp[] =
+	"INVITE sip:bob@[" PEER "] SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bK2\r\n"
+	"From: <sip:alice@example.org>;tag=a\r\n"
+	"To: <sip:bob@example.org>\r\n"
+	"Call-ID: call1@phone\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Content-Type: application/sdp\r\n"
+	"Content-Length: %u\r\n\r\n%s";
+
+static const char sdp_body[] =
+	"v=0\r\n"
+	"o=- 1 1 IN IP6 " PHONE "\r\n"
+	"s=-\r\n"
+	"c=IN IP6 " PHONE "\r\n"
+	"t=0 0\r\n"
+	"m=audio 8000 RTP/AVP 0\r\n"
+	"m=video 0 RTP/AVP 96\r\n"
+	"m=audio 9000 RTP/AVP 0\r\n"
+	"c=IN IP6 2001:db8:1::99\r\n"
+	"m=audio 161 RTP/AVP 0\r\n"
+	"m=audio 8100 RTP/AVP 0\r\n"
+	"a=rtcp-mux\r\n";
+
+static void invite(char *out, size_t cap)
+{
+	snprintf(out, cap, invite_sdp, (unsigned)strlen(sdp_body), sdp_body);
+}
+
+static const char bye[] =
+	"BYE sip:alice@[" PHONE "] SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP [" PEER "]:5060;branch=z9hG4bK3\r\n"
+	"From: <sip:bob@example.org>;tag=b\r\n"
+	"To: <sip:alice@example.org>;tag=a\r\n"
+	"Call-ID: call1@phone\r\n"
+	"CSeq: 2 BYE\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static void test_call_media_sender_only(void **state)
+{
+	char t[2048];
+	unsigned calls, regs, pins;
+
+	(void)state;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), 0);
+	/* 8000 and its RTCP 8001; not the declined stream, not another
+	 * host's (9000 names ::99), not 161, 8100 without RTCP (mux). */
+	assert_int_equal(plan.n_add, 3);
+	assert_true(plan_adds(PHONE, 8000));
+	assert_true(plan_adds(PHONE, 8001));
+	assert_true(plan_adds(PHONE, 8100));
+	assert_false(plan_adds(PHONE, 161));
+	assert_false(plan_adds("2001:db8:1::99", 9000));
+	/* The same Call-ID from another inside host: refused. */
+	assert_int_equal(run(t, "2001:db8:1::11", PEER, true, 100, true), -1);
+	/* BYE closes all three and names them for the conntrack delete. */
+	assert_int_equal(run(bye, PEER, PHONE, false, 110, true), 0);
+	assert_int_equal(plan.n_del, 3);
+	assert_int_equal(n_gone, 3);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls + pins, 0);
+}
+
+static void test_uncommitted_plan_changes_nothing(void **state)
+{
+	char t[2048];
+	unsigned calls, regs, pins;
+
+	(void)state;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, false), 0);
+	assert_int_equal(plan.n_add, 3);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls, 0);	/* kernel refused: no state */
+	/* BYE for a call never committed: nothing to close. */
+	assert_int_equal(run(bye, PEER, PHONE, false, 110, true), 0);
+	assert_int_equal(plan.n_del, 0);
+}
+
+static void test_failure_and_setup_timeout(void **state)
+{
+	char t[2048];
+	static const char busy[] =
+		"SIP/2.0 486 Busy Here\r\n"
+		"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bK2\r\n"
+		"From: <sip:alice@example.org>;tag=a\r\n"
+		"To: <sip:bob@example.org>;tag=b\r\n"
+		"Call-ID: call1@phone\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	unsigned calls, regs, pins;
+
+	(void)state;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), 0);
+	assert_int_equal(run(busy, PEER, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_del, 3);
+	/* Unanswered: closed by the set-up timeout. */
+	assert_int_equal(run(t, PHONE, PEER, true, 200, true), 0);
+	nat_plan_init(&plan);
+	n_gone = 0;
+	assert_int_equal(pin6_sweep(p, 200 + conf.call_setup_timeout - 1,
+				    &plan, gone, 64, &n_gone), 0);
+	assert_int_equal(pin6_sweep(p, 200 + conf.call_setup_timeout, &plan,
+				    gone, 64, &n_gone), 1);
+	assert_int_equal(plan.n_del, 3);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_register_opens_on_its_2xx,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_register_floor_and_foreign_contact, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_call_media_sender_only,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_uncommitted_plan_changes_nothing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_failure_and_setup_timeout,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
