@@ -63,6 +63,12 @@ execs=$(sed -n 's/^Exec[A-Za-z]*=[+@!-]*\([^ ]*\).*/\1/p' "$R/lib/systemd/system
 bad=""
 for e in $execs; do [ -x "$R$e" ] || bad="$bad $e"; done
 check "every program the unit runs is in the package ($(echo $execs))" test -z "$bad"
+# The unit's syntax (unknown directives, bad values): systemd-analyze
+# verify, whose only complaint may be that the programs are not installed
+# on this host.
+systemd-analyze verify "$R/lib/systemd/system/sipalgd.service" >"$T/verify" 2>&1
+check "systemd-analyze verify finds nothing wrong in the unit" \
+	sh -c "! grep -v 'is not executable: No such file' '$T/verify' | grep ."
 for m in $(grep '^usr/share/man/' "$T/deb.list"); do
 	check "man -l $(basename "$m") renders without warnings" \
 		sh -c "MANWIDTH=80 man --warnings -l '$R/$m' >'$T/man.txt' 2>'$T/man.err' && [ ! -s '$T/man.err' ] && [ -s '$T/man.txt' ]"
