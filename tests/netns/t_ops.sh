@@ -13,6 +13,8 @@
 #  - sipalgctl end closes the call's pinholes (a probe from outside no
 #    longer reaches the phone); reload refuses a broken configuration;
 #  - journal priorities: <6> on the banner, <4> on "passed unchanged";
+#  - the control socket: mode 0600, another user refused; with
+#    control_group 0660 and that group may use it;
 #  - 16 stalled HTTP clients: the control socket answers, a 17th is
 #    turned away at once, the stalled ones are cut off after 10 s;
 #  - systemd semantics: READY=1 only with the queue bound, WATCHDOG=1
@@ -42,6 +44,11 @@ scrape() { r python3 -c 'import sys, urllib.request as u; sys.stdout.write(u.url
 
 check "banner reaches the journal at priority 6 (info)" \
 	grep -qE '^<6>sipalgd [^ ]+.*: queue 0' "$DAEMON_LOG"
+# The control socket is root's: mode 0600, another user is refused.
+chmod 711 "$J"	# let others reach the socket, so its own mode decides
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+check "control socket mode 0600; user nobody is refused (Permission denied)" \
+	sh -c "[ \"\$(stat -c %a '$J/control')\" = 600 ] && ! ip netns exec $NS_R $NOBODY '$J/sipalgctl' -s '$J/control' calls 2>'$J/nobody.err' && grep -q 'Permission denied' '$J/nobody.err'"
 check "sipalgctl without a daemon: clear error, exit status 1" \
 	sh -c "! '$J/sipalgctl' -s '$J/nothing' calls 2>'$J/nodaemon.err' && grep -q 'cannot connect to $J/nothing' '$J/nodaemon.err'"
 
@@ -178,6 +185,8 @@ cp "$J/conf.good" "$CONF"
 gw_daemon_stop
 bg "$NS_R" notify python3 "$OPS" notify-rx "$J/notify.sock" "$J/notify.json" 0
 wait_file "$J/notify.json.ready"
+# ... with control_group: the group may use the socket too (mode 0660).
+echo "control_group = nogroup" >>"$CONF"
 NOTIFY_SOCKET=$J/notify.sock WATCHDOG_USEC=400000 gw_daemon_start
 sleep 2
 T_STOP=$(date +%s.%N); kill -STOP "$DAEMON_PID"; sleep 2
@@ -185,6 +194,8 @@ T_CONT=$(date +%s.%N); kill -CONT "$DAEMON_PID"; sleep 1.5
 touch "$J/notify.json.stop"; bg_wait notify
 check "NOTIFY_SOCKET: READY=1 with the queue bound, WATCHDOG=1 keeps coming, none while stopped" \
 	python3 "$OPS" notify "$J/notify.json" "$T_STOP" "$T_CONT"
+check "control_group = nogroup: mode 0660, group nogroup, nobody:nogroup may ask" \
+	sh -c "[ \"\$(stat -c %a:%G '$J/control')\" = 660:nogroup ] && ip netns exec $NS_R $NOBODY '$J/sipalgctl' -s '$J/control' version"
 check "no crash or sanitizer report in the daemon log" \
 	sh -c "! grep -E 'AddressSanitizer|runtime error|Segmentation|Aborted' '$DAEMON_LOG'"
 lab_finish
