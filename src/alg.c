@@ -693,9 +693,11 @@ void alg_log_stats(struct alg *a)
 		uint64_t sends, verdicts;
 
 		queue_sends(a->q, &sends, &verdicts);
-		log_notice("stats: verdicts %llu in %llu datagrams",
-			  (unsigned long long)verdicts,
-			  (unsigned long long)sends);
+		log_notice("stats: verdicts %llu in %llu datagrams, passed "
+			   "unseen (socket full, fail-open) %llu",
+			   (unsigned long long)verdicts,
+			   (unsigned long long)sends,
+			   (unsigned long long)queue_skipped(a->q));
 	}
 	if (a->st.later_refused)
 		log_notice("stats: post-verdict batches refused: %llu",

@@ -602,17 +602,20 @@ static void elem_log(const char *what, const struct nat_elem *e)
 {
 	char in[ADDR_TEXT], pub[ADDR_TEXT];
 
-	if (log_level < 1)
+	/* Debug, not info: several lines per call, each a write to the
+	 * journal, cost more than the call's own work at a few thousand
+	 * calls a second (the per-call line says what a call held). */
+	if (log_level < 2)
 		return;
 	addr_ntop(e->family, &e->in_addr, in, sizeof(in), true);
 	if (e->family == AF_INET6) {
-		log_info("pinhole %s %s:%u timeout %us", what, in, e->in_port,
-			 e->timeout);
+		log_debug("pinhole %s %s:%u timeout %us", what, in,
+			  e->in_port, e->timeout);
 		return;
 	}
 	addr_ntop(e->family, &e->pub_addr, pub, sizeof(pub), true);
-	log_info("binding %s %s:%u <-> %s:%u timeout %us", what, in, e->in_port,
-		  pub, e->pub_port, e->timeout);
+	log_debug("binding %s %s:%u <-> %s:%u timeout %us", what, in,
+		  e->in_port, pub, e->pub_port, e->timeout);
 }
 
 int nat_nft_apply(void *ctx, const struct nat_plan *p)

@@ -33,6 +33,11 @@ struct queue {
 	bool batching;
 	void (*batch_end)(void *ctx);
 	uint64_t sends, verdicts;	/* datagrams, verdicts in them */
+	/* Packet ids the kernel numbered but never delivered: when our
+	 * socket was full it let them through unseen (F_FAIL_OPEN) and
+	 * counted nothing; the gap in the ids is the only trace. */
+	uint32_t last_id;
+	uint64_t skipped;
 };
 
 static int queue_cfg(struct queue *q, uint8_t cmd)
@@ -118,6 +123,11 @@ void queue_on_batch_end(struct queue *q, void (*fn)(void *ctx))
 	q->batch_end = fn;
 }
 
+uint64_t queue_skipped(const struct queue *q)
+{
+	return q->skipped;
+}
+
 void queue_sends(const struct queue *q, uint64_t *sends, uint64_t *verdicts)
 {
 	*sends = q->sends;
@@ -180,6 +190,9 @@ static int queue_msg(const struct nlmsghdr *nlh, void *data)
 	}
 	ph = mnl_attr_get_payload(a[NFQA_PACKET_HDR]);
 	p.id = ntohl(ph->packet_id);
+	if (q->last_id && p.id - q->last_id - 1 < (1u << 30))
+		q->skipped += p.id - q->last_id - 1;
+	q->last_id = p.id;
 	p.hw_proto = ntohs(ph->hw_protocol);
 	p.indev = attr_ifindex(a, NFQA_IFINDEX_INDEV);
 	p.outdev = attr_ifindex(a, NFQA_IFINDEX_OUTDEV);
