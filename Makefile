@@ -236,14 +236,17 @@ FUZZ_FL   := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter
 ifeq ($(WERROR),1)
 FUZZ_FL   += -Werror
 endif
-FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline
+FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline \
+	     $(B)/fuzz/fuzz_stream
 FUZZ_CORE := $(CORE:%=$(B)/fuzz/%.o)
 
 $(B)/fuzz/%.o: src/%.c src/*.h | $(B)/fuzz
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FL) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c -o $@ $<
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_CORE)
-	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_CORE)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h tests/unit/tcppkt.h \
+		$(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ $< \
+		$(FUZZ_CORE)
 
 $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 		tests/unit/oracle.h $(FUZZ_CORE) \

@@ -463,8 +463,8 @@ static void retransmit(struct streams *s, struct stream_conn *c,
 		ns = ne;
 	/* hist ends at emit: [ns, ne) lies in it */
 	s->st.retrans++;
-	emit_seg(s, c, dir, id, d, g, ns, h->hist.p + (ns - h->hist_seq),
-		 ne - ns);
+	emit_seg(s, c, dir, id, d, g, ns,
+		 ne != ns ? h->hist.p + (ns - h->hist_seq) : NULL, ne - ns);
 }
 
 /* A connection given up on: sequence offsets only. */

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 B=build/fuzz
 SECS=${1:?seconds}
 shift
-HARNESSES=${*:-sip sdp pipeline}
+HARNESSES=${*:-sip sdp pipeline stream}
 CORPUS=${SIPALG_CORPUS:-tests/corpus}
 
 if [ ! -d $B/seeds/flows ]; then

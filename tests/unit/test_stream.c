@@ -22,6 +22,7 @@
 #include "seqmap.h"
 #include "stream.h"
 #include "tcpseg.h"
+#include "tcppkt.h"
 
 /* --- framing ------------------------------------------------------------- */
 
@@ -161,84 +162,18 @@ struct pkt {
 
 static uint16_t t_port = 41000;	/* the phone's */
 
-static uint16_t csum(const uint8_t *p, uint32_t n, uint32_t acc)
-{
-	uint32_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		acc += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		acc += (uint32_t)p[n - 1] << 8;
-	while (acc >> 16)
-		acc = (acc & 0xffff) + (acc >> 16);
-	return (uint16_t)acc;
-}
-
 /* A segment from the phone (out) or the server (in).  sack: n pairs. */
 static void mk(struct pkt *k, bool out, uint32_t seq, uint32_t ack,
 	       uint8_t flags, const char *pl, uint32_t n,
 	       const uint32_t (*sack)[2], unsigned n_sack)
 {
-	uint8_t *p = k->b;
-	uint32_t thl = 20 + (n_sack ? 4 + 8 * n_sack : 0), i;
-	uint32_t tot = 20 + thl + n;
 	struct in_addr a, b;
-	uint8_t ph[12];
-	uint16_t c;
 
-	memset(p, 0, 20 + thl);
 	inet_pton(AF_INET, out ? PHONE : SERVER, &a);
 	inet_pton(AF_INET, out ? SERVER : PHONE, &b);
-	p[0] = 0x45;
-	p[2] = (uint8_t)(tot >> 8);
-	p[3] = (uint8_t)tot;
-	p[8] = 64;
-	p[9] = 6;
-	memcpy(p + 12, &a, 4);
-	memcpy(p + 16, &b, 4);
-	p[out ? 20 : 22] = (uint8_t)(t_port >> 8);
-	p[out ? 21 : 23] = (uint8_t)t_port;
-	p[out ? 22 : 20] = 5060 >> 8;
-	p[out ? 23 : 21] = 5060 & 0xff;
-	for (i = 0; i < 4; i++) {
-		p[24 + i] = (uint8_t)(seq >> (24 - 8 * i));
-		p[28 + i] = (uint8_t)(ack >> (24 - 8 * i));
-	}
-	p[32] = (uint8_t)((thl / 4) << 4);
-	p[33] = flags;
-	p[34] = 0xff;
-	if (n_sack) {
-		uint8_t *o = p + 40;
-
-		o[0] = 1;
-		o[1] = 1;
-		o[2] = 5;
-		o[3] = (uint8_t)(2 + 8 * n_sack);
-		for (i = 0; i < n_sack; i++) {
-			unsigned j;
-
-			for (j = 0; j < 4; j++) {
-				o[4 + 8 * i + j] =
-					(uint8_t)(sack[i][0] >> (24 - 8 * j));
-				o[8 + 8 * i + j] =
-					(uint8_t)(sack[i][1] >> (24 - 8 * j));
-			}
-		}
-	}
-	if (n)
-		memcpy(p + 20 + thl, pl, n);
-	c = (uint16_t)~csum(p, 20, 0);
-	p[10] = (uint8_t)(c >> 8);
-	p[11] = (uint8_t)c;
-	memcpy(ph, p + 12, 8);
-	ph[8] = 0;
-	ph[9] = 6;
-	ph[10] = (uint8_t)((tot - 20) >> 8);
-	ph[11] = (uint8_t)(tot - 20);
-	c = (uint16_t)~csum(p + 20, tot - 20, csum(ph, 12, 0));
-	p[36] = (uint8_t)(c >> 8);
-	p[37] = (uint8_t)c;
-	k->len = tot;
+	k->len = tcppkt_make(k->b, a.s_addr, b.s_addr, out ? t_port : 5060,
+			     out ? 5060 : t_port, seq, ack, flags, pl, n,
+			     sack ? &sack[0][0] : NULL, n_sack);
 }
 
 /* --- the stream module with a recording emitter -------------------------- */
@@ -291,7 +226,6 @@ static void t_emit(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
 		   enum stream_verdict v)
 {
 	struct emitted *e = &R->e[R->n++];
-	uint8_t ph[12];
 
 	assert_true(R->n <= MAX_EMIT);
 	e->id = id;
@@ -304,15 +238,7 @@ static void t_emit(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
 	e->len = len;
 	memcpy(e->pkt, pkt, e->len);
 	assert_null(tcpseg_parse(e->pkt, e->len, &e->g));
-	/* valid checksums */
-	assert_int_equal(csum(e->pkt, 20, 0), 0xffff);
-	memcpy(ph, e->pkt + 12, 8);
-	ph[8] = 0;
-	ph[9] = 6;
-	ph[10] = (uint8_t)((e->len - 20) >> 8);
-	ph[11] = (uint8_t)(e->len - 20);
-	assert_int_equal(csum(e->pkt + 20, e->len - 20, csum(ph, 12, 0)),
-			 0xffff);
+	assert_true(tcppkt_sums_ok(e->pkt, e->len));
 }
 
 static void t_count(void *ctx, const char *what)
