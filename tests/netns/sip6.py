@@ -274,6 +274,35 @@ def role_answerer(a, rec):
             return
 
 
+def role_sink(a, rec):
+    """Record the sha256 of every datagram arriving on --sip-port until
+    --serve seconds pass."""
+    import hashlib
+    s = sock(a.addr, a.sip_port)
+    ready(a)
+    rec["got"] = []
+    end = time.time() + a.serve
+    while True:
+        d, _ = recv(s, end)
+        if d is None:
+            return
+        rec["got"].append(hashlib.sha256(d).hexdigest())
+
+
+def role_send(a, rec):
+    """Send each --file as one datagram from --sip-port to --target;
+    record their sha256."""
+    import hashlib
+    host = re.match(r"\[(.*)\]:(\d+)", a.target)
+    s = sock(a.addr, a.sip_port)
+    rec["sent"] = []
+    for path in a.file:
+        data = open(path, "rb").read()
+        s.sendto(data, (host.group(1), int(host.group(2))))
+        rec["sent"].append(hashlib.sha256(data).hexdigest())
+        time.sleep(0.02)
+
+
 def role_probe(a, rec):
     host = re.match(r"\[(.*)\]:(\d+)", a.target)
     s = sock(a.addr, 0)
@@ -286,7 +315,8 @@ def role_probe(a, rec):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("role", choices=["phone", "registrar", "caller",
-                                    "answerer", "probe"])
+                                    "answerer", "probe", "sink", "send"])
+    p.add_argument("--file", action="append", default=[])
     p.add_argument("--out", required=True)
     p.add_argument("--addr", required=True)
     p.add_argument("--registrar")
