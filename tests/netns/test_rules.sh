@@ -364,6 +364,8 @@ test_ipv6() {
 		"ip6tables: one jump to SIPALG_QUEUE"
 	count '^-A SIPALG_QUEUE -o wan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
 		"$tmp/v6on" 1 "ip6tables: outside queue rule"
+	count '^-A SIPALG_QUEUE .*-p tcp' "$tmp/v6on" 0 \
+		"ip6tables: no TCP rule (SIP over TCP is followed for IPv4 only)"
 	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
 		"$tmp/v6on" 1 "ip6tables: connmark accept rule"
 	expect_rc 4 "status with IPv6 rules (no daemon: not served)" \
