@@ -154,4 +154,30 @@ if [ "$MODE" = sipalg ]; then
 	check "the fragmented REGISTER reached the daemon reassembled" \
 		sh -c "! grep -q 'IP fragment' '$DAEMON_LOG' && grep -q 'stats: packets' '$DAEMON_LOG'"
 fi
+
+# 7. An IPv6-only gateway: the outside interface loses its IPv4 address
+# and the configuration names none; the daemon (restarted) serves IPv6.
+if [ "$MODE" = sipalg ]; then
+	gw_daemon_stop
+	r ip addr del $GW_OUT/24 dev wan0
+	sed -i '/^public_address/d' "$CONF"
+	gw_daemon_start || fail "daemon started without an IPv4 address"
+	s6_bg "$NS_O" registrar2 registrar --addr $REG6
+	wait_file "$WORK/registrar2.json.ready"
+	s6_bg "$NS_P1" phone2 phone --addr $P6 --registrar $REG6 --serve 10
+	wait_file "$WORK/phone2.json.registered" 10
+	bg_stop registrar2 5
+	r conntrack -D -f ipv6 -p udp -s $P6 >/dev/null 2>&1
+	r conntrack -D -f ipv6 -p udp -d $P6 >/dev/null 2>&1
+	s6 "$NS_O" call_v6only caller --addr $PEER6 --sip-port 5070 \
+		--target "[$P6]:5060" --rtp-port 40006
+	touch "$WORK/phone2.json.stop"
+	bg_stop phone2 10
+	check "IPv6-only gateway: incoming call to the registered phone answered" \
+		test "$(json "$WORK/call_v6only.json" 'd["answered"]')" = True
+	check "IPv6-only gateway: media both ways" \
+		test "$(json "$WORK/call_v6only.json" 'd["rtp_back"] > 0')" = True
+	check "IPv6-only gateway: the daemon says so" \
+		grep -q 'IPv6 pinholes only' "$DAEMON_LOG"
+fi
 lab_finish
