@@ -23,7 +23,8 @@ B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
-	   heap hash nat_plan journal conf log frame seqmap tcpseg stream nat_keep
+	   heap hash nat_plan journal quota conf log frame seqmap tcpseg stream \
+	   nat_keep
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics
@@ -89,8 +90,9 @@ $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h $(SCORE_O) \
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
-# test_atomic too (plan/commit through alg_process, a refusing backend).
-$(B)/test_atomic: tests/unit/test_atomic.c tests/fuzz/pipe.h $(SCORE_O) \
+# test_atomic (plan/commit, a refusing backend) and test_quota too.
+$(B)/test_atomic $(B)/test_quota: $(B)/test_%: tests/unit/test_%.c \
+		tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \

@@ -58,6 +58,23 @@ void alg_policy(struct alg *a, const char *what, const char *host)
 		     "policy: ", what, host);
 }
 
+/* "host 10.0.0.10" for the packet's inside party ("source 198.51.100.9"
+ * for the outside source of an inbound INVITE over its quota). */
+static const char *inside_host(const struct rw_ctx *x, const char *limit,
+			       char *out)
+{
+	bool src = x->dir == RW_IN &&
+		   !strcmp(limit, "max_inbound_setups_per_source");
+	size_t n;
+
+	strcpy(out, src ? "source " : "host ");
+	n = strlen(out);
+	rewrite_addr_text(x->family, x->dir == RW_OUT || src ? &x->src
+							    : &x->dst,
+			  out + n, INET6_ADDRSTRLEN);
+	return out;
+}
+
 /* The policy's notes on this message, naming its inside host. */
 static void count_notes(struct alg *a, const struct rw_ctx *x,
 			const struct rw_result *r)
@@ -471,6 +488,7 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		   struct stream_sig *conn, const uint8_t *data, uint32_t len,
 		   uint32_t *out_len)
 {
+	char host[INET6_ADDRSTRLEN + 8];
 	struct rw_result *r = &a->rw;
 	enum sip_scan_result sr;
 	struct sip_msg *m = &a->msg;
@@ -498,7 +516,10 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		host_maps(a, m, &x);
 	if (rewrite_plan(&x, m, r) < 0) {
 		count_notes(a, &x, r);
-		return pass(a, r->limit ? "limit reached" : r->skip, r->limit);
+		if (r->limit)	/* by limit, naming the host that hit it */
+			return pass(a, r->limit, inside_host(&x, r->limit,
+							     host));
+		return pass(a, r->skip, NULL);
 	}
 	count_notes(a, &x, r);
 	verdict = commit(a, &x, v, data, len, out_len);

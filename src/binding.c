@@ -9,16 +9,21 @@
 
 /* The binding table: inside address:port <-> public port. */
 
-static uint32_t bind_hash(int family, const union addr *a, uint16_t port)
+static uint32_t bind_hash(const struct calls *t, int family,
+			  const union addr *a, uint16_t port)
 {
-	uint32_t h = hash_bytes(a, addr_len(family), HASH_FNV_INIT);
+	unsigned char key[18];
 
-	return hash_bytes(&port, sizeof(port), h) % BIND_HASH;
+	/* Keyed: phones pick their own ports and addresses. */
+	memcpy(key, a, addr_len(family));
+	memcpy(key + addr_len(family), &port, sizeof(port));
+	return (uint32_t)hash_keyed(&t->key, key, addr_len(family) + 2) %
+	       BIND_HASH;
 }
 struct binding *calls_binding_find(struct calls *t, int family,
 				   const union addr *a, uint16_t port)
 {
-	struct binding *b = t->by_in[bind_hash(family, a, port)];
+	struct binding *b = t->by_in[bind_hash(t, family, a, port)];
 
 	for (; b; b = b->next)
 		if (b->family == family && b->in_port == port &&
@@ -32,11 +37,14 @@ struct binding *binding_new(struct calls *t, enum bind_kind kind,
 				uint16_t port, uint16_t pub)
 {
 	struct binding *b = calloc(1, sizeof(*b));
+	enum quota_kind qk = kind == BIND_SIG ? Q_SIG : Q_MEDIA;
 	uint32_t h;
 
 	if (!b)
 		return NULL;
-	if (kind == BIND_SIG && !(b->sig = calloc(1, sizeof(*b->sig)))) {
+	if ((kind == BIND_SIG && !(b->sig = calloc(1, sizeof(*b->sig)))) ||
+	    quota_add(t, family, a, qk) < 0) {
+		free(b->sig);
 		free(b);
 		return NULL;
 	}
@@ -46,7 +54,7 @@ struct binding *binding_new(struct calls *t, enum bind_kind kind,
 	b->in_port = port;
 	b->pub_port = pub;
 	b->pub_i = (uint8_t)t->cur_pub;
-	h = bind_hash(family, a, port);
+	h = bind_hash(t, family, a, port);
 	b->next = t->by_in[h];
 	t->by_in[h] = b;
 	*pool_slot(t, pub) = b;
@@ -56,6 +64,7 @@ struct binding *binding_new(struct calls *t, enum bind_kind kind,
 		if (heap_add(&t->sig_due, &b->sig->sweep) < 0) {
 			t->by_in[h] = b->next;
 			*pool_slot(t, pub) = NULL;
+			quota_sub(t, family, a, qk);
 			free(b->sig);
 			free(b);
 			return NULL;
@@ -69,7 +78,7 @@ struct binding *binding_new(struct calls *t, enum bind_kind kind,
 
 void calls_binding_drop(struct calls *t, struct binding *b)
 {
-	struct binding **pp = &t->by_in[bind_hash(b->family, &b->in_addr,
+	struct binding **pp = &t->by_in[bind_hash(t, b->family, &b->in_addr,
 						  b->in_port)];
 
 	for (; *pp; pp = &(*pp)->next) {
@@ -86,6 +95,8 @@ void calls_binding_drop(struct calls *t, struct binding *b)
 	} else {
 		t->n_media--;
 	}
+	quota_sub(t, b->family, &b->in_addr,
+		  b->kind == BIND_SIG ? Q_SIG : Q_MEDIA);
 	free(b->sig);
 	free(b);
 }
@@ -125,6 +136,10 @@ struct binding *calls_sig_get_at(struct calls *t, int family,
 		return b;
 	if (binding_count(t) >= c->max_bindings) {
 		*limit = "max_bindings";
+		return NULL;
+	}
+	if (quota_count(t, family, a, Q_SIG) >= c->max_signalling_per_host) {
+		*limit = "max_signalling_per_host";
 		return NULL;
 	}
 	pub = adopt_port(t, adopt);
@@ -204,6 +219,10 @@ int calls_media_get_at(struct calls *t, struct call *k, int family,
 	}
 	if (binding_count(t) + 2 > c->max_bindings) {
 		*limit = "max_bindings";
+		return -1;
+	}
+	if (quota_count(t, family, a, Q_MEDIA) / 2 >= c->max_media_per_host) {
+		*limit = "max_media_per_host";
 		return -1;
 	}
 	if (k->n_bind + 2 > CALL_MAX_BIND) {

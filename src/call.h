@@ -44,6 +44,15 @@ struct sig_state {
 	 * 2xx arriving late must not undo a newer one (RFC 3261 10.2.4). */
 	uint32_t reg_callid;	/* hash of its Call-ID */
 	uint32_t reg_cseq;
+	/* The REGISTERs the phone sent lately: a 2xx counts only when it
+	 * answers one of them (Call-ID, CSeq, top Via branch) and comes
+	 * from where it went. */
+	struct {
+		uint32_t callid, cseq, branch;
+		union addr to;
+		uint16_t to_port;
+	} reg_sent[SIG_MAX_AOR];
+	unsigned n_reg_sent, reg_sent_next;
 	/* Its place in the sweep's heap of signalling bindings. */
 	struct heap_node sweep;
 	struct binding *owner;
@@ -76,6 +85,14 @@ struct call {
 	struct call *next;		/* hash chain by Call-ID */
 	struct heap_node sweep;	/* in the sweep's heap of calls */
 	uint32_t callid_len;
+	/* The outside party of its first message (zero: hairpin): another
+	 * host's INVITE with this Call-ID joins nothing. */
+	union addr peer;
+	/* What the quotas count it under: its inside host, and the outside
+	 * source of the inbound INVITE that made it until it is answered. */
+	int q_family;
+	union addr q_host, q_src;
+	bool q_host_set, q_setup;
 	struct binding *sig;	/* the inside phone's signalling binding */
 	struct binding **bind;	/* media, RTP/RTCP pairs (grown as needed,
 				 * at most CALL_MAX_BIND) */
@@ -200,6 +217,20 @@ void calls_unhold(struct call *k, struct binding *b);
  * bindings no call holds (users == 0) or a media binding being rolled
  * back. */
 void calls_binding_drop(struct calls *t, struct binding *b);
+
+/*
+ * calls_admit - count new call k against its inside host's quota
+ * (max_calls_per_host) and, for a call an outside INVITE made, against
+ * that source's unanswered calls (max_inbound_setups_per_source).  0, or
+ * -1 with *limit naming the quota (the caller discards k).
+ */
+int calls_admit(struct calls *t, struct call *k, int family,
+		const union addr *host, const union addr *setup_src,
+		const char **limit);
+
+/* calls_answered - k was answered: it no longer counts against the
+ * source of its INVITE. */
+void calls_answered(struct calls *t, struct call *k);
 
 /* calls_find - call with this Call-ID, or NULL. */
 struct call *calls_find(struct calls *t, const char *id, uint32_t len);

@@ -22,6 +22,17 @@
 /* Margin added to kernel timeouts: the daemon removes elements itself;
  * the kernel timeout only cleans up after a daemon that died. */
 #define KERNEL_MARGIN 60
+#define QUOTA_HASH 4096
+
+/* What the quotas count per host (quota.c). */
+enum quota_kind { Q_SIG, Q_MEDIA, Q_CALLS, Q_SETUPS, QUOTA_KINDS };
+
+struct quota {
+	struct quota *next;
+	int family;
+	union addr a;
+	uint32_t n[QUOTA_KINDS];
+};
 
 struct calls {
 	const struct conf *conf;
@@ -41,6 +52,8 @@ struct calls {
 	calls_end_fn end_hook;
 	void *end_ctx;
 	const char *end_why;	/* the sweep's reason, for end_hook */
+	struct hash_key key;		/* random: the tables' hash */
+	struct quota *quota[QUOTA_HASH];
 };
 
 #define container_of(p, type, member) \
@@ -67,6 +80,20 @@ uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
 struct binding *binding_new(struct calls *t, enum bind_kind kind,
 			    int family, const union addr *a,
 			    uint16_t port, uint16_t pub);
+
+/* quota_count - how many of kind host a has now. */
+uint32_t quota_count(const struct calls *t, int family, const union addr *a,
+		     enum quota_kind kind);
+
+/* quota_add / quota_sub - one more / one less of kind for host a.
+ * quota_add: 0, or -1 out of memory (nothing counted). */
+int quota_add(struct calls *t, int family, const union addr *a,
+	      enum quota_kind kind);
+void quota_sub(struct calls *t, int family, const union addr *a,
+	       enum quota_kind kind);
+
+/* quota_free_all - forget every count (calls_free). */
+void quota_free_all(struct calls *t);
 
 /* call_hold - call k holds media binding b (once).  0, or -1 at
  * CALL_MAX_BIND or out of memory. */

@@ -592,6 +592,13 @@ static const struct conf_key conf_keys[] = {
 	KEY("inside_media_ports", conf_parse_inside_media,
 	    inside_media_port_min, false),
 	KEY("trusted_proxies", conf_parse_trusted, trusted_proxies, false),
+	KEY("max_calls_per_host", conf_parse_count, max_calls_per_host, false),
+	KEY("max_media_per_host", conf_parse_count, max_media_per_host, false),
+	KEY("max_signalling_per_host", conf_parse_count,
+	    max_signalling_per_host, false),
+	KEY("max_inbound_setups_per_source", conf_parse_count,
+	    max_inbound_setups_per_source, false),
+	KEY("max_callid_length", conf_parse_count, max_callid_length, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -633,10 +640,10 @@ void conf_defaults(struct conf *c)
 	c->inside_media_port_min = 1;
 	c->inside_media_port_max = 65535;
 	c->incoming_from = INCOMING_ANY;
-	c->max_calls_per_host = 64;
-	c->max_media_per_host = 128;
-	c->max_signalling_per_host = 16;
-	c->max_inbound_setups_per_source = 32;
+	c->max_calls_per_host = 128;
+	c->max_media_per_host = 256;
+	c->max_signalling_per_host = 32;
+	c->max_inbound_setups_per_source = 64;
 	c->max_callid_length = 256;
 	c->ipv6 = true;
 }

@@ -88,6 +88,7 @@ static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
 	nat_plan_init(&r->plan);
 	journal_begin(&r->j, ctx->calls);
 	r->end = NULL;
+	r->call = NULL;
 	r->rel_call = NULL;
 	r->n_rel = 0;
 	r->n_gone = 0;
@@ -106,11 +107,18 @@ bool rewrite_from_inside(const struct rw_ctx *ctx)
 int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		 struct rw_result *r)
 {
-	int rc;
+	int rc, h;
 
 	result_init(ctx, r);
-	if (sip_hdr_find(m, SIP_HDR_CALL_ID, 0) < 0) {
+	h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	if (h < 0) {
 		r->skip = "no Call-ID";
+		return -1;
+	}
+	/* No state for it: a Call-ID is copied into the call table, and
+	 * 1024 calls of 60 KB each are 60 MB of one host's making. */
+	if (m->hdr[h].value.len > ctx->conf->max_callid_length) {
+		r->skip = "Call-ID longer than max_callid_length";
 		return -1;
 	}
 	if (ctx->dir == RW_OUT)
@@ -143,6 +151,8 @@ void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r)
 	unsigned i;
 
 	journal_forget(&r->j);
+	if (r->call && r->call != r->end && r->call->confirmed)
+		calls_answered(ctx->calls, r->call);
 	if (r->end)
 		calls_end(ctx->calls, r->end, NULL, NULL, NULL);
 	else
@@ -156,6 +166,7 @@ void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
 {
 	journal_undo(&r->j);
 	r->end = NULL;
+	r->call = NULL;
 	r->n_rel = 0;
 	r->n_gone = 0;
 	r->n_stale = 0;

@@ -68,6 +68,7 @@ struct rw_result {
 	 * message's call ends, or lets go of the listed media bindings.
 	 * Their kernel side is in plan, their flows in gone. */
 	struct call *end;
+	struct call *call;	/* the message's call, when it has one */
 	struct call *rel_call;
 	struct binding *rel[CALL_MAX_BIND];
 	unsigned n_rel;

@@ -70,6 +70,9 @@ extern const char *const RW_WHY_SPECIAL;
 extern const char *const RW_WHY_LOW_PORT;
 extern const char *const RW_WHY_MEDIA_RANGE;
 extern const char *const RW_WHY_RTCP_WRAP;
+extern const char *const RW_WHY_BYE_TAGS;
+extern const char *const RW_WHY_REG_2XX;
+extern const char *const RW_WHY_CALLID_REUSE;
 
 /* rw_policy_special - a is an address no phone can own: the gateway's
  * own, an inside network's network or broadcast address, multicast,
@@ -205,6 +208,11 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
  * the phone's binding?  Records it when it is. */
 bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
 		  struct rw_result *r);
+
+/* rw_reg_sent - outbound REGISTER m leaves through the phone's binding b
+ * (saved by the caller): remember it for its 2xx. */
+void rw_reg_sent(const struct rw_ctx *x, const struct sip_msg *m,
+		 struct binding *b);
 
 /* rw_reg_subscribed - a 2xx to SUBSCRIBE keeps the phone's binding for
  * the subscription's life. */

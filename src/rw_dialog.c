@@ -9,10 +9,67 @@
 
 /* Call life: dialogs (forking), their end, offer/answer completion. */
 
+/* The outside party of x (the address the inside side talks to); zero
+ * for hairpin (both parties inside). */
+static void call_peer(const struct rw_ctx *x, union addr *peer)
+{
+	memset(peer, 0, sizeof(*peer));
+	if (x->dir == RW_OUT)
+		memcpy(peer, &x->dst, x->family == AF_INET6 ? 16 : 4);
+	else if (!rw_addr_inside(x, &x->src))
+		memcpy(peer, &x->src, x->family == AF_INET6 ? 16 : 4);
+}
+
+static bool msg_has_to_tag(const struct sip_msg *m);
+static const union addr *msg_inside(const struct rw_ctx *x);
+
+/* The outside host whose INVITE makes a call (counted until answered),
+ * or NULL. */
+static const union addr *setup_source(const struct rw_ctx *x,
+				      const struct sip_msg *m)
+{
+	if (x->dir != RW_IN || !m->is_request || rw_addr_inside(x, &x->src))
+		return NULL;
+	return &x->src;
+}
+static int dialog_find(const struct call *k, const struct sip_msg *m);
+
+/* May m touch call k?  Another host's initial INVITE (no To tag) reusing
+ * k's Call-ID joins nothing (it would attach its addresses to k): from
+ * outside, another outside party; from inside, another inside phone.  An
+ * outside request inside an answered call must name one of its dialogs
+ * (its tags), as a BYE must.  Responses and the inside side's own
+ * in-dialog requests may.  NULL when it may, else why not. */
+static const char *call_may_touch(const struct rw_ctx *x,
+				  const struct call *k,
+				  const struct sip_msg *m)
+{
+	union addr peer;
+
+	if (!m->is_request)
+		return NULL;
+	if (!msg_has_to_tag(m) && x->dir == RW_OUT) {
+		/* The phone's own new INVITE (after a challenge, or to the
+		 * next server on failover) may go elsewhere. */
+		return !k->sig || rw_addr_eq(x->family, &k->sig->in_addr,
+					     &x->src) ? NULL
+						      : RW_WHY_CALLID_REUSE;
+	}
+	if (!msg_has_to_tag(m)) {
+		call_peer(x, &peer);
+		return memcmp(&peer, &k->peer, sizeof(peer)) ?
+			RW_WHY_CALLID_REUSE : NULL;
+	}
+	if (x->dir == RW_OUT || !k->n_dlg || dialog_find(k, m) >= 0)
+		return NULL;
+	return RW_WHY_BYE_TAGS;
+}
+
 struct call *rw_dialog_call(const struct rw_ctx *x, const struct sip_msg *m,
-			     bool create, struct rw_result *r)
+			    bool create, struct rw_result *r)
 {
 	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	const char *why;
 	struct call *k;
 	struct span id;
 	bool created;
@@ -20,12 +77,29 @@ struct call *rw_dialog_call(const struct rw_ctx *x, const struct sip_msg *m,
 	if (h < 0)
 		return NULL;
 	id = m->hdr[h].value;
+	k = calls_find(x->calls, m->buf + id.off, id.len);
+	if (k && (why = call_may_touch(x, k, m))) {
+		rw_policy_note(r, why);
+		if (create)	/* the message passes unchanged */
+			r->skip = why;
+		return NULL;
+	}
+	if (k) {
+		r->call = k;
+		return k;
+	}
 	if (!create)
-		return calls_find(x->calls, m->buf + id.off, id.len);
+		return NULL;
 	k = calls_get(x->calls, m->buf + id.off, id.len, x->now, &created,
 		      &r->limit);
-	if (k && created)
+	if (k && created) {
 		journal_created_call(&r->j, k);
+		call_peer(x, &k->peer);
+		if (calls_admit(x->calls, k, x->family, msg_inside(x),
+				setup_source(x, m), &r->limit) < 0)
+			return NULL;	/* rolled back with the plan */
+	}
+	r->call = k;
 	return k;
 }
 
@@ -109,16 +183,23 @@ static void dialog_add(const struct rw_ctx *x, struct call *k,
 /* A BYE ends its own dialog; the call's media goes with the last one
  * (other forks of the same INVITE may still be talking).  *host: the
  * ended dialog's inside party when no remaining dialog has it (its media
- * can go), else 0. */
-static bool dialog_bye_last(struct call *k, const struct sip_msg *m,
-			    uint32_t *host)
+ * can go), else 0.  A BYE whose tags name no dialog of an answered call
+ * ends nothing (anyone can send one); before any answer only the inside
+ * phone's own BYE ends the call. */
+static bool dialog_bye_last(const struct rw_ctx *x, struct call *k,
+			    const struct sip_msg *m, uint32_t *host,
+			    struct rw_result *r)
 {
 	int i = dialog_find(k, m);
 	unsigned j;
 
 	*host = 0;
-	if (i < 0)
-		return true;
+	if (i < 0) {
+		if (!k->n_dlg && x->dir == RW_OUT)
+			return true;
+		rw_policy_note(r, RW_WHY_BYE_TAGS);
+		return false;
+	}
 	*host = k->dlg_host[i];
 	k->n_dlg--;
 	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
@@ -282,13 +363,16 @@ void rw_dialog_life(const struct rw_ctx *x, const struct sip_msg *m,
 	 * itself: the INVITE's 487 does, and if a 2xx crossed the CANCEL the
 	 * call goes on (RFC 3261 9.1). */
 	if (m->is_request && sip_method_is(m, "BYE")) {
-		if (dialog_bye_last(k, m, &host))
+		if (dialog_bye_last(x, k, m, &host, r))
 			end_call(x, k, r);
 		else if (host)	/* that fork's phone: its media goes */
 			release(x, k, pick_host_key, &host, r);
 	} else if (!m->is_request && k->confirmed &&
 		   (m->status == 481 || m->status == 408)) {
-		end_call(x, k, r);
+		if (dialog_find(k, m) >= 0)
+			end_call(x, k, r);
+		else
+			rw_policy_note(r, RW_WHY_BYE_TAGS);
 	} else if (!m->is_request && sip_method_is(m, "INVITE")) {
 		invite_response(x, m, k, r);
 	} else if (!m->is_request && sip_method_is(m, "UPDATE") &&

@@ -274,7 +274,7 @@ void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
 	unsigned i;
 
 	if (!rw_dialog_may_have_session(m) || !rw_body_sdp(m, &sdp) ||
-	    !(k = rw_dialog_call(x, m, false, NULL)) ||
+	    !(k = rw_dialog_call(x, m, false, r)) ||
 	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
 		return;
 	if (rewrite_save_call(r, k) < 0 || calls_remote_size(k, sd.n_media) < 0)

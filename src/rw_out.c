@@ -176,6 +176,8 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		      : sig_binding(x, &x->src, x->sport, sig_until(x, m), r);
 	if (!src && !x->conn)
 		return -1;
+	if (src && m->is_request && sip_method_is(m, "REGISTER"))
+		rw_reg_sent(x, m, src);
 	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
 		k = rw_dialog_call(x, m, true, r);
 		if (!k || rw_dialog_hold_sig(r, k, src) < 0)

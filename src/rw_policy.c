@@ -21,6 +21,12 @@ const char *const RW_WHY_LOW_PORT = "not bound: port below bind_port_min";
 const char *const RW_WHY_MEDIA_RANGE = "not bound: media port outside "
 				       "inside_media_ports";
 const char *const RW_WHY_RTCP_WRAP = "not bound: RTCP port past 65535";
+const char *const RW_WHY_BYE_TAGS = "ignored: tags name no dialog of the "
+				    "call";
+const char *const RW_WHY_CALLID_REUSE = "ignored: Call-ID of a call with "
+					"another party";
+const char *const RW_WHY_REG_2XX = "ignored: 2xx to REGISTER matches no "
+				   "outstanding REGISTER";
 
 static bool v4_special(const struct rw_ctx *x, uint32_t h)
 {

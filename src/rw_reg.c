@@ -186,6 +186,67 @@ static uint32_t callid_hash(const struct sip_msg *m)
 	return h < 0 ? 0 : rw_dialog_hash(m->buf, m->hdr[h].value);
 }
 
+/* The top Via's branch of m, hashed (0: none). */
+static uint32_t branch_hash(const struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct sip_via v;
+	struct span item;
+	uint32_t pos = 0;
+
+	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item) ||
+	    sip_via_parse(m->buf, item, &v) < 0)
+		return 0;
+	return rw_dialog_hash(m->buf, v.branch);
+}
+
+void rw_reg_sent(const struct rw_ctx *x, const struct sip_msg *m,
+		 struct binding *b)
+{
+	struct sig_state *s = b->sig;
+	uint32_t id = callid_hash(m), cseq = rw_dialog_cseq(m);
+	unsigned i;
+
+	for (i = 0; i < s->n_reg_sent; i++)
+		if (s->reg_sent[i].callid == id && s->reg_sent[i].cseq == cseq)
+			break;	/* a retransmission: same entry */
+	if (i == s->n_reg_sent) {
+		if (s->n_reg_sent < SIG_MAX_AOR) {
+			i = s->n_reg_sent++;
+		} else {
+			i = s->reg_sent_next;
+			s->reg_sent_next = (i + 1) % SIG_MAX_AOR;
+		}
+	}
+	s->reg_sent[i].callid = id;
+	s->reg_sent[i].cseq = cseq;
+	s->reg_sent[i].branch = branch_hash(m);
+	memset(&s->reg_sent[i].to, 0, sizeof(s->reg_sent[i].to));
+	memcpy(&s->reg_sent[i].to, &x->dst, x->family == AF_INET6 ? 16 : 4);
+	s->reg_sent[i].to_port = x->dport;
+}
+
+/* Does 2xx m answer a REGISTER the phone (binding b) sent, and come from
+ * where that REGISTER went?  A forged 2xx from another host must not
+ * unregister the phone or stretch its binding (RFC 3261 10.2: the
+ * registrar answers the transaction the phone started). */
+static bool reg_answers(const struct rw_ctx *x, const struct sip_msg *m,
+			const struct binding *b)
+{
+	const struct sig_state *s = b->sig;
+	uint32_t id = callid_hash(m), cseq = rw_dialog_cseq(m);
+	uint32_t branch = branch_hash(m);
+	unsigned i;
+
+	for (i = 0; i < s->n_reg_sent; i++)
+		if (s->reg_sent[i].callid == id && s->reg_sent[i].cseq == cseq &&
+		    s->reg_sent[i].branch == branch &&
+		    s->reg_sent[i].to_port == x->sport &&
+		    rw_addr_eq(x->family, &s->reg_sent[i].to, &x->src))
+			return true;
+	return false;
+}
+
 /* Is this 2xx to REGISTER newer than the last one applied to the phone's
  * binding?  A retransmitted or late 2xx (same Call-ID, lower CSeq) still
  * has its Via and Contact restored but changes no expiry (RFC 3261
@@ -199,6 +260,10 @@ bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
 
 	if (!b || b->kind != BIND_SIG)
 		return true;
+	if (!reg_answers(x, m, b)) {
+		rw_policy_note(r, RW_WHY_REG_2XX);
+		return false;
+	}
 	if (b->sig->reg_callid == id && cseq < b->sig->reg_cseq)
 		return false;
 	if (rewrite_save_binding(r, b) < 0)

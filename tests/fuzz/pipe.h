@@ -47,6 +47,9 @@ struct pipe {
 	 * refuse_every-th batch (a kernel that says no). */
 	bool refuse;
 	unsigned refuse_every, applies;
+	/* Other addresses than PIPE_PHONE / PIPE_PEER when set (quota
+	 * tests: several hosts). */
+	const char *phone, *peer;
 	uint64_t refused;
 	uint8_t pkt[PIPE_MAX_PAYLOAD + 28];
 	uint32_t pkt_len;
@@ -237,8 +240,8 @@ static inline void pipe_build(struct pipe *p, enum rw_dir dir,
 
 	if (n > PIPE_MAX_PAYLOAD)
 		n = PIPE_MAX_PAYLOAD;
-	inet_pton(AF_INET, PIPE_PHONE, &phone);
-	inet_pton(AF_INET, PIPE_PEER, &peer);
+	inet_pton(AF_INET, p->phone ? p->phone : PIPE_PHONE, &phone);
+	inet_pton(AF_INET, p->peer ? p->peer : PIPE_PEER, &peer);
 	memset(ip, 0, 28);
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)((n + 28) >> 8);

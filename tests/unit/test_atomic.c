@@ -204,6 +204,7 @@ static void test_overflow_488(void **state)
 	unsigned i;
 
 	assert_int_equal(pipe_init(&p, false), 0);
+	p.conf.max_signalling_per_host = 100;	/* the plan, not the quota */
 	dir_now = RW_IN;
 	n = build("INVITE sip:a@203.0.113.1 SIP/2.0", "atomic-3", "1 INVITE",
 		  TAGS_IN, "Contact: <sip:b@192.0.2.20>\r\n", 0, 0);

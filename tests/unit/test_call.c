@@ -61,6 +61,10 @@ static struct calls *table(struct conf *c, uint32_t idle, uint32_t max_dur,
 	c->call_max_duration = max_dur;
 	c->max_calls = n;
 	c->max_bindings = 4 * n;
+	/* One phone holds them all: the per-host quotas as wide. */
+	c->max_calls_per_host = n;
+	c->max_media_per_host = 2 * n;
+	c->max_signalling_per_host = 4 * n;
 	c->media_port_min = 10000;
 	c->media_port_max = 30000;
 	c->signalling_port_min = 1024;
