@@ -316,7 +316,7 @@ daemon_sends() {
 task_cps() {
 	local secs=${BENCH_CPS_SECS:-5} w=${BENCH_CPS_WINDOW:-64} i j n0
 	local pairs=${BENCH_CPS_PAIRS:-1}
-	local q0 q1 c0 c1 k0 k1 v0 v1 load pp d=${BENCH_PROF_DIR:-$WORK}
+	local q0 q1 c0 c1 k0 k1 v0 v1 rf load pp d=${BENCH_PROF_DIR:-$WORK}
 	cps_run() {
 		n0=$(call_no)
 		SALT=$((SALT + 1))
@@ -349,8 +349,9 @@ task_cps() {
 				head -40 >"$d/cps-perf-$BENCH_MODE.txt"; }
 		c1=$(cpu_us) q1=$(queued) k1=$(daemon_field walks 2>/dev/null)
 		v1=$(daemon_sends)
+		rf=$(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null)
 		[ "$q0" = -1 ] && q1=-1 q0=0
-		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": $(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null), \"run\": $j}"
+		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"run\": $j}"
 	done
 }
 

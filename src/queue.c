@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -25,7 +27,7 @@ struct queue {
 	uint16_t num;
 	queue_cb cb;
 	void *ctx;
-	char *buf;		/* receive buffer */
+	char *buf;		/* receive buffers, QUEUE_BATCH of them */
 	char *vbuf;		/* configuration messages */
 	char *batch;		/* verdicts collected in a batch */
 	size_t batch_len;
@@ -75,7 +77,7 @@ struct queue *queue_open(uint16_t num, queue_cb cb, void *ctx)
 	q->num = num;
 	q->cb = cb;
 	q->ctx = ctx;
-	q->buf = malloc(QUEUE_BUF);
+	q->buf = malloc((size_t)QUEUE_BATCH * QUEUE_BUF);
 	q->vbuf = malloc(QUEUE_BUF);
 	q->batch = malloc(VERDICT_BUF);
 	q->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK);
@@ -202,30 +204,59 @@ static int queue_msg(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Read up to QUEUE_BATCH packet messages in one system call; returns how
+ * many (0: none waiting) or -1 with errno. */
+static int read_batch(struct queue *q, struct mmsghdr *h,
+		      struct sockaddr_nl *from, struct iovec *iov)
+{
+	unsigned i;
+	int k;
+
+	for (i = 0; i < QUEUE_BATCH; i++) {
+		iov[i] = (struct iovec){ q->buf + (size_t)i * QUEUE_BUF,
+					 QUEUE_BUF };
+		h[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
+						.msg_namelen = sizeof(*from),
+						.msg_iov = &iov[i],
+						.msg_iovlen = 1 };
+	}
+	do
+		k = recvmmsg(mnl_socket_get_fd(q->nl), h, QUEUE_BATCH,
+			     MSG_DONTWAIT, NULL);
+	while (k < 0 && (errno == EINTR || errno == ENOBUFS));
+	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return k;
+}
+
 int queue_read(struct queue *q)
 {
-	int n = 0;
+	static struct mmsghdr h[QUEUE_BATCH];
+	static struct sockaddr_nl from[QUEUE_BATCH];
+	static struct iovec iov[QUEUE_BATCH];
+	int n = 0, k, i;
 
-	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(q->nl, q->buf, QUEUE_BUF);
-
-		if (len < 0) {
-			if (errno == ENOBUFS || errno == EINTR)
-				continue;
-			if (q->batching)
-				batch_done(q);
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return n;
-			log_warn("queue: receive");
-			return -1;
-		}
+	/* Each round is one batch: the packets waiting (at most
+	 * QUEUE_BATCH), their verdicts, then the work after them. */
+	while ((k = read_batch(q, h, from, iov)) > 0) {
 		q->batching = true;
-		if (mnl_cb_run(q->buf, (size_t)len, 0, q->portid, queue_msg,
-			       q) < 0)
-			log_warn("queue: parse");
-		if (++n % QUEUE_BATCH == 0)
-			batch_done(q);
+		for (i = 0; i < k; i++) {
+			/* Only the kernel's, only whole messages. */
+			if (from[i].nl_pid != 0 ||
+			    (h[i].msg_hdr.msg_flags & MSG_TRUNC))
+				continue;
+			if (mnl_cb_run(iov[i].iov_base, h[i].msg_len, 0,
+				       q->portid, queue_msg, q) < 0)
+				log_warn("queue: parse");
+		}
+		n += k;
+		batch_done(q);
 	}
+	if (k < 0) {
+		log_warn("queue: receive");
+		return -1;
+	}
+	return n;
 }
 
 int queue_verdict(struct queue *q, uint32_t id, const void *data,
