@@ -55,6 +55,7 @@ t_sipp_tcp:(w) SIPp over one TCP connection, 200 calls/s for 12000 calls (a minu
 t_nataware:(nat1) NAT-aware phones (STUN; public Via ;rport, Contact, SDP), both on 5060/8000: REGISTER and INVITE byte for byte from the STUN mapping, calls to each Contact, a call after every SIP flow expired, calls out, media both ways
 t_eim:(nat2) endpoint-independent mapping: one inside socket to a STUN server and two other hosts, each sees the same public source (2 phones on 5060)
 t_ipv6:(v6) IPv6 phones behind a policy-drop firewall (no NAT): REGISTER, incoming calls from registrar and another host after the flow expired, media both ways, pinhole closed after BYE, outbound call with far-end media first
+t_slipstream:(sec1) NAT Slipstreaming v1/v2: an inside host names phone2, its own ports 53/445, the router and the broadcast address in Contact, Via, Record-Route, SDP c=/a=rtcp, multipart (REGISTER, INVITE, OPTIONS, 200, UPDATE); probes to every public port named reach no target, counters say why
 "
 
 mkdir -p "$LOGDIR"
