@@ -83,7 +83,7 @@ $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
 		-lcmocka -losipparser2 -losip2
 
 # test_ctl: the control protocol and HTTP listener over the pipeline.
-$(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h $(SCORE_O) \
+$(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h tests/fuzz/opsgw.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o \
 		$(OPS_M:%=$(B)/san/%.o)
@@ -239,7 +239,7 @@ ifeq ($(WERROR),1)
 FUZZ_FL   += -Werror
 endif
 FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline \
-	     $(B)/fuzz/fuzz_stream
+	     $(B)/fuzz/fuzz_stream $(B)/fuzz/fuzz_ops
 FUZZ_CORE := $(CORE:%=$(B)/fuzz/%.o)
 
 $(B)/fuzz/%.o: src/%.c src/*.h | $(B)/fuzz
@@ -255,6 +255,14 @@ $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
 		$(B)/fuzz/nat_ctev.o
 	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
+		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
+
+# The operator's request parsers over the same pipeline state.
+$(B)/fuzz/fuzz_ops: tests/fuzz/fuzz_ops.c tests/fuzz/*.h \
+		tests/unit/oracle.h $(FUZZ_CORE) \
+		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
+		$(B)/fuzz/nat_ctev.o $(OPS_M:%=$(B)/fuzz/%.o)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
 		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
 
 $(B)/fuzz:

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 B=build/fuzz
 SECS=${1:?seconds}
 shift
-HARNESSES=${*:-sip sdp pipeline stream}
+HARNESSES=${*:-sip sdp pipeline stream ops}
 CORPUS=${SIPALG_CORPUS:-tests/corpus}
 
 if [ ! -d $B/seeds/flows ]; then
@@ -70,6 +70,7 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 	local h=$1 seeds=$B/seeds/sip log=$B/logs/$1.txt
 	[ "$h" = sdp ] && seeds=$B/seeds/sdp
 	[ "$h" = pipeline ] && seeds="$seeds $B/seeds/flows"
+	[ "$h" = ops ] && seeds=tests/fuzz/seeds-ops
 	mkdir -p $B/corpus/$h
 	local keep=""
 	# FUZZ_KEEP_GOING=1: fork mode, crashes saved and fuzzing goes on

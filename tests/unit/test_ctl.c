@@ -13,11 +13,10 @@
 #include <cmocka.h>
 
 #include "../fuzz/pipe.h"
-#include "ctl.h"
-#include "http.h"
+#include "../fuzz/opsgw.h"
 #include "view.h"
 
-#define CID "ctl-test-1@10.0.0.10"
+#define CID OPSGW_CID
 
 static struct pipe p;
 static struct meter m;
@@ -31,75 +30,9 @@ static int fake_reload(void *ctx, char *err, size_t len)
 	return -1;
 }
 
-static int end_call(void *ctx, const char *id, size_t len)
-{
-	return alg_end_call(ctx, id, (uint32_t)len);
-}
-
-static void send_msg(enum rw_dir dir, const char *msg)
-{
-	const char *reason, *out;
-	uint32_t out_len;
-	int rc = pipe_run(&p, dir, msg, (uint32_t)strlen(msg), &reason, &out,
-			  &out_len);
-
-	if (rc != PIPE_REWRITTEN)
-		fail_msg("not rewritten (%d): %s %s", rc, reason ? reason : "",
-			 p.why);
-}
-
-#define SDP(port) \
-	"v=0\r\no=- 1 1 IN IP4 10.0.0.10\r\ns=-\r\nc=IN IP4 10.0.0.10\r\n" \
-	"t=0 0\r\nm=audio " #port " RTP/AVP 0\r\n"
-#define SDP_FAR \
-	"v=0\r\no=- 2 2 IN IP4 192.0.2.20\r\ns=-\r\nc=IN IP4 192.0.2.20\r\n" \
-	"t=0 0\r\nm=audio 50000 RTP/AVP 0\r\n"
-
-static void make_state(void)
-{
-	static char buf[2048];
-
-	/* A registration: REGISTER out, 200 in. */
-	send_msg(RW_OUT, "REGISTER sip:192.0.2.20 SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bKr1\r\n"
-		 "From: <sip:alice@192.0.2.20>;tag=r1\r\n"
-		 "To: <sip:alice@192.0.2.20>\r\nCall-ID: reg-1@10.0.0.10\r\n"
-		 "CSeq: 1 REGISTER\r\nContact: <sip:alice@10.0.0.10:5060>\r\n"
-		 "Expires: 600\r\nContent-Length: 0\r\n\r\n");
-	send_msg(RW_IN, "SIP/2.0 200 OK\r\n"
-		 "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKr1\r\n"
-		 "From: <sip:alice@192.0.2.20>;tag=r1\r\n"
-		 "To: <sip:alice@192.0.2.20>;tag=s1\r\n"
-		 "Call-ID: reg-1@10.0.0.10\r\nCSeq: 1 REGISTER\r\n"
-		 "Contact: <sip:alice@203.0.113.1:5060>;expires=600\r\n"
-		 "Content-Length: 0\r\n\r\n");
-	/* A call with media: INVITE out, 200 in. */
-	snprintf(buf, sizeof(buf), "INVITE sip:bob@192.0.2.20 SIP/2.0\r\n"
-		 "Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bKi1\r\n"
-		 "From: <sip:alice@192.0.2.20>;tag=a1\r\n"
-		 "To: <sip:bob@192.0.2.20>\r\nCall-ID: " CID "\r\n"
-		 "CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.10:5060>\r\n"
-		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n"
-		 "%s", strlen(SDP(40000)), SDP(40000));
-	send_msg(RW_OUT, buf);
-	snprintf(buf, sizeof(buf), "SIP/2.0 200 OK\r\n"
-		 "Via: SIP/2.0/UDP 203.0.113.1:5060;branch=z9hG4bKi1\r\n"
-		 "From: <sip:alice@192.0.2.20>;tag=a1\r\n"
-		 "To: <sip:bob@192.0.2.20>;tag=b1\r\nCall-ID: " CID "\r\n"
-		 "CSeq: 1 INVITE\r\nContact: <sip:bob@192.0.2.20>\r\n"
-		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n\r\n"
-		 "%s", strlen(SDP_FAR), SDP_FAR);
-	send_msg(RW_IN, buf);
-}
-
 static int setup(void **state)
 {
-	if (pipe_init(&p, false) < 0)
-		return -1;
-	ops = (struct ctl_ops){ p.alg, &m, fake_reload, NULL, end_call,
-				p.alg };
-	make_state();
-	return 0;
+	return opsgw_init(&p, &ops, &m, fake_reload) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
