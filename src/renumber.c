@@ -33,9 +33,11 @@ static void renumber_ifaces(struct alg *a, const struct wan_view *v)
 	unsigned in = ready || v6_only ? v->in_ifindex : 0;
 	unsigned out = ready || v6_only ? v->out_ifindex : 0;
 
-	if (!ready && (a->out_ifindex || a->in_ifindex || !a->pub.v4.s_addr))
+	if (!ready && !v6_only &&
+	    (a->out_ifindex || a->in_ifindex || !a->pub.v4.s_addr))
 		renumber_wait_log(c, v);
-	else if (ready && (out != a->out_ifindex || in != a->in_ifindex))
+	else if ((ready || v6_only) &&
+		 (out != a->out_ifindex || in != a->in_ifindex))
 		log_info("interfaces: inside %s ifindex %u, outside %s ifindex "
 			 "%u", c->inside_interface, in, c->outside_interface,
 			 out);
