@@ -5,8 +5,10 @@
 # loop, the kernel helper and sipalgd, then a table of the medians with
 # the ratios between the modes.  About 2 minutes; root.
 #
-# BENCH_CPS_MODES (none accept kernel sipalg), BENCH_CPS_OUT (the JSON
-# lines; default build/bench/cps.jsonl) and lab.sh's BENCH_CPS_* tunables.
+# BENCH_CPS_MODES (none accept kernel sipalg; add sipalg-base with
+# BENCH_BASE_SIPALGD=PATH to compare another build in the same run),
+# BENCH_CPS_OUT (the JSON lines; default build/bench/cps.jsonl) and
+# lab.sh's BENCH_CPS_* tunables.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$TOP/build/bench

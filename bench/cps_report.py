@@ -11,7 +11,8 @@ import sys
 NAMES = {"none": "plain NAT, no queue",
          "accept": "accept-all NFQUEUE loop (bench/nfq_accept)",
          "kernel": "kernel SIP helper (nf_conntrack_sip + nf_nat_sip)",
-         "sipalg": "sipalgd (build/sipalgd)"}
+         "sipalg": "sipalgd (build/sipalgd)",
+         "sipalg-base": "sipalgd, other build (BENCH_BASE_SIPALGD)"}
 
 
 def per_call_us(r, key):
@@ -30,19 +31,26 @@ def rows(path):
     return env, by
 
 
-def main():
-    env, by = rows(sys.argv[1])
-    med = {m: statistics.median(r["run"]["calls_per_s"] for r in rs)
-           for m, rs in by.items()}
-    if env:
-        print("source %s, %s UTC, load at start %s\n" %
-              (env["git"], env["date"], env["load"]))
-    print("| mode | calls/s (median) | runs | vs accept loop | vs kernel "
-          "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
-          "us/call | abandoned | passed by queue | table walks | verdicts per "
-          "datagram | kernel refusals | load |")
-    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for m in ("none", "accept", "kernel", "sipalg"):
+def walks(rs):
+    """Table walks over the runs; -1 in a run: the daemon has no counter."""
+    w = [r.get("walks", 0) for r in rs]
+    return "n/a (no counter)" if any(x < 0 for x in w) else sum(w)
+
+
+def medians(by):
+    return {m: statistics.median(r["run"]["calls_per_s"] for r in rs)
+            for m, rs in by.items()}
+
+
+def table(by):
+    """The table's lines, one per mode, medians of its runs."""
+    med = medians(by)
+    out = ["| mode | calls/s (median) | runs | vs accept loop | vs kernel "
+           "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
+           "us/call | abandoned | passed by queue | table walks | verdicts per "
+           "datagram | kernel refusals | load |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for m in ("none", "accept", "kernel", "sipalg", "sipalg-base"):
         if m not in by:
             continue
         rs = by[m]
@@ -61,16 +69,29 @@ def main():
         passed = sum(max(0, r["run"]["sent_total"] - r["queued"])
                      for r in rs) if rs[0]["queued"] >= 0 else "-"
         sends = sum(r.get("verdict_sends", 0) for r in rs)
+        daemon = m.startswith("sipalg")
         vpd = ("%.1f" % (sum(r.get("verdicts", 0) for r in rs) / sends)
-               if m == "sipalg" and sends else "-")
-        refused = rs[-1].get("refused", 0) if m == "sipalg" else "-"
-        print("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s | %s | %s | %s | %s |"
-              % (NAMES.get(m, m), x,
-                 " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
-                 acc, ker, "%.1f" % cons if rs[0]["queued"] >= 0 else "-",
-                 gen, busy, sum(r["run"]["abandoned"] for r in rs), passed,
-                 sum(r.get("walks", 0) for r in rs) if m == "sipalg" else "-",
-                 vpd, refused, rs[0]["load"]))
+               if daemon and sends else "-")
+        out.append("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s "
+                   "| %s | %s | %s | %s |" % (
+                       NAMES.get(m, m), x,
+                       " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
+                       acc, ker,
+                       "%.1f" % cons if rs[0]["queued"] >= 0 else "-",
+                       gen, busy, sum(r["run"]["abandoned"] for r in rs),
+                       passed,
+                       walks(rs) if daemon else "-",
+                       vpd, rs[-1].get("refused", 0) if daemon else "-",
+                       rs[0]["load"]))
+    return out
+
+
+def main():
+    env, by = rows(sys.argv[1])
+    if env:
+        print("source %s, %s UTC, load at start %s\n" %
+              (env["git"], env["date"], env["load"]))
+    print("\n".join(table(by)))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 # MODE: none (plain NAT), accept (the daemon's iptables rules with
 # bench/nfq_accept answering the queue), kernel (CT helper sip), sipalg
 # (build/sipalgd, not the sanitizer build, without -v), sipalg-noforget
-# (diagnostic build, see bench/noforget.c).
+# (diagnostic build, see bench/noforget.c), sipalg-base (the daemon in
+# BENCH_BASE_SIPALGD).
 #
 # TASKs:
 #   sip-max     highest call rate with zero loss (stepwise, bounded)
@@ -46,6 +47,9 @@ case $BENCH_MODE in
 accept) export MODE=none ;;
 # Diagnostic: the daemon without its per-call conntrack dump (noforget.c).
 sipalg-noforget) export MODE=sipalg SIPALGD=$BIN/sipalgd-noforget ;;
+# Another build of the daemon (BENCH_BASE_SIPALGD, e.g. an older source),
+# for a before/after comparison inside one run.
+sipalg-base) export MODE=sipalg SIPALGD=${BENCH_BASE_SIPALGD:?} ;;
 *) export MODE=$BENCH_MODE ;;
 esac
 . "$BDIR/../tests/netns/lib.sh"
@@ -351,7 +355,7 @@ task_cps() {
 		v1=$(daemon_sends)
 		rf=$(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null)
 		[ "$q0" = -1 ] && q1=-1 q0=0
-		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $((${k1:-0} - ${k0:-0})), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"run\": $j}"
+		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $([ -n "$k1" ] && echo $((k1 - ${k0:-0})) || echo -1), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"run\": $j}"
 	done
 }
 

@@ -24,7 +24,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export BENCH_RTP_SECS=1 BENCH_SIPP_SECS=2 BENCH_SIPP_RATES="50 100"
 	export BENCH_SIPP_CONFIRM_SECS=3
 	export BENCH_SCALE_CALLS=1000 BENCH_RTP_RUNS=1 BENCH_BIND_PROBES=10
-	export BENCH_RTP_ROUNDS=1
+	export BENCH_RTP_ROUNDS=1 BENCH_CPS_SECS=1 BENCH_CPS_RUNS=1
 	CPU_CALLS=200
 fi
 export BENCH_BIN=$BIN BENCH_PROF_DIR=$R/prof
@@ -75,10 +75,10 @@ fi
 echo "== bench: callgrind ($(date +%T))"
 "$TOP/bench/cpu.sh" "$BIN/cpu_msg" "${CPU_CALLS:-2000}" "$R/cpu.md" ||
 	echo "(callgrind run failed)" >"$R/cpu.md"
-lab 200 none sip-max sip-lat bind rtp relay rtp-many
-lab 150 accept sip-max sip-lat bind
-lab 300 kernel sip-max sip-lat bind sipp
-lab 420 sipalg sip-max sip-lat bind sipp sip-prof rtp rtp-100k rtp-many
+lab 240 none sip-max sip-lat bind rtp relay rtp-many cps
+lab 190 accept sip-max sip-lat bind cps
+lab 340 kernel sip-max sip-lat bind sipp cps
+lab 460 sipalg sip-max sip-lat bind sipp sip-prof cps rtp rtp-100k rtp-many
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
 # A fresh daemon for the scale run (no leftovers of the runs above):
 # 100,000 held calls.  One public address's ports hold about 20,000 calls
