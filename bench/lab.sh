@@ -23,6 +23,8 @@
 #   bind        RTP from the peer right after the INVITE reached it
 #   scale       (sipalg) memory and per-message cost holding many calls
 #   sip-prof    (sipalg) strace and perf of the daemon during a step
+#   overload    (sipalg) 1.5 x the saturation rate for BENCH_OVL_SECS,
+#               then the media bindings left after the idle timeout
 #   cps         calls per second, closed loop (bench/cps: BENCH_CPS_WINDOW
 #               calls in flight over BENCH_CPS_PAIRS phone/peer pairs),
 #               BENCH_CPS_RUNS runs of BENCH_CPS_SECS
@@ -357,6 +359,40 @@ task_cps() {
 		[ "$q0" = -1 ] && q1=-1 q0=0
 		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $([ -n "$k1" ] && echo $((k1 - ${k0:-0})) || echo -1), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"run\": $j}"
 	done
+}
+
+# daemon_skipped - packets the daemon's queue socket missed so far
+# (fail-open while it was full; its stats line), 0 without it.
+daemon_skipped() {
+	grep 'stats: verdicts' "${DAEMON_LOG:-/dev/null}" 2>/dev/null | tail -n 1 |
+		sed -n 's/.*fail-open) \([0-9]*\).*/\1/p' | grep . || echo 0
+}
+
+# overload: BENCH_OVL_SECS (60) of the open-loop blaster at 1.5 x the
+# closed-loop rate just measured (or BENCH_OVL_RATE), then the media
+# bindings left: the calls whose BYE passed unseen (fail-open) must end by
+# media idleness.  Run with a short media_idle_timeout (run.sh: 20 s); the
+# bindings are polled for up to that plus 15 s.
+task_overload() {
+	local secs=${BENCH_OVL_SECS:-60} rate=${BENCH_OVL_RATE:-0} j q0 q1 s0 s1
+	local m0 m1 t0 left idle=${BENCH_OVL_IDLE:-20} sat
+	[ "$MODE" = sipalg ] || return 0
+	if [ "$rate" = 0 ]; then
+		sat=$("$BIN/cps" -p "$NS_P1" -o "$NS_O" -t 2 -s "$SALT" \
+			-i 4000000 | sed 's/.*"calls_per_s": \([0-9]*\).*/\1/')
+		rate=$((sat * 3 / 2))
+	fi
+	q0=$(queued) s0=$(daemon_skipped)
+	j=$(sip_step "$rate" "$secs")
+	q1=$(queued) s1=$(daemon_skipped) m0=$(daemon_field media)
+	t0=$(date +%s)
+	left=$m0
+	while [ "${left:-0}" -gt 0 ] && [ $(($(date +%s) - t0)) -lt $((idle + 15)) ]; do
+		sleep 1
+		queued >/dev/null
+		left=$(daemon_field media)
+	done
+	result "{\"task\": \"overload\", \"mode\": \"$BENCH_MODE\", \"saturation_calls\": ${sat:-0}, \"rate\": $rate, \"idle_timeout\": $idle, \"seen\": $((q1 - q0)), \"skipped\": $((s1 - s0)), \"media_after\": ${m0:-0}, \"media_left\": ${left:-0}, \"secs_to_left\": $(($(date +%s) - t0)), \"step\": $j}"
 }
 
 # bind: media sent right after signalling (blast bind), BENCH_BIND_PROBES

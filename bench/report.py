@@ -200,6 +200,16 @@ if CPS:
     walks = sum(max(0, r.get("walks", 0)) for r in CPS.get("sipalg", []))
     p("| conntrack table walks at full load = 0 | %d during the closed-loop runs | %s |" % (
         walks, verdict(walks == 0 if CPS.get("sipalg") else None)))
+ovl = one("overload", "sipalg")
+if ovl:
+    st = ovl["step"]
+    unseen = st["sent"] - ovl["seen"] - ovl["skipped"]
+    p("| overload (asked 1.5 x the closed-loop rate, %d s): every message rewritten or passed and counted; no media binding outlives the idle timeout | blaster reached %.0f of %s calls/s asked; %d messages sent, %d seen by the daemon, %d counted as passed unseen by it, %d passed unseen and uncounted (a full queue passes packets before numbering them; the kernel counts nothing); p50/p99 latency %.0f / %.0f ms; %d media bindings right after, %d after %d s (idle timeout %d s) | %s |" % (
+        st["secs"], st["calls"] / st["secs"], fmt(ovl["rate"]), st["sent"],
+        ovl["seen"], ovl["skipped"], unseen, st["lat_p50_us"] / 1000,
+        st["lat_p99_us"] / 1000, ovl["media_after"], ovl["media_left"],
+        ovl["secs_to_left"], ovl["idle_timeout"],
+        verdict(unseen == 0 and ovl["media_left"] == 0)))
 g_acc = lat.get("accept") and lat["accept"]["lat_p99_us"]
 g_none = lat.get("none") and lat["none"]["lat_p99_us"]
 g_hold = lat.get("sipalg") and lat["sipalg"].get("hold_work")

@@ -25,6 +25,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	export BENCH_SIPP_CONFIRM_SECS=3
 	export BENCH_SCALE_CALLS=1000 BENCH_RTP_RUNS=1 BENCH_BIND_PROBES=10
 	export BENCH_RTP_ROUNDS=1 BENCH_CPS_SECS=1 BENCH_CPS_RUNS=1
+	export BENCH_OVL_SECS=3
 	CPU_CALLS=200
 fi
 export BENCH_BIN=$BIN BENCH_PROF_DIR=$R/prof
@@ -80,6 +81,10 @@ lab 190 accept sip-max sip-lat bind cps
 lab 340 kernel sip-max sip-lat bind sipp cps
 lab 460 sipalg sip-max sip-lat bind sipp sip-prof cps rtp rtp-100k rtp-many
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
+# Overload: a fresh daemon whose media idle timeout is short enough to
+# see calls whose BYE passed unseen end within the run.
+GW_CONF_EXTRA='media_idle_timeout = 20s' BENCH_OVL_IDLE=20 \
+	lab 200 sipalg overload
 # A fresh daemon for the scale run (no leftovers of the runs above):
 # 100,000 held calls.  One public address's ports hold about 20,000 calls
 # (two media ports each), so the daemon gets 8 (public_pool) and the
