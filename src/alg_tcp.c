@@ -105,6 +105,15 @@ static void tcp_count(void *ctx, const char *what)
 	alg_count(ctx, what, NULL);
 }
 
+static void tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
+		       const union addr *out, uint16_t out_port)
+{
+	struct alg *a = ctx;
+
+	if (a->conn_bypass)
+		a->conn_bypass(a->conn_ctx, in, in_port, out, out_port);
+}
+
 static struct streams *streams_get(struct alg *a)
 {
 	struct stream_limits lim = {
@@ -113,7 +122,8 @@ static struct streams *streams_get(struct alg *a)
 		.idle = TCP_IDLE,
 		.seed = (uint32_t)(uintptr_t)a ^ (uint32_t)a->now() * 2654435761u,
 	};
-	struct stream_ops ops = { tcp_msg, tcp_emit, tcp_count, a };
+	struct stream_ops ops = { tcp_msg, tcp_emit, tcp_count, a,
+				  tcp_bypass };
 
 	if (!a->streams)
 		a->streams = stream_new(&lim, &ops);

@@ -30,6 +30,8 @@
  * (after the forward filter, before NAT). */
 #define DIVERT_PRIO (-150)
 #define DIVERT_BUF (64 * 1024)
+/* = NAT_TCP_PASS_MARK (nat_tcp.h): the connections the daemon let go. */
+#define DIVERT_TCP_PASS_MARK 0x40000000u
 /* The xtables NFQUEUE target revision whose info is xt_NFQ_info_v3. */
 #define NFQUEUE_TG_REV 3
 
@@ -241,6 +243,44 @@ static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b)
 	mnl_nlmsg_batch_next(b);
 }
 
+/* meta l4proto tcp ct mark & BIT == BIT return: a TCP connection the
+ * daemon marked as needing it no more (not SIP, not followed, nothing
+ * changed, nat_tcp_bypass) passes unqueued. */
+static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e;
+	struct nlmsghdr *nlh;
+	uint32_t bit = DIVERT_TCP_PASS_MARK, zero = 0;
+	uint8_t tcp = IPPROTO_TCP;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, DIVERT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	rule_meta(r, NFT_META_L4PROTO);
+	rule_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	e = nftnl_expr_alloc("bitwise");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, sizeof(bit));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit));
+	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
+	nftnl_rule_add_expr(r, e);
+	rule_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
+	nftnl_rule_add_expr(r, e);
+	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(b);
+}
+
 static void put_rules(struct divert *d, struct mnl_nlmsg_batch *b)
 {
 	const struct conf *c = d->conf;
@@ -250,6 +290,7 @@ static void put_rules(struct divert *d, struct mnl_nlmsg_batch *b)
 	const uint8_t proto[2] = { IPPROTO_UDP, IPPROTO_TCP };
 	unsigned i, k, t;
 
+	put_pass_rule(d, b);
 	for (i = 0; i < 2; i++)
 		for (t = 0; t < 2; t++)
 			for (k = 0; k < c->n_sip_ports; k++) {

@@ -320,8 +320,10 @@ static void daemon_start(struct daemon *d)
 	/* SIP over TCP: a connection's public side and liberal window
 	 * tracking come from conntrack (nat_tcp.c). */
 	a->conn_ctx = nat_tcp_open();
-	if (a->conn_ctx)
+	if (a->conn_ctx) {
 		a->conn_lookup = nat_tcp_conn;
+		a->conn_bypass = nat_tcp_bypass;
+	}
 	d->queue = queue_open(c->queue, on_packet, d);
 	if (!d->queue)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",

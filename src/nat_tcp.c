@@ -72,6 +72,8 @@ static void tuple_set(struct nf_conntrack *ct, const struct stream_conn *c)
 			  htons(c->out_port));
 }
 
+static int find(struct nat_tcp *t, struct stream_conn *c);
+
 /* IP_CT_TCP_FLAG_BE_LIBERAL on both directions of the entry found. */
 static void make_liberal(struct nat_tcp *t)
 {
@@ -93,16 +95,8 @@ static void make_liberal(struct nat_tcp *t)
 int nat_tcp_conn(void *ctx, struct stream_conn *c)
 {
 	struct nat_tcp *t = ctx;
-	struct nf_conntrack *ct = nfct_new();
-	int rc;
 
-	if (!ct)
-		return -1;
-	tuple_set(ct, c);
-	t->found = false;
-	rc = nfct_query(t->h, NFCT_Q_GET, ct);
-	nfct_destroy(ct);
-	if (rc < 0 || !t->found)
+	if (find(t, c) < 0)
 		return -1;
 	if (c->from_inside) {
 		c->sig.pub.v4.s_addr = nfct_get_attr_u32(t->got,
@@ -117,3 +111,46 @@ int nat_tcp_conn(void *ctx, struct stream_conn *c)
 	make_liberal(t);
 	return 0;
 }
+
+/* Find the entry inside -> outside as the original or the reply tuple. */
+static int find(struct nat_tcp *t, struct stream_conn *c)
+{
+	struct nf_conntrack *ct;
+	int rc;
+
+	ct = nfct_new();
+	if (!ct)
+		return -1;
+	tuple_set(ct, c);
+	t->found = false;
+	rc = nfct_query(t->h, NFCT_Q_GET, ct);
+	nfct_destroy(ct);
+	return rc < 0 || !t->found ? -1 : 0;
+}
+
+void nat_tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
+		    const union addr *out, uint16_t out_port)
+{
+	struct nat_tcp *t = ctx;
+	struct stream_conn c = { .in_addr = *in, .out_addr = *out,
+				 .in_port = in_port, .out_port = out_port,
+				 .from_inside = true };
+	struct nf_conntrack *ct;
+
+	if (find(t, &c) < 0) {
+		c.from_inside = false;
+		if (find(t, &c) < 0)
+			return;
+	}
+	ct = nfct_new();
+	if (!ct)
+		return;
+	nfct_copy(ct, t->got, NFCT_CP_ORIG);
+	nfct_set_attr_u32(ct, ATTR_MARK,
+			  nfct_get_attr_u32(t->got, ATTR_MARK) |
+				  NAT_TCP_PASS_MARK);
+	if (nfct_query(t->h, NFCT_Q_UPDATE, ct) < 0)
+		log_warn("conntrack: mark a TCP connection to pass unqueued");
+	nfct_destroy(ct);
+}
+

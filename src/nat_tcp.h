@@ -30,4 +30,18 @@ void nat_tcp_close(struct nat_tcp *t);
  */
 int nat_tcp_conn(void *ctx, struct stream_conn *c);
 
+/* The conntrack mark bit of a SIP-port TCP connection the daemon needs to
+ * see no more (not SIP, not followed, nothing changed): the rules let its
+ * segments pass without queueing them. */
+#define NAT_TCP_PASS_MARK 0x40000000u
+
+/*
+ * nat_tcp_bypass - set NAT_TCP_PASS_MARK on the conntrack entry of the
+ * connection inside in:in_port <-> outside out:out_port (whichever end
+ * opened it), keeping the mark's other bits.  Quietly nothing when there
+ * is no such entry.  ctx is the struct nat_tcp.
+ */
+void nat_tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
+		    const union addr *out, uint16_t out_port);
+
 #endif

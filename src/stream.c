@@ -351,11 +351,35 @@ static void settle(struct streams *s, struct stream_conn *c)
 	c->pass = true;
 }
 
+/* Tell the shell that the connection of g (or c) needs no queueing. */
+static void bypass(struct streams *s, const union addr *in, uint16_t in_port,
+		   const union addr *out, uint16_t out_port)
+{
+	if (s->ops.bypass)
+		s->ops.bypass(s->ops.ctx, in, in_port, out, out_port);
+}
+
 static void give_up(struct streams *s, struct stream_conn *c, const char *why)
 {
 	s->ops.count(s->ops.ctx, why);
 	s->st.gave_up++;
 	settle(s, c);
+	/* Nothing of it ever changed: its segments may pass without the
+	 * daemon (only SIP connections are worth queueing). */
+	if (!c->changed && !c->h[0].map.n && !c->h[1].map.n &&
+	    !c->h[0].map.base && !c->h[1].map.base)
+		bypass(s, &c->in_addr, c->in_port, &c->out_addr, c->out_port);
+}
+
+static void not_followed(struct streams *s, const struct tcpseg *g,
+			 enum stream_dir_id dir, const char *why)
+{
+	const union addr *in, *out;
+	uint16_t ip, op;
+
+	s->ops.count(s->ops.ctx, why);
+	seg_ends(g, dir, &in, &ip, &out, &op);
+	bypass(s, in, ip, out, op);
 }
 
 static void conn_free(struct streams *s, struct stream_conn *c)
@@ -390,6 +414,7 @@ static void frame_one(struct streams *s, struct stream_conn *c,
 		return;
 	}
 	s->st.rewritten++;
+	c->changed = true;
 	decide(s, h, n, s->scratch, (uint32_t)nl);
 }
 
@@ -552,12 +577,12 @@ static void syn_seg(struct streams *s, struct stream_conn *c,
 			conn_free(s, c);	/* the tuple is reused */
 		c = conn_new(s, g, dir, now);
 		if (!c) {
-			s->ops.count(s->ops.ctx, "TCP connection limit");
+			not_followed(s, g, dir, "TCP connection limit");
 			emit_as_is(s, id, d, len);
 			return;
 		}
 	} else if (!c) {
-		s->ops.count(s->ops.ctx, "TCP stream not seen from its start");
+		not_followed(s, g, dir, "TCP stream not seen from its start");
 		emit_as_is(s, id, d, len);
 		return;
 	}
@@ -587,7 +612,7 @@ void stream_packet(struct streams *s, uint32_t id, const uint8_t *data,
 		return;
 	}
 	if (!c) {
-		s->ops.count(s->ops.ctx, "TCP stream not seen from its start");
+		not_followed(s, &g, dir, "TCP stream not seen from its start");
 		emit_as_is(s, id, data, len);
 		return;
 	}

@@ -89,6 +89,7 @@ struct stream_conn {
 	uint16_t in_port, out_port;
 	bool from_inside;	/* the inside host sent the SYN */
 	bool pass;		/* given up: offsets only */
+	bool changed;		/* a message of it was rewritten */
 	uint32_t pass_from[2];	/* original sequence where it gave up */
 	uint64_t last;		/* last packet (s) */
 	uint64_t closing;	/* FIN both ways or RST seen (s), 0 not */
@@ -124,6 +125,12 @@ struct stream_ops {
 	/* count - something passed unchanged or was dropped, and why. */
 	void (*count)(void *ctx, const char *what);
 	void *ctx;
+	/* bypass - optional: the connection inside in:in_port, outside
+	 * out:out_port needs the daemon no more (not SIP, or not followed,
+	 * and no byte of it ever changed): its later segments need not be
+	 * queued at all. */
+	void (*bypass)(void *ctx, const union addr *in, uint16_t in_port,
+		       const union addr *out, uint16_t out_port);
 };
 
 struct stream_stats {

@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stream_limits lim = { .max_conns = 4, .max_msg = 4096,
 				     .hist_max = 8192, .hold_max = 2,
 				     .idle = 1000, .seed = 1 };
-	struct stream_ops ops = { f_msg, f_emit, f_count, NULL };
+	struct stream_ops ops = { f_msg, f_emit, f_count, NULL, NULL };
 	struct script s = { data, size };
 	uint32_t next[2] = { 1001, 7001 }, id = 0, i;
 	uint64_t now = 1;

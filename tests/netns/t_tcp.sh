@@ -58,6 +58,13 @@ if [ "$MODE" = sipalg ]; then
 	check "... and installs no binding for the phone's port 2222" \
 		sh -c "! ip netns exec $NS_R nft list table ip sipalg | grep -q '$PHONE1 . 2222'"
 fi
+if [ "$MODE" = sipalg ] && [ -z "${GW_CONF_EXTRA:-}" ]; then
+	# Only SIP connections reach the daemon: once it saw the POST, the
+	# rest of that connection passes the rules unqueued.
+	check "... and the rest of that connection passed unqueued (mark, RETURN counted)" \
+		sh -c "ip netns exec $NS_R iptables -t mangle -L SIPALG_QUEUE -v -x -n |
+			awk '/not SIP: passed/ { s += \$1 } END { exit !(s > 0) }'"
+fi
 check "... and opens no way in to the phone's port 2222" sh -c \
 	"! ip netns exec $NS_O timeout 3 python3 -c 'import socket; socket.create_connection((\"$GW_OUT\", 2222), timeout=2)' 2>/dev/null"
 bg_stop victim 1

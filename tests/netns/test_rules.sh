@@ -170,7 +170,9 @@ test_install_remove() {
 		"$tmp/twice" 1 "inside TCP queue rule"
 	count '^-A SIPALG_QUEUE -o [wl]an0 -p tcp -m multiport --ports 5061 .*-j RETURN$' \
 		"$tmp/twice" 2 "TLS (5061) returns on both interfaces"
-	count '^-A SIPALG_QUEUE' "$tmp/twice" 6 "six rules in all (UDP, TCP, TLS per interface)"
+	count '^-A SIPALG_QUEUE -o [wl]an0 -p tcp -m connmark --mark 0x40000000/0x40000000 .*-j RETURN$' \
+		"$tmp/twice" 2 "TCP connections the daemon let go return on both interfaces"
+	count '^-A SIPALG_QUEUE' "$tmp/twice" 8 "eight rules in all (UDP, TCP, TLS, TCP let go per interface)"
 	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
 		"$tmp/twice" 1 "connmark accept rule"
 	count '^-A SIPALG_FWD' "$tmp/twice" 1 "one rule in SIPALG_FWD"

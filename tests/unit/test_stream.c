@@ -251,7 +251,7 @@ static struct streams *t_new(void)
 	struct stream_limits lim = { .max_conns = 4, .max_msg = 60000,
 				     .hist_max = 65536, .hold_max = 2,
 				     .idle = 100, .seed = 7 };
-	struct stream_ops ops = { t_msg, t_emit, t_count, NULL };
+	struct stream_ops ops = { t_msg, t_emit, t_count, NULL, NULL };
 
 	R = calloc(1, sizeof(*R));
 	assert_non_null(R);
