@@ -24,11 +24,11 @@ B       := build
 CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal quota conf log frame seqmap tcpseg stream \
-	   nat_keep
+	   nat_keep prior
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics
-SHELL_M := queue pkt nat_nft nat_ct nat_ct6 nat_ctev nat_tcp divert guard wan renumber alg alg6 alg_tcp \
+SHELL_M := queue pkt nat_nft nat_ct nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
 # what building it needs, and what the tests need (make deps installs the

@@ -144,6 +144,8 @@ struct binding *calls_sig_get_at(struct calls *t, int family,
 	}
 	pub = adopt_port(t, adopt);
 	if (!pub)
+		pub = adopt_port(t, pool_prior(t, family, a, port));
+	if (!pub)
 		pub = pool_take(t, c->signalling_port_min,
 				c->signalling_port_max, 1, &t->sig_next, port);
 	if (!pub) {
@@ -228,6 +230,12 @@ int calls_media_get_at(struct calls *t, struct call *k, int family,
 	if (k->n_bind + 2 > CALL_MAX_BIND) {
 		*limit = "media streams per call";
 		return -1;
+	}
+	if (!pub_rtp || !pub_rtcp) {
+		/* The kernel still maps these sockets as a run before us
+		 * left them: keep that, or the new element would clash. */
+		pub_rtp = pool_prior(t, family, a, rtp);
+		pub_rtcp = pool_prior(t, family, a, rtcp);
 	}
 	pub = media_pub(t, pub_rtp, pub_rtcp, &pub2);
 	if (!pub) {

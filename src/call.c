@@ -358,6 +358,13 @@ void calls_each_call(struct calls *t,
 	}
 }
 
+void calls_inherit_hooks(struct calls *t, const struct calls *from)
+{
+	t->end_hook = from->end_hook;
+	t->end_ctx = from->end_ctx;
+	t->prior = from->prior;
+}
+
 void calls_set_end_hook(struct calls *t, calls_end_fn fn, void *ctx)
 {
 	t->end_hook = fn;

@@ -343,6 +343,26 @@ void calls_each_call(struct calls *t,
  * that ended it ("setup timeout", "media idle", "maximum duration"), or is
  * NULL when a message or the operator did.  fn must not change the table.
  */
+/* The bindings a previous run of the daemon left in the kernel (a
+ * restart): their public ports are never handed to another inside
+ * socket, and their own inside socket gets its old port back. */
+struct calls_prior {
+	/* port_of - the public port on pub a prior binding gives inside
+	 * a:port, or 0. */
+	uint16_t (*port_of)(void *ctx, int family, const union addr *a,
+			    uint16_t port, const union addr *pub);
+	/* holds - true when a prior binding holds pub:port. */
+	bool (*holds)(void *ctx, const union addr *pub, uint16_t port);
+	void *ctx;
+};
+
+/* calls_set_prior - consult p (copied) when handing out ports. */
+void calls_set_prior(struct calls *t, const struct calls_prior *p);
+
+/* calls_inherit_hooks - t gets from's end hook and reserved hook (a new
+ * table that replaces from). */
+void calls_inherit_hooks(struct calls *t, const struct calls *from);
+
 typedef void (*calls_end_fn)(void *ctx, const struct call *k,
 			     const char *why);
 void calls_set_end_hook(struct calls *t, calls_end_fn fn, void *ctx);

@@ -51,6 +51,7 @@ struct calls {
 	unsigned n_calls, n_sig, n_media;
 	calls_end_fn end_hook;
 	void *end_ctx;
+	struct calls_prior prior;	/* bindings the previous run left */
 	const char *end_why;	/* the sweep's reason, for end_hook */
 	struct hash_key key;		/* random: the tables' hash */
 	struct quota *quota[QUOTA_HASH];
@@ -73,6 +74,11 @@ struct binding **pool_slot(struct calls *t, uint32_t p);
  * first.  0 when none. */
 uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
 		   unsigned step, uint32_t *cur, uint32_t want);
+
+/* pool_prior - the public port a prior run's binding gave inside a:port
+ * on the address bindings are made on now, 0 when none. */
+uint16_t pool_prior(struct calls *t, int family, const union addr *a,
+		    uint16_t port);
 
 /* binding_new - a binding of inside a:port on public port pub, linked
  * into the tables (and the sweep's heap for signalling).  NULL when out

@@ -584,6 +584,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("inside_networks", conf_parse_net_list, inside_networks, false),
 	KEY("public_pool", conf_parse_pool, public_pool, false),
 	KEY("rules_backend", conf_parse_rules, rules_backend, false),
+	KEY("restart_grace", conf_parse_duration, restart_grace, false),
 	KEY("log_level", conf_parse_log_level, log_level, false),
 	KEY("control_socket", conf_parse_sock_path, control_socket, false),
 	KEY("control_group", conf_parse_group, control_group, false),
@@ -625,6 +626,7 @@ void conf_defaults(struct conf *c)
 	c->signalling_port_max = 5999;
 	c->queue = 0;
 	c->ct_mark = 0x5a1;
+	c->restart_grace = 60;
 	c->register_default_expiry = 3600;
 	c->register_max_expiry = 7200;
 	c->call_setup_timeout = 180;

@@ -55,6 +55,7 @@ struct conf {
 	bool fail_closed;	/* drop what cannot be rewritten (default:
 				 * pass unchanged) */
 	int rules_backend;	/* enum conf_rules */
+	uint32_t restart_grace;	/* s bindings outlive a stop (restart) */
 	int log_level;		/* LOG_LEVEL_*: which lines reach the log */
 	/* The control socket of sipalgctl ("" = none), and the group that
 	 * may use it besides root ("" = root only). */

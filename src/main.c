@@ -28,6 +28,7 @@
 #include "notify.h"
 #include "ops.h"
 #include "renumber.h"
+#include "restart.h"
 #include "wan.h"
 
 #define TICK_MS 1000
@@ -46,6 +47,7 @@ struct daemon {
 	struct nat_ct6 *ct6;
 	struct nat_ct *ct;
 	struct guard guard;
+	struct prior *prior;	/* bindings an earlier run left */
 	struct wan *wan;
 	int sig_fd, timer_fd;
 	unsigned ticks;
@@ -297,7 +299,8 @@ static void daemon_start(struct daemon *d)
 		fatalx("out of memory");
 	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
 		fatalx("out of memory");
-	d->nft = nat_nft_open(c->ct_mark);
+	/* A table an earlier run left keeps its bindings (restart.c). */
+	d->nft = nat_nft_open_keep(c->ct_mark);
 	if (!d->nft)
 		fatalx("cannot create nftables table ip sipalg (need "
 		       "CAP_NET_ADMIN and nf_tables)");
@@ -308,6 +311,7 @@ static void daemon_start(struct daemon *d)
 	d->guard.keep = nat_keep_new(nat_nft_apply, d->nft);
 	if (!d->guard.keep)
 		fatalx("out of memory");
+	d->prior = restart_adopt(d->nft, d->guard.keep, a->calls);
 	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
 				   d->guard.keep, d->ct, nat_ct_unstale,
 				   nat_ct_sweep, nat_ct_host_maps };
@@ -391,9 +395,10 @@ static void daemon_stop(struct daemon *d)
 	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
 	 * it for good. */
 	divert_close(d->guard.divert, false);
-	nat_nft_close(d->nft);
+	restart_leave(d->nft, d->guard.keep, d->conf[d->active].restart_grace);
 	nat_keep_free(d->guard.keep);
 	calls_free(d->alg->calls);
+	prior_free(d->prior);
 	loop_free(d->loop);
 	close(d->sig_fd);
 	close(d->timer_fd);

@@ -170,7 +170,10 @@ static int keep_flush(struct nat_keep *k, struct nat_plan *p, int *n)
 	return 0;
 }
 
-int nat_keep_restore(struct nat_keep *k)
+/* Every live binding through the backend again, in plan-sized batches,
+ * each with what is left of its timeout but at most cap; del: delete it
+ * first in the same batch (the kernel has it: a new timeout). */
+static int keep_reinstall(struct nat_keep *k, uint32_t cap, bool del)
 {
 	uint64_t now = keep_now();
 	struct nat_plan *p = malloc(sizeof(*p));
@@ -182,11 +185,15 @@ int nat_keep_restore(struct nat_keep *k)
 	nat_plan_init(p);
 	for (i = 0; i < k->n_slots && rc == 0; i++) {
 		struct keep_slot *s = &k->slot[i];
+		uint64_t left = s->expires > now ? s->expires - now : 0;
 
-		if (!s->used || s->expires <= now)
+		if (!s->used || !left)
 			continue;
+		if (del)
+			nat_plan_del(p, &s->e);
 		nat_plan_add(p, &s->e);
-		p->add[p->n_add - 1].timeout = (uint32_t)(s->expires - now);
+		p->add[p->n_add - 1].timeout = (uint32_t)(left < cap ? left
+								     : cap);
 		if (p->n_add == NAT_PLAN_MAX)
 			rc = keep_flush(k, p, &n);
 	}
@@ -194,6 +201,11 @@ int nat_keep_restore(struct nat_keep *k)
 		rc = keep_flush(k, p, &n);
 	free(p);
 	return rc < 0 ? -1 : n;
+}
+
+int nat_keep_restore(struct nat_keep *k)
+{
+	return keep_reinstall(k, UINT32_MAX, false);
 }
 
 void nat_keep_clear(struct nat_keep *k)
@@ -213,6 +225,16 @@ int nat_keep_list(const struct nat_keep *k, struct nat_elem **out)
 		if (k->slot[i].used)
 			(*out)[n++] = k->slot[i].e;
 	return (int)n;
+}
+
+void nat_keep_adopt(struct nat_keep *k, const struct nat_elem *e)
+{
+	keep_put(k, e, keep_now());
+}
+
+int nat_keep_cap(struct nat_keep *k, uint32_t secs)
+{
+	return keep_reinstall(k, secs, true);
 }
 
 unsigned nat_keep_count(const struct nat_keep *k)

@@ -40,6 +40,18 @@ void nat_keep_clear(struct nat_keep *k);
  * (the caller frees it).  Returns the count, or -1 (no memory). */
 int nat_keep_list(const struct nat_keep *k, struct nat_elem **out);
 
+/* nat_keep_adopt - record e (in the kernel already, timeout: seconds
+ * left) without applying anything. */
+void nat_keep_adopt(struct nat_keep *k, const struct nat_elem *e);
+
+/*
+ * nat_keep_cap - install every recorded binding again (deleted and added
+ * in one batch) with at most secs left: at a stop, so that a restart
+ * finds them but a stop for good leaves none open for long.  Returns the
+ * number capped, or -1 when a batch failed.
+ */
+int nat_keep_cap(struct nat_keep *k, uint32_t secs);
+
 /* nat_keep_count - bindings recorded. */
 unsigned nat_keep_count(const struct nat_keep *k);
 

@@ -152,7 +152,7 @@ static void put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
 }
 
 static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
-		    uint32_t id)
+		    uint32_t id, uint16_t excl)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -171,7 +171,7 @@ static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
 	 * which walks every element, need not run every second (with
 	 * 200,000 elements it took 20-25 ms of CPU per second). */
 	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
 			"create map");
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
@@ -308,8 +308,8 @@ static int nft_setup(struct nat_nft *h)
 	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
 	put_table(h, &bt, NFT_MSG_DELTABLE, "delete old table");
 	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
-	put_map(h, &bt, "snat4", SET_ID_SNAT);
-	put_map(h, &bt, "dnat4", SET_ID_DNAT);
+	put_map(h, &bt, "snat4", SET_ID_SNAT, NLM_F_EXCL);
+	put_map(h, &bt, "dnat4", SET_ID_DNAT, NLM_F_EXCL);
 	/* One step ahead of the usual NAT priorities: the first NAT chain
 	 * that binds a flow wins, so ours precede MASQUERADE/DNAT rules. */
 	put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101);
@@ -319,7 +319,41 @@ static int nft_setup(struct nat_nft *h)
 	return batch_send(h, &bt);
 }
 
-struct nat_nft *nat_nft_open(uint32_t ct_mark)
+static void put_flush(struct nat_nft *h, struct batch *bt, const char *chain)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
+	nlh = batch_msg(h, bt, NFT_MSG_DELRULE, 0, "flush chain");
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+/* Keep a table an earlier run left, elements and all (a restart): the
+ * maps and chains are made only where missing, the two rules anew (the
+ * mark may have changed). */
+static int nft_setup_keep(struct nat_nft *h)
+{
+	struct batch bt;
+
+	batch_start(h, &bt);
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
+	put_map(h, &bt, "snat4", SET_ID_SNAT, 0);
+	put_map(h, &bt, "dnat4", SET_ID_DNAT, 0);
+	put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101);
+	put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99);
+	put_flush(h, &bt, "pre");
+	put_flush(h, &bt, "post");
+	put_nat_rule(h, &bt, "pre", true);
+	put_nat_rule(h, &bt, "post", false);
+	return batch_send(h, &bt);
+}
+
+static struct nat_nft *nft_open(uint32_t ct_mark,
+				int (*setup)(struct nat_nft *))
 {
 	struct nat_nft *h = calloc(1, sizeof(*h));
 	struct timeval tv = { 1, 0 };
@@ -337,7 +371,7 @@ struct nat_nft *nat_nft_open(uint32_t ct_mark)
 	h->portid = mnl_socket_get_portid(h->nl);
 	h->seq = (uint32_t)time(NULL);
 	h->ct_mark = ct_mark;
-	if (nft_setup(h) < 0)
+	if (setup(h) < 0)
 		goto free_handle;
 	return h;
 
@@ -347,6 +381,121 @@ free_handle:
 	free(h->buf);
 	free(h);
 	return NULL;
+}
+
+struct nat_nft *nat_nft_open(uint32_t ct_mark)
+{
+	return nft_open(ct_mark, nft_setup);
+}
+
+struct nat_nft *nat_nft_open_keep(uint32_t ct_mark)
+{
+	return nft_open(ct_mark, nft_setup_keep);
+}
+
+void nat_nft_detach(struct nat_nft *h)
+{
+	if (!h)
+		return;
+	mnl_socket_close(h->nl);
+	free(h->buf);
+	free(h);
+}
+
+static void key_unpack(const uint8_t *k, union addr *a, uint16_t *port)
+{
+	uint16_t p;
+
+	memset(a, 0, sizeof(*a));
+	memcpy(&a->v4, k, 4);
+	memcpy(&p, k + 4, 2);
+	*port = ntohs(p);
+}
+
+struct dump {
+	struct nat_elem *e;
+	unsigned n, cap;
+};
+
+static int dump_elem(struct dump *d, struct nftnl_set_elem *el)
+{
+	uint32_t kl = 0, dl = 0;
+	const uint8_t *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &kl);
+	const uint8_t *v = nftnl_set_elem_get(el, NFTNL_SET_ELEM_DATA, &dl);
+	struct nat_elem *e;
+
+	if (!k || !v || kl < 6 || dl < 6)
+		return 0;
+	if (d->n == d->cap) {
+		void *m = realloc(d->e, (d->cap * 2 + 64) * sizeof(*d->e));
+
+		if (!m)
+			return -1;
+		d->e = m;
+		d->cap = d->cap * 2 + 64;
+	}
+	e = &d->e[d->n++];
+	memset(e, 0, sizeof(*e));
+	e->family = AF_INET;
+	e->proto = IPPROTO_UDP;
+	key_unpack(k, &e->pub_addr, &e->pub_port);
+	key_unpack(v, &e->in_addr, &e->in_port);
+	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
+		e->timeout = (uint32_t)(nftnl_set_elem_get_u64(
+				el, NFTNL_SET_ELEM_EXPIRATION) / 1000);
+	return 0;
+}
+
+static int dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *el;
+	int rc = MNL_CB_OK;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+		nftnl_set_free(s);
+		return MNL_CB_ERROR;
+	}
+	it = nftnl_set_elems_iter_create(s);
+	for (el = it ? nftnl_set_elems_iter_next(it) : NULL; el;
+	     el = nftnl_set_elems_iter_next(it))
+		if (dump_elem(data, el) < 0)
+			rc = MNL_CB_ERROR;
+	nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return rc;
+}
+
+int nat_nft_dump(struct nat_nft *h, struct nat_elem **out)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct dump d = { 0 };
+	struct nlmsghdr *nlh;
+	uint32_t seq = h->seq++;
+	ssize_t n;
+	int rc;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4,
+				    NLM_F_DUMP, seq);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "dnat4");
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	do {
+		n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf));
+		rc = n < 0 ? -1 : mnl_cb_run(buf, (size_t)n, seq, h->portid,
+					     dump_cb, &d);
+	} while (rc > 0);
+	if (rc < 0 && errno != ENOENT) {
+		free(d.e);
+		return -1;
+	}
+	*out = d.e;
+	return (int)d.n;
 }
 
 int nat_nft_reset(struct nat_nft *h)

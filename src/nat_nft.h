@@ -37,6 +37,22 @@ int nat_nft_reset(struct nat_nft *h);
  */
 int nat_nft_open6(struct nat_nft *h);
 
+/*
+ * nat_nft_open_keep - like nat_nft_open, but a table an earlier run left
+ * keeps its elements (bindings in use survive a restart).
+ */
+struct nat_nft *nat_nft_open_keep(uint32_t ct_mark);
+
+/*
+ * nat_nft_dump - every DNAT element now in the table (pub_* the key,
+ * in_* the data, timeout the seconds it has left) in a malloc'd *out
+ * (the caller frees it; NULL when none).  Returns the count or -1.
+ */
+int nat_nft_dump(struct nat_nft *h, struct nat_elem **out);
+
+/* nat_nft_detach - free h and leave the table as it is (a restart). */
+void nat_nft_detach(struct nat_nft *h);
+
 /* nat_nft_close - delete the table and free h (NULL is fine). */
 void nat_nft_close(struct nat_nft *h);
 

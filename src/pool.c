@@ -94,18 +94,41 @@ struct binding *calls_binding_by_pub(struct calls *t, int family,
 
 /* Next free port in [lo, hi] with the given step, starting at *cur;
  * want (if in range and free) is tried first.  0 when none. */
+void calls_set_prior(struct calls *t, const struct calls_prior *p)
+{
+	t->prior = *p;
+}
+
+uint16_t pool_prior(struct calls *t, int family, const union addr *a,
+		    uint16_t port)
+{
+	if (!t->prior.port_of)
+		return 0;
+	return t->prior.port_of(t->prior.ctx, family, a, port,
+				&t->pub[t->cur_pub]);
+}
+
+/* Free: no binding of ours on it, and none the previous run left. */
+static bool pool_free(struct calls *t, uint32_t p)
+{
+	return !*pool_slot(t, p) &&
+	       !(t->prior.holds &&
+		 t->prior.holds(t->prior.ctx, &t->pub[t->cur_pub],
+				(uint16_t)p));
+}
+
 uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
 			  unsigned step, uint32_t *cur, uint32_t want)
 {
 	uint32_t n = (hi - lo + 1) / step, i, p;
 
 	if (want >= lo && want + step - 1 <= hi && (want - lo) % step == 0 &&
-	    !*pool_slot(t, want) && (step == 1 || !*pool_slot(t, want + 1)))
+	    pool_free(t, want) && (step == 1 || pool_free(t, want + 1)))
 		return (uint16_t)want;
 	for (i = 0; i < n; i++) {
 		p = *cur;
 		*cur = p + step > hi ? lo : p + step;
-		if (!*pool_slot(t, p) && (step == 1 || !*pool_slot(t, p + 1)))
+		if (pool_free(t, p) && (step == 1 || pool_free(t, p + 1)))
 			return (uint16_t)p;
 	}
 	return 0;

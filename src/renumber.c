@@ -96,6 +96,7 @@ static int renumber_pub(struct alg *a, struct guard *g, struct nat_ct *ct,
 	if (nat_nft_reset(g->nft) < 0)
 		log_warnx("renumbering: table ip sipalg not emptied");
 	nat_keep_clear(g->keep);
+	calls_inherit_hooks(t, a->calls);
 	calls_free(a->calls);
 	a->calls = t;
 	a->pub = v->pub;

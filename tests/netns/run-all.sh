@@ -47,9 +47,10 @@ t_cancel200:(s) CANCEL crossing the 200 (both orders): call stays up, media both
 t_ephemeral:(t) phone sends from an ephemeral port, listens on its Via/Contact port 5060: responses, incoming INVITE, media, closed after BYE
 t_reinvite2:(u) re-INVITE shapes: far-end hold (c=0.0.0.0, inactive)/resume, port move (old port closed), video added then declined, codec change; media both ways, closed after BYE
 t_protos:(x) PROTOS c07-sip through the live gateway, then a call
-t_wan:(z) WAN renumbering without restart: address replaced, wan0 re-created (new ifindex), daemon started before wan0 exists: REGISTER carries the new address, incoming call rings, new call media both ways
-t_fwreload:(y) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
-t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; /metrics parsed, counters grow; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG; slow HTTP clients cannot stall it; socket root-only or control_group
+t_wan:(life2) WAN renumbering without restart: address replaced, wan0 re-created (new ifindex), daemon started before wan0 exists: REGISTER carries the new address, incoming call rings, new call media both ways
+t_fwreload:(life1) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
+t_restart:(life3) restart never misroutes (unit's stop/start sequence, and after SIGKILL): the second phone re-registers first and does not get the first's public port; the INVITE to the first phone's Contact rings it, never the second
+t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; /metrics parsed, counters grow; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG
 t_tcp:(v) SIP over TCP: REGISTER, calls out (3000-byte INVITE in 3 segments) and in over the registration connection, RTP both ways, closed after BYE, 2 messages in 1 segment, retransmission identical, 3000 messages after the length change (no reset), HTTP POST with a REGISTER body opens nothing, no private address in any reassembled stream
 t_sipp_tcp:(w) SIPp over one TCP connection, 200 calls/s for 12000 calls (a minute): none failed, no reset, no private address in the reassembled streams
 t_nataware:(nat1) NAT-aware phones (STUN; public Via ;rport, Contact, SDP), both on 5060/8000: REGISTER and INVITE byte for byte from the STUN mapping, calls to each Contact, a call after every SIP flow expired, calls out, media both ways

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "nat_keep.h"
+#include "prior.h"
 
 #define UNUSED __attribute__((unused))
 #define PORTS 3000
@@ -150,12 +151,62 @@ static void test_readd(void **state UNUSED)
 	nat_keep_free(k);
 }
 
+/* A stop caps every binding to the grace period, none longer. */
+static void test_cap(void **state UNUSED)
+{
+	struct fake f = { 0 };
+	struct nat_keep *k = nat_keep_new(fake_apply, &f);
+	unsigned i;
+
+	for (i = 0; i < 200; i++)
+		one(k, i, true);
+	f.max_timeout = 0;
+	memset(f.seen, 0, sizeof(f.seen));
+	f.n_seen = 0;
+	assert_int_equal(nat_keep_cap(k, 30), 200);
+	assert_int_equal(f.n_seen, 200);
+	assert_int_equal(f.max_timeout, 30);
+	nat_keep_free(k);
+}
+
+/* What a previous run left: its inside sockets get their ports back, its
+ * public ports are held for nobody else, until their timeout. */
+static void test_prior(void **state UNUSED)
+{
+	struct nat_elem e[3] = { elem(1), elem(2), elem(3) };
+	struct prior *p;
+	struct calls_prior h;
+	union addr other;
+
+	e[2].timeout = 0;	/* expired already */
+	p = prior_new(e, 3);
+	h = prior_hooks(p);
+	assert_int_equal(prior_count(p), 2);
+	assert_int_equal(h.port_of(h.ctx, AF_INET, &e[0].in_addr, 40001,
+				   &e[0].pub_addr), 10001);
+	assert_int_equal(h.port_of(h.ctx, AF_INET, &e[1].in_addr, 40002,
+				   &e[1].pub_addr), 10002);
+	/* Not for another public address, not for an expired one. */
+	memset(&other, 0, sizeof(other));
+	inet_pton(AF_INET, "198.51.100.1", &other.v4);
+	assert_int_equal(h.port_of(h.ctx, AF_INET, &e[0].in_addr, 40001,
+				   &other), 0);
+	assert_int_equal(h.port_of(h.ctx, AF_INET, &e[2].in_addr, 40003,
+				   &e[2].pub_addr), 0);
+	assert_true(h.holds(h.ctx, &e[0].pub_addr, 10001));
+	assert_false(h.holds(h.ctx, &e[0].pub_addr, 10004));
+	assert_false(h.holds(h.ctx, &e[2].pub_addr, 10003));
+	prior_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refused_not_kept),
 		cmocka_unit_test(test_model),
 		cmocka_unit_test(test_readd),
+		cmocka_unit_test(test_cap),
+		cmocka_unit_test(test_prior),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
