@@ -151,7 +151,7 @@ void alg_tcp_log_stats(struct alg *a)
 	if (!a->streams)
 		return;
 	stream_stats(a->streams, &st);
-	log_warnx("stats: tcp connections %u (opened %llu, gave up %llu, "
+	log_notice("stats: tcp connections %u (opened %llu, gave up %llu, "
 		  "expired %llu) messages %llu rewritten %llu segments held "
 		  "%llu retransmitted %llu", st.conns,
 		  (unsigned long long)st.opened,

@@ -8,6 +8,7 @@
  */
 #include "metrics.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "view.h"
@@ -66,6 +67,14 @@ static void reasons(struct buf *b, const struct alg *a)
 		if (strstr(a->reason[i].what, "kernel"))
 			kernel += a->reason[i].count;
 	}
+	family(b, "sipalg_policy_total", "counter",
+	       "Messages the security policy acted on, by what it did.");
+	for (i = 0; i < a->n_policy; i++) {
+		buf_add(b, "sipalg_policy_total{what=\"", 26);
+		label_value(b, a->policy[i].what);
+		buf_printf(b, "\"} %llu\n",
+			   (unsigned long long)a->policy[i].count);
+	}
 	family(b, "sipalg_kernel_errors_total", "counter",
 	       "Netlink batches the kernel refused, before the verdict "
 	       "(the message passed unchanged) and after it.");
@@ -96,6 +105,21 @@ static void state(struct buf *b, struct alg *a)
 		   cs.sig_bindings);
 	buf_printf(b, "sipalg_bindings{kind=\"media\"} %u\n",
 		   cs.media_bindings);
+}
+
+/* The queue's, conntrack's and TCP's counters (view_more). */
+static void more(struct buf *b, const struct alg *a)
+{
+	struct view_counter v[VIEW_MORE_MAX];
+	unsigned i, n = view_more(a, v);
+	char name[80];
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "sipalg_%s%s", v[i].name,
+			 v[i].gauge ? "" : "_total");
+		family(b, name, v[i].gauge ? "gauge" : "counter", v[i].help);
+		sample(b, name, v[i].v);
+	}
 }
 
 /* One hold-time histogram; microsecond samples in seconds.  The sum
@@ -135,6 +159,7 @@ void metrics_write(struct buf *b, struct alg *a, const struct meter *m)
 	messages(b, m);
 	reasons(b, a);
 	state(b, a);
+	more(b, a);
 	view_hists(a, m, v);
 	family(b, "sipalg_hold_seconds", "histogram",
 	       "How long the daemon held a packet, by step: work (read to "

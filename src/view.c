@@ -13,6 +13,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nat_ct.h"
+#include "stream.h"
+
 const uint32_t view_bucket_us[VIEW_NBUCKET] = {
 	25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
 };
@@ -455,28 +458,107 @@ static void stats_counters(struct buf *b, struct alg *a,
 	counter(b, f, "bindings_media", cs.media_bindings);
 }
 
-static void stats_reasons(struct buf *b, const struct alg *a,
-			  enum view_fmt f)
+static void add_more(struct view_counter *out, unsigned *n,
+		     const char *name, const char *help, bool gauge,
+		     uint64_t v)
+{
+	if (*n < VIEW_MORE_MAX)
+		out[(*n)++] = (struct view_counter){ name, help, gauge, v };
+}
+
+static void more_tcp(const struct alg *a, struct view_counter *out,
+		     unsigned *n)
+{
+	struct stream_stats st = { 0 };
+
+	/* The table is made at the first TCP packet: zeros until then. */
+	if (a->streams)
+		stream_stats(a->streams, &st);
+	add_more(out, n, "tcp_connections", "SIP over TCP connections "
+		 "followed now.", true, st.conns);
+	add_more(out, n, "tcp_connections_opened", "TCP connections "
+		 "followed.", false, st.opened);
+	add_more(out, n, "tcp_connections_given_up", "TCP connections the "
+		 "gateway stopped following (offsets only).", false,
+		 st.gave_up);
+	add_more(out, n, "tcp_connections_expired", "Idle TCP connections "
+		 "forgotten.", false, st.expired);
+	add_more(out, n, "tcp_messages", "SIP messages framed on TCP.", false,
+		 st.messages);
+	add_more(out, n, "tcp_messages_rewritten", "SIP messages on TCP "
+		 "rewritten.", false, st.rewritten);
+	add_more(out, n, "tcp_segments_held", "TCP segments held until "
+		 "their message was whole.", false, st.held);
+	add_more(out, n, "tcp_retransmissions", "TCP retransmissions "
+		 "answered from released bytes.", false, st.retrans);
+}
+
+unsigned view_more(const struct alg *a, struct view_counter *out)
+{
+	unsigned n = 0;
+
+	if (a->q) {
+		uint64_t sends, verdicts;
+
+		queue_sends(a->q, &sends, &verdicts);
+		add_more(out, &n, "queue_verdicts", "Verdicts sent.", false,
+			 verdicts);
+		add_more(out, &n, "queue_datagrams", "Netlink datagrams the "
+			 "verdicts went in.", false, sends);
+		add_more(out, &n, "queue_passed_unseen", "Packets the kernel "
+			 "passed without showing them (queue full, "
+			 "fail-open).", false, queue_skipped(a->q));
+	}
+	if (a->ct) {
+		add_more(out, &n, "conntrack_walks", "Full walks of the "
+			 "conntrack table.", false, nat_ct_walks(a->ct));
+		add_more(out, &n, "conntrack_flows", "Flows of ours known "
+			 "from conntrack events now.", true,
+			 nat_ct_flows(a->ct));
+	}
+	more_tcp(a, out, &n);
+	return n;
+}
+
+/* A list of reasons with counts: "TITLE WHAT: N" lines or "KEY":{...}. */
+static void stats_reason_list(struct buf *b, const struct alg_reason *r,
+			      unsigned n, const char *title,
+			      const char *key, enum view_fmt f)
 {
 	unsigned i;
 
 	if (f == VIEW_JSON)
-		buf_add(b, "\"passed_unchanged_by_reason\":{", 30);
-	for (i = 0; i < a->n_reason; i++) {
-		const char *w = a->reason[i].what;
+		buf_printf(b, "\"%s\":{", key);
+	for (i = 0; i < n; i++) {
+		const char *w = r[i].what;
 
 		if (f == VIEW_TEXT) {
-			buf_printf(b, "passed unchanged because %s: %llu\n", w,
-				   (unsigned long long)a->reason[i].count);
+			buf_printf(b, "%s %s: %llu\n", title, w,
+				   (unsigned long long)r[i].count);
 			continue;
 		}
 		if (i)
 			buf_add(b, ",", 1);
 		buf_json_str(b, w, strlen(w));
-		buf_printf(b, ":%llu", (unsigned long long)a->reason[i].count);
+		buf_printf(b, ":%llu", (unsigned long long)r[i].count);
 	}
 	if (f == VIEW_JSON)
 		buf_add(b, "},", 2);
+}
+
+static void stats_reasons(struct buf *b, const struct alg *a,
+			  enum view_fmt f)
+{
+	struct view_counter more[VIEW_MORE_MAX];
+	unsigned i, n = view_more(a, more);
+
+	for (i = 0; i < n; i++)
+		counter(b, f, more[i].name, more[i].v);
+	stats_reason_list(b, a->reason, a->n_reason,
+			  "passed unchanged because",
+			  "passed_unchanged_by_reason", f);
+	stats_reason_list(b, a->policy, a->n_policy, "policy",
+			  "policy_by_reason", f);
 }
 
 static void stats_hist(struct buf *b, const struct view_hist *v,

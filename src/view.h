@@ -43,6 +43,21 @@ void view_call_line(struct buf *b, const struct alg *a,
 const char *view_addr(int family, const union addr *ad, uint16_t port,
 		      char *out);
 
+/* Counters of the queue, conntrack and TCP modules, as a list the
+ * stats listing and /metrics both print (names without prefix/suffix). */
+struct view_counter {
+	const char *name;
+	const char *help;
+	bool gauge;		/* a level, not a count since start */
+	uint64_t v;
+};
+
+#define VIEW_MORE_MAX 16
+
+/* view_more - fill out[] (VIEW_MORE_MAX) with the counters of the
+ * modules a has (queue, conntrack, TCP streams); returns how many. */
+unsigned view_more(const struct alg *a, struct view_counter *out);
+
 /* view_registrations_count - how many entries view_registrations lists. */
 unsigned view_registrations_count(struct alg *a);
 

@@ -92,7 +92,9 @@ def cmd_metrics(a):
     need = ["sipalg_messages_total", "sipalg_passed_unchanged",
             "sipalg_calls", "sipalg_registrations", "sipalg_bindings",
             "sipalg_flows_deleted_total", "sipalg_kernel_errors_total",
-            "sipalg_hold_seconds_bucket", "sipalg_calls_ended_total"]
+            "sipalg_hold_seconds_bucket", "sipalg_calls_ended_total",
+            "sipalg_queue_passed_unseen_total", "sipalg_policy",
+            "sipalg_tcp_connections"]
     names = {k.split("[")[0] for k in m}
     missing = [n for n in need if n not in names]
     if missing:

@@ -141,6 +141,8 @@ static void test_http(void **state)
 				  "result=\"rewritten\"} 0\n"));
 	assert_non_null(strstr(r, "sipalg_hold_seconds_bucket{step=\"work\","
 				  "le=\"+Inf\"} "));
+	assert_non_null(strstr(r, "\nsipalg_tcp_connections 0\n"));
+	assert_non_null(strstr(r, "\n# TYPE sipalg_policy_total counter\n"));
 	body = strstr(r, "\r\n\r\n") + 4;
 	assert_non_null(strstr(r, "Content-Length: "));
 	assert_int_equal(strtoul(strstr(r, "Content-Length: ") + 16, NULL,
