@@ -59,7 +59,8 @@ void alg_policy(struct alg *a, const char *what, const char *host)
 }
 
 /* "host 10.0.0.10" for the packet's inside party ("source 198.51.100.9"
- * for the outside source of an inbound INVITE over its quota). */
+ * for the outside source of an inbound INVITE over its quota, and of an
+ * inbound request the policy drops). */
 static const char *inside_host(const struct rw_ctx *x, const char *limit,
 			       char *out)
 {
@@ -516,6 +517,14 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		host_maps(a, m, &x);
 	if (rewrite_plan(&x, m, r) < 0) {
 		count_notes(a, &x, r);
+		if (r->drop) {	/* the policy's, not fail_closed's */
+			count_reason(a, reason_slot(a->reason, &a->n_reason,
+						    r->drop), "", r->drop,
+				     inside_host(&x, "max_inbound_setups_per_source",
+						 host));
+			a->st.dropped++;
+			return V_DROP;
+		}
 		if (r->limit)	/* by limit, naming the host that hit it */
 			return pass(a, r->limit, inside_host(&x, r->limit,
 							     host));

@@ -38,6 +38,10 @@ struct sig_state {
 		uint64_t until;
 		char aor_uri[BIND_TEXT_MAX];	/* the To URI, for the
 						 * operator (cut to fit) */
+		uint32_t user;		/* hash of the registered Contact's
+					 * user part: out-of-dialog requests
+					 * must name it */
+		union addr registrar;	/* where its 2xx came from */
 	} reg[SIG_MAX_AOR];
 	unsigned n_reg;
 	/* The newest REGISTER transaction whose 2xx was applied: an older

@@ -245,6 +245,26 @@ static const char *conf_parse_trusted(struct conf *c, size_t off,
 	return conf_nets(val, c->trusted_proxies, &c->n_trusted_proxies);
 }
 
+/* incoming_from = any | registrar | NETWORKS */
+static const char *conf_parse_incoming(struct conf *c, size_t off,
+				       const char *val)
+{
+	(void)off;
+	if (!strcasecmp(val, "any")) {
+		c->incoming_from = INCOMING_ANY;
+		return NULL;
+	}
+	if (!strcasecmp(val, "registrar")) {
+		c->incoming_from = INCOMING_REGISTRAR;
+		return NULL;
+	}
+	c->incoming_from = INCOMING_NETS;
+	if (conf_nets(val, c->incoming_nets, &c->n_incoming_nets))
+		return "expected any, registrar or a list of networks "
+		       "ADDR/LEN";
+	return NULL;
+}
+
 static int conf_split_range(const char *val, unsigned long *a,
 			    unsigned long *b);
 
@@ -593,6 +613,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("inside_media_ports", conf_parse_inside_media,
 	    inside_media_port_min, false),
 	KEY("trusted_proxies", conf_parse_trusted, trusted_proxies, false),
+	KEY("incoming_from", conf_parse_incoming, incoming_from, false),
 	KEY("max_calls_per_host", conf_parse_count, max_calls_per_host, false),
 	KEY("max_media_per_host", conf_parse_count, max_media_per_host, false),
 	KEY("max_signalling_per_host", conf_parse_count,

@@ -346,7 +346,15 @@ static void summary_json(const struct replay *rp)
 		json_str(a->reason[i].what);
 		printf(": %llu", (unsigned long long)a->reason[i].count);
 	}
-	printf("%s},\n  \"bindings\": [", a->n_reason ? "\n  " : "");
+	printf("%s},\n  \"policy\": {", a->n_reason ? "\n  " : "");
+	/* What messages named and the policy did not open or let change
+	 * (README "Security"); the messages went on. */
+	for (unsigned i = 0; i < a->n_policy; i++) {
+		printf("%s\n    ", i ? "," : "");
+		json_str(a->policy[i].what);
+		printf(": %llu", (unsigned long long)a->policy[i].count);
+	}
+	printf("%s},\n  \"bindings\": [", a->n_policy ? "\n  " : "");
 	for (size_t i = 0; i < rp->rec.n; i++) {
 		const struct nat_rec_ent *e = &rp->rec.ent[i];
 

@@ -95,6 +95,7 @@ static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
 	r->n_stale = 0;
 	r->skip = NULL;
 	r->limit = NULL;
+	r->drop = NULL;
 	r->n_media = 0;
 	r->n_note = 0;
 }
@@ -119,6 +120,10 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 	 * 1024 calls of 60 KB each are 60 MB of one host's making. */
 	if (m->hdr[h].value.len > ctx->conf->max_callid_length) {
 		r->skip = "Call-ID longer than max_callid_length";
+		return -1;
+	}
+	if (ctx->dir == RW_IN && (r->drop = rw_reg_inbound(ctx, m))) {
+		r->skip = r->drop;
 		return -1;
 	}
 	if (ctx->dir == RW_OUT)

@@ -83,6 +83,8 @@ struct rw_result {
 	const char *skip;	/* set when the message must pass unchanged:
 				 * the reason, for the counters */
 	const char *limit;	/* set when a configured limit was hit */
+	const char *drop;	/* set when the packet must be dropped (the
+				 * policy, whatever fail_closed says) */
 	/* What the message named and the policy did not bind (it passes
 	 * as written), once per reason: counted by the caller. */
 	const char *note[RW_MAX_NOTES];

@@ -73,6 +73,7 @@ extern const char *const RW_WHY_RTCP_WRAP;
 extern const char *const RW_WHY_BYE_TAGS;
 extern const char *const RW_WHY_REG_2XX;
 extern const char *const RW_WHY_CALLID_REUSE;
+extern const char *const RW_WHY_NOT_REGISTERED;
 
 /* rw_policy_special - a is an address no phone can own: the gateway's
  * own, an inside network's network or broadcast address, multicast,
@@ -208,6 +209,17 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
  * the phone's binding?  Records it when it is. */
 bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
 		  struct rw_result *r);
+
+/* rw_reg_user - hash of the user part of the URI in item whose host:port
+ * is hp (the hash of nothing when it has none). */
+uint32_t rw_reg_user(const char *buf, struct span item,
+		     const struct sip_hostport *hp);
+
+/* rw_reg_inbound - may inbound out-of-dialog request m reach the phone?
+ * NULL, or why not (the packet is dropped): it arrived on a registration
+ * binding without naming a registered Contact, or from a sender
+ * incoming_from does not allow. */
+const char *rw_reg_inbound(const struct rw_ctx *x, const struct sip_msg *m);
 
 /* rw_reg_sent - outbound REGISTER m leaves through the phone's binding b
  * (saved by the caller): remember it for its 2xx. */

@@ -159,6 +159,20 @@ static int out_media_aware(const struct rw_ctx *x, unsigned i,
 	return 0;
 }
 
+/* Does the a=rtcp address of md name a (the stream's own address)? */
+static bool rtcp_same(const struct rw_ctx *x, const struct sip_msg *m,
+		      uint32_t base, const struct sdp_media *md,
+		      const union addr *a)
+{
+	struct span s = { base + md->rtcp_addr.addr.off,
+			  md->rtcp_addr.addr.len };
+	union addr r;
+
+	return md->rtcp_addr.is_literal &&
+	       rw_addr_parse(m->buf, s, x->family, &r) &&
+	       rw_addr_eq(x->family, &r, a);
+}
+
 /* Media line i of the SDP at m->buf + base: bind its inside address and
  * ports, point m= and a=rtcp at the public pair. */
 static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
@@ -188,7 +202,10 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 	if (md->port_num == 0)
 		return 0;	/* declined: no binding */
 	rtcp32 = md->has_rtcp ? md->rtcp_port_num : md->port_num + 1u;
-	if ((why = rw_policy_media(x, &a, md->port_num, rtcp32))) {
+	if (!(why = rw_policy_media(x, &a, md->port_num, rtcp32)) &&
+	    md->has_rtcp && md->rtcp_has_addr && !rtcp_same(x, m, base, md, &a))
+		why = RW_WHY_OTHER_HOST;	/* RTCP elsewhere: no pair */
+	if (why) {
 		rw_policy_note(r, why);
 		return 0;	/* passes as written */
 	}

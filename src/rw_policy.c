@@ -25,6 +25,9 @@ const char *const RW_WHY_BYE_TAGS = "ignored: tags name no dialog of the "
 				    "call";
 const char *const RW_WHY_CALLID_REUSE = "ignored: Call-ID of a call with "
 					"another party";
+const char *const RW_WHY_NOT_REGISTERED = "dropped: out-of-dialog request "
+					  "names no registered Contact of "
+					  "the phone, or incoming_from";
 const char *const RW_WHY_REG_2XX = "ignored: 2xx to REGISTER matches no "
 				   "outstanding REGISTER";
 

@@ -82,8 +82,8 @@ static uint32_t aor_hash(const struct sip_msg *m, struct span *u)
 /* Record that the registrar granted aor expiry seconds through b (0:
  * removed); b lives as long as its longest registration. */
 static void registered(const struct rw_ctx *x, struct binding *b,
-		       uint32_t aor, const char *uri, uint32_t expiry,
-		       struct rw_result *r)
+		       uint32_t aor, const char *uri, uint32_t user,
+		       uint32_t expiry, struct rw_result *r)
 {
 	struct sig_state *s = b->sig;
 	uint32_t cap = x->conf->register_max_expiry;
@@ -108,8 +108,14 @@ static void registered(const struct rw_ctx *x, struct binding *b,
 			 uri);
 	}
 	if (k < s->n_reg) {
-		if (expiry)
+		if (expiry) {
 			s->reg[k].until = x->now + expiry + REG_GRACE;
+			s->reg[k].user = user;
+			memset(&s->reg[k].registrar, 0,
+			       sizeof(s->reg[k].registrar));
+			memcpy(&s->reg[k].registrar, &x->src,
+			       x->family == AF_INET6 ? 16 : 4);
+		}
 		else
 			s->reg[k] = s->reg[--s->n_reg];
 	}
@@ -132,7 +138,7 @@ static void unregistered(const struct rw_ctx *x, uint32_t aor,
 					       x->dport);
 
 	if (b && b->kind == BIND_SIG)
-		registered(x, b, aor, "", 0, r);
+		registered(x, b, aor, "", 0, 0, r);
 }
 
 int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
@@ -163,6 +169,7 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 			if (reg_ok) {
 				named |= b->in_port == x->dport;
 				registered(x, b, aor, uri,
+					   rw_reg_user(m->buf, item, &hp),
 					   contact_expiry(m, item,
 					   x->conf->register_default_expiry),
 					   r);
@@ -176,6 +183,79 @@ int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 	return 0;
 }
 
+
+uint32_t rw_reg_user(const char *buf, struct span item,
+		     const struct sip_hostport *hp)
+{
+	uint32_t i, at = hp->host.off;
+
+	if (at <= item.off || buf[at - 1] != '@')
+		return rw_dialog_hash(buf, (struct span){ 0, 0 });
+	for (i = item.off; i + 4 <= at; i++)
+		if (!strncasecmp(buf + i, "sip:", 4) ||
+		    !strncasecmp(buf + i, "sips:", 5)) {
+			i += buf[i + 3] == ':' ? 4 : 5;
+			return rw_dialog_hash(buf, (struct span){
+						i, at - 1 - i });
+		}
+	return rw_dialog_hash(buf, (struct span){ 0, 0 });
+}
+
+/* May out-of-dialog request m from x->src reach the phone whose
+ * registration binding b it arrived on?  Only when its Request-URI names
+ * a Contact the phone registered (a scanner guessing users reaches no
+ * phone) and incoming_from allows the sender. */
+static bool reg_admits(const struct rw_ctx *x, const struct sip_msg *m,
+		       const struct binding *b)
+{
+	const struct sig_state *s = b->sig;
+	const struct conf *c = x->conf;
+	struct sip_hostport hp;
+	uint32_t user;
+	unsigned i;
+
+	if (sip_uri_hostport(m->buf, m->ruri, &hp) < 0)
+		return false;
+	user = rw_reg_user(m->buf, m->ruri, &hp);
+	for (i = 0; i < s->n_reg; i++) {
+		if (s->reg[i].user != user)
+			continue;
+		if (c->incoming_from == INCOMING_ANY)
+			return true;
+		if (c->incoming_from == INCOMING_REGISTRAR &&
+		    rw_addr_eq(x->family, &s->reg[i].registrar, &x->src))
+			return true;
+	}
+	if (c->incoming_from != INCOMING_NETS)
+		return false;
+	for (i = 0; i < c->n_incoming_nets; i++)
+		if (conf_net_has(&c->incoming_nets[i], x->family, &x->src))
+			return true;
+	return false;
+}
+
+const char *rw_reg_inbound(const struct rw_ctx *x, const struct sip_msg *m)
+{
+	struct binding *b;
+	struct span tag;
+	int h;
+
+	if (!m->is_request || sip_method_is(m, "ACK") ||
+	    sip_method_is(m, "CANCEL") || rw_addr_inside(x, &x->src))
+		return NULL;
+	h = sip_hdr_find(m, SIP_HDR_TO, 0);
+	if (h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag", &tag) &&
+	    tag.len)
+		return NULL;	/* in a dialog: the call's rules apply */
+	h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	if (h >= 0 && calls_find(x->calls, m->buf + m->hdr[h].value.off,
+				 m->hdr[h].value.len))
+		return NULL;	/* a retransmission or a fork of a known call */
+	b = calls_binding_find(x->calls, x->family, &x->dst, x->dport);
+	if (!b || b->kind != BIND_SIG || !b->sig->n_reg)
+		return NULL;	/* no registration: not a registration's hole */
+	return reg_admits(x, m, b) ? NULL : RW_WHY_NOT_REGISTERED;
+}
 
 /* Hash of the Call-ID: tells one registration's transactions from the
  * next after a reboot (new Call-ID, CSeq starting again). */
