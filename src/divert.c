@@ -243,7 +243,7 @@ static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b)
 	mnl_nlmsg_batch_next(b);
 }
 
-/* meta l4proto tcp ct mark & BIT == BIT return: a TCP connection the
+/* meta l4proto tcp ct mark & BIT == BIT counter return: a TCP connection the
  * daemon marked as needing it no more (not SIP, not followed, nothing
  * changed, nat_tcp_bypass) passes unqueued. */
 static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
@@ -271,6 +271,8 @@ static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
 	nftnl_rule_add_expr(r, e);
 	rule_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	/* Counted, as the iptables rule is: what passed unqueued. */
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
 	e = nftnl_expr_alloc("immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);

@@ -61,9 +61,15 @@ fi
 if [ "$MODE" = sipalg ] && [ -z "${GW_CONF_EXTRA:-}" ]; then
 	# Only SIP connections reach the daemon: once it saw the POST, the
 	# rest of that connection passes the rules unqueued.
-	check "... and the rest of that connection passed unqueued (mark, RETURN counted)" \
-		sh -c "ip netns exec $NS_R iptables -t mangle -L SIPALG_QUEUE -v -x -n |
-			awk '/not SIP: passed/ { s += \$1 } END { exit !(s > 0) }'"
+	if [ "$FIREWALL" = nft ]; then
+		check "... and the rest of that connection passed unqueued (mark, return counted)" \
+			sh -c "ip netns exec $NS_R nft list chain inet sipalg divert 2>/dev/null |
+				awk '/return/ { for (i = 1; i < NF; i++) if (\$i == \"packets\") s += \$(i + 1) } END { exit !(s > 0) }'"
+	else
+		check "... and the rest of that connection passed unqueued (mark, RETURN counted)" \
+			sh -c "ip netns exec $NS_R iptables -t mangle -L SIPALG_QUEUE -v -x -n |
+				awk '/not SIP: passed/ { s += \$1 } END { exit !(s > 0) }'"
+	fi
 fi
 check "... and opens no way in to the phone's port 2222" sh -c \
 	"! ip netns exec $NS_O timeout 3 python3 -c 'import socket; socket.create_connection((\"$GW_OUT\", 2222), timeout=2)' 2>/dev/null"
