@@ -258,9 +258,11 @@ static bool same_key(const struct nat_elem *x, const struct nat_elem *y,
  * The rest moves to later: removals, and refreshes (a removal and an add of
  * the same element, only its timeout longer) of elements the kernel has.
  */
-static void plan_split(struct nat_plan *p, struct nat_plan *later)
+static void plan_split(struct nat_plan *p, struct nat_plan *later,
+		       bool in_place)
 {
 	bool keep_del[NAT_PLAN_MAX] = { false };
+	bool refresh_del[NAT_PLAN_MAX] = { false };
 	int pair[NAT_PLAN_MAX];
 	unsigned i, j, na = 0, nd = 0;
 
@@ -287,15 +289,17 @@ static void plan_split(struct nat_plan *p, struct nat_plan *later)
 				keep_del[j] = true;
 	}
 	for (i = 0; i < p->n_add; i++) {
-		if (pair[i] >= 0 && !keep_del[pair[i]])
+		if (pair[i] >= 0 && !keep_del[pair[i]]) {
 			later->add[later->n_add++] = p->add[i];
-		else
+			refresh_del[pair[i]] = in_place;
+		} else {
 			p->add[na++] = p->add[i];
+		}
 	}
 	for (j = 0; j < p->n_del; j++) {
 		if (keep_del[j])
 			p->del[nd++] = p->del[j];
-		else
+		else if (!refresh_del[j])	/* the add alone refreshes */
 			later->del[later->n_del++] = p->del[j];
 	}
 	p->n_add = na;
@@ -445,7 +449,7 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 			return pass(a, "edit could not be applied", NULL);
 		}
 	}
-	plan_split(&r->plan, &a->later);
+	plan_split(&r->plan, &a->later, a->nat.refresh_in_place);
 	if (r->plan.n_add || r->plan.n_del) {
 		/* An element this batch removes or refreshes later, named
 		 * again now (a freed port handed out anew): that work first,

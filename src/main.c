@@ -314,7 +314,8 @@ static void daemon_start(struct daemon *d)
 	d->prior = restart_adopt(d->nft, d->guard.keep, a->calls);
 	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
 				   d->guard.keep, d->ct, nat_ct_unstale,
-				   nat_ct_sweep, nat_ct_host_maps };
+				   nat_ct_sweep, nat_ct_host_maps,
+				   nat_nft_in_place(d->nft) };
 	a->ct = d->ct;
 	if (c->ipv6)
 		daemon_start6(d);

@@ -78,6 +78,10 @@ struct nat_ops {
 	 * Optional (NULL: none known).  Returns the count or -1. */
 	int (*host_maps)(void *ctx, int family, const union addr *in,
 			 struct nat_map *out, unsigned cap);
+	/* refresh_in_place - adding an element that exists (same keys,
+	 * same data) updates its timeout: a refresh is sent as the add
+	 * alone.  false: as a removal and an add in one batch. */
+	bool refresh_in_place;
 };
 
 /* nat_plan_init - empty plan. */

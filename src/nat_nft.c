@@ -35,6 +35,7 @@
 
 struct nat_nft {
 	bool v6;		/* the ip6 pinhole table is installed */
+	bool in_place;		/* re-adding an element updates its timeout */
 	struct mnl_socket *nl;
 	uint32_t portid;
 	uint32_t seq;
@@ -352,6 +353,87 @@ static int nft_setup_keep(struct nat_nft *h)
 	return batch_send(h, &bt);
 }
 
+static int apply_once(struct nat_nft *h, const struct nat_elem *del,
+		      unsigned n_del, const struct nat_elem *add,
+		      unsigned n_add);
+static void key_pack(uint8_t *k, const union addr *a, uint16_t port);
+
+static int probe_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+	uint64_t *left = data;
+
+	if (!s || nftnl_set_elems_nlmsg_parse(nlh, s) < 0) {
+		nftnl_set_free(s);
+		return MNL_CB_OK;
+	}
+	it = nftnl_set_elems_iter_create(s);
+	e = it ? nftnl_set_elems_iter_next(it) : NULL;
+	if (e && nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
+		*left = nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_EXPIRATION);
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* Milliseconds left of snat4's element for key k, 0 when unknown. */
+static uint64_t probe_left(struct nat_nft *h, const uint8_t *k)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	struct nlmsghdr *nlh;
+	uint64_t left = 0;
+	uint32_t seq = h->seq++;
+	ssize_t n;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, "snat4");
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, k, KEY_LEN);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4,
+				    NLM_F_ACK, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
+		return 0;
+	while ((n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf))) > 0)
+		if (mnl_cb_run(buf, (size_t)n, seq, h->portid, probe_cb,
+			       &left) <= MNL_CB_STOP)
+			break;
+	return left;
+}
+
+/*
+ * Does re-adding an element with a longer timeout update it in place?
+ * Newer kernels do (checked on 6.18 with nft); older ones keep the old
+ * timeout, so there a refresh stays a removal and an add.  Tried once at
+ * start on an element no packet matches (0.0.0.0 port 0).
+ */
+static bool probe_in_place(struct nat_nft *h)
+{
+	struct nat_elem e = { .family = AF_INET, .proto = IPPROTO_UDP,
+			      .timeout = 60 };
+	uint8_t k[KEY_LEN];
+	uint64_t left;
+
+	key_pack(k, &e.in_addr, 0);
+	if (apply_once(h, NULL, 0, &e, 1) < 0)
+		return false;
+	e.timeout = 3600;
+	left = apply_once(h, NULL, 0, &e, 1) < 0 ? 0 : probe_left(h, k);
+	apply_once(h, &e, 1, NULL, 0);
+	return left > 60 * 1000;
+}
+
+bool nat_nft_in_place(const struct nat_nft *h)
+{
+	return h->in_place;
+}
+
 static struct nat_nft *nft_open(uint32_t ct_mark,
 				int (*setup)(struct nat_nft *))
 {
@@ -373,6 +455,11 @@ static struct nat_nft *nft_open(uint32_t ct_mark,
 	h->ct_mark = ct_mark;
 	if (setup(h) < 0)
 		goto free_handle;
+	h->in_place = probe_in_place(h);
+	log_info("nft: binding refreshes %s", h->in_place ?
+		 "update the element's timeout in place" :
+		 "remove and re-add the element (this kernel keeps the old "
+		 "timeout on a re-add)");
 	return h;
 
 free_handle:

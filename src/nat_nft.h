@@ -56,6 +56,11 @@ void nat_nft_detach(struct nat_nft *h);
 /* nat_nft_close - delete the table and free h (NULL is fine). */
 void nat_nft_close(struct nat_nft *h);
 
+/* nat_nft_in_place - whether this kernel updates an element's timeout
+ * when it is added again (tried at nat_nft_open): then a refresh is one
+ * add, not a removal and an add (nat_ops.refresh_in_place). */
+bool nat_nft_in_place(const struct nat_nft *h);
+
 /* nat_nft_apply - nat_ops.apply for this backend (ctx = the handle). */
 int nat_nft_apply(void *ctx, const struct nat_plan *plan);
 

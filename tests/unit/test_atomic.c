@@ -311,6 +311,50 @@ static void test_refuse_every_other(void **state)
 	pipe_free(&ok);
 }
 
+/* A registration and its refreshes (issue 16): with a kernel that updates
+ * an element's timeout when it is added again (nat_ops.refresh_in_place)
+ * a refresh is the add alone; otherwise a removal and an add.  The same
+ * messages through both: the adds match, only the first sends removals. */
+static void register_twice(struct pipe *p)
+{
+	const char *reason;
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		char cseq[16];
+
+		snprintf(cseq, sizeof(cseq), "%u REGISTER", i + 1);
+		dir_now = RW_OUT;
+		run(p, RW_OUT, build("REGISTER sip:192.0.2.20 SIP/2.0", "reg1",
+				     cseq, TAGS_OUT, PH_CONTACT
+				     "Expires: 3600\r\n", 0, 0), &reason);
+		alg_after_verdict(p->alg);
+		dir_now = RW_IN;
+		run(p, RW_IN, build("SIP/2.0 200 OK", "reg1", cseq, TAGS_IN,
+				    "Contact: <sip:a@203.0.113.1:5060>;"
+				    "expires=3600\r\n", 0, 0), &reason);
+		alg_after_verdict(p->alg);
+		pipe_clock += 600;
+	}
+}
+
+static void test_refresh_in_place(void **state)
+{
+	struct pipe old, now;
+
+	(void)state;
+	assert_int_equal(pipe_init(&old, false), 0);
+	assert_int_equal(pipe_init(&now, false), 0);
+	now.alg->nat.refresh_in_place = true;
+	register_twice(&old);
+	register_twice(&now);
+	assert_true(old.dels > 0);
+	assert_int_equal(now.dels, 0);
+	assert_int_equal(now.adds, old.adds);
+	pipe_free(&old);
+	pipe_free(&now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_refused_in_call),
 		cmocka_unit_test(test_overflow_488),
 		cmocka_unit_test(test_refuse_every_other),
+		cmocka_unit_test(test_refresh_in_place),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
