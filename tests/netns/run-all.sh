@@ -57,6 +57,7 @@ t_nataware:(nat1) NAT-aware phones (STUN; public Via ;rport, Contact, SDP), both
 t_eim:(nat2) endpoint-independent mapping: one inside socket to a STUN server and two other hosts, each sees the same public source (2 phones on 5060)
 t_ipv6:(v6) IPv6 phones behind a policy-drop firewall (no NAT): REGISTER, incoming calls from registrar and another host after the flow expired, media both ways, pinhole closed after BYE, outbound call with far-end media first
 t_slipstream:(sec1) NAT Slipstreaming v1/v2: an inside host names phone2, its own ports 53/445, the router and the broadcast address in Contact, Via, Record-Route, SDP c=/a=rtcp, multipart (REGISTER, INVITE, OPTIONS, 200, UPDATE); probes to every public port named reach no target, counters say why
+t_scanner:(sec2) SIP scanner outside: OPTIONS and INVITEs to guessed users at the public address reach no registered phone; the registrar and another host still call the registered Contact, media both ways
 "
 
 mkdir -p "$LOGDIR"
