@@ -40,7 +40,7 @@ BUILD_DEBS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 	   debhelper
 TEST_DEBS := libosip2-dev libcmocka-dev sip-tester iptables nftables \
 	   conntrack iproute2 tcpdump socat python3 clang libclang-rt-14-dev \
-	   python3-prometheus-client chromium man-db
+	   python3-prometheus-client chromium man-db baresip-core
 DEBS    := $(BUILD_DEBS) $(TEST_DEBS)
 
 CORE_O  := $(CORE:%=$(B)/%.o)

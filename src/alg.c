@@ -146,6 +146,16 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->n_maps = 0;
 }
 
+/* A STUN message (RFC 5389 6: the first two bits zero, the magic cookie
+ * at offset 4) on a SIP port: a SIP outbound flow's keep-alive (RFC 5626
+ * 4.4.2) or a NAT-aware phone asking its mapping.  Not SIP, not bad
+ * input: it passes as it is, like a CRLF keep-alive. */
+static bool is_stun(const uint8_t *p, uint32_t n)
+{
+	return n >= 20 && (p[0] & 0xc0) == 0 && p[4] == 0x21 &&
+	       p[5] == 0x12 && p[6] == 0xa4 && p[7] == 0x42;
+}
+
 /* Does the body name public address pub (a NAT-aware phone's SDP)? */
 static bool body_names(const struct sip_msg *m, int family,
 		       const union addr *pub)
@@ -563,7 +573,8 @@ int alg_process_dir(struct alg *a, const uint8_t *data, uint32_t len,
 		return pass(a, bad, NULL);
 	if (v.payload_len == 0 || (v.payload_len <= 4 &&
 				   (v.payload[0] == '\r' || v.payload[0] == '\n' ||
-				    v.payload[0] == 0))) {
+				    v.payload[0] == 0)) ||
+	    is_stun(v.payload, v.payload_len)) {
 		a->st.unchanged++;	/* keep-alive (RFC 5626 3.5.1) */
 		return V_ACCEPT;
 	}

@@ -155,6 +155,47 @@ static int out_uris(const struct rw_ctx *x, const struct sip_msg *m,
 }
 
 
+/* hp names b's public side (address and port). */
+static bool names_pub(const struct rw_ctx *x, const struct sip_msg *m,
+		      const struct sip_hostport *hp, const struct binding *b)
+{
+	union addr a;
+
+	return rw_addr_parse(m->buf, hp->host, x->family, &a) &&
+	       rw_addr_eq(x->family, &a, calls_pub_addr(x->calls, b)) &&
+	       (hp->port_num ? hp->port_num : 5060) == b->pub_port;
+}
+
+/* The phone now writes its public address itself (it learned it by STUN,
+ * or from received/rport, RFC 3581): what it wrote privately before must
+ * no longer be put back into what comes in, or it would get a Via or a
+ * Request-URI it no longer sent (strict phones drop such responses). */
+static void out_self_public(const struct rw_ctx *x, const struct sip_msg *m,
+			    struct binding *src)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct sip_hostport hp;
+	struct sip_via v;
+	struct span item;
+	uint32_t pos = 0;
+	unsigned i;
+
+	if (m->is_request && h >= 0 &&
+	    sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
+	    sip_via_parse(m->buf, item, &v) == 0 &&
+	    names_pub(x, m, &v.sent_by, src))
+		src->sig->sent_by[0] = '\0';
+	for (i = 0; i < m->n_hdr; i++) {
+		if (m->hdr[i].id != SIP_HDR_CONTACT)
+			continue;
+		pos = 0;
+		while (sip_list_next(m->buf, m->hdr[i].value, &pos, &item))
+			if (sip_uri_hostport(m->buf, item, &hp) == 0 &&
+			    names_pub(x, m, &hp, src))
+				src->sig->contact_hp[0] = '\0';
+	}
+}
+
 int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		    struct rw_result *r)
 {
@@ -178,6 +219,8 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		return -1;
 	if (src && m->is_request && sip_method_is(m, "REGISTER"))
 		rw_reg_sent(x, m, src);
+	if (src)	/* saved by sig_binding: a rollback restores it */
+		out_self_public(x, m, src);
 	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
 		k = rw_dialog_call(x, m, true, r);
 		if (!k || rw_dialog_hold_sig(r, k, src) < 0)

@@ -28,6 +28,10 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           arrived at B byte for byte, from the public
                           address:port A's STUN server reported for its SIP
                           socket (matched by Call-ID and CSeq)
+  body FILE_A FILE_B [--method M]
+                          the first M request A sent arrived at B with its
+                          body (SDP) byte for byte, and that body names no
+                          10.x address
   ruri FILE URI           the phone's incoming INVITE, ACK and BYE carried
                           its own URI's host:port (Request-URI restored)
   listen FILE --max N     a listener received at most N packets
@@ -177,6 +181,20 @@ def cmd_same(a):
         return True
     diff_lines(sa.text, rb.text)
     return False
+
+
+def cmd_body(a):
+    sa, _ = first_request(load(a.a), "sent", a.method)
+    rb, _ = first_request(load(a.b), "received", a.method)
+    if sa is None or rb is None or not sa.body:
+        print(f"{a.method}: sent {sa is not None}, received "
+              f"{rb is not None}, body {bool(sa and sa.body)}")
+        return False
+    if sa.body != rb.body:
+        diff_lines(sa.body, rb.body)
+        return False
+    print(f"{a.method}: body of {len(sa.body)} bytes arrived unchanged")
+    return not PRIVATE.search(sa.body) or print("but it names 10.x")
 
 
 def cmd_mapped(a):
@@ -437,7 +455,7 @@ def main():
                    "before the gateway saw the SDP that binds it)")
     s = sub.add_parser("nodrop")
     s.add_argument("file")
-    for name in ("same", "intended", "mapped"):
+    for name in ("same", "intended", "mapped", "body"):
         s = sub.add_parser(name)
         s.add_argument("a")
         s.add_argument("b")

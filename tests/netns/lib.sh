@@ -349,6 +349,20 @@ lab_wan_recreate() {
 	wait_until 5 lab_links_up
 }
 
+# -- a STUN server outside -----------------------------------------------------
+
+# lab_stun [SECONDS] - a STUN server (tests/netns/stun.py, RFC 5389 Binding)
+# at $STUN_IP:3478 in the outside namespace for SECONDS (default 120);
+# $STUN is the sipua.py option for NAT-aware phones that ask it.
+STUN_IP=203.0.113.30
+STUN="--stun $STUN_IP:3478"
+lab_stun() {
+	ip -n "$NS_O" addr add $STUN_IP/24 dev eth0
+	bg "$NS_O" stun python3 "$LAB_DIR/stun.py" --local $STUN_IP:3478 \
+		--out "$WORK/stun.json" --timeout "${1:-120}"
+	wait_file "$WORK/stun.json.ready"
+}
+
 # -- lifecycle -----------------------------------------------------------------
 
 lab_up() {

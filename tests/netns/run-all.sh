@@ -58,6 +58,9 @@ t_eim:(nat2) endpoint-independent mapping: one inside socket to a STUN server an
 t_ipv6:(v6) IPv6 phones behind a policy-drop firewall (no NAT): REGISTER, incoming calls from registrar and another host after the flow expired, media both ways, pinhole closed after BYE, outbound call with far-end media first
 t_slipstream:(sec1) NAT Slipstreaming v1/v2: an inside host names phone2, its own ports 53/445, the router and the broadcast address in Contact, Via, Record-Route, SDP c=/a=rtcp, multipart (REGISTER, INVITE, OPTIONS, 200, UPDATE); probes to every public port named reach no target, counters say why
 t_scanner:(sec2) SIP scanner outside: OPTIONS and INVITEs to guessed users at the public address reach no registered phone; the registrar and another host still call the registered Contact, media both ways
+t_nathairpin:(nat3) hairpin between two NAT-aware phones (STUN): INVITE out and back in to the public Contact, ACK/BYE and media both ways turned around at the gateway
+t_natmixed:(nat4) partly NAT-aware phones: STUN media with private Via/Contact, rport with private Via, ICE phone (srflx default); rewritten only where an inside address is named, calls both ways, media both ways
+t_baresip:(nat5) baresip through the gateway: medianat=stun registers, is called, calls the peer; SIP outbound (RFC 5626: reg-id, +sip.instance, Require: outbound, STUN keep-alives on the flow), called after 12 s; media both ways
 "
 
 mkdir -p "$LOGDIR"

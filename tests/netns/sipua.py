@@ -62,7 +62,7 @@ import struct
 import sys
 import time
 
-from stun import stun_query
+from stun import binding_response, stun_query
 
 T1 = 0.5
 PTIME = 0.02
@@ -421,6 +421,7 @@ class Endpoint:
             self.sip_pub = self.stun(self.sock)
             self.res["stun"]["sip"] = self.sip_pub and \
                 f"{self.sip_pub[0]}:{self.sip_pub[1]}"
+            self.save()     # what STUN said, whatever happens next
 
     def stun(self, sock):
         """The public (ip, port) the STUN server saw sock's request from,
@@ -476,6 +477,14 @@ class Endpoint:
                     st.on_readable()
             if self.sock in r:
                 data, addr = self.sock.recvfrom(65535)
+                stun = binding_response(data, addr)
+                if stun:
+                    # A STUN keep-alive on the SIP port (RFC 5626 4.4.2,
+                    # 8): answered, recorded, not a SIP message.
+                    self.sock.sendto(stun, addr)
+                    self.res.setdefault("keepalives", []).append(
+                        {"t": time.time(), "from": f"{addr[0]}:{addr[1]}"})
+                    continue
                 self.res["received"].append(
                     {"t": time.time(), "from": f"{addr[0]}:{addr[1]}",
                      "data": data.decode("latin-1")})
@@ -1210,21 +1219,43 @@ def cmd_registrar(ep):
     ep.ready()
     ep.res["bindings"] = []
     deadline = time.monotonic() + a.timeout
+
+    def answer(reg, addr):
+        cur = uri_of(reg.get("contact") or "")
+        extra = (f"Contact: <{cur}>;expires={a.expires}",
+                 f"Expires: {a.expires}")
+        if a.outbound and "outbound" in (reg.get("supported") or ""):
+            # RFC 5626 6: the registrar keeps the flow; keep-alives every
+            # --flow-timer seconds (4.4.1).
+            extra += ("Require: outbound",
+                      f"Flow-Timer: {a.flow_timer}")
+        ep.respond(reg, addr, 200, "OK", to_tag=token(8), extra=extra)
+        return cur
+
+    def refresh(m, addr):
+        if m.is_request and m.method == "REGISTER":
+            answer(m, addr)
+            ep.res.setdefault("refreshes", []).append(
+                {"t": time.time(), "from": f"{addr[0]}:{addr[1]}"})
+            return True
+        return False
     while len(ep.res["bindings"]) < a.regs:
         reg, addr = ep.wait(lambda m: m.is_request and
                             m.method == "REGISTER",
                             deadline - time.monotonic())
         if reg is None:
             return False
-        cur = uri_of(reg.get("contact") or "")
-        ep.respond(reg, addr, 200, "OK", to_tag=token(8),
-                   extra=(f"Contact: <{cur}>;expires={a.expires}",
-                          f"Expires: {a.expires}"))
+        cur = answer(reg, addr)
         ep.res["bindings"].append({"contact": cur,
                                    "source": f"{addr[0]}:{addr[1]}",
                                    "request_uri": reg.uri,
                                    "call_id": reg.get("call-id")})
         ep.res["binding"] = ep.res["bindings"][0]
+        ep.save()
+    ep.handler = refresh	# refreshes answered from here on
+    if a.hold:
+        # Keep answering (keep-alives, refreshes) before calling.
+        ep.wait(lambda m: False, a.hold)
         ep.save()
     cur = ep.res["binding"]["contact"]
     if a.proxy:
@@ -1646,6 +1677,15 @@ def main():
                    "in turn from the same socket)")
     p.add_argument("--sip", action="store_true",
                    help="probe: send SIP OPTIONS requests, not RTP")
+    p.add_argument("--outbound", action="store_true",
+                   help="registrar: support SIP outbound (RFC 5626): 200 "
+                   "with Require: outbound and Flow-Timer to UAs that "
+                   "support it")
+    p.add_argument("--flow-timer", type=int, default=5,
+                   help="registrar --outbound: the Flow-Timer granted")
+    p.add_argument("--hold", type=float, default=0,
+                   help="registrar: seconds to wait after the REGISTERs "
+                   "before --call (keep-alives, refreshes answered)")
     p.add_argument("--regs", type=int, default=1,
                    help="registrar: REGISTERs to answer before --call")
     p.add_argument("--stun", metavar="HOST[:PORT]",

@@ -9,13 +9,8 @@
 # picks one: it must pick it once, not once per destination).
 . "$(dirname "$0")/lib.sh"
 lab_up
-STUN_IP=203.0.113.30
-ip -n "$NS_O" addr add $STUN_IP/24 dev eth0
 J=$WORK
-
-bg "$NS_O" stun python3 "$LAB_DIR/stun.py" --local $STUN_IP:3478 \
-	--out "$J/stun.json" --timeout 60
-wait_file "$J/stun.json.ready"
+lab_stun 60
 for h in $REGISTRAR $PEER; do
 	bg "$NS_O" "l$h" python3 "$SIPUA" listen --local $h:5060 \
 		--out "$J/l$h.json" --timeout 60

@@ -18,14 +18,8 @@
 LAB_SYSCTL="net.netfilter.nf_conntrack_udp_timeout=4
 net.netfilter.nf_conntrack_udp_timeout_stream=6"
 lab_up
-STUN_IP=203.0.113.30
-STUN="--stun $STUN_IP:3478"
-ip -n "$NS_O" addr add $STUN_IP/24 dev eth0
 J=$WORK
-
-bg "$NS_O" stun python3 "$LAB_DIR/stun.py" --local $STUN_IP:3478 \
-	--out "$J/stun.json" --timeout 120
-wait_file "$J/stun.json.ready"
+lab_stun 120
 
 # -- 1. registrations and calls to each Contact -------------------------------
 ua_bg "$NS_O" registrar registrar --local $REGISTRAR --user registrar \

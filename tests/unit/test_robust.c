@@ -738,6 +738,39 @@ static void test_pending_bounded(void **state)
 	free(p);
 }
 
+/*
+ * A STUN Binding request on a SIP port (a SIP outbound keep-alive, RFC
+ * 5626 4.4.2, or a NAT-aware phone asking its mapping) is not bad input:
+ * it passes unchanged, counted as unchanged with no reason.  A SIP-looking
+ * packet of the same size without the magic cookie still is bad input.
+ */
+static void test_stun_keepalive(void **state)
+{
+	static const char stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12,
+				       (char)0xa4, 0x42, 1, 2, 3, 4, 5, 6,
+				       7, 8, 9, 10, 11, 12 };
+	char junk[20];
+	struct pipe *p = calloc(1, sizeof(*p));
+	const char *reason, *out;
+	uint32_t out_len;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(pipe_init(p, false), 0);
+	assert_int_equal(pipe_run(p, RW_OUT, stun, sizeof(stun), &reason,
+				  &out, &out_len), PIPE_UNCHANGED);
+	assert_null(reason);
+	assert_int_equal(pipe_run(p, RW_IN, stun, sizeof(stun), &reason,
+				  &out, &out_len), PIPE_UNCHANGED);
+	memcpy(junk, stun, sizeof(junk));
+	junk[4] = 'X';	/* no magic cookie: not STUN */
+	assert_int_equal(pipe_run(p, RW_OUT, junk, sizeof(junk), &reason,
+				  &out, &out_len), PIPE_PASSED);
+	assert_non_null(reason);
+	pipe_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_case0_after),
 		cmocka_unit_test(test_after_verdict),
 		cmocka_unit_test(test_pending_bounded),
+		cmocka_unit_test(test_stun_keepalive),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
