@@ -38,7 +38,7 @@ static void list_registrations(struct ctl_ops *o, struct buf *out,
 static void list_bindings(struct ctl_ops *o, struct buf *out,
 			  enum view_fmt f)
 {
-	view_bindings(out, o->alg, f);
+	view_bindings(out, o->alg, o->prior, f);
 }
 
 static void list_stats(struct ctl_ops *o, struct buf *out, enum view_fmt f)

@@ -17,6 +17,7 @@
 struct ctl_ops {
 	struct alg *alg;
 	struct meter *meter;
+	const struct prior *prior;	/* an earlier run's bindings, or NULL */
 	/* reload - re-read the configuration: 0, or -1 with why in err. */
 	int (*reload)(void *ctx, char *err, size_t errlen);
 	void *reload_ctx;

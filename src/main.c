@@ -367,6 +367,7 @@ static void daemon_loop(struct daemon *d)
 	     loop_add(d->loop, nat_ct_events_fd(d->ct), on_ct_events, d) < 0))
 		fatalx("event loop setup failed: %s", strerror(errno));
 	ops_open(&d->ops, d->loop, &d->conf[d->active], d->alg, reload, d);
+	d->ops.ctl.prior = d->prior;	/* sipalgctl bindings lists them */
 	d->wd_fd = -1;
 	if (d->watchdog_ms && ((d->wd_fd = loop_timer(d->watchdog_ms)) < 0 ||
 			       loop_add(d->loop, d->wd_fd, on_watchdog, d) < 0))

@@ -115,8 +115,9 @@ void ops_open(struct ops *o, struct loop *l, const struct conf *c,
 	      int (*reload)(void *ctx, char *err, size_t errlen), void *ctx)
 {
 	o->alg = a;
-	o->ctl = (struct ctl_ops){ a, &o->meter, reload, ctx, ops_end_call,
-				   o };
+	o->ctl = (struct ctl_ops){ .alg = a, .meter = &o->meter,
+				   .reload = reload, .reload_ctx = ctx,
+				   .end_call = ops_end_call, .end_ctx = o };
 	calls_set_end_hook(a->calls, ops_call_ended, o);
 	ops_open_ctl(o, l, c);
 	ops_open_http(o, l, c);

@@ -121,3 +121,15 @@ unsigned prior_count(const struct prior *p)
 		n += p->until[i] > now;
 	return n;
 }
+
+void prior_each(const struct prior *p,
+		void (*fn)(void *ctx, const struct nat_elem *e, uint64_t left),
+		void *ctx)
+{
+	uint64_t now = prior_now();
+	unsigned i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->until[i] > now)
+			fn(ctx, &p->e[i], p->until[i] - now);
+}

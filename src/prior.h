@@ -25,6 +25,12 @@ void prior_free(struct prior *p);
 /* prior_hooks - the calls_prior that consults p. */
 struct calls_prior prior_hooks(struct prior *p);
 
+/* prior_each - fn(ctx, e, left) for each entry still alive (left:
+ * seconds until its kernel timeout); for the operator's listing. */
+void prior_each(const struct prior *p,
+		void (*fn)(void *ctx, const struct nat_elem *e, uint64_t left),
+		void *ctx);
+
 /* prior_count - entries still alive. */
 unsigned prior_count(const struct prior *p);
 

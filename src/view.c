@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "nat_ct.h"
+#include "prior.h"
 #include "stream.h"
 
 const uint32_t view_bucket_us[VIEW_NBUCKET] = {
@@ -366,7 +367,32 @@ static void bind_entry(void *ctx, const struct binding *x)
 	w->n++;
 }
 
-void view_bindings(struct buf *b, struct alg *a, enum view_fmt f)
+/* An earlier run's element, unless a binding of ours holds its public
+ * port now (then it is listed as ours). */
+static void prior_entry(void *ctx, const struct nat_elem *e, uint64_t left)
+{
+	struct bind_walk *w = ctx;
+	char in[VIEW_ADDR_MAX], pub[VIEW_ADDR_MAX];
+
+	if (calls_binding_by_pub(w->a->calls, e->family, &e->pub_addr,
+				 e->pub_port))
+		return;
+	view_addr(e->family, &e->in_addr, e->in_port, in);
+	view_addr(e->family, &e->pub_addr, e->pub_port, pub);
+	if (w->f == VIEW_TEXT)
+		buf_printf(w->b, "%-10s %-21s %-21s %6llus %s\n", "kept", in,
+			   pub, (unsigned long long)left,
+			   "previous run (restart_grace)");
+	else
+		buf_printf(w->b, "%s{\"kind\":\"kept\",\"inside\":\"%s\","
+			   "\"public\":\"%s\",\"kernel_timeout_s\":%llu,"
+			   "\"owner\":\"previous run\"}", w->n ? ",\n" : "\n",
+			   in, pub, (unsigned long long)left);
+	w->n++;
+}
+
+void view_bindings(struct buf *b, struct alg *a, const struct prior *prior,
+		   enum view_fmt f)
 {
 	struct bind_walk w = { b, a, f, a->now(), 0, { 0 } };
 
@@ -379,6 +405,8 @@ void view_bindings(struct buf *b, struct alg *a, enum view_fmt f)
 	else
 		buf_add(b, "[", 1);
 	calls_each_binding(a->calls, bind_entry, &w);
+	if (prior)
+		prior_each(prior, prior_entry, &w);
 	if (f == VIEW_JSON)
 		buf_add(b, "]\n", 2);
 	free(w.o.v);

@@ -23,8 +23,12 @@ void view_calls(struct buf *b, struct alg *a, enum view_fmt f);
 void view_registrations(struct buf *b, struct alg *a, enum view_fmt f);
 
 /* view_bindings - every kernel binding (one SNAT/DNAT element pair
- * each): kind, inside, public, owner, expires_in_s. */
-void view_bindings(struct buf *b, struct alg *a, enum view_fmt f);
+ * each): kind, inside, public, owner, kernel_timeout_s; with prior, also
+ * the elements an earlier run left that no binding of this run took over
+ * (owner "previous run"), so the list matches the kernel's maps. */
+struct prior;
+void view_bindings(struct buf *b, struct alg *a, const struct prior *prior,
+		   enum view_fmt f);
 
 /* view_stats - every counter, the passed-unchanged reasons, the gauges
  * and the latency histograms since start (quantiles; JSON also has the

@@ -84,8 +84,9 @@ static inline int opsgw_init(struct pipe *p, struct ctl_ops *o,
 
 	if (pipe_init(p, false) < 0)
 		return -1;
-	*o = (struct ctl_ops){ p->alg, m, reload, NULL, opsgw_end_call,
-			       p->alg };
+	*o = (struct ctl_ops){ .alg = p->alg, .meter = m, .reload = reload,
+			       .end_call = opsgw_end_call,
+			       .end_ctx = p->alg };
 	n = opsgw_msgs(msg, dir);
 	for (i = 0; i < n; i++)
 		bad += pipe_run(p, dir[i], msg[i], (uint32_t)strlen(msg[i]),

@@ -83,7 +83,8 @@ check "sipalgctl --json registrations parses: aor of each" \
 	python3 "$OPS" regs "$J/regs.json" "sip:phone1@$REGISTRAR" "sip:phone2@$PEER"
 ctl bindings >"$J/bindings.txt" 2>&1
 ctl --json bindings >"$J/bindings.json"
-ELEMS=$(r nft -j list map ip sipalg dnat4 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len([x for x in d["nftables"] if "map" in x][0]["map"].get("elem", [])))')
+dnat4_count() { r nft -j list map ip sipalg dnat4 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len([x for x in d["nftables"] if "map" in x][0]["map"].get("elem", [])))'; }
+ELEMS=$(dnat4_count)
 check "sipalgctl --json bindings: $ELEMS, as many as the kernel's dnat4 map holds, each with its owner" \
 	python3 "$OPS" bindings "$J/bindings.json" "$ELEMS"
 check "sipalgctl bindings names the call as owner of its media" \
@@ -194,6 +195,12 @@ T_CONT=$(date +%s.%N); kill -CONT "$DAEMON_PID"; sleep 1.5
 touch "$J/notify.json.stop"; bg_wait notify
 check "NOTIFY_SOCKET: READY=1 with the queue bound, WATCHDOG=1 keeps coming, none while stopped" \
 	python3 "$OPS" notify "$J/notify.json" "$T_STOP" "$T_CONT"
+# The restart kept the registrations' elements (restart_grace): listed
+# as the previous run's, so the listing still matches the kernel's map.
+ctl --json bindings >"$J/bindings2.json"
+ELEMS2=$(dnat4_count)
+check "after a restart: sipalgctl bindings lists the kernel's $ELEMS2 elements (kept from the previous run)" \
+	sh -c "[ '${ELEMS2:-0}' -gt 0 ] && python3 '$OPS' bindings '$J/bindings2.json' '$ELEMS2' && grep -q 'previous run' '$J/bindings2.json'"
 check "control_group = nogroup: mode 0660, group nogroup, nobody:nogroup may ask" \
 	sh -c "[ \"\$(stat -c %a:%G '$J/control')\" = 660:nogroup ] && ip netns exec $NS_R $NOBODY '$J/sipalgctl' -s '$J/control' version"
 check "no crash or sanitizer report in the daemon log" \
