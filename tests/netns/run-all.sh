@@ -61,6 +61,7 @@ t_scanner:(sec2) SIP scanner outside: OPTIONS and INVITEs to guessed users at th
 t_nathairpin:(nat3) hairpin between two NAT-aware phones (STUN): INVITE out and back in to the public Contact, ACK/BYE and media both ways turned around at the gateway
 t_natmixed:(nat4) partly NAT-aware phones: STUN media with private Via/Contact, rport with private Via, ICE phone (srflx default); rewritten only where an inside address is named, calls both ways, media both ways
 t_baresip:(nat5) baresip through the gateway: medianat=stun registers, is called, calls the peer; SIP outbound (RFC 5626: reg-id, +sip.instance, Require: outbound, STUN keep-alives on the flow), called after 12 s; media both ways
+t_quota:(sec3) quotas: phone2 floods 200 INVITEs with fresh Call-IDs and ports and 60 REGISTERs with fresh Contact ports; phone1 still registers and takes calls from the registrar and another host, media both ways; phone2 stops at its own quotas
 "
 
 mkdir -p "$LOGDIR"
