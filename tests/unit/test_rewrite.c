@@ -22,7 +22,11 @@
  * line "#pool 203.0.113.2 ..." adds public addresses (public_pool); a
  * line "#trusted 10.0.0.5" anywhere in the file's header makes that host a
  * trusted proxy (trusted_proxies: its messages may name other inside
- * hosts for binding).
+ * hosts for binding).  "#map 10.0.0.11:5060 40123" lines say the kernel
+ * already maps that inside socket to 203.0.113.1:40123 (conntrack's
+ * reply tuple, as alg.c looks it up for the sender); "--- expect
+ * ports=40123,40500" asserts every added element's public port is one of
+ * those listed.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -53,7 +57,18 @@ struct step {
 	long want_ttl;		/* sig_ttl=: -1 not checked */
 	char want_pub[16];	/* pub=: every added element's public
 				 * address ("": not checked) */
+	char want_ports[64];	/* ports=: every added element's public
+				 * port is one of these ("": not checked) */
 };
+
+/* The file's "#map" lines: the kernel's mappings of inside sockets. */
+#define FILE_MAPS 16
+static struct {
+	union addr host;
+	struct nat_map m;
+} file_map[FILE_MAPS];
+static unsigned n_file_map;
+static struct nat_map step_maps[FILE_MAPS];
 
 static uint64_t fake_now = 1000;
 
@@ -158,8 +173,15 @@ static void run_step(struct calls *calls, const struct conf *conf,
 	};
 	char why[256];
 	size_t where;
+	unsigned nm = 0;
 	long n;
 
+	/* As alg.c does: the sender's mappings, when the kernel has any. */
+	for (unsigned i = 0; i < n_file_map; i++)
+		if (!memcmp(&file_map[i].host, &st->src, 4))
+			step_maps[nm++] = file_map[i].m;
+	x.maps = step_maps;
+	x.n_maps = nm;
 	/* As alg.c does: the inside host's public address. */
 	x.pub = *calls_pick_public(calls, AF_INET, st->dir == RW_OUT ?
 						   &st->src : &st->dst);
@@ -207,6 +229,16 @@ static void run_step(struct calls *calls, const struct conf *conf,
 			fail_msg("%s step %u: element on %s, want %s", file,
 				 no, a, st->want_pub);
 	}
+	for (unsigned i = 0; st->want_ports[0] && i < r.plan.n_add; i++) {
+		char port[8], list[72];
+
+		snprintf(port, sizeof(port), ",%u,", r.plan.add[i].pub_port);
+		snprintf(list, sizeof(list), ",%s,", st->want_ports);
+		if (!strstr(list, port))
+			fail_msg("%s step %u: element on public port %u, want "
+				 "one of %s", file, no, r.plan.add[i].pub_port,
+				 st->want_ports);
+	}
 	if (st->want_ttl >= 0) {
 		/* The phone's signalling binding: the sender of an outbound
 		 * message, the receiver of an inbound one. */
@@ -251,6 +283,9 @@ static void step_expect(struct step *st, const char *p)
 	st->want_ttl = -1;
 	if (strstr(line, "sig_ttl="))
 		st->want_ttl = atol(strstr(line, "sig_ttl=") + 8);
+	st->want_ports[0] = '\0';
+	if (strstr(line, "ports="))
+		sscanf(strstr(line, "ports=") + 6, "%63[0-9,]", st->want_ports);
 	st->want_pub[0] = '\0';
 	if (strstr(line, "pub="))
 		sscanf(strstr(line, "pub=") + 4, "%15[0-9.]", st->want_pub);
@@ -297,6 +332,30 @@ static void file_trusted(struct conf *c, const char *text)
 	}
 }
 
+/* "#map A:P Q" lines: the kernel maps inside socket A:P to
+ * 203.0.113.1:Q. */
+static void file_maps(const char *text)
+{
+	const char *p = text;
+	char host[16];
+	unsigned in, pub;
+
+	n_file_map = 0;
+	while ((p = strstr(p, "#map ")) != NULL && n_file_map < FILE_MAPS) {
+		p += strlen("#map ");
+		assert_int_equal(sscanf(p, "%15[0-9.]:%u %u", host, &in, &pub),
+				 3);
+		memset(&file_map[n_file_map], 0, sizeof(file_map[0]));
+		assert_int_equal(inet_pton(AF_INET, host,
+					   &file_map[n_file_map].host.v4), 1);
+		inet_pton(AF_INET, "203.0.113.1",
+			  &file_map[n_file_map].m.pub_addr.v4);
+		file_map[n_file_map].m.in_port = (uint16_t)in;
+		file_map[n_file_map].m.pub_port = (uint16_t)pub;
+		n_file_map++;
+	}
+}
+
 static void run_file(const char *path)
 {
 	static struct step st;
@@ -310,6 +369,7 @@ static void run_file(const char *path)
 
 	conf_defaults(&conf);
 	file_trusted(&conf, text);
+	file_maps(text);
 	inet_pton(AF_INET, "10.0.0.0", &inside.addr.v4);
 	calls = calls_new(&conf);
 	assert_non_null(calls);
