@@ -12,7 +12,7 @@ ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50000 \
 	--ring 8 --expect cancelled --timeout 20
 bg "$NS_P1" phone1 timeout 60 python3 "$SIPUA" uac --out "$WORK/phone1.json" \
 	--local $PHONE1 --user phone1 --domain $REGISTRAR --target sip:peer@$PEER \
-	--rtp-port 40000 --cancel --cancel-after 2 --timeout 8
+	--rtp-port 40000 --cancel --cancel-after 4 --timeout 10
 
 J=$WORK
 # While it rings: the public media port from the INVITE the peer received.
