@@ -122,6 +122,7 @@ struct alg {
 	 * verdicts go (q, or emit when set: sipalg-replay), and how a
 	 * connection's public side is found (conn_lookup, optional). */
 	struct streams *streams;
+	const struct conf *streams_conf;	/* its limits came from */
 	struct queue *q;
 	void (*emit)(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
 		     enum stream_verdict v);

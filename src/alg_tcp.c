@@ -15,16 +15,13 @@
 
 enum { V_ACCEPT = 0, V_MANGLED = 1 };
 
-/* Connections followed at once; bytes of one message (room is left in
- * out_payload for its growth); released bytes kept for retransmission;
- * seconds a segment may wait for the rest of its message; seconds an idle
- * connection is remembered (longer than a registration's refresh, so a
- * quiet registered phone keeps its offsets). */
-#define TCP_MAX_CONNS 4096
+/* Bytes of one message (room is left in out_payload for its growth);
+ * released bytes kept for retransmission; seconds a segment may wait for
+ * the rest of its message.  Connections and idle time are configured
+ * (tcp_max_connections, tcp_idle_timeout). */
 #define TCP_MAX_MSG 60000
 #define TCP_HIST_MAX 65536
 #define TCP_HOLD_MAX 2
-#define TCP_IDLE 7200
 
 /* The connection's public side: from conntrack when the daemon can ask,
  * else (sipalg-replay) the public address and the phone's own port, which
@@ -117,9 +114,9 @@ static void tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
 static struct streams *streams_get(struct alg *a)
 {
 	struct stream_limits lim = {
-		.max_conns = TCP_MAX_CONNS, .max_msg = TCP_MAX_MSG,
-		.hist_max = TCP_HIST_MAX, .hold_max = TCP_HOLD_MAX,
-		.idle = TCP_IDLE,
+		.max_conns = a->conf->tcp_max_connections,
+		.max_msg = TCP_MAX_MSG, .hist_max = TCP_HIST_MAX,
+		.hold_max = TCP_HOLD_MAX, .idle = a->conf->tcp_idle_timeout,
 		.seed = (uint32_t)(uintptr_t)a ^ (uint32_t)a->now() * 2654435761u,
 	};
 	struct stream_ops ops = { tcp_msg, tcp_emit, tcp_count, a,
@@ -127,6 +124,9 @@ static struct streams *streams_get(struct alg *a)
 
 	if (!a->streams)
 		a->streams = stream_new(&lim, &ops);
+	else if (a->streams_conf != a->conf)	/* reloaded */
+		stream_set_limits(a->streams, &lim);
+	a->streams_conf = a->conf;
 	return a->streams;
 }
 

@@ -621,6 +621,9 @@ static const struct conf_key conf_keys[] = {
 	KEY("max_inbound_setups_per_source", conf_parse_count,
 	    max_inbound_setups_per_source, false),
 	KEY("max_callid_length", conf_parse_count, max_callid_length, false),
+	KEY("tcp_max_connections", conf_parse_count, tcp_max_connections,
+	    false),
+	KEY("tcp_idle_timeout", conf_parse_duration, tcp_idle_timeout, false),
 };
 
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -668,6 +671,8 @@ void conf_defaults(struct conf *c)
 	c->max_signalling_per_host = 32;
 	c->max_inbound_setups_per_source = 64;
 	c->max_callid_length = 256;
+	c->tcp_max_connections = 4096;
+	c->tcp_idle_timeout = 7200;
 	c->ipv6 = true;
 }
 

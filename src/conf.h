@@ -83,6 +83,8 @@ struct conf {
 	uint32_t max_signalling_per_host;	/* signalling bindings */
 	uint32_t max_inbound_setups_per_source;	/* unanswered inbound */
 	uint32_t max_callid_length;		/* bytes; longer: stateless */
+	uint32_t tcp_max_connections;	/* SIP over TCP followed at once */
+	uint32_t tcp_idle_timeout;	/* s; a quiet connection forgotten */
 	bool ipv6;		/* IPv6 pinholes for phones with global
 				 * addresses (default yes) */
 };

@@ -698,6 +698,14 @@ void stream_free(struct streams *s)
 	free(s);
 }
 
+void stream_set_limits(struct streams *s, const struct stream_limits *lim)
+{
+	uint32_t seed = s->lim.seed;	/* the table is hashed with it */
+
+	s->lim = *lim;
+	s->lim.seed = seed;
+}
+
 void stream_stats(const struct streams *s, struct stream_stats *st)
 {
 	*st = s->st;

@@ -158,6 +158,10 @@ void stream_free(struct streams *s);
 void stream_packet(struct streams *s, uint32_t id, const uint8_t *data,
 		   uint32_t len, enum stream_dir_id dir, uint64_t now);
 
+/* stream_set_limits - new limits (a configuration reload), the hash seed
+ * kept; connections beyond a lower max_conns stay until they end. */
+void stream_set_limits(struct streams *s, const struct stream_limits *lim);
+
 /* stream_tick - give up on connections holding a segment longer than
  * hold_max, forget idle and closed ones. */
 void stream_tick(struct streams *s, uint64_t now);

@@ -633,6 +633,22 @@ static void test_operator_keys(void **state UNUSED)
 			 "before the port");
 }
 
+/* SIP over TCP: connections followed and their idle time. */
+static void test_tcp_keys(void **state UNUSED)
+{
+	struct conf c;
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.tcp_max_connections, 4096);
+	assert_int_equal(c.tcp_idle_timeout, 7200);
+	assert_int_equal(load(&c, IFACES "tcp_max_connections = 10\n"
+			      "tcp_idle_timeout = 30m\n"), 0);
+	assert_int_equal(c.tcp_max_connections, 10);
+	assert_int_equal(c.tcp_idle_timeout, 1800);
+	expect_bad_value("tcp_max_connections = 0",
+			 "tcp_max_connections: expected a number 1..1048576");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_public_pool),
 		cmocka_unit_test(test_rules_backend),
 		cmocka_unit_test(test_operator_keys),
+		cmocka_unit_test(test_tcp_keys),
 		cmocka_unit_test(test_not_a_list),
 	};
 
