@@ -318,10 +318,13 @@ gw_kernel_helper_nft() {
 	r nft -f - <<-EOF
 	table inet helper {
 		ct helper sip-udp { type "sip" protocol udp; l3proto ip; }
+		ct helper sip-udp6 { type "sip" protocol udp; l3proto ip6; }
 		chain pre {
 			type filter hook prerouting priority filter; policy accept;
-			udp dport 5060 ct helper set "sip-udp"
-			udp sport 5060 ct helper set "sip-udp"
+			meta nfproto ipv4 udp dport 5060 ct helper set "sip-udp"
+			meta nfproto ipv4 udp sport 5060 ct helper set "sip-udp"
+			meta nfproto ipv6 udp dport 5060 ct helper set "sip-udp6"
+			meta nfproto ipv6 udp sport 5060 ct helper set "sip-udp6"
 		}
 	}
 	EOF

@@ -41,12 +41,16 @@ ip -n "$NS_O" addr add $PEER6/64 dev eth0 nodad
 ip -n "$NS_P1" -6 route add default via $GW6_IN
 ip -n "$NS_O" -6 route add 2001:db8:1::/64 via $GW6_OUT
 r sysctl -qw net.ipv6.conf.all.forwarding=1
-r ip6tables -P FORWARD DROP
-r ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-r ip6tables -A FORWARD -i lan0 -o wan0 -j ACCEPT
-if [ "$MODE" = kernel ]; then
-	r ip6tables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
-	r ip6tables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+# On an nft-only gateway (FIREWALL=nft, lib.sh) the lab's table inet fw is
+# this firewall for IPv6 too (and the nft kernel helper covers ip6).
+if [ "$FIREWALL" != nft ]; then
+	r ip6tables -P FORWARD DROP
+	r ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
+	r ip6tables -A FORWARD -i lan0 -o wan0 -j ACCEPT
+	if [ "$MODE" = kernel ]; then
+		r ip6tables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
+		r ip6tables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
+	fi
 fi
 
 s6() {
