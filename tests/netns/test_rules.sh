@@ -173,9 +173,9 @@ test_install_remove() {
 	count '^-A SIPALG_QUEUE -o [wl]an0 -p tcp -m connmark --mark 0x40000000/0x40000000 .*-j RETURN$' \
 		"$tmp/twice" 2 "TCP connections the daemon let go return on both interfaces"
 	count '^-A SIPALG_QUEUE' "$tmp/twice" 8 "eight rules in all (UDP, TCP, TLS, TCP let go per interface)"
-	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
-		"$tmp/twice" 1 "connmark accept rule"
-	count '^-A SIPALG_FWD' "$tmp/twice" 1 "one rule in SIPALG_FWD"
+	count '^-A SIPALG_FWD -i [wl]an0 -m connmark --mark 0x10 -j ACCEPT$' \
+		"$tmp/twice" 2 "connmark accept rules, from the outside and inside interfaces only"
+	count '^-A SIPALG_FWD' "$tmp/twice" 2 "two rules in SIPALG_FWD"
 
 	grep -v SIPALG "$tmp/twice" >"$tmp/others"
 	grep -v SIPALG "$tmp/before" >"$tmp/before_others"
@@ -216,8 +216,8 @@ test_many_ports() {
 	snapshot "$tmp/many"
 	count '^-A SIPALG_QUEUE .*NFQUEUE --queue-num 0 --queue-bypass$' \
 		"$tmp/many" 8 "16 ports give four queue rules per protocol"
-	count '^-A SIPALG_FWD -m connmark --mark 0x5a1 -j ACCEPT$' \
-		"$tmp/many" 1 "default ct_mark"
+	count '^-A SIPALG_FWD -i [wl]an0 -m connmark --mark 0x5a1 -j ACCEPT$' \
+		"$tmp/many" 2 "default ct_mark"
 	in_ns "$rules" remove -c "$tmp/many.conf" >/dev/null
 	snapshot "$tmp/after"
 	same "$tmp/before" "$tmp/after" "remove after 16 ports restores"
@@ -368,8 +368,8 @@ test_ipv6() {
 		"$tmp/v6on" 1 "ip6tables: outside queue rule"
 	count '^-A SIPALG_QUEUE .*-p tcp' "$tmp/v6on" 0 \
 		"ip6tables: no TCP rule (SIP over TCP is followed for IPv4 only)"
-	count '^-A SIPALG_FWD -m connmark --mark 0x10 -j ACCEPT$' \
-		"$tmp/v6on" 1 "ip6tables: connmark accept rule"
+	count '^-A SIPALG_FWD -i [wl]an0 -m connmark --mark 0x10 -j ACCEPT$' \
+		"$tmp/v6on" 2 "ip6tables: connmark accept rules"
 	expect_rc 4 "status with IPv6 rules (no daemon: not served)" \
 		in_ns "$rules" status -c "$tmp/ok.conf"
 	in_ns ip6tables -t mangle -D POSTROUTING -j SIPALG_QUEUE
