@@ -534,8 +534,10 @@ unsigned view_more(const struct alg *a, struct view_counter *out)
 		add_more(out, &n, "queue_datagrams", "Netlink datagrams the "
 			 "verdicts went in.", false, sends);
 		add_more(out, &n, "queue_passed_unseen", "Packets the kernel "
-			 "passed without showing them (queue full, "
-			 "fail-open).", false, queue_skipped(a->q));
+			 "passed without showing them because the daemon's "
+			 "socket was full (fail-open; gaps in the packet "
+			 "ids).  Passes of a full queue are counted nowhere.",
+			 false, queue_skipped(a->q));
 	}
 	if (a->ct) {
 		add_more(out, &n, "conntrack_walks", "Full walks of the "
