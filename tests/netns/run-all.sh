@@ -11,11 +11,13 @@
 #   ONLY="t_bye t_cancel"        scenarios to run (default: all)
 #   LOGDIR=DIR                   per-run logs (default build/netns-logs)
 #   NO_TESTING_MD=1              do not rewrite TESTING.md
+#   NETNS_JOBS=N                 scenarios run at once (default 2)
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 MODES=${MODES:-none kernel sipalg sipalg-nft}
+JOBS=${NETNS_JOBS:-2}
 LOGDIR=${LOGDIR:-$TOP/build/netns-logs}
 
 if [ "$(id -u)" != 0 ]; then
@@ -65,7 +67,7 @@ t_quota:(sec3) quotas: phone2 floods 200 INVITEs with fresh Call-IDs and ports a
 "
 
 mkdir -p "$LOGDIR"
-rm -f "$LOGDIR"/*.log
+rm -f "$LOGDIR"/*.log "$LOGDIR"/*.rc
 declare -A CELL
 START=$(date +%s)
 
@@ -90,17 +92,35 @@ leak_cell() {	# aggregated "no private address" checks of every scenario
 	else echo "FAIL $p/$((p + f))"; fi
 }
 
+# run_one SCRIPT MODE - one scenario in one mode; its exit status goes to
+# LOGDIR/SCRIPT.MODE.rc, a line to stdout.
+run_one() {
+	local log=$LOGDIR/$1.$2.log t0 rc
+	t0=$(date +%s)
+	timeout 180 "$HERE/$1.sh" "$2" </dev/null >"$log" 2>&1
+	rc=$?
+	echo "$rc" >"$LOGDIR/$1.$2.rc"
+	printf '%-12s %-7s %-14s %3ss  %s\n' "$1" "$2" "$(cell "$1" "$2" "$rc")" \
+		$(( $(date +%s) - t0 )) "$log"
+}
+
+# Scenarios run NETNS_JOBS at a time (each in namespaces of its own; most
+# of their time is spent waiting for packets and timers).
 while IFS=: read -r script label; do
 	[ -n "$script" ] && [ "$script" != leak ] || continue
 	if [ -n "${ONLY:-}" ] && ! [[ " $ONLY " == *" $script "* ]]; then continue; fi
 	for mode in $MODES; do
-		log=$LOGDIR/$script.$mode.log
-		t0=$(date +%s)
-		timeout 180 "$HERE/$script.sh" "$mode" </dev/null >"$log" 2>&1
-		rc=$?
-		CELL[$script.$mode]=$(cell "$script" "$mode" "$rc")
-		printf '%-12s %-7s %-14s %3ss  %s\n' "$script" "$mode" \
-			"${CELL[$script.$mode]}" $(( $(date +%s) - t0 )) "$log"
+		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+		run_one "$script" "$mode" &
+	done
+done <<<"$SCENARIOS"
+wait
+while IFS=: read -r script label; do
+	[ -n "$script" ] && [ "$script" != leak ] || continue
+	for mode in $MODES; do
+		[ -r "$LOGDIR/$script.$mode.rc" ] || continue
+		CELL[$script.$mode]=$(cell "$script" "$mode" \
+			"$(cat "$LOGDIR/$script.$mode.rc")")
 	done
 done <<<"$SCENARIOS"
 for mode in $MODES; do CELL[leak.$mode]=$(leak_cell "$mode"); done
