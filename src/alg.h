@@ -215,6 +215,19 @@ int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 void alg6_after_verdict(struct alg *a);
 void alg6_tick(struct alg *a);
 
+/*
+ * alg_adopt_map - at start: the kernel maps inside socket in:m->in_port
+ * to m->pub_addr:m->pub_port (a flow made while the daemon did not run).
+ * Gives that socket a signalling binding on the same public port, kept
+ * ttl seconds unless its messages keep it longer, so its next messages
+ * leave from the address it may have learned (RFC 4787 REQ-1) and no
+ * other socket is given that port.  1 adopted, 0 already (another flow
+ * of the socket), -1 not (not one of our public addresses, the port
+ * taken, a limit, or the kernel refused).
+ */
+int alg_adopt_map(struct alg *a, const struct nat_map *m,
+		  const union addr *in, uint32_t ttl);
+
 /* alg_count - count (and maybe log) a reason a packet passed unchanged. */
 void alg_count(struct alg *a, const char *what, const char *detail);
 

@@ -48,6 +48,7 @@ struct daemon {
 	struct nat_ct *ct;
 	struct guard guard;
 	struct prior *prior;	/* bindings an earlier run left */
+	unsigned adopted;	/* sockets adopted at start (alg_adopt_map) */
 	struct wan *wan;
 	int sig_fd, timer_fd;
 	unsigned ticks;
@@ -279,6 +280,20 @@ static void daemon_start6(struct daemon *d)
 	a->forget6_ctx = d->ct6;
 }
 
+/* How long an adopted mapping is kept without SIP through it: as long
+ * as conntrack would have kept the flow (a flow that saw replies). */
+#define ADOPT_TTL 180
+
+/* A SIP socket the kernel mapped before the daemon ran keeps its public
+ * port: a NAT-aware phone may have learned and registered it. */
+static void adopt_cb(void *ctx, const struct nat_map *m, const union addr *in)
+{
+	struct daemon *d = ctx;
+
+	if (alg_adopt_map(d->alg, m, in, ADOPT_TTL) == 1)
+		d->adopted++;
+}
+
 static void daemon_start(struct daemon *d)
 {
 	const struct conf *c = &d->conf[d->active];
@@ -319,9 +334,13 @@ static void daemon_start(struct daemon *d)
 	a->ct = d->ct;
 	if (c->ipv6)
 		daemon_start6(d);
-	n = nat_ct_flush_sip(d->ct, c->sip_ports, c->n_sip_ports);
+	d->adopted = 0;
+	n = nat_ct_flush_sip_adopt(d->ct, c->sip_ports, c->n_sip_ports,
+				   adopt_cb, d);
 	if (n > 0)
-		log_info("deleted %d SIP flows made before the daemon ran", n);
+		log_info("deleted %d SIP flows made before the daemon ran "
+			 "(%u phone sockets keep their public port)", n,
+			 d->adopted);
 	/* SIP over TCP: a connection's public side and liberal window
 	 * tracking come from conntrack (nat_tcp.c). */
 	a->conn_ctx = nat_tcp_open();

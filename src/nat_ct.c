@@ -511,6 +511,52 @@ static int sip_flow_cb(struct dump_ctx *d, const struct nf_conntrack *ct)
 
 int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n)
 {
+	return nat_ct_flush_sip_adopt(h, ports, n, NULL, NULL);
+}
+
+/* A flow an inside socket started that went out through source NAT only:
+ * its reply goes to another address than it came from, and it comes
+ * from where it was sent (no destination NAT, unlike the flows a binding
+ * let in). */
+static bool snat_only(const struct nf_conntrack *ct)
+{
+	return nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC) !=
+	       nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) &&
+	       nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_DST) ==
+	       nfct_get_attr_u32(ct, ATTR_REPL_IPV4_SRC);
+}
+
+static void adopt_hits(const struct dump_ctx *d,
+		       void (*fn)(void *ctx, const struct nat_map *m,
+				  const union addr *in),
+		       void *ctx)
+{
+	struct nat_map m;
+	union addr in;
+	unsigned i;
+
+	for (i = 0; fn && i < d->n_hit; i++) {
+		const struct nf_conntrack *ct = d->hit[i];
+
+		if (!ct || !snat_only(ct))
+			continue;
+		memset(&m, 0, sizeof(m));
+		memset(&in, 0, sizeof(in));
+		in.v4.s_addr = nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC);
+		m.in_port = ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC));
+		m.pub_addr.v4.s_addr = nfct_get_attr_u32(ct,
+							 ATTR_REPL_IPV4_DST);
+		m.pub_port = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
+		fn(ctx, &m, &in);
+	}
+}
+
+int nat_ct_flush_sip_adopt(struct nat_ct *h, const uint16_t *ports,
+			   unsigned n,
+			   void (*fn)(void *ctx, const struct nat_map *m,
+				      const union addr *in),
+			   void *ctx)
+{
 	struct dump_ctx d = { .fn = sip_flow_cb, .ports = ports,
 			      .n_ports = n };
 
@@ -518,6 +564,7 @@ int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n)
 		log_warn("conntrack: dump");
 		return -1;
 	}
+	adopt_hits(&d, fn, ctx);
 	return destroy_hits(h, &d);
 }
 

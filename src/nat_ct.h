@@ -88,4 +88,16 @@ int nat_ct_host_maps(void *ctx, int family, const union addr *in,
  */
 int nat_ct_flush_sip(struct nat_ct *h, const uint16_t *ports, unsigned n);
 
+/*
+ * nat_ct_flush_sip_adopt - nat_ct_flush_sip, and before the flows go, fn
+ * is told the mapping of every one an inside socket sent out through
+ * source NAT alone (in: the socket's address), so the daemon can keep
+ * that socket on the same public port (a phone may have learned it).
+ */
+int nat_ct_flush_sip_adopt(struct nat_ct *h, const uint16_t *ports,
+			   unsigned n,
+			   void (*fn)(void *ctx, const struct nat_map *m,
+				      const union addr *in),
+			   void *ctx);
+
 #endif

@@ -28,6 +28,10 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           arrived at B byte for byte, from the public
                           address:port A's STUN server reported for its SIP
                           socket (matched by Call-ID and CSeq)
+  answered REGISTRAR PHONE INDEX
+                          the registrar's call INDEX (0-based, one per
+                          registered Contact) completed and PHONE answered
+                          it (the same Call-ID): it reached the right phone
   body FILE_A FILE_B [--method M]
                           the first M request A sent arrived at B with its
                           body (SDP) byte for byte, and that body names no
@@ -181,6 +185,15 @@ def cmd_same(a):
         return True
     diff_lines(sa.text, rb.text)
     return False
+
+
+def cmd_answered(a):
+    r, p = load(a.registrar), load(a.phone)
+    b, c = r["bindings"][a.index], r["calls"][a.index]
+    got = [x for x in p.get("calls", []) if x["call_id"] == c["call_id"]]
+    print("binding", b["contact"], "from", b["source"], "; call",
+          c["status"], "; answered by this phone:", bool(got))
+    return c["status"] == "ok" and bool(got) and got[0]["status"] == "ok"
 
 
 def cmd_body(a):
@@ -460,6 +473,10 @@ def main():
         s.add_argument("a")
         s.add_argument("b")
         s.add_argument("--method", default="INVITE")
+    s = sub.add_parser("answered")
+    s.add_argument("registrar")
+    s.add_argument("phone")
+    s.add_argument("index", type=int)
     s = sub.add_parser("ruri")
     s.add_argument("file")
     s.add_argument("uri")

@@ -366,6 +366,21 @@ lab_stun() {
 	wait_file "$WORK/stun.json.ready"
 }
 
+# stun_phones_register ARGS... - phone1, then phone2 (both on 5060, RTP
+# 8000) register with the registrar as NAT-aware phones (sipua.py register
+# $STUN ARGS, results phone1.json, phone2.json); phone1 first everywhere,
+# so phone2's socket is the one that cannot keep port 5060 publicly.
+stun_phones_register() {
+	local p ns ip
+	for p in 1 2; do
+		ns=$NS_P1; ip=$PHONE1
+		[ $p = 2 ] && { ns=$NS_P2; ip=$PHONE2; }
+		ua_bg "$ns" phone$p register --local $ip --user phone$p \
+			--registrar $REGISTRAR --rtp-port 8000 $STUN "$@"
+		wait_until 5 test -n "$(json "$WORK/phone$p.json" 'd.get("register",{}).get("code") or ""' 2>/dev/null)"
+	done
+}
+
 # -- lifecycle -----------------------------------------------------------------
 
 lab_up() {

@@ -62,6 +62,7 @@ t_slipstream:(sec1) NAT Slipstreaming v1/v2: an inside host names phone2, its ow
 t_scanner:(sec2) SIP scanner outside: OPTIONS and INVITEs to guessed users at the public address reach no registered phone; the registrar and another host still call the registered Contact, media both ways
 t_nathairpin:(nat3) hairpin between two NAT-aware phones (STUN): INVITE out and back in to the public Contact, ACK/BYE and media both ways turned around at the gateway
 t_natmixed:(nat4) partly NAT-aware phones: STUN media with private Via/Contact, rport with private Via, ICE phone (srflx default); rewritten only where an inside address is named, calls both ways, media both ways
+t_natdown:(nat6) NAT-aware phones that STUN and REGISTER while sipalgd is stopped (plain masquerading), then it starts: calls to both registered Contacts, calls out byte for byte from the STUN mappings
 t_baresip:(nat5) baresip through the gateway: medianat=stun registers, is called, calls the peer; SIP outbound (RFC 5626: reg-id, +sip.instance, Require: outbound, STUN keep-alives on the flow), called after 12 s; media both ways
 t_quota:(sec3) quotas: phone2 floods 200 INVITEs with fresh Call-IDs and ports and 60 REGISTERs with fresh Contact ports; phone1 still registers and takes calls from the registrar and another host, media both ways; phone2 stops at its own quotas
 "

@@ -24,16 +24,7 @@ lab_stun 120
 # -- 1. registrations and calls to each Contact -------------------------------
 ua_bg "$NS_O" registrar registrar --local $REGISTRAR --user registrar \
 	--regs 2 --expires 300 --call --rtp-port 50100 --timeout 20
-for p in 1 2; do
-	ns=$NS_P1; ip=$PHONE1
-	[ $p = 2 ] && { ns=$NS_P2; ip=$PHONE2; }
-	ua_bg "$ns" phone$p register --local $ip --user phone$p \
-		--registrar $REGISTRAR --expires 300 --serve 2 --rtp-port 8000 \
-		$STUN --timeout 60
-	# phone1 first everywhere: phone2's socket is the one that cannot
-	# keep port 5060 on the public side.
-	wait_until 5 test -n "$(json "$J/phone$p.json" 'd.get("register",{}).get("code") or ""' 2>/dev/null)"
-done
+stun_phones_register --expires 300 --serve 2 --timeout 60
 bg_wait registrar
 
 for p in 1 2; do
@@ -45,15 +36,7 @@ for p in 1 2; do
 	check "phone$p's REGISTER arrived byte for byte from its STUN mapping" \
 		python3 "$CHECK" mapped "$J/phone$p.json" "$J/registrar.json" --method REGISTER
 	check "registrar's call to phone$p's Contact reached phone$p and completed" \
-		python3 -c 'import json,sys
-r = json.load(open(sys.argv[1])); p = json.load(open(sys.argv[2]))
-i = int(sys.argv[3]) - 1
-b = r["bindings"][i]; c = r["calls"][i]
-got = [x for x in p["calls"] if x["call_id"] == c["call_id"]]
-print("binding", b["contact"], "from", b["source"], "; call", c["status"],
-      "; answered by this phone:", bool(got))
-sys.exit(not (c["status"] == "ok" and got and got[0]["status"] == "ok"))' \
-		"$J/registrar.json" "$J/phone$p.json" $p
+		python3 "$CHECK" answered "$J/registrar.json" "$J/phone$p.json" $((p - 1))
 done
 check "registrar's strict Via check dropped no response" python3 "$CHECK" nodrop "$J/registrar.json"
 check "RTP+RTCP both calls, phones -> registrar" python3 "$CHECK" media "$J/registrar.json"

@@ -771,6 +771,42 @@ static void test_stun_keepalive(void **state)
 	free(p);
 }
 
+/*
+ * At start the daemon adopts a mapping the kernel made while it was not
+ * running (main.c hands alg_adopt_map each masqueraded SIP flow): the
+ * socket's binding takes that public port, its REGISTER leaves naming it,
+ * a second flow of the same socket changes nothing, and a mapping onto an
+ * address that is not ours is refused.
+ */
+static void test_adopt_at_start(void **state)
+{
+	struct pipe *p = calloc(1, sizeof(*p));
+	struct nat_map m = { .in_port = 5060, .pub_port = 41000 };
+	union addr in = { 0 };
+	struct binding *b;
+	uint32_t olen = 0;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(pipe_init(p, false), 0);
+	inet_pton(AF_INET, PIPE_PHONE, &in.v4);
+	inet_pton(AF_INET, "198.51.100.7", &m.pub_addr.v4);
+	assert_int_equal(alg_adopt_map(p->alg, &m, &in, 180), -1);
+	inet_pton(AF_INET, PIPE_PUBLIC, &m.pub_addr.v4);
+	assert_int_equal(alg_adopt_map(p->alg, &m, &in, 180), 1);
+	assert_int_equal(alg_adopt_map(p->alg, &m, &in, 180), 0);
+	b = calls_binding_find(p->alg->calls, AF_INET, &in, 5060);
+	assert_non_null(b);
+	assert_int_equal(b->pub_port, 41000);
+	pipe_build(p, RW_OUT, reg, (uint32_t)strlen(reg));
+	assert_int_equal(alg_process(p->alg, p->pkt, p->pkt_len, PIPE_IN_IF,
+				     PIPE_OUT_IF, &olen), 1);
+	assert_non_null(memmem(p->alg->out_pkt, olen,
+			       "UDP 203.0.113.1:41000;", 22));
+	pipe_free(p);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_after_verdict),
 		cmocka_unit_test(test_pending_bounded),
 		cmocka_unit_test(test_stun_keepalive),
+		cmocka_unit_test(test_adopt_at_start),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
