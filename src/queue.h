@@ -55,9 +55,9 @@ void queue_sends(const struct queue *q, uint64_t *sends, uint64_t *verdicts);
 
 /* queue_skipped - packets the kernel passed without showing them to us
  * because our socket was full (fail-open), seen as gaps in the packet
- * ids.  When the queue itself is full (4096 packets) the kernel passes
- * packets before numbering them: those leave no trace here, and the
- * kernel counts neither kind (only the diverting rule's counters do). */
+ * ids.  The socket is sized to fill before the queue (4096 packets)
+ * does: a full queue passes packets before numbering them, which would
+ * leave no trace here (the kernel counts neither kind). */
 uint64_t queue_skipped(const struct queue *q);
 
 /* queue_fd - the socket to poll for input. */
