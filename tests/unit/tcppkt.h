@@ -47,18 +47,21 @@ static inline bool tcppkt_sums_ok(const uint8_t *p, uint32_t len)
 }
 
 /*
- * tcppkt_make - into p an IPv4 packet src:sport -> dst:dport (addresses
- * in network order) with seq, ack, flags, n_sack SACK blocks (pairs in
- * sack) and payload pl[0..n).  Returns its length.
+ * tcppkt_make_ts - into p an IPv4 packet src:sport -> dst:dport (addresses
+ * in network order) with seq, ack, flags, a timestamps option with TSval
+ * tsval (none when 0), n_sack SACK blocks (pairs in sack) and payload
+ * pl[0..n).  Returns its length.
  */
-static inline uint32_t tcppkt_make(uint8_t *p, uint32_t src, uint32_t dst,
-				   uint16_t sport, uint16_t dport,
-				   uint32_t seq, uint32_t ack, uint8_t flags,
-				   const void *pl, uint32_t n,
-				   const uint32_t *sack, unsigned n_sack)
+static inline uint32_t tcppkt_make_ts(uint8_t *p, uint32_t src, uint32_t dst,
+				      uint16_t sport, uint16_t dport,
+				      uint32_t seq, uint32_t ack, uint8_t flags,
+				      const void *pl, uint32_t n,
+				      const uint32_t *sack, unsigned n_sack,
+				      uint32_t tsval)
 {
-	uint32_t thl = 20 + (n_sack ? 4 + 8 * n_sack : 0), tot = 20 + thl + n;
-	uint32_t i, v;
+	uint32_t ts = tsval ? 12 : 0;
+	uint32_t thl = 20 + ts + (n_sack ? 4 + 8 * n_sack : 0);
+	uint32_t tot = 20 + thl + n, i, v;
 	uint16_t c;
 	uint8_t ph[12];
 
@@ -81,13 +84,22 @@ static inline uint32_t tcppkt_make(uint8_t *p, uint32_t src, uint32_t dst,
 	p[32] = (uint8_t)((thl / 4) << 4);
 	p[33] = flags;
 	p[34] = 0xff;
-	if (n_sack) {
+	if (tsval) {
 		p[40] = p[41] = 1;	/* NOP NOP */
-		p[42] = 5;
-		p[43] = (uint8_t)(2 + 8 * n_sack);
+		p[42] = 8;
+		p[43] = 10;
+		v = htonl(tsval);
+		memcpy(p + 44, &v, 4);
+	}
+	if (n_sack) {
+		uint8_t *o = p + 40 + ts;
+
+		o[0] = o[1] = 1;	/* NOP NOP */
+		o[2] = 5;
+		o[3] = (uint8_t)(2 + 8 * n_sack);
 		for (i = 0; i < 2 * n_sack; i++) {
 			v = htonl(sack[i]);
-			memcpy(p + 44 + 4 * i, &v, 4);
+			memcpy(o + 4 + 4 * i, &v, 4);
 		}
 	}
 	if (n)
@@ -100,6 +112,17 @@ static inline uint32_t tcppkt_make(uint8_t *p, uint32_t src, uint32_t dst,
 	p[36] = (uint8_t)(c >> 8);
 	p[37] = (uint8_t)c;
 	return tot;
+}
+
+/* tcppkt_make - tcppkt_make_ts without timestamps. */
+static inline uint32_t tcppkt_make(uint8_t *p, uint32_t src, uint32_t dst,
+				   uint16_t sport, uint16_t dport,
+				   uint32_t seq, uint32_t ack, uint8_t flags,
+				   const void *pl, uint32_t n,
+				   const uint32_t *sack, unsigned n_sack)
+{
+	return tcppkt_make_ts(p, src, dst, sport, dport, seq, ack, flags, pl,
+			      n, sack, n_sack, 0);
 }
 
 #endif

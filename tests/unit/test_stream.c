@@ -552,6 +552,45 @@ static void test_stream_hold_expiry(void **st)
 	t_end(s);
 }
 
+/* A held segment released after a newer segment of the same sender went
+ * through (here its TCP's own probe, a pure ACK) carries that newer TSval:
+ * an older one would be discarded by the receiver's PAWS check (RFC 7323
+ * 5), which the lab showed. */
+static void test_stream_tsval(void **st)
+{
+	struct streams *s = t_new();
+	struct in_addr a, b;
+	uint32_t len = (uint32_t)strlen(REG), id;
+
+	handshake(s);
+	inet_pton(AF_INET, PHONE, &a);
+	inet_pton(AF_INET, SERVER, &b);
+	id = next_id++;
+	R->in[id].len = tcppkt_make_ts(R->in[id].b, a.s_addr, b.s_addr,
+				       t_port, 5060, ISN_C + 1, ISN_S + 1,
+				       TCPSEG_ACK, REG, 30, NULL, 0, 100);
+	stream_packet(s, id, R->in[id].b, R->in[id].len, STREAM_OUT, 1);
+	assert_int_equal(R->n, 0);	/* held: the message is incomplete */
+	id = next_id++;
+	R->in[id].len = tcppkt_make_ts(R->in[id].b, a.s_addr, b.s_addr,
+				       t_port, 5060, ISN_C + 1 + 30, ISN_S + 1,
+				       TCPSEG_ACK, NULL, 0, NULL, 0, 150);
+	stream_packet(s, id, R->in[id].b, R->in[id].len, STREAM_OUT, 1);
+	assert_int_equal(R->n, 1);
+	assert_int_equal(R->e[0].g.tsval, 150);
+	id = next_id++;
+	R->in[id].len = tcppkt_make_ts(R->in[id].b, a.s_addr, b.s_addr,
+				       t_port, 5060, ISN_C + 1 + 30, ISN_S + 1,
+				       TCPSEG_ACK, REG + 30, len - 30, NULL, 0,
+				       120);
+	stream_packet(s, id, R->in[id].b, R->in[id].len, STREAM_OUT, 1);
+	assert_int_equal(R->n, 3);
+	assert_int_equal(R->e[1].g.tsval, 150);	/* was 100 */
+	assert_int_equal(R->e[2].g.tsval, 150);	/* was 120 */
+	assert_int_equal(R->e[1].g.seq, ISN_C + 1);
+	t_end(s);
+}
+
 /* Connection cap: the next SYN is passed and counted. */
 static void test_stream_conn_cap(void **st)
 {
@@ -611,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_stream_midstream_and_gap),
 		cmocka_unit_test(test_stream_sack),
 		cmocka_unit_test(test_stream_hold_expiry),
+		cmocka_unit_test(test_stream_tsval),
 		cmocka_unit_test(test_stream_conn_cap),
 		cmocka_unit_test(test_stream_long),
 	};
