@@ -28,7 +28,7 @@ CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin r
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := buf meter view ctl http metrics
-SHELL_M := queue pkt nat_nft nat_ct nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
+SHELL_M := queue pkt nat_nft nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
@@ -79,14 +79,14 @@ $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
-		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctmap.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
 # test_ctl: the control protocol and HTTP listener over the pipeline.
 $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h tests/fuzz/opsgw.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
-		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o \
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctmap.o $(B)/san/nat_ctev.o \
 		$(OPS_M:%=$(B)/san/%.o)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
@@ -95,7 +95,7 @@ $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h tests/fuzz/opsgw.h $(SCOR
 $(B)/test_atomic $(B)/test_quota $(B)/test_scanner: $(B)/test_%: tests/unit/test_%.c \
 		tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
-		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o
+		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctmap.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(filter %.o,$^) $(PKG_LIBS) \
 		-lcmocka -losipparser2 -losip2
 
@@ -105,7 +105,7 @@ $(B)/sipalgd-san: $(SCORE_O) $(SHELL_M:%=$(B)/san/%.o)
 
 # sipalg-replay: the daemon's pipeline (alg.o and what it links) over
 # capture files, with the recording NAT backend; -san for the tests.
-REPLAY_M := alg alg6 alg_tcp pkt queue nat_ct nat_ctev nat_rec pcapio replay replay_tcp
+REPLAY_M := alg alg6 alg_tcp pkt queue nat_ct nat_ctmap nat_ctev nat_rec pcapio replay replay_tcp
 $(B)/sipalg-replay: $(CORE_O) $(REPLAY_M:%=$(B)/%.o)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lpcap $(LDFLAGS)
 
@@ -253,7 +253,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h tests/unit/tcppkt.h \
 
 $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 		tests/unit/oracle.h $(FUZZ_CORE) \
-		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
+		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o $(B)/fuzz/nat_ctmap.o \
 		$(B)/fuzz/nat_ctev.o
 	$(FUZZ_CC) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
 		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
@@ -261,7 +261,7 @@ $(B)/fuzz/fuzz_pipeline: tests/fuzz/fuzz_pipeline.c tests/fuzz/*.h \
 # The operator's request parsers over the same pipeline state.
 $(B)/fuzz/fuzz_ops: tests/fuzz/fuzz_ops.c tests/fuzz/*.h \
 		tests/unit/oracle.h $(FUZZ_CORE) \
-		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o \
+		$(B)/fuzz/alg.o $(B)/fuzz/alg6.o $(B)/fuzz/alg_tcp.o $(B)/fuzz/pkt.o $(B)/fuzz/queue.o $(B)/fuzz/nat_ct.o $(B)/fuzz/nat_ctmap.o \
 		$(B)/fuzz/nat_ctev.o $(OPS_M:%=$(B)/fuzz/%.o)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FL) -fsanitize=fuzzer -Isrc -Itests/unit -o $@ \
 		$< $(filter %.o,$^) $(PKG_LIBS) -losipparser2 -losip2
