@@ -46,6 +46,8 @@ int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
 		return alg6_pass(a, "kernel refused IPv6 pinholes");
 	pin6_commit(a->pin6, &in);
+	if (in.ended)
+		a->st.calls_ended++;
 	a->n_gone6 = n_gone;
 	a->st.unchanged++;
 	return 0;
@@ -78,5 +80,6 @@ void alg6_tick(struct alg *a)
 			  plan.n_del);
 	if (ended)
 		log_info("IPv6: %u call(s) or registration(s) expired", ended);
+	a->st.calls_ended += ended;
 	alg6_after_verdict(a);
 }

@@ -191,6 +191,7 @@ static int pin6_call_end(struct pin6_job *j, int slot)
 			return pin6_fail(j, "too many IPv6 pinholes in one "
 					    "message");
 	memset(k, 0, sizeof(*k));
+	j->in->ended = true;
 	return 0;
 }
 
@@ -523,6 +524,7 @@ int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 	struct span id;
 
 	in->kind = PIN6_I_NONE;
+	in->ended = false;
 	if (!pin6_call_id(m, &id))
 		return pin6_fail(&j, "IPv6: no Call-ID");
 	if (id.len > PIN6_ID_MAX)

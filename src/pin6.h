@@ -42,7 +42,8 @@ struct pin6_msg {
 struct pin6_intent {
 	int kind;		/* PIN6_I_* */
 	int slot;		/* call or registration slot */
-	unsigned char rec[512];	/* the slot's new content */
+	bool ended;		/* the message ends a call */
+	_Alignas(16) unsigned char rec[512];	/* the slot's new content */
 };
 
 enum { PIN6_I_NONE = 0, PIN6_I_CALL, PIN6_I_REG, PIN6_I_PENDING };

@@ -63,6 +63,13 @@ s6_bg() {
 	bg "$ns" "$name" timeout 40 python3 "$SIP6" "$@" --out "$WORK/$name.json"
 }
 
+# PCAP_OUT=FILE: record the SIP crossing wan0 (pcap/in/lab--ipv6-*.pcap
+# was made this way).
+if [ -n "${PCAP_OUT:-}" ]; then
+	bg "$NS_R" tcpdump tcpdump -i wan0 -U -w "$PCAP_OUT" udp port 5060
+	wait_until 5 grep -q listening "$WORK/tcpdump.stderr"
+fi
+
 # 1. Registration, then the phone's flow to the registrar expires.
 s6_bg "$NS_O" registrar registrar --addr $REG6
 wait_file "$WORK/registrar.json.ready"
@@ -116,6 +123,8 @@ check "far end's media (sent first) reached the silent phone" \
 	test "$(json "$WORK/call_out.json" 'd.get("rtp_first", 0) > 0')" = True
 check "phone's media reached the far end" \
 	test "$(json "$WORK/answerer.json" 'd["rtp_in"] > 0')" = True
+
+[ -z "${PCAP_OUT:-}" ] || { sleep 0.5; kill "$(cat "$WORK/tcpdump.pid")"; }
 
 # 6. RFC 5118 torture messages and a REGISTER too big for one packet
 # (fragmented by the phone, reassembled by the router's conntrack before
