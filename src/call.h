@@ -33,14 +33,17 @@ struct sig_state {
 	/* Registrations through this binding, per address-of-record (a
 	 * phone with several accounts on one port): the binding lives as
 	 * long as the longest of them. */
+#define SIG_MAX_USERS 4
 	struct {
 		uint32_t aor;		/* hash of the To URI */
 		uint64_t until;
 		char aor_uri[BIND_TEXT_MAX];	/* the To URI, for the
 						 * operator (cut to fit) */
-		uint32_t user;		/* hash of the registered Contact's
-					 * user part: out-of-dialog requests
-					 * must name it */
+		/* Hashes of the registered Contacts' user parts (several
+		 * Contacts of one AOR may share the binding): out-of-dialog
+		 * requests must name one of them. */
+		uint32_t user[SIG_MAX_USERS];
+		unsigned n_user;
 		union addr registrar;	/* where its 2xx came from */
 	} reg[SIG_MAX_AOR];
 	unsigned n_reg;

@@ -81,6 +81,29 @@ static uint32_t aor_hash(const struct sip_msg *m, struct span *u)
 
 /* Record that the registrar granted aor expiry seconds through b (0:
  * removed); b lives as long as its longest registration. */
+static bool reg_has_user(unsigned n, const uint32_t *users, uint32_t user)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (users[i] == user)
+			return true;
+	return false;
+}
+
+/* Remember user among an AOR's Contacts on this binding; when full, the
+ * oldest makes room (each refresh names its Contacts again). */
+static void reg_add_user(unsigned *n, uint32_t *users, uint32_t user)
+{
+	if (reg_has_user(*n, users, user))
+		return;
+	if (*n == SIG_MAX_USERS) {
+		memmove(users, users + 1, (SIG_MAX_USERS - 1) * sizeof(*users));
+		(*n)--;
+	}
+	users[(*n)++] = user;
+}
+
 static void registered(const struct rw_ctx *x, struct binding *b,
 		       uint32_t aor, const char *uri, uint32_t user,
 		       uint32_t expiry, struct rw_result *r)
@@ -104,13 +127,14 @@ static void registered(const struct rw_ctx *x, struct binding *b,
 				if (s->reg[i].until < s->reg[k].until)
 					k = i;
 		s->reg[k].aor = aor;
+		s->reg[k].n_user = 0;
 		snprintf(s->reg[k].aor_uri, sizeof(s->reg[k].aor_uri), "%s",
 			 uri);
 	}
 	if (k < s->n_reg) {
 		if (expiry) {
 			s->reg[k].until = x->now + expiry + REG_GRACE;
-			s->reg[k].user = user;
+			reg_add_user(&s->reg[k].n_user, s->reg[k].user, user);
 			memset(&s->reg[k].registrar, 0,
 			       sizeof(s->reg[k].registrar));
 			memcpy(&s->reg[k].registrar, &x->src,
@@ -218,7 +242,7 @@ static bool reg_admits(const struct rw_ctx *x, const struct sip_msg *m,
 		return false;
 	user = rw_reg_user(m->buf, m->ruri, &hp);
 	for (i = 0; i < s->n_reg; i++) {
-		if (s->reg[i].user != user)
+		if (!reg_has_user(s->reg[i].n_user, s->reg[i].user, user))
 			continue;
 		if (c->incoming_from == INCOMING_ANY)
 			return true;
