@@ -41,12 +41,6 @@ static inline bool addr_eq(int family, const union addr *a,
 bool addr_in_prefix(int family, const union addr *a, int net_family,
 		    const union addr *net, unsigned len);
 
-/*
- * addr_hash - 32-bit hash of a (family) mixed with seed; for tables keyed
- * by address.  Not keyed against collisions: callers that hash input an
- * attacker chooses use their own keyed hash.
- */
-uint32_t addr_hash(int family, const union addr *a, uint32_t seed);
 
 /*
  * addr_ntop - text of a into buf (cap bytes, ADDR_TEXT is enough):
@@ -54,18 +48,5 @@ uint32_t addr_hash(int family, const union addr *a, uint32_t seed);
  */
 const char *addr_ntop(int family, const union addr *a, char *buf,
 		      size_t cap, bool bracket);
-
-/*
- * addr_pton - parse text s (NUL-terminated; IPv6 with or without
- * brackets) into *a and *family.  Returns 0, or -1 when s is neither.
- */
-int addr_pton(const char *s, int *family, union addr *a);
-
-/*
- * addr_never_bind - true for addresses that are never the inside end of
- * a binding or pinhole: unspecified, loopback, multicast, IPv4 limited
- * broadcast and 0.0.0.0/8, IPv6 link-local and IPv4-mapped.
- */
-bool addr_never_bind(int family, const union addr *a);
 
 #endif
