@@ -40,7 +40,8 @@
 # BENCH_SCALE_CALLS (10000), BENCH_SCALE_POOL (1), BENCH_SCALE_RAMP_RATE
 # (500), BENCH_SCALE_SETUP_RATE (2000), BENCH_PROF_DIR, BENCH_CPS_WINDOW
 # (64), BENCH_CPS_PAIRS (1), BENCH_CPS_SECS (5), BENCH_CPS_RUNS (3), BENCH_CPS_PERF (unset: 1
-# records a perf profile of the queue consumer during the last run).
+# records a perf profile of the queue consumer during the last run, all
+# one of the whole machine, perf record -a).
 BENCH_MODE=$1 OUT=$2
 shift 2
 BDIR=$(cd "$(dirname "$0")" && pwd)
@@ -341,7 +342,15 @@ task_cps() {
 		q0=$(queued) c0=$(cpu_us) k0=$(daemon_field walks 2>/dev/null)
 		v0=$(daemon_sends)
 		pp=
-		if [ "${BENCH_CPS_PERF:-0}" = 1 ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
+		if [ "${BENCH_CPS_PERF:-0}" = all ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
+			command -v perf >/dev/null; then
+			# The whole machine: where every CPU's time goes
+			# (generator, forwarding, consumer, kworkers, others).
+			mkdir -p "$d"
+			perf record -q -a -g -o "$d/cps-all-$BENCH_MODE.data" \
+				>/dev/null 2>&1 &
+			pp=$!
+		elif [ "${BENCH_CPS_PERF:-0}" = 1 ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
 			command -v perf >/dev/null && [ -n "${DAEMON_PID:-$ACCEPT_PID}" ]; then
 			mkdir -p "$d"
 			perf record -q -g -o "$d/cps-$BENCH_MODE.data" \
@@ -350,9 +359,16 @@ task_cps() {
 		fi
 		cps_run -t "$secs"
 		[ -z "$pp" ] || { kill -INT "$pp"; wait "$pp" 2>/dev/null
-			perf report -q -i "$d/cps-$BENCH_MODE.data" --no-children \
-				--stdio --sort symbol -g none 2>/dev/null |
-				head -40 >"$d/cps-perf-$BENCH_MODE.txt"; }
+			if [ "${BENCH_CPS_PERF:-0}" = all ]; then
+				perf report -q -i "$d/cps-all-$BENCH_MODE.data" \
+					--no-children --stdio --sort comm -g none \
+					2>/dev/null | head -20 \
+					>"$d/cps-perf-all-$BENCH_MODE.txt"
+			else
+				perf report -q -i "$d/cps-$BENCH_MODE.data" --no-children \
+					--stdio --sort symbol -g none 2>/dev/null |
+					head -40 >"$d/cps-perf-$BENCH_MODE.txt"
+			fi; }
 		c1=$(cpu_us) q1=$(queued) k1=$(daemon_field walks 2>/dev/null)
 		v1=$(daemon_sends)
 		rf=$(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null)

@@ -29,14 +29,83 @@ const char *addr_ntop(int family, const union addr *a, char *buf,
 {
 	char t[INET6_ADDRSTRLEN];
 
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, t,
-		       sizeof(t)))
-		snprintf(t, sizeof(t), "?");
+	if (!addr_text(family, a, t, sizeof(t)))
+		strcpy(t, "?");
 	if (family == AF_INET6 && bracket)
 		snprintf(buf, cap, "[%s]", t);
 	else
 		snprintf(buf, cap, "%s", t);
 	return buf;
+}
+
+/* Decimal digits of v (< 100000) at p; their count. */
+static size_t put_uint(char *p, unsigned v)
+{
+	char t[8];
+	size_t n = 0, i;
+
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v && n < sizeof(t));
+	for (i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+/* t[0..n) and a NUL into buf (cap bytes), or "" when it does not fit;
+ * the length written. */
+static size_t put_text(char *buf, size_t cap, const char *t, size_t n)
+{
+	if (n + 1 > cap) {
+		if (cap)
+			buf[0] = '\0';
+		return 0;
+	}
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return n;
+}
+
+size_t addr_text(int family, const union addr *a, char *buf, size_t cap)
+{
+	const uint8_t *b = (const uint8_t *)&a->v4;
+	char t[INET_ADDRSTRLEN];
+	size_t n = 0;
+	unsigned i;
+
+	if (family == AF_INET6) {
+		if (!cap || !inet_ntop(AF_INET6, a, buf, (socklen_t)cap)) {
+			if (cap)
+				buf[0] = '\0';
+			return 0;
+		}
+		return strlen(buf);
+	}
+	for (i = 0; i < 4; i++) {
+		if (i)
+			t[n++] = '.';
+		n += put_uint(t + n, b[i]);
+	}
+	return put_text(buf, cap, t, n);
+}
+
+size_t addr_port_text(int family, const union addr *a, uint16_t port,
+		      char *buf, size_t cap)
+{
+	char t[ADDR_TEXT + 8];
+	size_t n = 0;
+
+	if (family == AF_INET6 && port)
+		t[n++] = '[';
+	n += addr_text(family, a, t + n, INET6_ADDRSTRLEN);
+	if (family == AF_INET6 && port)
+		t[n++] = ']';
+	if (port) {
+		t[n++] = ':';
+		n += put_uint(t + n, port);
+	}
+	return put_text(buf, cap, t, n);
 }
 
 

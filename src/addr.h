@@ -49,4 +49,20 @@ bool addr_in_prefix(int family, const union addr *a, int net_family,
 const char *addr_ntop(int family, const union addr *a, char *buf,
 		      size_t cap, bool bracket);
 
+/*
+ * addr_text - text of a into buf (cap bytes, INET6_ADDRSTRLEN is enough),
+ * as inet_ntop writes it (no brackets); "" when it does not fit.  IPv4 is
+ * formatted by hand: several addresses a message on the packet path.
+ * Returns the text's length.
+ */
+size_t addr_text(int family, const union addr *a, char *buf, size_t cap);
+
+/*
+ * addr_port_text - "a:port" ("[a]:port" for IPv6; the address alone when
+ * port is 0) into buf (cap bytes, ADDR_TEXT + 6 is enough); "" when it
+ * does not fit.  Returns the text's length.
+ */
+size_t addr_port_text(int family, const union addr *a, uint16_t port,
+		      char *buf, size_t cap);
+
 #endif

@@ -135,6 +135,65 @@ static int pkt_set_l4(struct pkt_buff *pb, const struct pkt_view *v)
 	return 0;
 }
 
+/* One's complement sum of p[0..n) as big-endian 16-bit words, added to
+ * sum (RFC 1071); 32 bits at a time. */
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, uint32_t n)
+{
+	uint32_t w;
+
+	for (; n >= 4; p += 4, n -= 4) {
+		memcpy(&w, p, 4);
+		sum += ntohl(w);
+	}
+	if (n >= 2) {
+		sum += (uint32_t)p[0] << 8 | p[1];
+		p += 2;
+		n -= 2;
+	}
+	if (n)
+		sum += (uint32_t)p[0] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The IPv4 case without the library's packet buffer: the headers copied,
+ * the payload written once, lengths and both checksums computed (the
+ * packet path rewrites most SIP messages).  -1: not the plain shape
+ * (UDP datagram ending the packet), for the general path. */
+static long pkt_replace4(const uint8_t *data, uint32_t len,
+			 const struct pkt_view *v, const char *pl,
+			 uint32_t pl_len, uint8_t *out, uint32_t cap)
+{
+	uint32_t hl = v->l4_off, tot = hl + 8u + pl_len;
+	uint16_t f, ulen = (uint16_t)(8u + pl_len);
+	uint64_t sum;
+
+	if (hl + 8u + v->payload_len != len || tot > cap)
+		return -1;
+	memcpy(out, data, hl + 8u);
+	memcpy(out + hl + 8u, pl, pl_len);
+	f = htons((uint16_t)tot);
+	memcpy(out + 2, &f, 2);		/* total length */
+	memset(out + 10, 0, 2);		/* header checksum */
+	f = htons(csum_fold(csum_add(0, out, hl)));
+	memcpy(out + 10, &f, 2);
+	f = htons(ulen);
+	memcpy(out + hl + 4, &f, 2);	/* UDP length */
+	memset(out + hl + 6, 0, 2);	/* UDP checksum */
+	/* Pseudo-header: addresses, protocol, UDP length. */
+	sum = csum_add(0, out + 12, 8) + IPPROTO_UDP + ulen;
+	f = csum_fold(csum_add(sum, out + hl, ulen));
+	f = htons(f ? f : 0xffff);	/* 0 means none (RFC 768) */
+	memcpy(out + hl + 6, &f, 2);
+	return tot;
+}
+
 long pkt_replace_payload(const uint8_t *data, uint32_t len, const char *pl,
 			 uint32_t pl_len, uint8_t *out, uint32_t cap)
 {
@@ -149,6 +208,9 @@ long pkt_replace_payload(const uint8_t *data, uint32_t len, const char *pl,
 	/* The IP payload length field caps what a packet can grow to. */
 	if (v.l4_off + 8u + pl_len > 65535u)
 		return -1;
+	if (v.family == AF_INET &&
+	    (n = pkt_replace4(data, len, &v, pl, pl_len, out, cap)) >= 0)
+		return n;
 	extra = pl_len > v.payload_len ? pl_len - v.payload_len : 0;
 	pb = pktb_alloc(v.family, (void *)data, len, extra);
 	if (!pb)

@@ -12,8 +12,7 @@
 void rewrite_addr_text(int family, const union addr *a, char *out,
 		       size_t cap)
 {
-	if (!inet_ntop(family, a, out, (socklen_t)cap) && cap)
-		out[0] = '\0';
+	addr_text(family, a, out, cap);
 }
 
 /* Parse span s as an address literal of the packet's family. */
@@ -85,14 +84,8 @@ bool rw_addr_span_pub(const struct rw_ctx *x, const char *buf,
 void rw_addr_pub_hostport(const struct rw_ctx *x, const struct binding *b,
 			 char *out, size_t cap)
 {
-	char a[INET6_ADDRSTRLEN];
-
-	rewrite_addr_text(x->family, calls_pub_addr(x->calls, b), a,
-			  sizeof(a));
-	if (x->family == AF_INET6)
-		snprintf(out, cap, "[%s]:%u", a, b->pub_port);
-	else
-		snprintf(out, cap, "%s:%u", a, b->pub_port);
+	addr_port_text(x->family, calls_pub_addr(x->calls, b), b->pub_port,
+		       out, cap);
 }
 
 /* The span covering host[:port] of hp. */

@@ -651,6 +651,35 @@ static uint32_t sip_via_protocol(const char *buf, uint32_t p, uint32_t end,
 	return t;
 }
 
+static struct span sip_param_value(const char *buf, uint32_t p, uint32_t end);
+
+/* The first branch=, received= and rport of a Via's parameters, in one
+ * pass (what three sip_param calls find; every message's Via is parsed
+ * several times). */
+static void sip_via_params(const char *buf, struct span s, struct sip_via *v)
+{
+	static const char *const name[3] = { "branch", "received", "rport" };
+	struct span *val[3] = { &v->branch, &v->received, &v->rport };
+	bool seen[3] = { false, false, false };
+	uint32_t end = span_end(s), p = s.off, q;
+	unsigned i;
+
+	while ((p = sip_find_sep(buf, p, end, ';')) < end) {
+		p = sip_skip_lws(buf, p + 1, end);
+		q = sip_skip_token(buf, p, end);
+		for (i = 0; q > p && i < 3; i++) {
+			if (seen[i] || !sip_name_is(buf, sip_span(p, q),
+						    name[i]))
+				continue;
+			*val[i] = sip_param_value(buf, q, end);
+			seen[i] = true;
+			break;
+		}
+		p = q;
+	}
+	v->has_rport = seen[2];
+}
+
 /* sip_via_parse - see sip.h.  *v is zeroed on failure. */
 int sip_via_parse(const char *buf, struct span item, struct sip_via *v)
 {
@@ -672,9 +701,7 @@ int sip_via_parse(const char *buf, struct span item, struct sip_via *v)
 	if (p < end && buf[p] != ';' && buf[p] != '(')
 		goto malformed;
 	params = sip_span(p, end);
-	sip_param(buf, params, "branch", &v->branch);
-	sip_param(buf, params, "received", &v->received);
-	v->has_rport = sip_param(buf, params, "rport", &v->rport);
+	sip_via_params(buf, params, v);
 	return 0;
 malformed:
 	memset(v, 0, sizeof(*v));

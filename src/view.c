@@ -24,17 +24,10 @@ const uint32_t view_bucket_us[VIEW_NBUCKET] = {
 const char *view_addr(int family, const union addr *ad, uint16_t port,
 		      char *out)
 {
-	char t[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, ad, t,
-		       sizeof(t)))
-		strcpy(t, "?");
-	if (!port)
-		snprintf(out, VIEW_ADDR_MAX, "%s", t);
-	else if (family == AF_INET6)
-		snprintf(out, VIEW_ADDR_MAX, "[%s]:%u", t, port);
-	else
-		snprintf(out, VIEW_ADDR_MAX, "%s:%u", t, port);
+	/* By hand, not printf: the per-call log line names two. */
+	if (!addr_port_text(family == AF_INET6 ? AF_INET6 : AF_INET, ad,
+			    port, out, VIEW_ADDR_MAX))
+		strcpy(out, "?");
 	return out;
 }
 

@@ -14,6 +14,8 @@
 
 #include "oracle.h"
 #include "sip.h"
+#include "addr.h"
+#include <arpa/inet.h>
 
 #define assert_span(buf, sp, want)                                          \
 	do {                                                                \
@@ -1001,9 +1003,50 @@ static void test_mutations(void **state)
 	free(text);
 }
 
+/* addr_text / addr_port_text (the packet path's hand-made formatting)
+ * write what inet_ntop and "%s:%u" write. */
+static void test_addr_text(void **state)
+{
+	static const char *const v4[] = { "0.0.0.0", "10.0.0.10",
+					  "203.0.113.1", "255.255.255.255",
+					  "100.64.9.99" };
+	char want[64], got[64];
+	union addr a;
+	unsigned i, port;
+
+	(void)state;
+	for (i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
+		assert_int_equal(inet_pton(AF_INET, v4[i], &a.v4), 1);
+		assert_int_equal(addr_text(AF_INET, &a, got, sizeof(got)),
+				 strlen(v4[i]));
+		assert_string_equal(got, v4[i]);
+		for (port = 1; port < 70000; port = port * 7 + 3) {
+			snprintf(want, sizeof(want), "%s:%u", v4[i],
+				 port & 0xffff);
+			if (!(port & 0xffff))
+				continue;
+			addr_port_text(AF_INET, &a, (uint16_t)port, got,
+				       sizeof(got));
+			assert_string_equal(got, want);
+		}
+		addr_port_text(AF_INET, &a, 0, got, sizeof(got));
+		assert_string_equal(got, v4[i]);
+		/* Too small: empty, never cut. */
+		assert_int_equal(addr_text(AF_INET, &a, got, strlen(v4[i])),
+				 0);
+		assert_string_equal(got, "");
+	}
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &a.v6), 1);
+	addr_port_text(AF_INET6, &a, 5060, got, sizeof(got));
+	assert_string_equal(got, "[2001:db8::1]:5060");
+	addr_text(AF_INET6, &a, got, sizeof(got));
+	assert_string_equal(got, "2001:db8::1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_text),
 		cmocka_unit_test(test_request_basic),
 		cmocka_unit_test(test_response_basic),
 		cmocka_unit_test(test_response_reason),
