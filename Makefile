@@ -24,10 +24,10 @@ B       := build
 CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal quota conf log frame seqmap tcpseg stream \
-	   nat_keep prior
+	   nat_keep prior buf state call_restore
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
-OPS_M   := buf meter view ctl http metrics
+OPS_M   := meter view ctl http metrics
 SHELL_M := queue pkt nat_nft nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
@@ -126,7 +126,11 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/sipalg
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# The state file's directory (state_file); the unit's StateDirectory=
+# makes it too, so packages leave it to systemd (INSTALL_STATEDIR=no).
+STATEDIR   ?= /var/lib/sipalg
 INSTALL_CONF ?= yes
+INSTALL_STATEDIR ?= yes
 CONF_DEST  := $(DESTDIR)$(SYSCONFDIR)/sipalg/sipalgd.conf
 
 install: all
@@ -146,6 +150,7 @@ install: all
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 sipalgd.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	[ "$(INSTALL_STATEDIR)" != yes ] || install -d -m 700 $(DESTDIR)$(STATEDIR)
 	@if [ "$(INSTALL_CONF)" != yes ]; then :; \
 	elif [ -e $(CONF_DEST) ]; then \
 		echo "kept the existing $(CONF_DEST)"; \
@@ -166,6 +171,7 @@ uninstall:
 		$(DESTDIR)$(DOCDIR)/sipalgd.conf.example \
 		$(DESTDIR)$(DOCDIR)/README.md
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)
+	-[ "$(INSTALL_STATEDIR)" != yes ] || rmdir $(DESTDIR)$(STATEDIR)
 
 # A Debian package (dpkg-buildpackage, debian/) built from a copy of the
 # source in build/deb/, so its outputs land there: build/deb/*.deb.

@@ -506,7 +506,8 @@ static const char *conf_parse_log_level(struct conf *c, size_t off,
 	return "expected warning, info or debug";
 }
 
-/* An absolute path that fits a unix socket address, or "none". */
+/* An absolute path that fits a unix socket address, or "none" (the
+ * control socket; the state file keeps to the same limit). */
 static const char *conf_parse_sock_path(struct conf *c, size_t off,
 					const char *val)
 {
@@ -605,6 +606,7 @@ static const struct conf_key conf_keys[] = {
 	KEY("public_pool", conf_parse_pool, public_pool, false),
 	KEY("rules_backend", conf_parse_rules, rules_backend, false),
 	KEY("restart_grace", conf_parse_duration, restart_grace, false),
+	KEY("state_file", conf_parse_sock_path, state_file, false),
 	KEY("log_level", conf_parse_log_level, log_level, false),
 	KEY("control_socket", conf_parse_sock_path, control_socket, false),
 	KEY("control_group", conf_parse_group, control_group, false),
@@ -662,6 +664,7 @@ void conf_defaults(struct conf *c)
 	c->fail_closed = false;
 	c->log_level = 1;	/* info: banner, reloads, calls */
 	strcpy(c->control_socket, CONF_CONTROL_SOCKET);
+	strcpy(c->state_file, CONF_STATE_FILE);
 	c->bind_port_min = 1024;
 	c->inside_media_port_min = 1;
 	c->inside_media_port_max = 65535;

@@ -15,6 +15,7 @@
 #define CONF_PATH_MAX 108	/* sun_path */
 #define CONF_NAME_MAX 32
 #define CONF_CONTROL_SOCKET "/run/sipalg/control"
+#define CONF_STATE_FILE "/var/lib/sipalg/state"
 
 
 /* A network ADDR/LEN (family AF_INET or AF_INET6, host bits zero). */
@@ -56,6 +57,9 @@ struct conf {
 				 * pass unchanged) */
 	int rules_backend;	/* enum conf_rules */
 	uint32_t restart_grace;	/* s bindings outlive a stop (restart) */
+	/* Where calls and registrations are kept across a restart ("" =
+	 * nowhere). */
+	char state_file[CONF_PATH_MAX];
 	int log_level;		/* LOG_LEVEL_*: which lines reach the log */
 	/* The control socket of sipalgctl ("" = none), and the group that
 	 * may use it besides root ("" = root only). */

@@ -49,6 +49,7 @@ struct daemon {
 	struct guard guard;
 	struct prior *prior;	/* bindings an earlier run left */
 	unsigned adopted;	/* sockets adopted at start (alg_adopt_map) */
+	struct restart_writer state;	/* the state file */
 	struct wan *wan;
 	int sig_fd, timer_fd;
 	unsigned ticks;
@@ -148,6 +149,7 @@ static void on_timer(void *ctx, int fd)
 		 d->ct);
 	if (d->ticks % GUARD_TICKS == 0)
 		guard_check(&d->guard);
+	restart_tick(d->alg, &d->state);
 	ops_tick(&d->ops, now_mono());
 }
 
@@ -332,6 +334,10 @@ static void daemon_start(struct daemon *d)
 				   nat_ct_sweep, nat_ct_host_maps,
 				   nat_nft_in_place(d->nft) };
 	a->ct = d->ct;
+	/* Calls and registrations of the last run, where the kernel still
+	 * holds their bindings; before the adoption below, which then
+	 * finds their sockets bound already. */
+	restart_restore(a, d->prior, &d->state);
 	if (c->ipv6)
 		daemon_start6(d);
 	d->adopted = 0;
@@ -416,6 +422,7 @@ static void daemon_stop(struct daemon *d)
 	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
 	 * it for good. */
 	divert_close(d->guard.divert, false);
+	restart_save(d->alg, &d->state);
 	restart_leave(d->nft, d->guard.keep, d->conf[d->active].restart_grace);
 	nat_keep_free(d->guard.keep);
 	calls_free(d->alg->calls);

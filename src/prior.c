@@ -112,6 +112,15 @@ struct calls_prior prior_hooks(struct prior *p)
 	return (struct calls_prior){ prior_port_of, prior_holds, p };
 }
 
+const struct nat_elem *prior_get(const struct prior *p, const union addr *pub,
+				 uint16_t port)
+{
+	const struct prior_ent *f = p ? prior_find(p->by_pub, p->n, pub, port)
+				      : NULL;
+
+	return f && f->until > prior_now() ? f->e : NULL;
+}
+
 unsigned prior_count(const struct prior *p)
 {
 	uint64_t now = prior_now();

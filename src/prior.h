@@ -31,6 +31,11 @@ void prior_each(const struct prior *p,
 		void (*fn)(void *ctx, const struct nat_elem *e, uint64_t left),
 		void *ctx);
 
+/* prior_get - the entry on public pub:port while it is alive, or NULL
+ * (p may be NULL: none). */
+const struct nat_elem *prior_get(const struct prior *p, const union addr *pub,
+				 uint16_t port);
+
 /* prior_count - entries still alive. */
 unsigned prior_count(const struct prior *p);
 

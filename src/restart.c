@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "call_restore.h"
 #include "log.h"
 #include "restart.h"
+#include "state.h"
 
 struct prior *restart_adopt(struct nat_nft *nft, struct nat_keep *keep,
 			    struct calls *t)
@@ -41,4 +49,241 @@ void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 		log_info("leaving %d bindings in the kernel for %u s (a "
 			 "restart takes them over)", n, grace);
 	nat_nft_detach(nft);
+}
+
+/* ---- the state file ---------------------------------------------------- */
+
+#define STATE_FILE_MAX (64u << 20)
+
+static void restart_boot_id(struct restart_writer *w)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(w->boot_id, 1, sizeof(w->boot_id) - 1, f);
+		fclose(f);
+	}
+	while (n && (w->boot_id[n - 1] == '\n' || w->boot_id[n - 1] == ' '))
+		n--;
+	w->boot_id[n] = '\0';
+	if (!n || strspn(w->boot_id, "0123456789abcdef-") != n)
+		strcpy(w->boot_id, "0");	/* unknown: the kernel's
+						 * elements still decide */
+}
+
+static void restart_meta(struct alg *a, const struct restart_writer *w,
+			 struct state_meta *m)
+{
+	const struct conf *c = a->conf;
+
+	memset(m, 0, sizeof(*m));
+	strcpy(m->boot_id, w->boot_id);
+	m->written = a->now();
+	m->n_pub = calls_publics(a->calls, m->pub, CALLS_MAX_PUB);
+	m->media_min = c->media_port_min;
+	m->media_max = c->media_port_max;
+	m->sig_min = c->signalling_port_min;
+	m->sig_max = c->signalling_port_max;
+}
+
+/* The whole file text into *out (malloc'd).  Its length, or -1 with
+ * errno (ENOENT: there is none). */
+static ssize_t restart_read(const char *path, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	ssize_t n = 0, got = 1;
+	char *p;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > STATE_FILE_MAX ||
+	    !(p = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		errno = EFBIG;
+		return -1;
+	}
+	while (n < st.st_size && got > 0) {
+		got = read(fd, p + n, (size_t)(st.st_size - n));
+		n += got > 0 ? got : 0;
+	}
+	close(fd);
+	if (n != st.st_size) {
+		free(p);
+		errno = EIO;
+		return -1;
+	}
+	*out = p;
+	return n;
+}
+
+static bool restart_have(void *ctx, const struct nat_elem *e)
+{
+	const struct nat_elem *k = prior_get(ctx, &e->pub_addr, e->pub_port);
+
+	return k && k->in_port == e->in_port &&
+	       k->in_addr.v4.s_addr == e->in_addr.v4.s_addr;
+}
+
+/* Every restored element again with its own timeout (deleted and added
+ * in one batch per plan, as nat_keep_cap does). */
+static int restart_fix(struct alg *a, const struct calls_restored *r)
+{
+	struct nat_plan *p = malloc(sizeof(*p));
+	unsigned i;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	nat_plan_init(p);
+	for (i = 0; i < r->n_fix && rc == 0; i++) {
+		nat_plan_del(p, &r->fix[i]);
+		nat_plan_add(p, &r->fix[i]);
+		if (p->n_add == NAT_PLAN_MAX || i + 1 == r->n_fix) {
+			rc = a->nat.apply(a->nat.ctx, p);
+			nat_plan_init(p);
+		}
+	}
+	free(p);
+	return rc;
+}
+
+static void restart_log_restored(const char *path,
+				 const struct calls_restored *r)
+{
+	log_info("state file %s: %u calls (%u media bindings) and %u "
+		 "registrations on %u signalling bindings restored; %u "
+		 "calls and %u bindings no longer in the kernel left out",
+		 path, r->calls, r->media, r->regs, r->sig, r->calls_dropped,
+		 r->bind_dropped);
+}
+
+/* Text p[0..n) into a->calls, when it is whole and this run's. */
+static void restart_apply(struct alg *a, const struct prior *pr,
+			  struct restart_writer *w, const char *p, size_t n)
+{
+	const struct conf *c = a->conf;
+	struct state_meta want;
+	struct calls_restored r;
+	struct state_set *s;
+	char why[160];
+
+	restart_meta(a, w, &want);
+	s = state_parse(p, n, why, sizeof(why));
+	if (!s || state_check(&s->meta, &want, want.written,
+			      c->restart_grace, why, sizeof(why)) < 0) {
+		log_warnx("state file %s refused (%s): starting without the "
+			  "calls and registrations of the last run",
+			  c->state_file, why);
+		state_set_free(s);
+		return;
+	}
+	if (calls_restore(a->calls, s, restart_have, (void *)pr, want.written,
+			  &r) < 0)
+		log_warnx("state file %s: out of memory, restored in part",
+			  c->state_file);
+	if (restart_fix(a, &r) < 0)
+		log_warn("state file %s: restored bindings keep the grace "
+			 "timeout", c->state_file);
+	restart_log_restored(c->state_file, &r);
+	free(r.fix);
+	state_set_free(s);
+}
+
+void restart_restore(struct alg *a, const struct prior *p,
+		     struct restart_writer *w)
+{
+	const char *path = a->conf->state_file;
+	char *text = NULL;
+	ssize_t n;
+
+	restart_boot_id(w);
+	if (!path[0])
+		return;
+	errno = 0;
+	n = restart_read(path, &text);
+	if (n < 0) {
+		if (errno != ENOENT)
+			log_warn("state file %s refused (cannot read it): "
+				 "starting without it", path);
+		return;
+	}
+	if (!p)
+		log_info("state file %s: the kernel holds no binding of the "
+			 "last run; nothing to restore", path);
+	else if (!a->pub.v4.s_addr)
+		log_info("state file %s: no public address yet; nothing "
+			 "restored", path);
+	else
+		restart_apply(a, p, w, text, (size_t)n);
+	free(text);
+}
+
+/* Write b to path through path.tmp and a rename. */
+static int restart_write(const char *path, const struct buf *b)
+{
+	char tmp[CONF_PATH_MAX + 8];
+	size_t off = 0;
+	ssize_t got;
+	int fd, rc = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0)
+		return -1;
+	for (; off < b->len && rc == 0; off += (size_t)got) {
+		got = write(fd, b->p + off, b->len - off);
+		if (got <= 0)
+			rc = -1;
+	}
+	if (close(fd) < 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
+int restart_save(struct alg *a, struct restart_writer *w)
+{
+	const char *path = a->conf->state_file;
+	struct state_meta m;
+	struct buf b = { 0 };
+	int rc;
+
+	if (!path[0])
+		return 0;
+	restart_meta(a, w, &m);
+	w->at = m.written;
+	w->packets = a->st.packets;
+	w->ended = a->st.calls_ended;
+	calls_stats(a->calls, &w->st);
+	state_format(a->calls, &m, &b);
+	rc = buf_ok(&b) ? restart_write(path, &b) : (errno = ENOMEM, -1);
+	if (rc < 0 && !w->failing)
+		log_warn("state file %s not written (calls and registrations "
+			 "will not outlive a restart)", path);
+	else if (rc == 0 && w->failing)
+		log_info("state file %s written again", path);
+	w->failing = rc < 0;
+	buf_free(&b);
+	return rc;
+}
+
+void restart_tick(struct alg *a, struct restart_writer *w)
+{
+	uint64_t now = a->now();
+	uint32_t fresh = a->conf->restart_grace / 2;
+	struct calls_stats st;
+
+	if (now < w->at + 1)
+		return;
+	calls_stats(a->calls, &st);
+	if (a->st.packets != w->packets || a->st.calls_ended != w->ended ||
+	    memcmp(&st, &w->st, sizeof(st)) || now >= w->at + fresh)
+		restart_save(a, w);
 }

@@ -2,6 +2,7 @@
 #ifndef SIPALG_RESTART_H
 #define SIPALG_RESTART_H
 
+#include "alg.h"
 #include "call.h"
 #include "nat_keep.h"
 #include "nat_nft.h"
@@ -29,5 +30,39 @@ struct prior *restart_adopt(struct nat_nft *nft, struct nat_keep *keep,
  * nft without deleting the table. */
 void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 		   uint32_t grace);
+
+/*
+ * The state file (state.h): what the kernel's elements cannot say about
+ * the calls and registrations they carry.  Written as the state changes,
+ * at most once a second from the timer (the whole file, to a temporary
+ * name, then renamed over the old one: a reader sees the old file or the
+ * new, never half), at least every restart_grace / 2 seconds (so the file
+ * a crash leaves is fresh enough to be taken), and at a stop.  No fsync:
+ * the kernel's elements do not outlive the machine either.
+ */
+struct restart_writer {
+	uint64_t at;			/* monotonic s of the last write */
+	uint64_t packets, ended;	/* what the state was then */
+	struct calls_stats st;
+	bool failing;			/* the last write failed (logged) */
+	char boot_id[40];
+};
+
+/*
+ * restart_restore - rebuild a's call table from c->state_file: only what
+ * prior p (the kernel's elements found at start) still holds; the kept
+ * elements get their own timeouts back through a->nat (not the grace
+ * cap).  A missing file is no error; a corrupt, truncated, stale or
+ * foreign one is refused with one log line and nothing is restored.
+ */
+void restart_restore(struct alg *a, const struct prior *p,
+		     struct restart_writer *w);
+
+/* restart_tick - write the state file when the state changed (or the
+ * last write is getting old); at most once a second. */
+void restart_tick(struct alg *a, struct restart_writer *w);
+
+/* restart_save - write the state file now (at a stop).  0 or -1. */
+int restart_save(struct alg *a, struct restart_writer *w);
 
 #endif

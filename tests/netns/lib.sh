@@ -238,6 +238,7 @@ gw_write_conf() {
 	media_ports = ${GW_MEDIA_PORTS:-30000-30999}
 	queue = 0
 	control_socket = $WORK/control
+	state_file = ${GW_STATE_FILE:-$WORK/state}
 	EOF
 	# GW_PUBLIC_FROM_IFACE=1: no public_address; the daemon takes (and
 	# follows) wan0's address.
@@ -328,6 +329,29 @@ gw_kernel_helper_nft() {
 		}
 	}
 	EOF
+}
+
+# gw_unit_restart HOW [HOOK...] - what systemd does to the unit: TERM
+# (systemctl restart) or KILL (a crash, then Restart=on-failure); then the
+# unit's stop and start commands (ExecStopPost, ExecStartPre, ExecStart).
+# HOOK runs between stop and start (e.g. to damage the state file).
+# Nothing in the modes without a daemon.
+gw_unit_restart() {
+	[ "$MODE" = sipalg ] || return 0
+	if [ "$1" = KILL ]; then
+		kill -KILL "$DAEMON_PID"
+		wait "$DAEMON_PID" 2>/dev/null
+		echo "=== sipalgd killed (SIGKILL)" >>"$DAEMON_LOG"
+		DAEMON_PID=
+	else
+		gw_daemon_stop
+	fi
+	shift
+	r "$TOP/rules/sipalg-rules" remove --keep-bindings -c "$CONF" >>"$WORK/rules.log" 2>&1 &&
+	{ [ $# -eq 0 ] || "$@"; } &&
+	r "$WORK/sipalgd" -n -c "$CONF" >>"$WORK/rules.log" 2>&1 &&
+	r "$TOP/rules/sipalg-rules" install -c "$CONF" >>"$WORK/rules.log" 2>&1 &&
+	gw_daemon_start
 }
 
 gw_stop() {
