@@ -42,14 +42,25 @@ def medians(by):
             for m, rs in by.items()}
 
 
+def nft_per_call(rs):
+    """nf_tables transactions and elements (added + removed) per call."""
+    calls = sum(r["run"]["calls"] for r in rs)
+    n = [r["nft"] for r in rs if "nft" in r]
+    if not n or not calls:
+        return "n/a"
+    return "%.2f / %.1f" % (sum(x[0] for x in n) / calls,
+                            sum(x[1] + x[2] for x in n) / calls)
+
+
 def table(by):
     """The table's lines, one per mode, medians of its runs."""
     med = medians(by)
     out = ["| mode | calls/s (median) | runs | vs accept loop | vs kernel "
            "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
            "us/call | abandoned | passed by queue | table walks | verdicts per "
-           "datagram | kernel refusals | load |",
-           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+           "datagram | nft transactions / elements per call | kernel refusals "
+           "| load |",
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for m in ("none", "accept", "kernel", "sipalg", "sipalg-base"):
         if m not in by:
             continue
@@ -73,7 +84,7 @@ def table(by):
         vpd = ("%.1f" % (sum(r.get("verdicts", 0) for r in rs) / sends)
                if daemon and sends else "-")
         out.append("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s "
-                   "| %s | %s | %s | %s |" % (
+                   "| %s | %s | %s | %s | %s |" % (
                        NAMES.get(m, m), x,
                        " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
                        acc, ker,
@@ -81,7 +92,8 @@ def table(by):
                        gen, busy, sum(r["run"]["abandoned"] for r in rs),
                        passed,
                        walks(rs) if daemon else "-",
-                       vpd, rs[-1].get("refused", 0) if daemon else "-",
+                       vpd, nft_per_call(rs) if daemon else "-",
+                       rs[-1].get("refused", 0) if daemon else "-",
                        rs[0]["load"]))
     return out
 

@@ -309,6 +309,15 @@ task_sip_prof() {
 
 # daemon_sends - "VERDICTS DATAGRAMS" the daemon sent so far (its last
 # stats), "0 0" without it.
+# daemon_nft - "TRANSACTIONS ADDED REMOVED" of the daemon's nf_tables work
+# since it started (its last stats line; 0 0 0 without one).
+daemon_nft() {
+	local l
+	l=$(grep 'stats: nft transactions' "${DAEMON_LOG:-/dev/null}" 2>/dev/null | tail -n 1)
+	[ -n "$l" ] || { echo "0 0 0"; return; }
+	echo "$l" | sed 's/.*transactions \([0-9]*\), elements added \([0-9]*\) removed \([0-9]*\).*/\1 \2 \3/'
+}
+
 daemon_sends() {
 	local l
 	l=$(grep 'stats: verdicts' "${DAEMON_LOG:-/dev/null}" 2>/dev/null | tail -n 1)
@@ -323,7 +332,7 @@ daemon_sends() {
 task_cps() {
 	local secs=${BENCH_CPS_SECS:-5} w=${BENCH_CPS_WINDOW:-64} i j n0
 	local pairs=${BENCH_CPS_PAIRS:-1}
-	local q0 q1 c0 c1 k0 k1 v0 v1 rf load pp d=${BENCH_PROF_DIR:-$WORK}
+	local q0 q1 c0 c1 k0 k1 v0 v1 nf0 nf1 rf load pp d=${BENCH_PROF_DIR:-$WORK}
 	cps_run() {
 		n0=$(call_no)
 		SALT=$((SALT + 1))
@@ -340,7 +349,7 @@ task_cps() {
 	for i in $(seq 1 "${BENCH_CPS_RUNS:-3}"); do
 		load=$(cut -d' ' -f1-3 /proc/loadavg)
 		q0=$(queued) c0=$(cpu_us) k0=$(daemon_field walks 2>/dev/null)
-		v0=$(daemon_sends)
+		v0=$(daemon_sends) nf0=$(daemon_nft)
 		pp=
 		if [ "${BENCH_CPS_PERF:-0}" = all ] && [ "$i" = "${BENCH_CPS_RUNS:-3}" ] &&
 			command -v perf >/dev/null; then
@@ -370,10 +379,10 @@ task_cps() {
 					head -40 >"$d/cps-perf-$BENCH_MODE.txt"
 			fi; }
 		c1=$(cpu_us) q1=$(queued) k1=$(daemon_field walks 2>/dev/null)
-		v1=$(daemon_sends)
+		v1=$(daemon_sends) nf1=$(daemon_nft)
 		rf=$(grep -c 'kernel refused' "${DAEMON_LOG:-/dev/null}" 2>/dev/null)
 		[ "$q0" = -1 ] && q1=-1 q0=0
-		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $([ -n "$k1" ] && echo $((k1 - ${k0:-0})) || echo -1), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"run\": $j}"
+		result "{\"task\": \"cps\", \"mode\": \"$BENCH_MODE\", \"load\": \"$load\", \"queued\": $((q1 - q0)), \"consumer_cpu_us\": $((c1 - c0)), \"walks\": $([ -n "$k1" ] && echo $((k1 - ${k0:-0})) || echo -1), \"verdicts\": $((${v1% *} - ${v0% *})), \"verdict_sends\": $((${v1#* } - ${v0#* })), \"refused\": ${rf:-0}, \"nft\": [$(echo $nf0 $nf1 | awk '{ print $4 - $1 ", " $5 - $2 ", " $6 - $3 }')], \"run\": $j}"
 	done
 }
 

@@ -5,8 +5,9 @@
  * Under systemd stderr goes to the journal, which adds the time and the
  * unit; the priority it takes from a "<N>" prefix (sd-daemon(3)), so a
  * line there is "<N>message" and elsewhere just the message.  Each line is
- * formatted first and written with one call, so lines from concurrent
- * writers do not interleave.  Logging never changes errno.
+ * formatted first and written with one call (a batch of packets' lines
+ * together, log_hold), so lines from concurrent writers do not
+ * interleave.  Logging never changes errno.
  */
 #include "log.h"
 
@@ -72,6 +73,46 @@ const char *log_recent(unsigned i, int64_t *when)
 	return log_ring[k].text;
 }
 
+/* Lines written while held (log_hold): whole lines, at most this much. */
+#define LOG_HELD_MAX (64 * 1024)
+static char log_held[LOG_HELD_MAX];
+static size_t log_held_len;
+static bool log_holding;
+
+static void log_write(const char *p, size_t n)
+{
+	if (write(STDERR_FILENO, p, n) < 0)
+		return;		/* nowhere left to complain */
+}
+
+void log_release(void)
+{
+	log_holding = false;
+	if (log_held_len)
+		log_write(log_held, log_held_len);
+	log_held_len = 0;
+}
+
+void log_hold(void)
+{
+	log_holding = true;
+}
+
+/* One formatted line out: now, or with the held ones. */
+static void log_out(const char *line, size_t n)
+{
+	if (!log_holding) {
+		log_write(line, n);
+		return;
+	}
+	if (log_held_len + n > LOG_HELD_MAX) {
+		log_write(log_held, log_held_len);
+		log_held_len = 0;
+	}
+	memcpy(log_held + log_held_len, line, n);
+	log_held_len += n;
+}
+
 /*
  * log_vwrite - format fmt/ap at priority pri, append ": strerror(errnum)"
  * when errnum is nonzero, and write the line to stderr.  A line that does
@@ -99,8 +140,7 @@ static void log_vwrite(int pri, int errnum, const char *fmt, va_list ap)
 	if (pri <= PRI_WARNING)
 		log_keep(line + start, n - start);
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0)
-		return;		/* nowhere left to complain */
+	log_out(line, n);
 }
 
 /* LOG_AT - the body of every level's function. */
@@ -145,6 +185,7 @@ void log_debug(const char *fmt, ...)
 
 void fatalx(const char *fmt, ...)
 {
+	log_release();
 	LOG_AT(PRI_ERR, 0, fmt);
 	exit(1);
 }

@@ -30,6 +30,15 @@ void fatalx(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
 /*
+ * log_hold / log_release - lines logged in between are written together
+ * at log_release (or when 64 KB are waiting): the packet path holds them
+ * for one batch of queued packets, one write instead of one a line.
+ * fatalx releases them first.
+ */
+void log_hold(void);
+void log_release(void);
+
+/*
  * log_recent - the i-th newest warning or error logged (0 = newest) and
  * its wall-clock time in *when; NULL past the last one kept.  The text
  * stays valid until the next log call.

@@ -231,6 +231,19 @@ static int reload(void *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* The kernel side of the stats: nf_tables transactions and elements. */
+static void nft_log_stats(const struct daemon *d)
+{
+	uint64_t t, a, r;
+
+	if (!d->nft)
+		return;
+	nat_nft_counts(d->nft, &t, &a, &r);
+	log_notice("stats: nft transactions %llu, elements added %llu "
+		   "removed %llu", (unsigned long long)t,
+		   (unsigned long long)a, (unsigned long long)r);
+}
+
 static void on_signal(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
@@ -243,6 +256,7 @@ static void on_signal(void *ctx, int fd)
 		} else if (si.ssi_signo == SIGUSR1) {
 			ops_before_stats(&d->ops);
 			alg_log_stats(d->alg);
+			nft_log_stats(d);
 		} else
 			loop_stop(d->loop);
 	}

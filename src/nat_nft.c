@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 #define GC_INTERVAL_MS 30000
 
 struct nat_nft {
+	/* Transactions sent and the elements in them (the stats line). */
+	uint64_t txns, n_add, n_del;
 	bool v6;		/* the ip6 pinhole table is installed */
 	bool in_place;		/* re-adding an element updates its timeout */
 	struct mnl_socket *nl;
@@ -429,6 +432,14 @@ static bool probe_in_place(struct nat_nft *h)
 	return left > 60 * 1000;
 }
 
+void nat_nft_counts(const struct nat_nft *h, uint64_t *txns, uint64_t *adds,
+		    uint64_t *dels)
+{
+	*txns = h->txns;
+	*adds = h->n_add;
+	*dels = h->n_del;
+}
+
 bool nat_nft_in_place(const struct nat_nft *h)
 {
 	return h->in_place;
@@ -620,40 +631,62 @@ static void key_pack(uint8_t *k, const union addr *a, uint16_t port)
 	memcpy(k + 4, &p, 2);
 }
 
+/* The element list of set name in nlh, laid out as libnftnl does; the
+ * elements go into the returned nest (elems_put).  Built directly: the
+ * library's objects cost an allocation per element on the packet path. */
+static struct nlattr *elems_start(struct nlmsghdr *nlh, const char *name)
+{
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
+	return mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+}
+
+/* Element i (from 1) of the list: its key, and when adding its timeout
+ * and (data not NULL: a map) its data. */
+static void elems_put(struct nlmsghdr *nlh, unsigned i, const void *key,
+		      size_t klen, const void *data, size_t dlen, bool add,
+		      uint32_t timeout_s)
+{
+	struct nlattr *el = mnl_attr_nest_start(nlh, (uint16_t)i), *v;
+
+	if (add)
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
+				 htobe64((uint64_t)timeout_s * 1000));
+	v = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, klen, key);
+	mnl_attr_nest_end(nlh, v);
+	if (add && data) {
+		v = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, dlen, data);
+		mnl_attr_nest_end(nlh, v);
+	}
+	mnl_attr_nest_end(nlh, el);
+}
+
 /* One message adding (or deleting) the elements of one map. */
 static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 		      bool add, const struct nat_elem *e, unsigned n)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
+	struct nlattr *list;
 	unsigned i;
 
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, dnat ? "dnat4" : "snat4");
-	for (i = 0; i < n; i++) {
-		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
-		uint8_t in[KEY_LEN], pub[KEY_LEN];
-
-		key_pack(in, &e[i].in_addr, e[i].in_port);
-		key_pack(pub, &e[i].pub_addr, e[i].pub_port);
-		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, dnat ? pub : in,
-				   KEY_LEN);
-		if (add) {
-			nftnl_set_elem_set(el, NFTNL_SET_ELEM_DATA,
-					   dnat ? in : pub, KEY_LEN);
-			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
-					       (uint64_t)e[i].timeout * 1000);
-		}
-		nftnl_set_elem_add(s, el);
-	}
 	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 			add ? NLM_F_CREATE : 0,
 			add ? (dnat ? "add dnat4 elements"
 				    : "add snat4 elements")
 			    : (dnat ? "delete dnat4 elements"
 				    : "delete snat4 elements"));
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
+	list = elems_start(nlh, dnat ? "dnat4" : "snat4");
+	for (i = 0; i < n; i++) {
+		uint8_t in[KEY_LEN], pub[KEY_LEN];
+
+		key_pack(in, &e[i].in_addr, e[i].in_port);
+		key_pack(pub, &e[i].pub_addr, e[i].pub_port);
+		elems_put(nlh, i + 1, dnat ? pub : in, KEY_LEN,
+			  dnat ? in : pub, KEY_LEN, add, e[i].timeout);
+	}
+	mnl_attr_nest_end(nlh, list);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
@@ -754,31 +787,25 @@ int nat_nft_open6(struct nat_nft *h)
 static void nft6_put_pins(struct nat_nft *h, struct batch *bt, bool add,
 			  const struct nat_elem *e, unsigned n)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
+	struct nlattr *list;
 	unsigned i;
 
 	bt->family = NFPROTO_IPV6;
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, "pin6");
+	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			add ? NLM_F_CREATE : 0,
+			add ? "add pin6 elements" : "delete pin6 elements");
+	list = elems_start(nlh, "pin6");
 	for (i = 0; i < n; i++) {
-		struct nftnl_set_elem *el = nftnl_set_elem_alloc();
 		uint8_t k[KEY6_LEN] = { 0 };
 		uint16_t p = htons(e[i].in_port);
 
 		memcpy(k, &e[i].in_addr.v6, 16);
 		memcpy(k + 16, &p, 2);
-		nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, k, KEY6_LEN);
-		if (add)
-			nftnl_set_elem_set_u64(el, NFTNL_SET_ELEM_TIMEOUT,
-					       (uint64_t)e[i].timeout * 1000);
-		nftnl_set_elem_add(s, el);
+		elems_put(nlh, i + 1, k, KEY6_LEN, NULL, 0, add,
+			  e[i].timeout);
 	}
-	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
-			add ? NLM_F_CREATE : 0,
-			add ? "add pin6 elements" : "delete pin6 elements");
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
+	mnl_attr_nest_end(nlh, list);
 	mnl_nlmsg_batch_next(bt->b);
 	bt->family = NFPROTO_IPV4;
 }
@@ -818,6 +845,9 @@ static int apply_once(struct nat_nft *h, const struct nat_elem *del,
 		errno = EAFNOSUPPORT;
 		return -1;
 	}
+	h->txns++;
+	h->n_add += n_add;
+	h->n_del += n_del;
 	batch_start(h, &bt);
 	if (nd4) {
 		put_elems(h, &bt, false, false, d4, nd4);

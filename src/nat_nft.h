@@ -61,6 +61,11 @@ void nat_nft_close(struct nat_nft *h);
  * add, not a removal and an add (nat_ops.refresh_in_place). */
 bool nat_nft_in_place(const struct nat_nft *h);
 
+/* nat_nft_counts - binding transactions sent since open, and the
+ * elements (bindings or pinholes) added and removed in them. */
+void nat_nft_counts(const struct nat_nft *h, uint64_t *txns, uint64_t *adds,
+		    uint64_t *dels);
+
 /* nat_nft_apply - nat_ops.apply for this backend (ctx = the handle). */
 int nat_nft_apply(void *ctx, const struct nat_plan *plan);
 

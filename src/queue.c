@@ -247,6 +247,7 @@ int queue_read(struct queue *q)
 	 * QUEUE_BATCH), their verdicts, then the work after them. */
 	while ((k = read_batch(q, h, from, iov)) > 0) {
 		q->batching = true;
+		log_hold();	/* the batch's lines in one write */
 		for (i = 0; i < k; i++) {
 			/* Only the kernel's, only whole messages. */
 			if (from[i].nl_pid != 0 ||
@@ -258,6 +259,7 @@ int queue_read(struct queue *q)
 		}
 		n += k;
 		batch_done(q);
+		log_release();
 	}
 	if (k < 0) {
 		log_warn("queue: receive");

@@ -17,16 +17,11 @@ bool rw_hairpin_is(const struct rw_ctx *x, const struct sip_msg *m)
 {
 	struct sip_hostport hp;
 	struct sip_via v;
-	struct span item;
-	uint32_t pos = 0;
-	int h;
 
 	if (m->is_request)
 		return sip_uri_hostport(m->buf, m->ruri, &hp) == 0 &&
 		       rw_addr_span_pub(x, m->buf, hp.host);
-	h = sip_hdr_find(m, SIP_HDR_VIA, 0);
-	return h >= 0 && sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
-	       sip_via_parse(m->buf, item, &v) == 0 &&
+	return sip_top_via(m, &v) == 0 &&
 	       rw_addr_span_pub(x, m->buf, v.sent_by.host);
 }
 

@@ -144,15 +144,10 @@ static int in_via_param(const struct rw_ctx *x, const struct sip_msg *m,
 static int in_via(const struct rw_ctx *x, const struct sip_msg *m,
 		  struct rw_result *r)
 {
-	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
 	struct sip_via v;
-	struct span item;
 	struct binding *b;
-	uint32_t pos = 0;
 
-	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
-		return 0;
-	if (sip_via_parse(m->buf, item, &v) < 0 ||
+	if (sip_top_via(m, &v) < 0 ||
 	    !rw_addr_span_pub(x, m->buf, v.sent_by.host))
 		return 0;
 	if (x->conn) {

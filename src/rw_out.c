@@ -64,19 +64,14 @@ static uint64_t sig_until(const struct rw_ctx *x, const struct sip_msg *m)
 static int out_via(const struct rw_ctx *x, const struct sip_msg *m,
 		   struct rw_result *r)
 {
-	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
 	struct sip_via v;
-	struct span item;
 	struct binding *b;
 	const char *why;
 	union addr a;
-	uint32_t pos = 0;
 	uint16_t port;
 	char txt[80];
 
-	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item))
-		return 0;
-	if (sip_via_parse(m->buf, item, &v) < 0)
+	if (sip_top_via(m, &v) < 0)
 		return 0;
 	if (!rw_addr_span_inside(x, m->buf, v.sent_by.host, &a))
 		return 0;
@@ -173,16 +168,13 @@ static bool names_pub(const struct rw_ctx *x, const struct sip_msg *m,
 static void out_self_public(const struct rw_ctx *x, const struct sip_msg *m,
 			    struct binding *src)
 {
-	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
 	struct sip_hostport hp;
 	struct sip_via v;
 	struct span item;
-	uint32_t pos = 0;
+	uint32_t pos;
 	unsigned i;
 
-	if (m->is_request && h >= 0 &&
-	    sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
-	    sip_via_parse(m->buf, item, &v) == 0 &&
+	if (m->is_request && sip_top_via(m, &v) == 0 &&
 	    names_pub(x, m, &v.sent_by, src))
 		src->sig->sent_by[0] = '\0';
 	for (i = 0; i < m->n_hdr; i++) {

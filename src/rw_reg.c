@@ -293,13 +293,9 @@ static uint32_t callid_hash(const struct sip_msg *m)
 /* The top Via's branch of m, hashed (0: none). */
 static uint32_t branch_hash(const struct sip_msg *m)
 {
-	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
 	struct sip_via v;
-	struct span item;
-	uint32_t pos = 0;
 
-	if (h < 0 || !sip_list_next(m->buf, m->hdr[h].value, &pos, &item) ||
-	    sip_via_parse(m->buf, item, &v) < 0)
+	if (sip_top_via(m, &v) < 0)
 		return 0;
 	return rw_dialog_hash(m->buf, v.branch);
 }

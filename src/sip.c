@@ -356,6 +356,25 @@ static enum sip_scan_result sip_scan_body(struct sip_msg *m)
  * not look like SIP at all) and SIP_MALFORMED (looks like SIP, breaks the
  * grammar).  Only the first message of a datagram is scanned.
  */
+static void sip_scan_top_via(struct sip_msg *m)
+{
+	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
+	struct span item;
+	uint32_t pos = 0;
+
+	m->top_via_ok = h >= 0 &&
+			sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
+			sip_via_parse(m->buf, item, &m->top_via) == 0;
+}
+
+int sip_top_via(const struct sip_msg *m, struct sip_via *v)
+{
+	if (!m->top_via_ok)
+		return -1;
+	*v = m->top_via;
+	return 0;
+}
+
 enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len)
 {
 	enum sip_scan_result r;
@@ -377,7 +396,10 @@ enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len)
 	r = sip_scan_headers(m, next);
 	if (r != SIP_OK)
 		return r;
-	return sip_scan_body(m);
+	r = sip_scan_body(m);
+	if (r == SIP_OK)
+		sip_scan_top_via(m);
+	return r;
 }
 
 /* sip_hdr_find - see sip.h. */

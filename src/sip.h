@@ -45,6 +45,21 @@ struct sip_hdr {
 				 * (RFC 3261 7.3.1) are part of the value */
 };
 
+struct sip_hostport {
+	struct span host;	/* IPv6 references include the brackets */
+	struct span port;	/* digits only; len 0 when absent */
+	uint16_t port_num;	/* 0 when absent */
+};
+
+struct sip_via {
+	struct span transport;	/* "UDP" */
+	struct sip_hostport sent_by;
+	struct span branch;	/* value of branch=, len 0 if absent */
+	struct span received;	/* value of received=, len 0 if absent */
+	struct span rport;	/* value of rport=, len 0 if absent or valueless */
+	bool has_rport;		/* rport present, with or without value */
+};
+
 struct sip_msg {
 	const char *buf;
 	uint32_t len;
@@ -61,6 +76,10 @@ struct sip_msg {
 	struct span clen_value;	/* digits of the Content-Length value */
 	struct span body;	/* [hdr_end, hdr_end + clen) when has_clen,
 				 * else the rest of the buffer */
+	/* The first Via's first via-parm, parsed once by sip_scan (the
+	 * planner asks for it several times a message): sip_top_via. */
+	bool top_via_ok;
+	struct sip_via top_via;
 };
 
 /*
@@ -83,11 +102,6 @@ int sip_hdr_find(const struct sip_msg *m, enum sip_hdr_id id, unsigned n);
 bool sip_list_next(const char *buf, struct span value, uint32_t *pos,
 		   struct span *item);
 
-struct sip_hostport {
-	struct span host;	/* IPv6 references include the brackets */
-	struct span port;	/* digits only; len 0 when absent */
-	uint16_t port_num;	/* 0 when absent */
-};
 
 /*
  * sip_uri_hostport - find host[:port] of a SIP/SIPS URI inside span s
@@ -97,20 +111,19 @@ struct sip_hostport {
  */
 int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp);
 
-struct sip_via {
-	struct span transport;	/* "UDP" */
-	struct sip_hostport sent_by;
-	struct span branch;	/* value of branch=, len 0 if absent */
-	struct span received;	/* value of received=, len 0 if absent */
-	struct span rport;	/* value of rport=, len 0 if absent or valueless */
-	bool has_rport;		/* rport present, with or without value */
-};
 
 /*
  * sip_via_parse - parse one via-parm (one element of a Via list, as given
  * by sip_list_next).  Returns 0 or -1 when malformed.
  */
 int sip_via_parse(const char *buf, struct span item, struct sip_via *v);
+
+/*
+ * sip_top_via - the top Via (the first via-parm of the first Via header)
+ * of a scanned message into *v: 0, or -1 when there is none or it is
+ * malformed.
+ */
+int sip_top_via(const struct sip_msg *m, struct sip_via *v);
 
 /*
  * sip_param - find ";name=value" among the parameters in span s (header
