@@ -483,6 +483,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		wan_check(&d.conf[0]);
+		restart_check(&d.conf[0]);
 		printf("configuration OK\n");
 		return 0;
 	}

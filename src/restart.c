@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "call_restore.h"
@@ -221,6 +222,14 @@ void restart_restore(struct alg *a, const struct prior *p,
 	free(text);
 }
 
+static uint64_t restart_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* Write b to path through path.tmp and a rename. */
 static int restart_write(const char *path, const struct buf *b)
 {
@@ -253,10 +262,15 @@ int restart_save(struct alg *a, struct restart_writer *w)
 	const char *path = a->conf->state_file;
 	struct state_meta m;
 	struct buf b = { 0 };
+	uint64_t t0;
 	int rc;
 
-	if (!path[0])
+	/* No public address yet (waiting for the interface): nothing the
+	 * file could describe, and the last run's file may still be
+	 * wanted. */
+	if (!path[0] || !a->pub.v4.s_addr)
 		return 0;
+	t0 = restart_us();
 	restart_meta(a, w, &m);
 	w->at = m.written;
 	w->packets = a->st.packets;
@@ -264,6 +278,9 @@ int restart_save(struct alg *a, struct restart_writer *w)
 	calls_stats(a->calls, &w->st);
 	state_format(a->calls, &m, &b);
 	rc = buf_ok(&b) ? restart_write(path, &b) : (errno = ENOMEM, -1);
+	/* The write shares the loop with the packets: one that took t
+	 * waits 100 t before the next (a large table, a slow disk). */
+	w->gap = 1 + (uint32_t)((restart_us() - t0) / 10000);
 	if (rc < 0 && !w->failing)
 		log_warn("state file %s not written (calls and registrations "
 			 "will not outlive a restart)", path);
@@ -280,10 +297,30 @@ void restart_tick(struct alg *a, struct restart_writer *w)
 	uint32_t fresh = a->conf->restart_grace / 2;
 	struct calls_stats st;
 
-	if (now < w->at + 1)
+	if (now < w->at + (w->gap ? w->gap : 1))
 		return;
 	calls_stats(a->calls, &st);
 	if (a->st.packets != w->packets || a->st.calls_ended != w->ended ||
 	    memcmp(&st, &w->st, sizeof(st)) || now >= w->at + fresh)
 		restart_save(a, w);
+}
+
+unsigned restart_check(const struct conf *c)
+{
+	char dir[CONF_PATH_MAX];
+	char *slash;
+
+	if (!c->state_file[0])
+		return 0;
+	strcpy(dir, c->state_file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(dir, W_OK | X_OK) == 0)
+		return 0;
+	fprintf(stderr, "warning: state_file %s: cannot write in %s (%s); "
+		"calls and registrations will not outlive a restart (the "
+		"unit's StateDirectory= makes /var/lib/sipalg)\n",
+		c->state_file, dir, strerror(errno));
+	return 1;
 }

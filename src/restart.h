@@ -42,6 +42,8 @@ void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
  */
 struct restart_writer {
 	uint64_t at;			/* monotonic s of the last write */
+	uint32_t gap;			/* s until the next may be written:
+					 * longer when writing took long */
 	uint64_t packets, ended;	/* what the state was then */
 	struct calls_stats st;
 	bool failing;			/* the last write failed (logged) */
@@ -64,5 +66,9 @@ void restart_tick(struct alg *a, struct restart_writer *w);
 
 /* restart_save - write the state file now (at a stop).  0 or -1. */
 int restart_save(struct alg *a, struct restart_writer *w);
+
+/* restart_check - for -n: warn (stderr) when c's state file cannot be
+ * written where it is configured.  Returns the number of warnings. */
+unsigned restart_check(const struct conf *c);
 
 #endif

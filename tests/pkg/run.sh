@@ -90,6 +90,9 @@ make -s DESTDIR="$D" install >"$T/def1.log" 2>&1
 check "make install (PREFIX=/usr/local): the unit runs /usr/local/sbin/sipalgd" \
 	grep -q '^ExecStart=/usr/local/sbin/sipalgd -c /etc/sipalg/sipalgd.conf' \
 	"$D/usr/local/lib/systemd/system/sipalgd.service"
+check "make install makes the state directory /var/lib/sipalg (mode 700), the unit its StateDirectory=" \
+	sh -c "[ \"\$(stat -c %a '$D/var/lib/sipalg')\" = 700 ] &&
+	       grep -q '^StateDirectory=sipalg' '$D/usr/local/lib/systemd/system/sipalgd.service'"
 check "make install puts the example configuration at /etc/sipalg/sipalgd.conf" \
 	cmp sipalgd.conf.example "$D/etc/sipalg/sipalgd.conf"
 echo "# edited by the administrator" >>"$D/etc/sipalg/sipalgd.conf"
