@@ -516,9 +516,8 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 	if (sr != SIP_OK)
 		return pass(a, scan_reason(sr), NULL);
 	if (v->family == AF_INET6) {
-		/* No NAT: pinholes only, and only for UDP phones. */
-		if (conn)
-			return pass(a, "IPv6 over TCP", NULL);
+		/* No NAT: pinholes only (over TCP too: nothing is
+		 * rewritten, the stream's bytes pass as they are). */
 		verdict = alg6_process(a, v, dir, m);
 		a->after_pending = a->n_gone6 > 0;
 		return verdict;
@@ -605,6 +604,15 @@ static void hist_add(struct alg_hist *h, uint64_t us)
 		h->over++;
 }
 
+/* A TCP segment (IPv4, or IPv6 whose next header is TCP: the stream
+ * module passes one with extension headers, counted). */
+static bool is_tcp(const uint8_t *d, uint32_t len)
+{
+	if (len >= 20 && d[0] >> 4 == 4)
+		return d[9] == IPPROTO_TCP;
+	return len >= 40 && d[0] >> 4 == 6 && d[6] == IPPROTO_TCP;
+}
+
 void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 {
 	enum rw_dir dir;
@@ -613,8 +621,7 @@ void alg_packet(struct alg *a, struct queue *q, const struct queue_pkt *p)
 	int v;
 
 	a->q = q;
-	if (p->len >= 20 && (p->data[0] >> 4) == 4 && p->data[9] == IPPROTO_TCP &&
-	    classify(a, p->outdev, &dir) == 0) {
+	if (is_tcp(p->data, p->len) && classify(a, p->outdev, &dir) == 0) {
 		alg_tcp_packet(a, p->id, p->data, p->len, dir);
 		hist_add(&a->tm.work, usec() - t0);
 		return;		/* verdicts through the stream module */

@@ -128,8 +128,9 @@ struct alg {
 		     enum stream_verdict v);
 	void *emit_ctx;
 	int (*conn_lookup)(void *ctx, struct stream_conn *c);
-	void (*conn_bypass)(void *ctx, const union addr *in, uint16_t in_port,
-			    const union addr *out, uint16_t out_port);
+	void (*conn_bypass)(void *ctx, int family, const union addr *in,
+			    uint16_t in_port, const union addr *out,
+			    uint16_t out_port);
 	void *conn_ctx;
 	char out_payload[65536];
 	uint8_t out_pkt[65536 + 128];

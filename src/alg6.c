@@ -32,6 +32,7 @@ int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		.dst = v->dst,
 		.sport = v->sport,
 		.dport = v->dport,
+		.tcp = v->proto == IPPROTO_TCP,
 		.now = a->now(),
 	};
 	const char *why = NULL;

@@ -31,6 +31,11 @@ static void conn_public(struct alg *a, struct stream_conn *c)
 	if (c->sig.known)
 		return;
 	c->sig.known = true;
+	if (c->family == AF_INET6) {	/* no NAT: the phone's own */
+		c->sig.pub = c->in_addr;
+		c->sig.pub_port = c->in_port;
+		return;
+	}
 	if (a->conn_lookup && a->conn_lookup(a->conn_ctx, c) == 0)
 		return;
 	if (a->conn_lookup)
@@ -102,13 +107,15 @@ static void tcp_count(void *ctx, const char *what)
 	alg_count(ctx, what, NULL);
 }
 
-static void tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
-		       const union addr *out, uint16_t out_port)
+static void tcp_bypass(void *ctx, int family, const union addr *in,
+		       uint16_t in_port, const union addr *out,
+		       uint16_t out_port)
 {
 	struct alg *a = ctx;
 
 	if (a->conn_bypass)
-		a->conn_bypass(a->conn_ctx, in, in_port, out, out_port);
+		a->conn_bypass(a->conn_ctx, family, in, in_port, out,
+			       out_port);
 }
 
 static struct streams *streams_get(struct alg *a)

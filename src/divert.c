@@ -196,13 +196,6 @@ static void put_rule(struct divert *d, struct mnl_nlmsg_batch *b,
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_CHAIN);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	rule_oifname(r, ifname);
-	if (proto == IPPROTO_TCP) {
-		/* SIP over TCP is followed for IPv4 (NAT) only. */
-		uint8_t v4 = NFPROTO_IPV4;
-
-		rule_meta(r, NFT_META_NFPROTO);
-		rule_cmp(r, NFT_CMP_EQ, &v4, sizeof(v4));
-	}
 	rule_port(r, proto, dst, port);
 	rule_not_local(r);
 	rule_queue(r, d->conf->queue, d->use_xt);

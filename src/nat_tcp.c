@@ -60,12 +60,19 @@ static void tuple_set(struct nf_conntrack *ct, const struct stream_conn *c)
 {
 	bool o = c->from_inside;
 
-	nfct_set_attr_u8(ct, ATTR_L3PROTO, AF_INET);
+	nfct_set_attr_u8(ct, ATTR_L3PROTO, (uint8_t)c->family);
 	nfct_set_attr_u8(ct, ATTR_L4PROTO, IPPROTO_TCP);
-	nfct_set_attr_u32(ct, o ? ATTR_IPV4_SRC : ATTR_REPL_IPV4_SRC,
-			  c->in_addr.v4.s_addr);
-	nfct_set_attr_u32(ct, o ? ATTR_IPV4_DST : ATTR_REPL_IPV4_DST,
-			  c->out_addr.v4.s_addr);
+	if (c->family == AF_INET6) {
+		nfct_set_attr(ct, o ? ATTR_IPV6_SRC : ATTR_REPL_IPV6_SRC,
+			      &c->in_addr.v6);
+		nfct_set_attr(ct, o ? ATTR_IPV6_DST : ATTR_REPL_IPV6_DST,
+			      &c->out_addr.v6);
+	} else {
+		nfct_set_attr_u32(ct, o ? ATTR_IPV4_SRC : ATTR_REPL_IPV4_SRC,
+				  c->in_addr.v4.s_addr);
+		nfct_set_attr_u32(ct, o ? ATTR_IPV4_DST : ATTR_REPL_IPV4_DST,
+				  c->out_addr.v4.s_addr);
+	}
 	nfct_set_attr_u16(ct, o ? ATTR_PORT_SRC : ATTR_REPL_PORT_SRC,
 			  htons(c->in_port));
 	nfct_set_attr_u16(ct, o ? ATTR_PORT_DST : ATTR_REPL_PORT_DST,
@@ -128,11 +135,12 @@ static int find(struct nat_tcp *t, struct stream_conn *c)
 	return rc < 0 || !t->found ? -1 : 0;
 }
 
-void nat_tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
-		    const union addr *out, uint16_t out_port)
+void nat_tcp_bypass(void *ctx, int family, const union addr *in,
+		    uint16_t in_port, const union addr *out, uint16_t out_port)
 {
 	struct nat_tcp *t = ctx;
-	struct stream_conn c = { .in_addr = *in, .out_addr = *out,
+	struct stream_conn c = { .family = family,
+				 .in_addr = *in, .out_addr = *out,
 				 .in_port = in_port, .out_port = out_port,
 				 .from_inside = true };
 	struct nf_conntrack *ct;

@@ -37,11 +37,12 @@ int nat_tcp_conn(void *ctx, struct stream_conn *c);
 
 /*
  * nat_tcp_bypass - set NAT_TCP_PASS_MARK on the conntrack entry of the
- * connection inside in:in_port <-> outside out:out_port (whichever end
+ * connection (family AF_INET or AF_INET6) inside in:in_port <-> outside
+ * out:out_port (whichever end
  * opened it), keeping the mark's other bits.  Quietly nothing when there
  * is no such entry.  ctx is the struct nat_tcp.
  */
-void nat_tcp_bypass(void *ctx, const union addr *in, uint16_t in_port,
-		    const union addr *out, uint16_t out_port);
+void nat_tcp_bypass(void *ctx, int family, const union addr *in,
+		    uint16_t in_port, const union addr *out, uint16_t out_port);
 
 #endif

@@ -529,6 +529,10 @@ int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 		return pin6_fail(&j, "IPv6: no Call-ID");
 	if (id.len > PIN6_ID_MAX)
 		return pin6_fail(&j, "IPv6: Call-ID too long");
+	/* Over TCP the registrar reaches the phone on the connection the
+	 * REGISTER came on (an established flow): no registration hole. */
+	if (pm->tcp && sip_method_is(m, "REGISTER"))
+		return 0;
 	if (pm->outbound && m->is_request && sip_method_is(m, "REGISTER"))
 		return pin6_register(&j, id);
 	if (!pm->outbound && !m->is_request && m->status >= 200 &&

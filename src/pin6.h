@@ -35,6 +35,7 @@ struct pin6_msg {
 	bool outbound;		/* from an inside phone */
 	union addr src, dst;	/* AF_INET6 */
 	uint16_t sport, dport;
+	bool tcp;		/* a message of a TCP stream */
 	uint64_t now;		/* seconds */
 };
 

@@ -119,7 +119,7 @@ static struct stream_conn *conn_new(struct streams *s, const struct tcpseg *g,
 	if (!c)
 		return NULL;
 	seg_ends(g, dir, &in, &c->in_port, &out, &c->out_port);
-	c->family = AF_INET;
+	c->family = g->family;
 	c->in_addr = *in;
 	c->out_addr = *out;
 	c->from_inside = dir == STREAM_OUT;
@@ -352,11 +352,11 @@ static void settle(struct streams *s, struct stream_conn *c)
 }
 
 /* Tell the shell that the connection of g (or c) needs no queueing. */
-static void bypass(struct streams *s, const union addr *in, uint16_t in_port,
-		   const union addr *out, uint16_t out_port)
+static void bypass(struct streams *s, int family, const union addr *in,
+		   uint16_t in_port, const union addr *out, uint16_t out_port)
 {
 	if (s->ops.bypass)
-		s->ops.bypass(s->ops.ctx, in, in_port, out, out_port);
+		s->ops.bypass(s->ops.ctx, family, in, in_port, out, out_port);
 }
 
 static void give_up(struct streams *s, struct stream_conn *c, const char *why)
@@ -368,7 +368,8 @@ static void give_up(struct streams *s, struct stream_conn *c, const char *why)
 	 * daemon (only SIP connections are worth queueing). */
 	if (!c->changed && !c->h[0].map.n && !c->h[1].map.n &&
 	    !c->h[0].map.base && !c->h[1].map.base)
-		bypass(s, &c->in_addr, c->in_port, &c->out_addr, c->out_port);
+		bypass(s, c->family, &c->in_addr, c->in_port, &c->out_addr,
+		       c->out_port);
 }
 
 static void not_followed(struct streams *s, const struct tcpseg *g,
@@ -379,7 +380,7 @@ static void not_followed(struct streams *s, const struct tcpseg *g,
 
 	s->ops.count(s->ops.ctx, why);
 	seg_ends(g, dir, &in, &ip, &out, &op);
-	bypass(s, in, ip, out, op);
+	bypass(s, g->family, in, ip, out, op);
 }
 
 static void conn_free(struct streams *s, struct stream_conn *c)

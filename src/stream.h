@@ -125,12 +125,13 @@ struct stream_ops {
 	/* count - something passed unchanged or was dropped, and why. */
 	void (*count)(void *ctx, const char *what);
 	void *ctx;
-	/* bypass - optional: the connection inside in:in_port, outside
-	 * out:out_port needs the daemon no more (not SIP, or not followed,
+	/* bypass - optional: the connection (address family family)
+	 * inside in:in_port, outside out:out_port needs the daemon no more (not SIP, or not followed,
 	 * and no byte of it ever changed): its later segments need not be
 	 * queued at all. */
-	void (*bypass)(void *ctx, const union addr *in, uint16_t in_port,
-		       const union addr *out, uint16_t out_port);
+	void (*bypass)(void *ctx, int family, const union addr *in,
+		       uint16_t in_port, const union addr *out,
+		       uint16_t out_port);
 };
 
 struct stream_stats {

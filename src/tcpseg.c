@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <arpa/inet.h>
 #include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <sys/socket.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <string.h>
@@ -62,32 +64,66 @@ static void opts_find(const uint8_t *o, uint32_t n, uint32_t base,
 	}
 }
 
-const char *tcpseg_parse(const uint8_t *d, uint32_t len, struct tcpseg *s)
+/* The IP header of d[0..len): family, addresses, header and total
+ * lengths into s and *tot; NULL or what is wrong. */
+static const char *ip_parse(const uint8_t *d, uint32_t len, struct tcpseg *s,
+			    uint32_t *tot)
 {
 	struct iphdr ip;
-	struct tcphdr th;
-	uint32_t ihl, tot, thl;
+	struct ip6_hdr ip6;
 
-	if (!d || len < sizeof(ip))
+	if (!d || len < 1)
+		return "short IP header";
+	if (d[0] >> 4 == 6) {
+		if (len < sizeof(ip6))
+			return "short IP header";
+		memcpy(&ip6, d, sizeof(ip6));
+		*tot = (uint32_t)sizeof(ip6) + ntohs(ip6.ip6_plen);
+		if (*tot > len)
+			return "bad IP length";
+		if (ip6.ip6_nxt != IPPROTO_TCP)
+			return "not TCP (or an IPv6 extension header)";
+		s->family = AF_INET6;
+		memcpy(&s->src.v6, &ip6.ip6_src, 16);
+		memcpy(&s->dst.v6, &ip6.ip6_dst, 16);
+		s->ip_len = sizeof(ip6);
+		return NULL;
+	}
+	if (len < sizeof(ip))
 		return "short IP header";
 	memcpy(&ip, d, sizeof(ip));
-	ihl = ip.ihl * 4u;
-	tot = ntohs(ip.tot_len);
-	if (ip.version != 4 || ihl < sizeof(ip) || tot < ihl || tot > len)
+	s->ip_len = ip.ihl * 4u;
+	*tot = ntohs(ip.tot_len);
+	if (ip.version != 4 || s->ip_len < sizeof(ip) || *tot < s->ip_len ||
+	    *tot > len)
 		return "bad IP length";
 	if (ip.protocol != IPPROTO_TCP)
 		return "not TCP";
 	if (ntohs(ip.frag_off) & (IP_MF | IP_OFFMASK))
 		return "IP fragment";
+	s->family = AF_INET;
+	s->src.v4.s_addr = ip.saddr;
+	s->dst.v4.s_addr = ip.daddr;
+	return NULL;
+}
+
+const char *tcpseg_parse(const uint8_t *d, uint32_t len, struct tcpseg *s)
+{
+	struct tcphdr th;
+	uint32_t ihl, tot = 0, thl;
+	const char *why;
+
+	memset(s, 0, sizeof(*s));
+	why = ip_parse(d, len, s, &tot);
+	if (why)
+		return why;
+	ihl = s->ip_len;
 	if (tot - ihl < sizeof(th))
 		return "short TCP header";
 	memcpy(&th, d + ihl, sizeof(th));
 	thl = th.th_off * 4u;
 	if (thl < sizeof(th) || thl > tot - ihl)
 		return "bad TCP header length";
-	memset(s, 0, sizeof(*s));
-	s->src.v4.s_addr = ip.saddr;
-	s->dst.v4.s_addr = ip.daddr;
 	s->sport = ntohs(th.th_sport);
 	s->dport = ntohs(th.th_dport);
 	s->seq = ntohl(th.th_seq);
@@ -127,35 +163,48 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-/* IPv4 header checksum and TCP checksum (RFC 793 3.1 pseudo header). */
-static void checksums(uint8_t *out, uint32_t ihl, uint32_t tot)
+/* The IP lengths and checksums, and the TCP checksum over the pseudo
+ * header (RFC 793 3.1; RFC 8200 8.1 for IPv6). */
+static void checksums(uint8_t *out, int family, uint32_t ihl, uint32_t tot)
 {
-	uint32_t acc;
-	uint8_t ph[12];
+	uint32_t acc, tl = tot - ihl;
+	uint8_t ph[40];
+	size_t n;
 
-	put16(out + 10, 0);
-	put16(out + 10, fold(sum16(out, ihl, 0)));
-	memcpy(ph, out + 12, 8);
-	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
-	put16(ph + 10, (uint16_t)(tot - ihl));
+	if (family == AF_INET6) {
+		put16(out + 4, (uint16_t)tl);
+		memcpy(ph, out + 8, 32);
+		memset(ph + 32, 0, 8);
+		ph[34] = (uint8_t)(tl >> 8);
+		ph[35] = (uint8_t)tl;
+		ph[39] = IPPROTO_TCP;
+		n = 40;
+	} else {
+		put16(out + 2, (uint16_t)tot);
+		put16(out + 10, 0);
+		put16(out + 10, fold(sum16(out, ihl, 0)));
+		memcpy(ph, out + 12, 8);
+		ph[8] = 0;
+		ph[9] = IPPROTO_TCP;
+		put16(ph + 10, (uint16_t)tl);
+		n = 12;
+	}
 	put16(out + ihl + 16, 0);
-	acc = sum16(ph, sizeof(ph), 0);
-	put16(out + ihl + 16, fold(sum16(out + ihl, tot - ihl, acc)));
+	acc = sum16(ph, (uint32_t)n, 0);
+	put16(out + ihl + 16, fold(sum16(out + ihl, tl, acc)));
 }
 
 long tcpseg_build(const uint8_t *d, const struct tcpseg *s, uint32_t seq,
 		  uint32_t ack, const uint32_t (*sack)[2], const char *pl,
 		  uint32_t plen, uint8_t *out, uint32_t cap)
 {
-	uint32_t ihl = (d[0] & 0x0f) * 4u, tot = s->hdr_len + plen, k;
+	uint32_t ihl = s->ip_len, tot = s->hdr_len + plen, k;
 
 	if (tot > cap || tot > 65535)
 		return -1;
 	memcpy(out, d, s->hdr_len);
 	if (plen)
 		memcpy(out + s->hdr_len, pl, plen);
-	put16(out + 2, (uint16_t)tot);
 	wr32(out + ihl + 4, seq);
 	wr32(out + ihl + 8, ack);
 	if (s->sack_at) {
@@ -170,6 +219,6 @@ long tcpseg_build(const uint8_t *d, const struct tcpseg *s, uint32_t seq,
 	}
 	if (s->ts_at)
 		wr32(out + s->ts_at + 2, s->tsval);
-	checksums(out, ihl, tot);
+	checksums(out, s->family, ihl, tot);
 	return (long)tot;
 }

@@ -5,7 +5,7 @@
 #include "conf.h"
 
 /*
- * IPv4 TCP segments as queued: the header fields the stream module
+ * TCP segments as queued (IPv4, or IPv6 without extension headers): the header fields the stream module
  * translates (sequence, acknowledgement, SACK blocks) and the payload,
  * every length checked against the bytes queued; and the rebuilt segment
  * with new numbers and payload, lengths and checksums computed in full
@@ -19,10 +19,12 @@
 #define TCPSEG_MAX_SACK 4
 
 struct tcpseg {
+	int family;		/* AF_INET or AF_INET6 */
 	union addr src, dst;
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
+	uint32_t ip_len;		/* IP header */
 	uint32_t hdr_len;		/* IP + TCP headers */
 	const uint8_t *payload;
 	uint32_t plen;
@@ -35,8 +37,9 @@ struct tcpseg {
 				 * writes this field back */
 };
 
-/* tcpseg_parse - fill *s from IPv4 packet d[0..len); NULL or a static
- * string naming what is wrong. */
+/* tcpseg_parse - fill *s from IP packet d[0..len); NULL or a static
+ * string naming what is wrong (an IPv6 extension header is one: nothing
+ * the phones send carries them). */
 const char *tcpseg_parse(const uint8_t *d, uint32_t len, struct tcpseg *s);
 
 /*

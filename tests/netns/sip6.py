@@ -15,6 +15,8 @@ Roles (each writes a JSON record to --out; --out.ready once listening):
   answerer   answers one INVITE with 200 and SDP, sends --packets RTP to the
              offer's media address first, waits for BYE.
   probe      sends --packets datagrams to --target from a fresh port.
+With --tcp, caller and answerer speak SIP over one TCP connection (the
+caller connects; its INVITE goes out in two segments) and media stays UDP.
 Everything is bounded by --timeout.
 """
 import argparse
@@ -90,6 +92,46 @@ def response(req_hdrs, code, reason, extra=(), body="", to_tag=None):
     return msg("SIP/2.0 %d %s" % (code, reason), hdrs, body)
 
 
+class TcpSip:
+    """SIP over one TCP connection, with the UDP socket's calls:
+    sendto (the address is ignored) and recvfrom (one whole message,
+    framed by Content-Length)."""
+
+    def __init__(self, conn, split=False):
+        self.c = conn
+        self.c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.split = split
+        self.peer = conn.getpeername()
+
+    def sendto(self, data, _to=None):
+        if self.split and data.startswith(b"INVITE"):
+            # Two segments: the message is whole only in the stream.
+            self.c.sendall(data[:len(data) // 2])
+            time.sleep(0.05)
+            self.c.sendall(data[len(data) // 2:])
+        else:
+            self.c.sendall(data)
+
+    def settimeout(self, t):
+        self.c.settimeout(t)
+
+    def recvfrom(self, _n):
+        while True:
+            head, sep, rest = self.buf.partition(b"\r\n\r\n")
+            if sep:
+                m = re.search(rb"(?im)^(?:content-length|l)\s*:\s*(\d+)",
+                              head)
+                n = int(m.group(1)) if m else 0
+                if len(rest) >= n:
+                    self.buf = rest[n:]
+                    return head + sep + rest[:n], self.peer
+            d = self.c.recv(65535)
+            if not d:
+                raise socket.timeout()
+            self.buf += d
+
+
 def recv(s, deadline):
     while True:
         left = deadline - time.time()
@@ -125,9 +167,11 @@ def ready(a):
     open(a.out + ".ready", "w").close()
 
 
-def req(method, ruri, local, lport, callid, cseq, to, frm, extra=(), body=""):
+def req(method, ruri, local, lport, callid, cseq, to, frm, extra=(), body="",
+        transport="UDP"):
     branch = "z9hG4bK%08x" % random.getrandbits(32)
-    hdrs = [("Via", "SIP/2.0/UDP %s;branch=%s" % (hp(local, lport), branch)),
+    hdrs = [("Via", "SIP/2.0/%s %s;branch=%s"
+             % (transport, hp(local, lport), branch)),
             ("Max-Forwards", "70"), ("From", frm), ("To", to),
             ("Call-ID", callid), ("CSeq", "%d %s" % (cseq, method))]
     hdrs += list(extra)
@@ -199,16 +243,27 @@ def role_registrar(a, rec):
 def role_caller(a, rec):
     host = re.match(r"\[(.*)\]:(\d+)", a.target)
     to = (host.group(1), int(host.group(2)))
-    s = sock(a.addr, a.sip_port)
+    tr = "TCP" if a.tcp else "UDP"
+    if a.tcp:
+        c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        c.bind((a.addr, a.sip_port))
+        c.settimeout(4)
+        c.connect(to)
+        s = TcpSip(c, split=True)
+    else:
+        s = sock(a.addr, a.sip_port)
     m = sock(a.addr, a.rtp_port)
     callid = "c6-%d@caller" % random.getrandbits(24)
     frm = "<sip:bob@[%s]>;tag=c1" % a.addr
     tov = "<sip:alice@%s>" % a.target
+    ctr = ";transport=tcp" if a.tcp else ""
     rec.update(answered=False, rtp_back=0)
-    s.sendto(req("INVITE", "sip:alice@%s" % a.target, a.addr, a.sip_port,
-                 callid, 1, tov, frm,
-                 [("Contact", "<sip:bob@%s>" % hp(a.addr, a.sip_port))],
-                 sdp(a.addr, a.rtp_port)), to)
+    s.sendto(req("INVITE", "sip:alice@%s%s" % (a.target, ctr), a.addr,
+                 a.sip_port, callid, 1, tov, frm,
+                 [("Contact", "<sip:bob@%s%s>"
+                   % (hp(a.addr, a.sip_port), ctr))],
+                 sdp(a.addr, a.rtp_port), tr), to)
     deadline = time.time() + 4
     while True:
         d, _ = recv(s, deadline)
@@ -220,7 +275,7 @@ def role_caller(a, rec):
     rec["answered"] = True
     tov = h1(hdrs, "to")
     s.sendto(req("ACK", "sip:alice@%s" % a.target, a.addr, a.sip_port,
-                 callid, 1, tov, frm), to)
+                 callid, 1, tov, frm, transport=tr), to)
     med = media_of(body)
     rec["answer_media"] = med
     if a.far_first:
@@ -233,15 +288,24 @@ def role_caller(a, rec):
     rec["rtp_back"] = n
     time.sleep(0.3)
     s.sendto(req("BYE", "sip:alice@%s" % a.target, a.addr, a.sip_port,
-                 callid, 2, tov, frm), to)
+                 callid, 2, tov, frm, transport=tr), to)
     d, _ = recv(s, time.time() + 3)
     rec["bye_ok"] = bool(d and parse(d)[0].startswith("SIP/2.0 200"))
 
 
 def role_answerer(a, rec):
-    s = sock(a.addr, a.sip_port)
+    if a.tcp:
+        ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((a.addr, a.sip_port))
+        ls.listen(1)
+    else:
+        s = sock(a.addr, a.sip_port)
     m = sock(a.addr, a.rtp_port)
     ready(a)
+    if a.tcp:
+        ls.settimeout(a.timeout)
+        s = TcpSip(ls.accept()[0])
     rec.update(invited=False, rtp_in=0, byes=0)
     deadline = time.time() + a.timeout
     while True:
@@ -326,6 +390,8 @@ def main():
     p.add_argument("--packets", type=int, default=20)
     p.add_argument("--serve", type=float, default=10)
     p.add_argument("--linger", type=float, default=0)
+    p.add_argument("--tcp", action="store_true",
+                   help="caller, answerer: SIP over TCP")
     p.add_argument("--far-first", action="store_true",
                    help="caller: send no media before the far end's")
     p.add_argument("--timeout", type=float, default=30)

@@ -366,8 +366,10 @@ test_ipv6() {
 		"ip6tables: one jump to SIPALG_QUEUE"
 	count '^-A SIPALG_QUEUE -o wan0 -p udp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
 		"$tmp/v6on" 1 "ip6tables: outside queue rule"
-	count '^-A SIPALG_QUEUE .*-p tcp' "$tmp/v6on" 0 \
-		"ip6tables: no TCP rule (SIP over TCP is followed for IPv4 only)"
+	count '^-A SIPALG_QUEUE -o wan0 -p tcp -m multiport --ports 5060,5080 -m addrtype ! --src-type LOCAL -j NFQUEUE --queue-num 3 --queue-bypass$' \
+		"$tmp/v6on" 1 "ip6tables: outside TCP queue rule (SIP over TCP followed for IPv6 too)"
+	count '^-A SIPALG_QUEUE .*-p tcp' "$tmp/v6on" 6 \
+		"ip6tables: TCP rules: TLS counted, pass mark, queue, per interface"
 	count '^-A SIPALG_FWD -i [wl]an0 -m connmark --mark 0x10 -j ACCEPT$' \
 		"$tmp/v6on" 2 "ip6tables: connmark accept rules"
 	expect_rc 4 "status with IPv6 rules (no daemon: not served)" \

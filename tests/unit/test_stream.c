@@ -160,6 +160,81 @@ struct pkt {
 	uint32_t len;
 };
 
+/* Ones' complement sum of d[0..n) added to acc (for the checks below,
+ * written apart from tcpseg.c's). */
+static uint32_t csum_add(const uint8_t *d, uint32_t n, uint32_t acc)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		acc += i & 1 ? d[i] : (uint32_t)d[i] << 8;
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return acc;
+}
+
+/* An IPv6 segment: parsed (addresses, ports, numbers, payload), rebuilt
+ * with new numbers and a longer payload (payload length and checksum
+ * right over the RFC 8200 pseudo header), and the shapes refused. */
+static void test_tcpseg_ipv6(void **st)
+{
+	static const char pl[] = "OPTIONS sip:x SIP/2.0\r\n\r\n",
+			  pl2[] = "OPTIONS sip:longer-x SIP/2.0\r\n\r\n";
+	uint8_t d[40 + 20 + sizeof(pl)], out[200], ph[40];
+	uint32_t plen = sizeof(pl) - 1, tl;
+	struct tcpseg g;
+	long n;
+
+	(void)st;
+	memset(d, 0, sizeof(d));
+	d[0] = 0x60;
+	d[4] = 0;
+	d[5] = (uint8_t)(20 + plen);
+	d[6] = IPPROTO_TCP;
+	d[7] = 64;
+	d[8] = 0x20; d[9] = 0x01; d[10] = 0x0d; d[11] = 0xb8; d[23] = 0x10;
+	d[24] = 0x20; d[25] = 0x01; d[26] = 0x0d; d[27] = 0xb8; d[39] = 0x20;
+	d[40] = 0x13; d[41] = 0xc4;		/* 5060 */
+	d[42] = 0x13; d[43] = 0xc4;
+	d[47] = 7;				/* seq 7 */
+	d[51] = 9;				/* ack 9 */
+	d[52] = 0x50;				/* 20 bytes */
+	d[53] = TCPSEG_ACK;
+	memcpy(d + 60, pl, plen);
+	assert_null(tcpseg_parse(d, 60 + plen, &g));
+	assert_int_equal(g.family, AF_INET6);
+	assert_int_equal(g.src.v6.s6_addr[15], 0x10);
+	assert_int_equal(g.dst.v6.s6_addr[15], 0x20);
+	assert_int_equal(g.sport, 5060);
+	assert_int_equal(g.seq, 7);
+	assert_int_equal(g.ack, 9);
+	assert_int_equal(g.hdr_len, 60);
+	assert_int_equal(g.plen, plen);
+	assert_memory_equal(g.payload, pl, plen);
+
+	n = tcpseg_build(d, &g, 1000, 2000, NULL, pl2, sizeof(pl2) - 1, out,
+			 sizeof(out));
+	assert_int_equal(n, 60 + sizeof(pl2) - 1);
+	tl = (uint32_t)n - 40;
+	assert_int_equal(out[4] << 8 | out[5], tl);
+	assert_int_equal(out[47], 1000 & 0xff);
+	memcpy(ph, out + 8, 32);
+	memset(ph + 32, 0, 8);
+	ph[34] = (uint8_t)(tl >> 8);
+	ph[35] = (uint8_t)tl;
+	ph[39] = IPPROTO_TCP;
+	assert_int_equal(csum_add(out + 40, tl, csum_add(ph, 40, 0)), 0xffff);
+	assert_null(tcpseg_parse(out, (uint32_t)n, &g));
+	assert_int_equal(g.seq, 1000);
+
+	assert_non_null(tcpseg_parse(d, 50, &g));	/* truncated */
+	d[6] = 0;					/* hop-by-hop */
+	assert_non_null(tcpseg_parse(d, 60 + plen, &g));
+	d[6] = IPPROTO_TCP;
+	d[5] = 200;					/* longer than queued */
+	assert_non_null(tcpseg_parse(d, 60 + plen, &g));
+}
+
 static uint16_t t_port = 41000;	/* the phone's */
 
 /* A segment from the phone (out) or the server (in).  sack: n pairs. */
@@ -643,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_frame_basic),
 		cmocka_unit_test(test_frame_sip_start),
 		cmocka_unit_test(test_seqmap),
+		cmocka_unit_test(test_tcpseg_ipv6),
 		cmocka_unit_test(test_stream_one_message),
 		cmocka_unit_test(test_stream_three_segments),
 		cmocka_unit_test(test_stream_two_in_one),
