@@ -28,7 +28,7 @@ CORE    := addr pin6 sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin r
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := meter view ctl http metrics
-SHELL_M := queue pkt nat_nft nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
+SHELL_M := queue pkt nat_nft nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,
@@ -92,7 +92,7 @@ $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h tests/fuzz/opsgw.h $(SCOR
 		-lcmocka -losipparser2 -losip2
 
 # test_atomic (plan/commit, a refusing backend) and test_quota too.
-$(B)/test_atomic $(B)/test_quota $(B)/test_scanner: $(B)/test_%: tests/unit/test_%.c \
+$(B)/test_atomic $(B)/test_quota $(B)/test_scanner $(B)/test_mediafrom: $(B)/test_%: tests/unit/test_%.c \
 		tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctmap.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o

@@ -262,9 +262,18 @@ static bool same_key(const struct nat_elem *x, const struct nat_elem *y,
 	return x->in_port == y->in_port && !memcmp(&x->in_addr, &y->in_addr, n);
 }
 
+/* The same admitted sources (media_from): a removal and an add that
+ * differ in them re-target the filter, which the verdict needs. */
+static bool same_from(const struct nat_elem *x, const struct nat_elem *y)
+{
+	return x->filter == y->filter && x->n_from == y->n_from &&
+	       !memcmp(x->from, y->from, sizeof(x->from));
+}
+
 /*
  * Split p: what the verdict needs stays in p - new elements, and any
- * removal sharing a key with one (a re-target stays one atomic batch).
+ * removal sharing a key with one (a re-target, also of the admitted
+ * sources, stays one atomic batch).
  * The rest moves to later: removals, and refreshes (a removal and an add of
  * the same element, only its timeout longer) of elements the kernel has.
  */
@@ -285,7 +294,8 @@ static void plan_split(struct nat_plan *p, struct nat_plan *later,
 			bool sp = same_key(&p->add[i], &p->del[j], true);
 			bool si = same_key(&p->add[i], &p->del[j], false);
 
-			if (sp && si && pair[i] < 0)
+			if (sp && si && pair[i] < 0 &&
+			    same_from(&p->add[i], &p->del[j]))
 				pair[i] = (int)j;
 			else if (sp || si)
 				clash = true;

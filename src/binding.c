@@ -273,6 +273,9 @@ void calls_elem(const struct calls *t, const struct binding *b,
 	e->in_port = b->in_port;
 	e->pub_addr = t->pub[b->pub_i];
 	e->pub_port = b->pub_port;
+	e->filter = b->filter;
+	e->n_from = b->n_from;
+	memcpy(e->from, b->from, sizeof(e->from));
 }
 
 void calls_binding_refresh(struct calls *t, struct binding *b, uint64_t until,

@@ -246,6 +246,50 @@ void calls_media_elem(const struct calls *t, const struct call *k,
 	}
 }
 
+static bool from_has(const struct binding *b, const union addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < b->n_from; i++)
+		if (!memcmp(&b->from[i], a, sizeof(*a)))
+			return true;
+	return false;
+}
+
+static void from_add(struct binding *b, const union addr *a)
+{
+	static const union addr zero;
+
+	if (memcmp(a, &zero, sizeof(zero)) && !from_has(b, a) &&
+	    b->n_from < NAT_FROM_MAX)
+		b->from[b->n_from++] = *a;
+}
+
+bool calls_media_from(const struct calls *t, const struct call *k,
+		      struct binding *b)
+{
+	struct binding want = { .filter = t->conf->media_from ==
+						   MEDIA_FROM_SDP &&
+					   b->family == AF_INET };
+
+	if (want.filter) {
+		/* The stream's far end as its SDP names it (symmetric RTP
+		 * sends from there), then the outside party of the
+		 * signalling (a far end behind its own NAT sends its media
+		 * from the address its SIP comes from). */
+		if (b->m_index < k->n_remote && k->remote[b->m_index].rtp)
+			from_add(&want, &k->remote[b->m_index].addr);
+		from_add(&want, &k->peer);
+	}
+	if (want.filter == b->filter && want.n_from == b->n_from &&
+	    !memcmp(want.from, b->from, sizeof(want.from)))
+		return false;
+	b->filter = want.filter;
+	b->n_from = want.n_from;
+	memcpy(b->from, want.from, sizeof(b->from));
+	return true;
+}
+
 /* Let go of one hold on media binding b; the last hold removes it from
  * the kernel (plan, unless NULL) and from conntrack (gone). */
 static void media_unhold(struct calls *t, const struct call *k,

@@ -79,6 +79,11 @@ struct binding {
 	uint8_t m_index;	/* media: its m= line in that SDP */
 	bool is_rtcp;		/* media: the RTCP half of its pair */
 	uint8_t pub_i;		/* which public address (calls_set_public) */
+	/* media_from = sdp: the outside sources the kernel admits to it
+	 * (as installed; see struct nat_elem), chosen when it was made. */
+	bool filter;
+	uint8_t n_from;
+	union addr from[NAT_FROM_MAX];
 	struct sig_state *sig;	/* signalling only; NULL for media */
 	struct binding *next;	/* hash chain by inside address */
 };
@@ -269,6 +274,15 @@ void calls_let_go(struct calls *t, struct call *k, struct binding *b);
  * far end of its stream when k's remote SDP named one. */
 void calls_media_elem(const struct calls *t, const struct call *k,
 		      const struct binding *b, struct nat_elem *e);
+
+/*
+ * calls_media_from - set media binding b's admitted outside sources
+ * (media_from = sdp, IPv4) from call k: the far end k's remote SDP names
+ * for b's stream and k's outside party.  Returns true when they changed
+ * (the kernel's elements must then be re-installed; save b first).
+ */
+bool calls_media_from(const struct calls *t, const struct call *k,
+		      struct binding *b);
 
 /*
  * calls_release - drop call k's hold on every media binding for which

@@ -265,6 +265,20 @@ static const char *conf_parse_incoming(struct conf *c, size_t off,
 	return NULL;
 }
 
+/* media_from = any | sdp */
+static const char *conf_parse_media_from(struct conf *c, size_t off,
+					 const char *val)
+{
+	(void)off;
+	if (!strcasecmp(val, "any"))
+		c->media_from = MEDIA_FROM_ANY;
+	else if (!strcasecmp(val, "sdp"))
+		c->media_from = MEDIA_FROM_SDP;
+	else
+		return "expected any or sdp";
+	return NULL;
+}
+
 static int conf_split_range(const char *val, unsigned long *a,
 			    unsigned long *b);
 
@@ -616,6 +630,7 @@ static const struct conf_key conf_keys[] = {
 	    inside_media_port_min, false),
 	KEY("trusted_proxies", conf_parse_trusted, trusted_proxies, false),
 	KEY("incoming_from", conf_parse_incoming, incoming_from, false),
+	KEY("media_from", conf_parse_media_from, media_from, false),
 	KEY("max_calls_per_host", conf_parse_count, max_calls_per_host, false),
 	KEY("max_media_per_host", conf_parse_count, max_media_per_host, false),
 	KEY("max_signalling_per_host", conf_parse_count,
@@ -669,6 +684,7 @@ void conf_defaults(struct conf *c)
 	c->inside_media_port_min = 1;
 	c->inside_media_port_max = 65535;
 	c->incoming_from = INCOMING_ANY;
+	c->media_from = MEDIA_FROM_ANY;
 	c->max_calls_per_host = 128;
 	c->max_media_per_host = 256;
 	c->max_signalling_per_host = 32;

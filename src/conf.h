@@ -81,6 +81,10 @@ struct conf {
 	enum { INCOMING_ANY, INCOMING_REGISTRAR, INCOMING_NETS } incoming_from;
 	struct conf_net incoming_nets[CONF_MAX_INSIDE_NETS];
 	unsigned n_incoming_nets;
+	/* media_from: who may send to a call's public media ports from the
+	 * outside: any host, or only the far end its SDP (c=) or its
+	 * signalling names. */
+	enum { MEDIA_FROM_ANY, MEDIA_FROM_SDP } media_from;
 	/* Quotas. */
 	uint32_t max_calls_per_host;
 	uint32_t max_media_per_host;		/* streams (RTP+RTCP pairs) */

@@ -26,6 +26,7 @@
 
 #define DIVERT_TABLE "sipalg"
 #define DIVERT_CHAIN "divert"
+#define DIVERT_FWD_CHAIN "zones"
 /* NF_IP_PRI_MANGLE: the same place as iptables' mangle POSTROUTING
  * (after the forward filter, before NAT). */
 #define DIVERT_PRIO (-150)
@@ -219,15 +220,16 @@ static void put_table(struct divert *d, struct mnl_nlmsg_batch *b,
 	mnl_nlmsg_batch_next(b);
 }
 
-static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b)
+static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b,
+		      const char *name, uint32_t hook, int32_t prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
 
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, DIVERT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, DIVERT_CHAIN);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_POST_ROUTING);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, DIVERT_PRIO);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
 	nlh = tx_msg(d, b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
@@ -269,6 +271,57 @@ static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
 	e = nftnl_expr_alloc("immediate");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
+	nftnl_rule_add_expr(r, e);
+	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(b);
+}
+
+/* iifname: the interface a packet came in on, by name (see
+ * rule_oifname). */
+static void rule_iifname(struct nftnl_rule *r, uint32_t op,
+			 const char *ifname)
+{
+	char name[IFNAMSIZ] = { 0 };
+
+	memcpy(name, ifname, strnlen(ifname, sizeof(name) - 1));
+	rule_meta(r, NFT_META_IIFNAME);
+	rule_cmp(r, op, name, sizeof(name));
+}
+
+
+/*
+ * ct mark MARK iifname != OUTSIDE iifname != INSIDE counter drop: the
+ * administrator's forward chain accepts the daemon's mark (README), and
+ * with this backend that rule is theirs, often a plain "ct mark MARK
+ * accept".  The daemon's holes are for the outside (their reason) and the
+ * inside (hairpin, the phones' own side); a flow its maps marked that
+ * arrives from another zone of the router (a DMZ, a guest network) is
+ * dropped here, as the iptables backend's SIPALG_FWD leaves it to the
+ * firewall's policy (issue 11).
+ */
+static void put_fwd_rule(struct divert *d, struct mnl_nlmsg_batch *b)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_expr *e;
+	struct nlmsghdr *nlh;
+	uint32_t mark = d->conf->ct_mark;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, DIVERT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_FWD_CHAIN);
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	e = nftnl_expr_alloc("ct");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	rule_cmp(r, NFT_CMP_EQ, &mark, sizeof(mark));
+	rule_iifname(r, NFT_CMP_NEQ, d->conf->outside_interface);
+	rule_iifname(r, NFT_CMP_NEQ, d->conf->inside_interface);
+	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
+	e = nftnl_expr_alloc("immediate");
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
 	nftnl_rule_add_expr(r, e);
 	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
@@ -324,8 +377,13 @@ static void mk_install(struct divert *d, struct mnl_nlmsg_batch *b)
 	put_table(d, b, NFT_MSG_NEWTABLE);
 	put_table(d, b, NFT_MSG_DELTABLE);
 	put_table(d, b, NFT_MSG_NEWTABLE);
-	put_chain(d, b);
+	put_chain(d, b, DIVERT_CHAIN, NF_INET_POST_ROUTING, DIVERT_PRIO);
 	put_rules(d, b);
+	/* Just before the usual filter priority; its one rule only drops,
+	 * so where the administrator's own chains sit does not matter (a
+	 * drop in any base chain is final). */
+	put_chain(d, b, DIVERT_FWD_CHAIN, NF_INET_FORWARD, -1);
+	put_fwd_rule(d, b);
 }
 
 static void mk_remove(struct divert *d, struct mnl_nlmsg_batch *b)

@@ -15,6 +15,9 @@
  * after a firewall reload and so that it works on kernels without nft's
  * own queue expression (CONFIG_NFT_QUEUE off): there the same rule uses
  * the xtables NFQUEUE target through nft_compat, as iptables-nft does.
+ * A second chain, "zones" (filter, forward), drops flows carrying the
+ * daemon's conntrack mark that arrive from neither the outside nor the
+ * inside interface (another zone of the router).
  *
  * The module also answers "is this chain there?" for the firewall-reload
  * check, over its own netlink socket.

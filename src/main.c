@@ -331,7 +331,7 @@ static void daemon_start(struct daemon *d)
 	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
 		fatalx("out of memory");
 	/* A table an earlier run left keeps its bindings (restart.c). */
-	d->nft = nat_nft_open_keep(c->ct_mark);
+	d->nft = nat_nft_open_keep(c->ct_mark, c->outside_interface);
 	if (!d->nft)
 		fatalx("cannot create nftables table ip sipalg (need "
 		       "CAP_NET_ADMIN and nf_tables)");

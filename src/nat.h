@@ -11,6 +11,8 @@
  * backends (nat_nft.c, nat_ct.c, a recorder in sipalg-replay) consume it.
  */
 
+#define NAT_FROM_MAX 2	/* the far end's SDP address, its signalling */
+
 struct nat_elem {
 	int family;		/* AF_INET */
 	uint8_t proto;		/* IPPROTO_UDP */
@@ -23,6 +25,12 @@ struct nat_elem {
 	 * known), so its flows can be deleted by tuple. */
 	union addr peer_addr;
 	uint16_t peer_port;
+	/* media_from = sdp (media, IPv4): packets from the outside reach
+	 * pub_addr:pub_port only from from[0..n_from) (none known yet:
+	 * from none); filter false: from any host. */
+	bool filter;
+	uint8_t n_from;
+	union addr from[NAT_FROM_MAX];
 };
 
 #define NAT_PLAN_MAX 96

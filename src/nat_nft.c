@@ -22,40 +22,7 @@
 
 #include "log.h"
 #include "nat_nft.h"
-
-#define NFT_TABLE "sipalg"
-#define BATCH_SIZE (256 * 1024)
-/* nft's type ids (ipv4_addr = 7, inet_service = 13) and how nft packs a
- * concatenation into one key type: 6 bits per member. */
-#define TYPE_IPV4_PORT ((7 << 6) | 13)
-#define KEY_LEN 8	/* 4 address bytes + 2 port bytes, padded to 4 */
-#define SET_ID_SNAT 1
-#define SET_ID_DNAT 2
-#define REG_MARK NFT_REG32_04
-#define GC_INTERVAL_MS 30000
-
-struct nat_nft {
-	/* Transactions sent and the elements in them (the stats line). */
-	uint64_t txns, n_add, n_del;
-	bool v6;		/* the ip6 pinhole table is installed */
-	bool in_place;		/* re-adding an element updates its timeout */
-	struct mnl_socket *nl;
-	uint32_t portid;
-	uint32_t seq;
-	uint32_t ct_mark;
-	char *buf;
-};
-
-/* Only a batch's last message asks for an ack: the kernel answers errors
- * for every message anyway, in order, so that ack ends the answer. */
-struct batch {
-	struct mnl_nlmsg_batch *b;
-	unsigned n;		/* messages */
-	uint32_t first_seq;	/* of the first message */
-	struct nlmsghdr *last;	/* the one that asks for an ack */
-	uint16_t family;	/* of the next message's table */
-	const char *what[8];	/* description of each, for errors */
-};
+#include "nat_nft_int.h"
 
 static void batch_start(struct nat_nft *h, struct batch *bt)
 {
@@ -67,7 +34,7 @@ static void batch_start(struct nat_nft *h, struct batch *bt)
 	mnl_nlmsg_batch_next(bt->b);
 }
 
-static struct nlmsghdr *batch_msg(struct nat_nft *h, struct batch *bt,
+struct nlmsghdr *nat_nft_msg(struct nat_nft *h, struct batch *bt,
 				  uint16_t type, uint16_t flags,
 				  const char *what)
 {
@@ -146,7 +113,7 @@ static void put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
 {
 	struct nftnl_table *t = nftnl_table_alloc();
 	uint16_t fl = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
-	struct nlmsghdr *nlh = batch_msg(h, bt, type, fl, what);
+	struct nlmsghdr *nlh = nat_nft_msg(h, bt, type, fl, what);
 
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
 	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, bt->family);
@@ -175,15 +142,15 @@ static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
 	 * which walks every element, need not run every second (with
 	 * 200,000 elements it took 20-25 ms of CPU per second). */
 	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
 			"create map");
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
-static void put_chain(struct nat_nft *h, struct batch *bt, const char *name,
-		      uint32_t hook, int32_t prio)
+void nat_nft_put_chain(struct nat_nft *h, struct batch *bt, const char *name,
+		       uint32_t hook, int32_t prio, const char *type)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -192,11 +159,35 @@ static void put_chain(struct nat_nft *h, struct batch *bt, const char *name,
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "nat");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "create chain");
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "create chain");
 	nftnl_chain_nlmsg_build_payload(nlh, c);
 	nftnl_chain_free(c);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+void nat_nft_put_set(struct nat_nft *h, struct batch *bt,
+		     const struct nat_nft_set *d, uint16_t excl)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, d->name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, d->family);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, d->id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	/* Timeouts are a backstop (the daemon removes its elements), and a
+	 * lookup never matches an expired element: the garbage collector,
+	 * which walks every element, need not run every second. */
+	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
+			  "create set");
+	nftnl_set_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
@@ -205,7 +196,7 @@ static void expr_add(struct nftnl_rule *r, struct nftnl_expr *e)
 	nftnl_rule_add_expr(r, e);
 }
 
-static void rule_l4_udp(struct nftnl_rule *r)
+void nat_nft_rule_udp(struct nftnl_rule *r)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 	uint8_t udp = IPPROTO_UDP;
@@ -220,7 +211,7 @@ static void rule_l4_udp(struct nftnl_rule *r)
 	expr_add(r, e);
 }
 
-static void rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
+void nat_nft_rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
 			 uint32_t len, uint32_t reg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("payload");
@@ -286,16 +277,16 @@ static void put_nat_rule(struct nat_nft *h, struct batch *bt,
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
-	rule_l4_udp(r);
-	rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 16 : 12, 4,
+	nat_nft_rule_udp(r);
+	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 16 : 12, 4,
 		     NFT_REG_1);
-	rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
+	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
 		     NFT_REG32_01);
 	rule_lookup(r, dst ? "dnat4" : "snat4",
 		    dst ? SET_ID_DNAT : SET_ID_SNAT);
 	rule_mark(r, h->ct_mark);
 	rule_nat(r, dst ? NFT_NAT_DNAT : NFT_NAT_SNAT);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWRULE,
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
 			NLM_F_CREATE | NLM_F_APPEND, "create rule");
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -316,10 +307,11 @@ static int nft_setup(struct nat_nft *h)
 	put_map(h, &bt, "dnat4", SET_ID_DNAT, NLM_F_EXCL);
 	/* One step ahead of the usual NAT priorities: the first NAT chain
 	 * that binds a flow wins, so ours precede MASQUERADE/DNAT rules. */
-	put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101);
-	put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99);
+	nat_nft_put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101, "nat");
+	nat_nft_put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99, "nat");
 	put_nat_rule(h, &bt, "pre", true);
 	put_nat_rule(h, &bt, "post", false);
+	nat_from_setup(h, &bt, true);
 	return batch_send(h, &bt);
 }
 
@@ -330,7 +322,7 @@ static void put_flush(struct nat_nft *h, struct batch *bt, const char *chain)
 
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nlh = batch_msg(h, bt, NFT_MSG_DELRULE, 0, "flush chain");
+	nlh = nat_nft_msg(h, bt, NFT_MSG_DELRULE, 0, "flush chain");
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	mnl_nlmsg_batch_next(bt->b);
@@ -347,19 +339,19 @@ static int nft_setup_keep(struct nat_nft *h)
 	put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
 	put_map(h, &bt, "snat4", SET_ID_SNAT, 0);
 	put_map(h, &bt, "dnat4", SET_ID_DNAT, 0);
-	put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101);
-	put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99);
+	nat_nft_put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101, "nat");
+	nat_nft_put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99, "nat");
 	put_flush(h, &bt, "pre");
 	put_flush(h, &bt, "post");
 	put_nat_rule(h, &bt, "pre", true);
 	put_nat_rule(h, &bt, "post", false);
+	nat_from_setup(h, &bt, false);
 	return batch_send(h, &bt);
 }
 
 static int apply_once(struct nat_nft *h, const struct nat_elem *del,
 		      unsigned n_del, const struct nat_elem *add,
 		      unsigned n_add);
-static void key_pack(uint8_t *k, const union addr *a, uint16_t port);
 
 static int probe_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -423,7 +415,7 @@ static bool probe_in_place(struct nat_nft *h)
 	uint8_t k[KEY_LEN];
 	uint64_t left;
 
-	key_pack(k, &e.in_addr, 0);
+	nat_nft_key_pack(k, &e.in_addr, 0);
 	if (apply_once(h, NULL, 0, &e, 1) < 0)
 		return false;
 	e.timeout = 3600;
@@ -445,7 +437,7 @@ bool nat_nft_in_place(const struct nat_nft *h)
 	return h->in_place;
 }
 
-static struct nat_nft *nft_open(uint32_t ct_mark,
+static struct nat_nft *nft_open(uint32_t ct_mark, const char *outside,
 				int (*setup)(struct nat_nft *))
 {
 	struct nat_nft *h = calloc(1, sizeof(*h));
@@ -464,6 +456,8 @@ static struct nat_nft *nft_open(uint32_t ct_mark,
 	h->portid = mnl_socket_get_portid(h->nl);
 	h->seq = (uint32_t)time(NULL);
 	h->ct_mark = ct_mark;
+	memcpy(h->outside, outside,
+	       strnlen(outside, sizeof(h->outside) - 1));
 	if (setup(h) < 0)
 		goto free_handle;
 	h->in_place = probe_in_place(h);
@@ -481,14 +475,14 @@ free_handle:
 	return NULL;
 }
 
-struct nat_nft *nat_nft_open(uint32_t ct_mark)
+struct nat_nft *nat_nft_open(uint32_t ct_mark, const char *outside)
 {
-	return nft_open(ct_mark, nft_setup);
+	return nft_open(ct_mark, outside, nft_setup);
 }
 
-struct nat_nft *nat_nft_open_keep(uint32_t ct_mark)
+struct nat_nft *nat_nft_open_keep(uint32_t ct_mark, const char *outside)
 {
-	return nft_open(ct_mark, nft_setup_keep);
+	return nft_open(ct_mark, outside, nft_setup_keep);
 }
 
 void nat_nft_detach(struct nat_nft *h)
@@ -622,7 +616,7 @@ void nat_nft_close(struct nat_nft *h)
 	free(h);
 }
 
-static void key_pack(uint8_t *k, const union addr *a, uint16_t port)
+void nat_nft_key_pack(uint8_t *k, const union addr *a, uint16_t port)
 {
 	uint16_t p = htons(port);
 
@@ -671,7 +665,7 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 	struct nlattr *list;
 	unsigned i;
 
-	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+	nlh = nat_nft_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 			add ? NLM_F_CREATE : 0,
 			add ? (dnat ? "add dnat4 elements"
 				    : "add snat4 elements")
@@ -681,8 +675,8 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 	for (i = 0; i < n; i++) {
 		uint8_t in[KEY_LEN], pub[KEY_LEN];
 
-		key_pack(in, &e[i].in_addr, e[i].in_port);
-		key_pack(pub, &e[i].pub_addr, e[i].pub_port);
+		nat_nft_key_pack(in, &e[i].in_addr, e[i].in_port);
+		nat_nft_key_pack(pub, &e[i].pub_addr, e[i].pub_port);
 		elems_put(nlh, i + 1, dnat ? pub : in, KEY_LEN,
 			  dnat ? in : pub, KEY_LEN, add, e[i].timeout);
 	}
@@ -700,41 +694,17 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 
 static void nft6_put_set(struct nat_nft *h, struct batch *bt)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	static const struct nat_nft_set pin6 = {
+		"pin6", NFPROTO_IPV6, SET_ID_PIN6, TYPE_IPV6_PORT, KEY6_LEN
+	};
 
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, "pin6");
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV6);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, SET_ID_PIN6);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, TYPE_IPV6_PORT);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, KEY6_LEN);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
-	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
-			"create set pin6");
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	mnl_nlmsg_batch_next(bt->b);
+	nat_nft_put_set(h, bt, &pin6, NLM_F_EXCL);
 }
 
 static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, "pre6");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_INET_PRE_ROUTING);
 	/* After conntrack (-200), so the flow exists to be marked. */
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, -150);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
-			"create chain pre6");
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
-	mnl_nlmsg_batch_next(bt->b);
+	nat_nft_put_chain(h, bt, "pre6", NF_INET_PRE_ROUTING, -150, "filter");
 }
 
 /* udp, ip6 daddr . udp dport in @pin6 -> mark the flow; the installed
@@ -747,9 +717,9 @@ static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "pre6");
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV6);
-	rule_l4_udp(r);
-	rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
-	rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
+	nat_nft_rule_udp(r);
+	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
+	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
 	{
 		struct nftnl_expr *e = nftnl_expr_alloc("lookup");
 
@@ -759,7 +729,7 @@ static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
 		expr_add(r, e);
 	}
 	rule_mark(r, h->ct_mark);
-	nlh = batch_msg(h, bt, NFT_MSG_NEWRULE,
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
 			NLM_F_CREATE | NLM_F_APPEND, "create rule pre6");
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
@@ -792,7 +762,7 @@ static void nft6_put_pins(struct nat_nft *h, struct batch *bt, bool add,
 	unsigned i;
 
 	bt->family = NFPROTO_IPV6;
-	nlh = batch_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+	nlh = nat_nft_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 			add ? NLM_F_CREATE : 0,
 			add ? "add pin6 elements" : "delete pin6 elements");
 	list = elems_start(nlh, "pin6");
@@ -852,12 +822,14 @@ static int apply_once(struct nat_nft *h, const struct nat_elem *del,
 	if (nd4) {
 		put_elems(h, &bt, false, false, d4, nd4);
 		put_elems(h, &bt, true, false, d4, nd4);
+		nat_from_put(h, &bt, false, d4, nd4);
 	}
 	if (nd6)
 		nft6_put_pins(h, &bt, false, d6, nd6);
 	if (na4) {
 		put_elems(h, &bt, false, true, a4, na4);
 		put_elems(h, &bt, true, true, a4, na4);
+		nat_from_put(h, &bt, true, a4, na4);
 	}
 	if (na6)
 		nft6_put_pins(h, &bt, true, a6, na6);

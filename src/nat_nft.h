@@ -9,7 +9,9 @@
  *   snat4: inside addr . port -> public addr . port   (postrouting, srcnat-1)
  *   dnat4: public addr . port -> inside addr . port   (prerouting, dstnat-1)
  * whose NAT rules also set the configured conntrack mark, so a stateful
- * firewall can accept exactly the flows the daemon opened.  Elements carry
+ * firewall can accept exactly the flows the daemon opened; and the
+ * media_from filter (nat_from.c) for packets arriving on the outside
+ * interface (outside, in nat_nft_open).  Elements carry
  * timeouts.  All changes go over one persistent netlink socket, one batch
  * per call.
  */
@@ -20,7 +22,7 @@ struct nat_nft;
  * nat_nft_open - replace any existing table with a fresh one.  Returns the
  * handle or NULL (errno set, reason logged).
  */
-struct nat_nft *nat_nft_open(uint32_t ct_mark);
+struct nat_nft *nat_nft_open(uint32_t ct_mark, const char *outside);
 
 /*
  * nat_nft_reset - create the table again, empty (after something deleted
@@ -41,7 +43,7 @@ int nat_nft_open6(struct nat_nft *h);
  * nat_nft_open_keep - like nat_nft_open, but a table an earlier run left
  * keeps its elements (bindings in use survive a restart).
  */
-struct nat_nft *nat_nft_open_keep(uint32_t ct_mark);
+struct nat_nft *nat_nft_open_keep(uint32_t ct_mark, const char *outside);
 
 /*
  * nat_nft_dump - every DNAT element now in the table (pub_* the key,

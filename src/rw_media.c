@@ -45,12 +45,13 @@ static int sdp_port_edit(struct rw_result *r, uint32_t base, struct span p,
 	return edits_add_str(&r->edits, s, txt);
 }
 
-static void plan_media_add(const struct rw_ctx *x, struct binding *b,
-			   struct rw_result *r)
+static void plan_media_add(const struct rw_ctx *x, const struct call *k,
+			   struct binding *b, struct rw_result *r)
 {
 	struct nat_elem e;
 
 	rewrite_note_created(r, b);
+	calls_media_from(x->calls, k, b);
 	calls_elem(x->calls, b, &e);
 	e.timeout = x->conf->call_max_duration + 60;
 	nat_plan_add(&r->plan, &e);
@@ -148,8 +149,8 @@ static int out_media_aware(const struct rw_ctx *x, unsigned i,
 	if (rtp->pub_port != md->port_num || rtcp->pub_port != pub_rtcp)
 		return 0;	/* an older pair of these sockets: kept */
 	if (created) {
-		plan_media_add(x, rtp, r);
-		plan_media_add(x, rtcp, r);
+		plan_media_add(x, k, rtp, r);
+		plan_media_add(x, k, rtcp, r);
 		stale_flows(x, k, i, rtp, rtcp, r);
 	}
 	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
@@ -221,8 +222,8 @@ static int out_media(const struct rw_ctx *x, const struct sip_msg *m,
 			    rtcp_port, &rtp, &rtcp, &created, &r->limit) < 0)
 		return -1;
 	if (created) {
-		plan_media_add(x, rtp, r);
-		plan_media_add(x, rtcp, r);
+		plan_media_add(x, k, rtp, r);
+		plan_media_add(x, k, rtcp, r);
 	}
 	rtp->sdp_seq = rtcp->sdp_seq = k->sdp_seq;
 	rtp->m_index = rtcp->m_index = (uint8_t)(i < 255 ? i : 255);
@@ -281,6 +282,36 @@ int rw_media_out(const struct rw_ctx *x, const struct sip_msg *m,
 
 /* --- call life ---------------------------------------------------------- */
 
+/* media_from = sdp: the far end of k's streams may have moved (its SDP
+ * names another address, or none): every binding whose admitted sources
+ * change is removed and added again in this message's batch, which the
+ * kernel applies at once (no packet sees a gap, the old far end is shut
+ * out from the first packet after the verdict). */
+static void media_refilter(const struct rw_ctx *x, struct call *k,
+			   struct rw_result *r)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n_bind; i++) {
+		struct binding *b = k->bind[i], want = *b;
+		struct nat_elem e;
+
+		if (b->kind != BIND_MEDIA || !calls_media_from(x->calls, k,
+							       &want))
+			continue;
+		if (rewrite_save_binding(r, b) < 0)
+			return;
+		calls_elem(x->calls, b, &e);
+		nat_plan_del(&r->plan, &e);
+		b->filter = want.filter;
+		b->n_from = want.n_from;
+		memcpy(b->from, want.from, sizeof(b->from));
+		calls_elem(x->calls, b, &e);
+		e.timeout = x->conf->call_max_duration + 60;
+		nat_plan_add(&r->plan, &e);
+	}
+}
+
 /* Remember where the far end's SDP sends each stream (see stale_flows). */
 void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
 			  struct rw_result *r)
@@ -311,4 +342,5 @@ void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
 		k->remote[i].rtcp = md->has_rtcp ? md->rtcp_port_num
 						 : (uint16_t)(md->port_num + 1);
 	}
+	media_refilter(x, k, r);
 }

@@ -51,6 +51,7 @@ struct pipe {
 	 * tests: several hosts). */
 	const char *phone, *peer;
 	uint64_t refused;
+	struct nat_plan last;	/* the last plan the stub accepted */
 	uint8_t pkt[PIPE_MAX_PAYLOAD + 28];
 	uint32_t pkt_len;
 	char why[512];		/* first oracle failure */
@@ -75,6 +76,7 @@ static int pipe_apply(void *ctx, const struct nat_plan *plan)
 	}
 	p->adds += plan->n_add;
 	p->dels += plan->n_del;
+	p->last = *plan;
 	return 0;
 }
 

@@ -649,9 +649,24 @@ static void test_tcp_keys(void **state UNUSED)
 			 "tcp_max_connections: expected a number 1..1048576");
 }
 
+static void test_media_from(void **state UNUSED)
+{
+	struct conf c;
+
+	assert_int_equal(load(&c, IFACES), 0);
+	assert_int_equal(c.media_from, MEDIA_FROM_ANY);
+	assert_int_equal(load(&c, IFACES "media_from = sdp\n"), 0);
+	assert_int_equal(c.media_from, MEDIA_FROM_SDP);
+	assert_int_equal(load(&c, IFACES "media_from = ANY\n"), 0);
+	assert_int_equal(c.media_from, MEDIA_FROM_ANY);
+	expect_bad_value("media_from = registrar",
+			 "media_from: expected any or sdp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_media_from),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_full),

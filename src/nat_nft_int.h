@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_NAT_NFT_INT_H
+#define SIPALG_NAT_NFT_INT_H
+
+/*
+ * Inside the nftables backend: the handle, one batch, and the helpers
+ * nat_nft.c shares with nat_from.c (the media_from filter).  Not for
+ * other modules.
+ */
+
+#include <net/if.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+
+#include "nat.h"
+
+#define NFT_TABLE "sipalg"
+#define BATCH_SIZE (256 * 1024)
+/* nft's type ids (ipv4_addr = 7, inet_service = 13) and how nft packs a
+ * concatenation into one key type: 6 bits per member. */
+#define TYPE_IPV4_PORT ((7 << 6) | 13)
+#define KEY_LEN 8	/* 4 address bytes + 2 port bytes, padded to 4 */
+#define SET_ID_SNAT 1
+#define SET_ID_DNAT 2
+#define REG_MARK NFT_REG32_04
+#define GC_INTERVAL_MS 30000
+
+struct nat_nft {
+	/* Transactions sent and the elements in them (the stats line). */
+	uint64_t txns, n_add, n_del;
+	bool v6;		/* the ip6 pinhole table is installed */
+	bool in_place;		/* re-adding an element updates its timeout */
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint32_t seq;
+	uint32_t ct_mark;
+	char outside[IF_NAMESIZE];	/* media_from filters what it brings */
+	char *buf;
+};
+
+/* Only a batch's last message asks for an ack: the kernel answers errors
+ * for every message anyway, in order, so that ack ends the answer. */
+struct batch {
+	struct mnl_nlmsg_batch *b;
+	unsigned n;		/* messages */
+	uint32_t first_seq;	/* of the first message */
+	struct nlmsghdr *last;	/* the one that asks for an ack */
+	uint16_t family;	/* of the next message's table */
+	const char *what[8];	/* description of each, for errors */
+};
+
+/* nat_nft_msg - the header of the batch's next message (family
+ * bt->family); what describes it in a NACK's log line. */
+struct nlmsghdr *nat_nft_msg(struct nat_nft *h, struct batch *bt,
+			     uint16_t type, uint16_t flags, const char *what);
+
+/* A set with timeouts (no data), as nat_nft_put_set makes it. */
+struct nat_nft_set {
+	const char *name;
+	uint32_t family;	/* NFPROTO_* */
+	uint32_t id;
+	uint32_t key_type, key_len;
+};
+
+/* nat_nft_put_set - create set d in bt; excl NLM_F_EXCL fails when it
+ * exists (a fresh table), 0 keeps one that does. */
+void nat_nft_put_set(struct nat_nft *h, struct batch *bt,
+		     const struct nat_nft_set *d, uint16_t excl);
+
+/* nat_nft_put_chain - create base chain name (type "nat" or "filter")
+ * on hook at priority prio in bt's family's table. */
+void nat_nft_put_chain(struct nat_nft *h, struct batch *bt, const char *name,
+		       uint32_t hook, int32_t prio, const char *type);
+
+/* nat_nft_rule_udp - rule expressions: meta l4proto udp. */
+void nat_nft_rule_udp(struct nftnl_rule *r);
+
+/* nat_nft_rule_payload - rule expression: len bytes at off of base into
+ * register reg. */
+void nat_nft_rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
+			  uint32_t len, uint32_t reg);
+
+/* nat_nft_key_pack - a's 4 bytes and port (network order), padded to
+ * KEY_LEN, at k. */
+void nat_nft_key_pack(uint8_t *k, const union addr *a, uint16_t port);
+
+/*
+ * nat_from_setup - the media_from filter's two sets and its chain, into
+ * bt: excl fails on sets that exist (a fresh table); without, they are
+ * kept (a restart) and the chain's rule is made again.
+ */
+void nat_from_setup(struct nat_nft *h, struct batch *bt, bool excl);
+
+/*
+ * nat_from_put - the filter's elements of e[0..n) (IPv4, those with
+ * filter set) added or deleted in bt: the public port in filt4, one
+ * element per admitted source in from4.  Nothing when none is filtered.
+ */
+void nat_from_put(struct nat_nft *h, struct batch *bt, bool add,
+		  const struct nat_elem *e, unsigned n);
+
+#endif
