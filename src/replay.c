@@ -198,9 +198,12 @@ static void one(struct replay *rp, const struct pio_pkt *p)
 	if (replay_tcp_is(&rp->conf, p)) {
 		clock_to(rp, p);
 		rp->rec.packet = p->index;
-		memcpy(&src.v4, p->ip + 12, 4);
-		replay_tcp_one(rp->tcp, p, inside(a, AF_INET, &src) ? RW_OUT
-								     : RW_IN);
+		if (p->family == AF_INET6)
+			memcpy(&src.v6, p->ip + 8, 16);
+		else
+			memcpy(&src.v4, p->ip + 12, 4);
+		replay_tcp_one(rp->tcp, p, inside(a, p->family, &src) ? RW_OUT
+								       : RW_IN);
 		return;
 	}
 	if (!sip_candidate(&rp->conf, p, &src)) {

@@ -68,10 +68,17 @@ bool replay_tcp_is(const struct conf *c, const struct pio_pkt *p)
 	const uint8_t *ip = p->ip;
 	uint32_t hl;
 
-	if (!ip || p->family != AF_INET || p->ip_len < 20 || ip[9] != 6 ||
-	    ((ip[6] << 8 | ip[7]) & 0x3fff))
+	if (ip && p->family == AF_INET6) {
+		/* Next header TCP (extension headers: not followed). */
+		if (p->ip_len < 60 || ip[6] != 6)
+			return false;
+		hl = 40;
+	} else if (!ip || p->family != AF_INET || p->ip_len < 20 ||
+		   ip[9] != 6 || ((ip[6] << 8 | ip[7]) & 0x3fff)) {
 		return false;
-	hl = (ip[0] & 15u) * 4;
+	} else {
+		hl = (ip[0] & 15u) * 4;
+	}
 	if (hl < 20 || p->ip_len < hl + 20)
 		return false;
 	return conf_is_sip_port(c, (uint16_t)(ip[hl] << 8 | ip[hl + 1])) ||

@@ -68,7 +68,7 @@ s6_bg() {
 # PCAP_OUT=FILE: record the SIP crossing wan0 (pcap/in/lab--ipv6-*.pcap
 # was made this way).
 if [ -n "${PCAP_OUT:-}" ]; then
-	bg "$NS_R" tcpdump tcpdump -i wan0 -U -w "$PCAP_OUT" udp port 5060
+	bg "$NS_R" tcpdump tcpdump -i wan0 -U -w "$PCAP_OUT" port 5060
 	wait_until 5 grep -q listening "$WORK/tcpdump.stderr"
 fi
 
