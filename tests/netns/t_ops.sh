@@ -121,12 +121,22 @@ open(sys.argv[1], "w").write("held")
 time.sleep(20)' "$J/held"
 wait_file "$J/held"
 check "16 stalled HTTP clients: sipalgctl stats still answers" ctl stats
-T0=$(date +%s%N)
-check "16 stalled HTTP clients: a 17th is turned away at once" \
-	sh -c "! ip netns exec $NS_R python3 -c 'import urllib.request as u; u.urlopen(\"http://$HTTP/metrics\", timeout=5)'"
-T1=$(date +%s%N)
+# The 17th's wait is timed inside the client (not the interpreter's
+# start, which takes seconds on a loaded machine): turned away means well
+# before the 10 s the stalled ones are given.
+r python3 -c 'import sys, time, urllib.request as u
+t = time.monotonic()
+try:
+    u.urlopen("http://'"$HTTP"'/metrics", timeout=9)
+    ok = "answered"
+except Exception as e:
+    ok = "refused"
+open(sys.argv[1], "w").write("%s %d" % (ok, (time.monotonic() - t) * 1000))' "$J/17th" 2>/dev/null
+read -r R17 MS17 <"$J/17th" || true
+check "16 stalled HTTP clients: a 17th is turned away ($R17)" test "$R17" = refused
 metrics_ok() { scrape /metrics | grep -q '^sipalg_calls '; }
-check "the 17th was answered within 1 s ($(( (T1 - T0) / 1000000 )) ms)" test $(( (T1 - T0) / 1000000 )) -lt 1000
+check "the 17th was turned away within 3 s, not after the 10 s stall (${MS17:-?} ms)" \
+	test "${MS17:-99999}" -lt 3000
 check "stalled HTTP clients are cut off (10 s), metrics served again" wait_until 15 metrics_ok
 kill "$(cat "$J/slow.pid")" 2>/dev/null
 
