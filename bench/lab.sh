@@ -398,8 +398,17 @@ daemon_skipped() {
 # bindings left: the calls whose BYE passed unseen (fail-open) must end by
 # media idleness.  Run with a short media_idle_timeout (run.sh: 20 s); the
 # bindings are polled for up to that plus 15 s.
+# ovl_counts - the daemon's rewritten, unchanged, passed and dropped
+# message counts (its last stats line).
+ovl_counts() {
+	local f
+	for f in rewritten unchanged passed dropped; do
+		printf '%s ' "$(daemon_field $f)"
+	done
+}
+
 task_overload() {
-	local secs=${BENCH_OVL_SECS:-60} rate=${BENCH_OVL_RATE:-0} j q0 q1 s0 s1
+	local secs=${BENCH_OVL_SECS:-60} rate=${BENCH_OVL_RATE:-0} j q0 q1 s0 s1 c0 c1
 	local m0 m1 t0 left idle=${BENCH_OVL_IDLE:-20} sat
 	[ "$MODE" = sipalg ] || return 0
 	if [ "$rate" = 0 ]; then
@@ -407,9 +416,10 @@ task_overload() {
 			-i 4000000 | sed 's/.*"calls_per_s": \([0-9]*\).*/\1/')
 		rate=$((sat * 3 / 2))
 	fi
-	q0=$(queued) s0=$(daemon_skipped)
+	q0=$(queued) s0=$(daemon_skipped) c0=$(ovl_counts)
 	j=$(sip_step "$rate" "$secs")
 	q1=$(queued) s1=$(daemon_skipped) m0=$(daemon_field media)
+	c1=$(ovl_counts)
 	t0=$(date +%s)
 	left=$m0
 	while [ "${left:-0}" -gt 0 ] && [ $(($(date +%s) - t0)) -lt $((idle + 15)) ]; do
@@ -417,7 +427,7 @@ task_overload() {
 		queued >/dev/null
 		left=$(daemon_field media)
 	done
-	result "{\"task\": \"overload\", \"mode\": \"$BENCH_MODE\", \"saturation_calls\": ${sat:-0}, \"rate\": $rate, \"idle_timeout\": $idle, \"seen\": $((q1 - q0)), \"skipped\": $((s1 - s0)), \"media_after\": ${m0:-0}, \"media_left\": ${left:-0}, \"secs_to_left\": $(($(date +%s) - t0)), \"step\": $j}"
+	result "{\"task\": \"overload\", \"mode\": \"$BENCH_MODE\", \"saturation_calls\": ${sat:-0}, \"rate\": $rate, \"idle_timeout\": $idle, \"seen\": $((q1 - q0)), \"skipped\": $((s1 - s0)), \"counted\": {$(echo $c0 $c1 | awk '{ printf "\"rewritten\": %d, \"unchanged\": %d, \"passed\": %d, \"dropped\": %d", $5 - $1, $6 - $2, $7 - $3, $8 - $4 }')}, \"media_after\": ${m0:-0}, \"media_left\": ${left:-0}, \"secs_to_left\": $(($(date +%s) - t0)), \"step\": $j}"
 }
 
 # bind: media sent right after signalling (blast bind), BENCH_BIND_PROBES

@@ -38,6 +38,36 @@ const char *addr_ntop(int family, const union addr *a, char *buf,
 	return buf;
 }
 
+bool addr_parse4(const char *s, size_t n, struct in_addr *out)
+{
+	uint8_t o[4];
+	unsigned k = 0, v = 0;
+	bool digit = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (digit && v == 0)
+				return false;	/* a leading zero */
+			v = v * 10 + (unsigned)(s[i] - '0');
+			if (v > 255)
+				return false;
+			digit = true;
+		} else if (s[i] == '.' && digit && k < 3) {
+			o[k++] = (uint8_t)v;
+			v = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	if (!digit || k != 3)
+		return false;
+	o[3] = (uint8_t)v;
+	memcpy(out, o, 4);
+	return true;
+}
+
 /* Decimal digits of v (< 100000) at p; their count. */
 static size_t put_uint(char *p, unsigned v)
 {

@@ -50,6 +50,14 @@ const char *addr_ntop(int family, const union addr *a, char *buf,
 		      size_t cap, bool bracket);
 
 /*
+ * addr_parse4 - the dotted quad s[0..n) (no NUL needed) into *out:
+ * exactly what inet_pton(AF_INET) accepts (four decimal octets up to 255,
+ * no leading zeros, nothing else).  By hand: the packet path parses
+ * several addresses a message.
+ */
+bool addr_parse4(const char *s, size_t n, struct in_addr *out);
+
+/*
  * addr_text - text of a into buf (cap bytes, INET6_ADDRSTRLEN is enough),
  * as inet_ntop writes it (no brackets); "" when it does not fit.  IPv4 is
  * formatted by hand: several addresses a message on the packet path.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <endian.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -50,12 +51,10 @@ static void sip_round(uint64_t v[4])
 /* Little-endian 64-bit word from 8 bytes. */
 static uint64_t word_le(const unsigned char *p)
 {
-	uint64_t w = 0;
-	int i;
+	uint64_t w;
 
-	for (i = 7; i >= 0; i--)
-		w = w << 8 | p[i];
-	return w;
+	memcpy(&w, p, sizeof(w));
+	return le64toh(w);
 }
 
 static void sip_absorb(uint64_t v[4], uint64_t m)

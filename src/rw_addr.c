@@ -21,6 +21,8 @@ bool rw_addr_parse(const char *buf, struct span s, int family,
 {
 	char tmp[64];
 
+	if (family == AF_INET)
+		return addr_parse4(buf + s.off, s.len, &a->v4);
 	if (s.len == 0 || s.len >= sizeof(tmp))
 		return false;
 	memcpy(tmp, buf + s.off, s.len);

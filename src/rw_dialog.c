@@ -115,10 +115,8 @@ static void end_call(const struct rw_ctx *x, struct call *k,
 static bool hdr_tag(const struct sip_msg *m, enum sip_hdr_id id,
 		    struct span *tag)
 {
-	int h = sip_hdr_find(m, id, 0);
-
-	return h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag", tag) &&
-	       tag->len > 0 && tag->len < CALL_TAG_MAX;
+	return sip_tag(m, id, tag) && tag->len > 0 &&
+	       tag->len < CALL_TAG_MAX;
 }
 
 /* FNV-1a of a span: dialog tags and Call-IDs are kept as 32-bit hashes. */

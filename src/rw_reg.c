@@ -267,9 +267,7 @@ const char *rw_reg_inbound(const struct rw_ctx *x, const struct sip_msg *m)
 	if (!m->is_request || sip_method_is(m, "ACK") ||
 	    sip_method_is(m, "CANCEL") || rw_addr_inside(x, &x->src))
 		return NULL;
-	h = sip_hdr_find(m, SIP_HDR_TO, 0);
-	if (h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag", &tag) &&
-	    tag.len)
+	if (sip_tag(m, SIP_HDR_TO, &tag) && tag.len)
 		return NULL;	/* in a dialog: the call's rules apply */
 	h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
 	if (h >= 0 && calls_find(x->calls, m->buf + m->hdr[h].value.off,

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "sdp.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -92,14 +93,16 @@ static bool sdp_is_literal(const char *buf, struct span a,
 {
 	char tmp[INET6_ADDRSTRLEN + 1];
 	unsigned char out[sizeof(struct in6_addr)];
-	int af = family == SDP_AF_IP4 ? AF_INET : AF_INET6;
+	struct in_addr v4;
 
+	if (family == SDP_AF_IP4)
+		return addr_parse4(buf + a.off, a.len, &v4);
 	if (family == SDP_AF_OTHER || a.len == 0 || a.len >= sizeof(tmp) ||
 	    memchr(buf + a.off, '\0', a.len))
 		return false;
 	memcpy(tmp, buf + a.off, a.len);
 	tmp[a.len] = '\0';
-	return inet_pton(af, tmp, out) == 1;
+	return inet_pton(AF_INET6, tmp, out) == 1;
 }
 
 /*

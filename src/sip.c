@@ -356,7 +356,9 @@ static enum sip_scan_result sip_scan_body(struct sip_msg *m)
  * not look like SIP at all) and SIP_MALFORMED (looks like SIP, breaks the
  * grammar).  Only the first message of a datagram is scanned.
  */
-static void sip_scan_top_via(struct sip_msg *m)
+/* What the planner asks of every message several times: the top Via,
+ * the From and To tags. */
+static void sip_scan_cached(struct sip_msg *m)
 {
 	int h = sip_hdr_find(m, SIP_HDR_VIA, 0);
 	struct span item;
@@ -365,6 +367,22 @@ static void sip_scan_top_via(struct sip_msg *m)
 	m->top_via_ok = h >= 0 &&
 			sip_list_next(m->buf, m->hdr[h].value, &pos, &item) &&
 			sip_via_parse(m->buf, item, &m->top_via) == 0;
+	h = sip_hdr_find(m, SIP_HDR_FROM, 0);
+	m->has_from_tag = h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag",
+					      &m->from_tag);
+	h = sip_hdr_find(m, SIP_HDR_TO, 0);
+	m->has_to_tag = h >= 0 && sip_param(m->buf, m->hdr[h].value, "tag",
+					    &m->to_tag);
+}
+
+bool sip_tag(const struct sip_msg *m, enum sip_hdr_id id, struct span *tag)
+{
+	bool has = id == SIP_HDR_FROM ? m->has_from_tag
+				      : id == SIP_HDR_TO && m->has_to_tag;
+
+	if (has)
+		*tag = id == SIP_HDR_FROM ? m->from_tag : m->to_tag;
+	return has;
 }
 
 int sip_top_via(const struct sip_msg *m, struct sip_via *v)
@@ -381,7 +399,7 @@ enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len)
 	uint32_t p, eol, next;
 	bool has_lf;
 
-	memset(m, 0, sizeof(*m));
+	memset(m, 0, offsetof(struct sip_msg, hdr));
 	m->buf = buf;
 	m->len = len;
 	p = sip_skip_empty_lines(buf, len);
@@ -398,7 +416,7 @@ enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len)
 		return r;
 	r = sip_scan_body(m);
 	if (r == SIP_OK)
-		sip_scan_top_via(m);
+		sip_scan_cached(m);
 	return r;
 }
 
@@ -429,19 +447,22 @@ static uint32_t sip_skip_quoted(const char *buf, uint32_t p, uint32_t end)
 /* Offset of the next c in [p, end) outside quoted strings and <...>. */
 static uint32_t sip_find_sep(const char *buf, uint32_t p, uint32_t end, char c)
 {
+	/* The bytes besides c that change the state, as a table: most
+	 * bytes are none of them (one look-up, not three compares). */
+	static const uint8_t cls[256] = { ['"'] = 1, ['<'] = 2, ['>'] = 3 };
 	bool angle = false;
 
 	while (p < end) {
-		if (buf[p] == c && !angle)
+		unsigned char ch = (unsigned char)buf[p];
+
+		if (ch == (unsigned char)c && !angle)
 			return p;
-		if (buf[p] == '"' && !angle) {
+		if (cls[ch] == 1 && !angle) {
 			p = sip_skip_quoted(buf, p, end);
 			continue;
 		}
-		if (buf[p] == '<')
-			angle = true;
-		else if (buf[p] == '>')
-			angle = false;
+		if (cls[ch] > 1)
+			angle = cls[ch] == 2;
 		p++;
 	}
 	return end;

@@ -67,7 +67,6 @@ struct sip_msg {
 	struct span method;	/* requests */
 	struct span ruri;	/* requests: Request-URI */
 	int status;		/* responses: 100..699 */
-	struct sip_hdr hdr[SIP_MAX_HDRS];
 	unsigned n_hdr;
 	uint32_t hdr_end;	/* offset of the first byte after the blank
 				 * line that closes the header section */
@@ -80,6 +79,13 @@ struct sip_msg {
 	 * planner asks for it several times a message): sip_top_via. */
 	bool top_via_ok;
 	struct sip_via top_via;
+	/* The tag= of the first From and To (sip_tag); len 0 with has_*
+	 * false when absent. */
+	bool has_from_tag, has_to_tag;
+	struct span from_tag, to_tag;
+	/* Last: sip_scan clears what is before it, and hdr[0..n_hdr) only
+	 * is ever read. */
+	struct sip_hdr hdr[SIP_MAX_HDRS];
 };
 
 /*
@@ -124,6 +130,13 @@ int sip_via_parse(const char *buf, struct span item, struct sip_via *v);
  * malformed.
  */
 int sip_top_via(const struct sip_msg *m, struct sip_via *v);
+
+/*
+ * sip_tag - the tag parameter of the first From (id SIP_HDR_FROM) or To
+ * (SIP_HDR_TO) header of a scanned message, found once by sip_scan: true
+ * and *tag (may be empty) when present.
+ */
+bool sip_tag(const struct sip_msg *m, enum sip_hdr_id id, struct span *tag);
 
 /*
  * sip_param - find ";name=value" among the parameters in span s (header

@@ -1043,10 +1043,40 @@ static void test_addr_text(void **state)
 	assert_string_equal(got, "2001:db8::1");
 }
 
+/* addr_parse4 accepts and refuses what inet_pton(AF_INET) does. */
+static void test_addr_parse4(void **state)
+{
+	static const char *const s[] = {
+		"10.0.0.10", "0.0.0.0", "255.255.255.255", "203.0.113.1",
+		"256.1.1.1", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3",
+		"01.2.3.4", "1.2.3.04", "1.2.3.0", "1.2.3.4 ", "1.2.3.-4",
+		"", "a.b.c.d", "1.2.3.4.5", "1.2.3.255", "1.2.3.2555",
+		"100.64.0.1", "0.0.0.00", "9.9.9.9x",
+	};
+	struct in_addr want, got;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		int ok = inet_pton(AF_INET, s[i], &want);
+
+		want.s_addr = ok == 1 ? want.s_addr : 0;
+		got.s_addr = 0;
+		assert_int_equal(addr_parse4(s[i], strlen(s[i]), &got),
+				 ok == 1);
+		if (ok == 1)
+			assert_int_equal(got.s_addr, want.s_addr);
+	}
+	/* A span: what follows it is not read. */
+	assert_true(addr_parse4("10.0.0.1:5060", 8, &got));
+	assert_int_equal(ntohl(got.s_addr), 0x0a000001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_addr_text),
+		cmocka_unit_test(test_addr_parse4),
 		cmocka_unit_test(test_request_basic),
 		cmocka_unit_test(test_response_basic),
 		cmocka_unit_test(test_response_reason),
