@@ -188,6 +188,22 @@ static int restore_media(struct restore *r, const struct state_call *c,
 	return -1;
 }
 
+/* Undo a call taken in part: k (may be NULL) lets go and goes, the
+ * bindings made for it go. */
+static void restore_undo(struct calls *t, struct call *k,
+			 struct binding **held, const bool *made, int n)
+{
+	int i;
+
+	for (i = 0; k && i < (int)k->n_bind; i++)
+		k->bind[i]->users--;
+	if (k)
+		calls_discard(t, k);
+	for (i = 0; i < n; i++)
+		if (made[i])
+			calls_binding_drop(t, held[i]);
+}
+
 /* Call record c into t, when all it holds can be had.  1 taken, 0 not,
  * -1 no memory. */
 static int restore_call(struct restore *r, const struct state_call *c)
@@ -215,13 +231,7 @@ static int restore_call(struct restore *r, const struct state_call *c)
 		if (call_hold(k, held[i]) < 0)
 			break;
 	if (!k || i < n || restore_call_fields(t, k, c->k) < 0) {
-		for (i = 0; k && i < (int)k->n_bind; i++)
-			k->bind[i]->users--;
-		if (k)
-			calls_discard(t, k);
-		for (i = 0; i < n; i++)
-			if (made[i])
-				calls_binding_drop(t, held[i]);
+		restore_undo(t, k, held, made, n);
 		return k ? -1 : 0;
 	}
 	for (i = 0; i < n; i++) {

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # t_restart_call.sh [MODE] - a restart in the middle of a call.  phone1
 # registers; the peer calls its registered Contact and the call runs 12 s
-# of media both ways; 3 s in, the gateway restarts with the unit's own
+# of media both ways; 2 s in, the gateway restarts with the unit's own
 # commands (sipalg: SIGTERM, ExecStopPost, ExecStartPre, ExecStart), with
-# restart_grace = 5 s, so the call outlives the grace by several seconds.
+# restart_grace = 5 s, so the call outlives the grace by several seconds;
+# then the same with SIGKILL (a crash and Restart=on-failure).
 # Media must keep flowing both ways to the end, the peer's BYE must reach
 # the phone and close the pinholes (map elements, conntrack flows, a
 # probe from the peer's media port reaches nothing), and afterwards the
@@ -27,14 +28,8 @@ bg_wait reg
 C1=$(json "$J/reg.json" 'd["binding"]["contact"]' 2>/dev/null)
 check "phone1 registered (Contact ${C1:-none})" test -n "$C1"
 
-# The call: the peer calls the registered Contact, hangs up after its
-# media; phone1 answers and waits for the BYE.
-ua_bg "$NS_P1" ph1 uas --local $PHONE1 --user phone1 --rtp-port 40000 \
-	--packets $PACKETS --timeout 30
-ua_bg "$NS_O" peer uac --local $PEER --user peer --target "${C1:-sip:phone1@$GW_OUT}" \
-	--rtp-port 50000 --packets $PACKETS --timeout 30
-# answered: the phone has the peer's SDP (its result file says so only at
-# the end), seen as the daemon's call or as the phone's media arriving.
+# answered: seen as the daemon's call or as the phone's media arriving
+# (the endpoints' result files say so only at the end).
 call_up() {
 	if [ "$MODE" = sipalg ]; then
 		r "$TOP/build/sipalgctl" -c "$CONF" calls 2>/dev/null | grep -q confirmed
@@ -42,45 +37,66 @@ call_up() {
 		r conntrack -L -p udp 2>/dev/null | grep -q 'dport=40000 '
 	fi
 }
-wait_until 10 call_up
-sleep 2
-check "restart mid-call with the unit's commands (restart_grace 5 s)" \
-	gw_unit_restart TERM
-RESTARTED=$(date +%s)
-if [ "$MODE" = sipalg ]; then
-	check "the new run restored the call and the registration from the state file" \
-		grep -qE 'state file .*: 1 calls \(2 media bindings\) and 1 registrations' "$DAEMON_LOG"
-fi
-bg_wait peer; bg_stop ph1 5
-ENDED=$(date +%s)
-MIN=$((PACKETS * 9 / 10))
-check "media both ways to the end: each side received >= $MIN of $PACKETS RTP" \
-	sh -c "python3 '$CHECK' media --min-rtp $MIN --min-rtcp $((MIN / 5)) '$J/ph1.json' &&
-	       python3 '$CHECK' media --min-rtp $MIN --min-rtcp $((MIN / 5)) '$J/peer.json'"
-check "the call outlived restart_grace and the peer's BYE reached phone1 $((ENDED - RESTARTED)) s after the restart" \
-	sh -c "test $((ENDED - RESTARTED)) -gt 5 && python3 '$CHECK' status '$J/ph1.json'"
-check "the peer's call completed (200 to its BYE)" \
-	python3 "$CHECK" status "$J/peer.json"
 
-set -- $(python3 "$CHECK" sdp-port --message 200 "$J/peer.json")
-PUB_RTP=${2:-40000} PUB_RTCP=${3:-40001}
-if [ "$MODE" = sipalg ]; then
-	nft_sipalg >"$J/after.nft"
-	check "after the BYE no map element for $PHONE1 . 40000/40001 or public port $PUB_RTP" \
-		sh -c "! grep -E '$PHONE1 \. 4000[01]|$GW_OUT \. ($PUB_RTP|$PUB_RTCP)([^0-9]|\$)' '$J/after.nft'"
-	wait_until 3 sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($PUB_RTP|$PUB_RTCP) '"
-	check "after the BYE no conntrack flow to public port $PUB_RTP/$PUB_RTCP" \
-		sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($PUB_RTP|$PUB_RTCP) '"
-fi
-# Probe: the peer's own media socket (its call's flow) and a fresh one.
-bg "$NS_P1" lrtp timeout 20 python3 "$SIPUA" listen --local $PHONE1:40000 --out "$J/lrtp.json" --timeout 15
-wait_file "$J/lrtp.json.ready"
-in_ns "$NS_O" python3 "$SIPUA" probe --local $PEER:50000 --to $GW_OUT:$PUB_RTP --packets 10 --out "$J/p1.json"
-in_ns "$NS_O" python3 "$SIPUA" probe --local $PEER:51000 --to $GW_OUT:$PUB_RTP --packets 10 --out "$J/p2.json"
-sleep 0.3
-touch "$J/lrtp.json.stop"; bg_wait lrtp
-check "after the BYE the peer's RTP to $GW_OUT:$PUB_RTP does not reach phone1" \
-	python3 "$CHECK" listen "$J/lrtp.json" --max 0
+# midcall HOW - the peer calls the registered Contact and hangs up after
+# its media; phone1 answers and waits for the BYE; 2 s into the call the
+# gateway restarts (HOW: TERM, or KILL - a crash: the state file is the
+# last one the dead run wrote, the elements have their full timeouts).
+midcall() {
+	local how=$1 t0 t1 min=$((PACKETS * 9 / 10)) lines pub_rtp pub_rtcp
+	ua_bg "$NS_P1" ph1$how uas --local $PHONE1 --user phone1 --rtp-port 40000 \
+		--packets $PACKETS --timeout 30
+	ua_bg "$NS_O" peer$how uac --local $PEER --user peer \
+		--target "${C1:-sip:phone1@$GW_OUT}" --rtp-port 50000 \
+		--packets $PACKETS --timeout 30
+	wait_until 10 call_up
+	sleep 2
+	lines=$(wc -l <"$DAEMON_LOG" 2>/dev/null || echo 0)
+	check "$how: restart mid-call with the unit's commands (restart_grace 5 s)" \
+		gw_unit_restart $how
+	t0=$(date +%s)
+	if [ "$MODE" = sipalg ]; then
+		check "$how: the new run restored the call and the registration from the state file" \
+			sh -c "tail -n +$((lines + 1)) '$DAEMON_LOG' |
+			       grep -qE 'state file .*: 1 calls \(2 media bindings\) and 1 registrations'"
+	fi
+	bg_wait peer$how; bg_stop ph1$how 5
+	t1=$(date +%s)
+	check "$how: media both ways to the end: each side received >= $min of $PACKETS RTP" \
+		sh -c "python3 '$CHECK' media --min-rtp $min --min-rtcp $((min / 5)) '$J/ph1$how.json' &&
+		       python3 '$CHECK' media --min-rtp $min --min-rtcp $((min / 5)) '$J/peer$how.json'"
+	check "$how: the call outlived restart_grace and the peer's BYE reached phone1 $((t1 - t0)) s after the restart" \
+		sh -c "test $((t1 - t0)) -gt 5 && python3 '$CHECK' status '$J/ph1$how.json'"
+	check "$how: the peer's call completed (200 to its BYE)" \
+		python3 "$CHECK" status "$J/peer$how.json"
+	set -- $(python3 "$CHECK" sdp-port --message 200 "$J/peer$how.json")
+	pub_rtp=${2:-40000} pub_rtcp=${3:-40001}
+	if [ "$MODE" = sipalg ]; then
+		nft_sipalg >"$J/after$how.nft"
+		check "$how: after the BYE no map element for $PHONE1 . 40000/40001 or public port $pub_rtp" \
+			sh -c "! grep -E '$PHONE1 \. 4000[01]|$GW_OUT \. ($pub_rtp|$pub_rtcp)([^0-9]|\$)' '$J/after$how.nft'"
+		wait_until 3 sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($pub_rtp|$pub_rtcp) '"
+		check "$how: after the BYE no conntrack flow to public port $pub_rtp/$pub_rtcp" \
+			sh -c "! ip netns exec $NS_R conntrack -L -p udp --dst $GW_OUT 2>/dev/null | grep -qE 'dport=($pub_rtp|$pub_rtcp) '"
+	fi
+	# Probe: the peer's own media socket (its call's flow) and a fresh one.
+	bg "$NS_P1" lrtp$how timeout 20 python3 "$SIPUA" listen --local $PHONE1:40000 \
+		--out "$J/lrtp$how.json" --timeout 15
+	wait_file "$J/lrtp$how.json.ready"
+	in_ns "$NS_O" python3 "$SIPUA" probe --local $PEER:50000 --to $GW_OUT:$pub_rtp --packets 10 --out "$J/p1$how.json"
+	in_ns "$NS_O" python3 "$SIPUA" probe --local $PEER:51000 --to $GW_OUT:$pub_rtp --packets 10 --out "$J/p2$how.json"
+	sleep 0.3
+	touch "$J/lrtp$how.json.stop"; bg_wait lrtp$how
+	check "$how: after the BYE the peer's RTP to $GW_OUT:$pub_rtp does not reach phone1" \
+		python3 "$CHECK" listen "$J/lrtp$how.json" --max 0
+	# The probes' own flows (unanswered, to the router itself) would
+	# shadow the next round's binding on the same public port.
+	r conntrack -D -p udp --dst $GW_OUT --dport $pub_rtp >/dev/null 2>&1
+	RESTARTED=$t0
+}
+
+midcall TERM
+midcall KILL
 
 # The registration outlived the restart: the registrar calls phone1's
 # registered Contact, past restart_grace, and phone1 never re-registered.
@@ -110,7 +126,7 @@ check "after that a new call completes, media both ways" \
 	sh -c "python3 '$CHECK' status '$J/ph2.json' &&
 	       python3 '$CHECK' media '$J/ph2.json' && python3 '$CHECK' media '$J/peer2.json'"
 check "no private address reaches the outside" \
-	python3 "$CHECK" leak "$J/reg.json" "$J/peer.json" "$J/inv.json" "$J/peer2.json"
+	python3 "$CHECK" leak "$J/reg.json" "$J/peerTERM.json" "$J/peerKILL.json" "$J/inv.json" "$J/peer2.json"
 # The unit's stop (ExecStopPost ... --unless-disabled sipalgd.service):
 # while the unit is enabled (a plain stop, a restart) the bindings stay,
 # none with more than restart_grace left; after "systemctl disable --now"
