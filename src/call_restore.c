@@ -115,6 +115,12 @@ static struct binding *restore_binding(struct restore *r,
 	b->sdp_seq = x->sdp_seq;
 	b->m_index = x->m_index;
 	b->is_rtcp = x->is_rtcp;
+	/* The sources the kernel admits (media_from), as the last run
+	 * installed them: the elements are replaced and later removed
+	 * with exactly these. */
+	b->filter = x->filter;
+	b->n_from = x->n_from;
+	memcpy(b->from, x->from, sizeof(b->from));
 	if (b->kind == BIND_SIG) {
 		/* Everything but its place in the sweep's heap. */
 		sweep = b->sig->sweep;

@@ -65,6 +65,7 @@ static void put_regs(struct buf *b, const struct sig_state *s)
 static void put_binding(void *ctx, const struct binding *x)
 {
 	struct buf *b = ctx;
+	unsigned i;
 
 	if (x->family != AF_INET)
 		return;
@@ -74,8 +75,11 @@ static void put_binding(void *ctx, const struct binding *x)
 		   x->pub_port, (unsigned long long)x->expires,
 		   (unsigned long long)x->kernel_until);
 	if (x->kind == BIND_MEDIA) {
-		buf_printf(b, " %llu %u %u %u\n", (unsigned long long)x->seen,
-			   x->sdp_seq, x->m_index, x->is_rtcp);
+		buf_printf(b, " %llu %u %u %u %u", (unsigned long long)x->seen,
+			   x->sdp_seq, x->m_index, x->is_rtcp, x->filter);
+		for (i = 0; i < x->n_from && i < NAT_FROM_MAX; i++)
+			put_addr(b, &x->from[i]);
+		buf_add(b, "\n", 1);
 		return;
 	}
 	buf_printf(b, " %u %u", x->sig->reg_callid, x->sig->reg_cseq);
@@ -403,22 +407,30 @@ static int rd_reg(struct rd *r)
 }
 
 /* M in port pub_i pub_port expires kernel_until seen sdp_seq m_index
- *   rtcp */
+ *   rtcp filter [from...]  (media_from = sdp: the sources the kernel
+ *   admits, as installed, so that the next run removes exactly those) */
 static int rd_media(struct rd *r)
 {
 	struct binding *b;
-	uint32_t m, rtcp;
+	uint32_t m, rtcp, filter;
+	unsigned i;
 
-	if (r->n_tok != 11)
-		return rd_fail(r, "M: 11 fields expected");
+	if (r->n_tok < 12 || r->n_tok > 12 + NAT_FROM_MAX)
+		return rd_fail(r, "M: 12 to 14 fields expected");
 	b = rd_bind_new(r, BIND_MEDIA);
 	if (!b)
 		return rd_fail(r, "out of memory");
 	if (rd_bind_common(r, b) < 0 ||
 	    tok_u64(r, 7, UINT64_MAX, &b->seen) < 0 ||
 	    tok_u32(r, 8, UINT32_MAX, &b->sdp_seq) < 0 ||
-	    tok_u32(r, 9, 255, &m) < 0 || tok_u32(r, 10, 1, &rtcp) < 0)
+	    tok_u32(r, 9, 255, &m) < 0 || tok_u32(r, 10, 1, &rtcp) < 0 ||
+	    tok_u32(r, 11, 1, &filter) < 0)
 		return -1;
+	for (i = 12; i < r->n_tok; i++)
+		if (tok_ip(r, i, &b->from[i - 12]) < 0)
+			return -1;
+	b->n_from = (uint8_t)(r->n_tok - 12);
+	b->filter = filter;
 	b->m_index = (uint8_t)m;
 	b->is_rtcp = rtcp;
 	r->sig = NULL;

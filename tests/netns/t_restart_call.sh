@@ -59,6 +59,10 @@ midcall() {
 		check "$how: the new run restored the call and the registration from the state file" \
 			sh -c "tail -n +$((lines + 1)) '$DAEMON_LOG' |
 			       grep -qE 'state file .*: 1 calls \(2 media bindings\) and 1 registrations'"
+		nft_sipalg >"$J/restored$how.nft"
+		check "$how: the call's and the registration's elements have their own timeouts again (not the 5 s grace)" \
+			sh -c "grep -qE '$PHONE1 \. 40000 timeout [0-9]+h' '$J/restored$how.nft' &&
+			       grep -qE '$PHONE1 \. 5060 timeout [0-9]+m' '$J/restored$how.nft'"
 	fi
 	bg_wait peer$how; bg_stop ph1$how 5
 	t1=$(date +%s)

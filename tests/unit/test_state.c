@@ -96,6 +96,9 @@ static void fill(struct calls *t)
 	assert_int_equal(calls_media_get(t, k, AF_INET, &phone, 40000, 40001,
 					 &r, &q, &created, &limit), 0);
 	r->seen = NOW - 1;
+	r->filter = true;
+	r->from[0] = peer;
+	r->n_from = 1;
 	q->is_rtcp = true;
 	k->sig = s;
 	s->users++;
@@ -189,9 +192,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(k->remote[0].rtcp, 50001);
 	assert_int_equal(k->dlg_host[0], 3);
 	assert_true(k->q_host_set && k->q_setup);
+	m = calls_binding_find(u, AF_INET, &phone, 40000);
+	assert_non_null(m);
+	assert_true(m->filter);
+	assert_int_equal(m->n_from, 1);
+	assert_int_equal(m->from[0].v4.s_addr, peer.v4.s_addr);
 	m = calls_binding_find(u, AF_INET, &phone, 40001);
 	assert_non_null(m);
 	assert_true(m->is_rtcp);
+	assert_false(m->filter);
 	assert_ptr_equal(calls_binding_by_pub(u, AF_INET, &pub, m->pub_port), m);
 	/* The kernel timeouts they had, not a grace cap. */
 	assert_int_equal(r.n_fix, 3);
@@ -200,6 +209,7 @@ static void test_round_trip(void **state)
 			: (uint32_t)(k->max_end + 60 - (NOW + 2));
 
 		assert_int_equal(r.fix[i].timeout, want);
+		assert_int_equal(r.fix[i].filter, r.fix[i].in_port == 40000);
 		assert_int_equal(r.fix[i].pub_addr.v4.s_addr, pub.v4.s_addr);
 	}
 	/* A new binding never takes a restored port. */
@@ -355,7 +365,10 @@ static void test_refused_texts(void **state)
 		"S 10.0.0.10 5060 0 5060 -1 1 0 0 = = =\n",
 		"S 10.0.0.300 5060 0 5060 1 1 0 0 = = =\n",
 		"S 10.0.0.10  5060 0 5060 1 1 0 0 = = =\n",	/* empty field */
-		"M 10.0.0.10 40000 0 30000 0 0 1 1 0 2\n",	/* rtcp 2 */
+		"M 10.0.0.10 40000 0 30000 0 0 1 1 0 2 0\n",	/* rtcp 2 */
+		"M 10.0.0.10 40000 0 30000 0 0 1 1 0 0 1 1.2.3.4 1.2.3.5 "
+		"1.2.3.6\n",				/* 3 sources */
+		"M 10.0.0.10 40000 0 30000 0 0 1 1 0 0\n",	/* no filter */
 		"C = 203.0.113.20 1 0 2 1 1 1 1 0 10.0.0.10 0.0.0.0 "
 		"0.0.0.0 0\n",				/* empty Call-ID */
 		"C =x 203.0.113.20 1 0 2 1 1 1 1 4 10.0.0.10 0.0.0.0 "
@@ -382,7 +395,8 @@ static void test_refused_texts(void **state)
 	 * for what it says. */
 	p = wrap(HEAD, "S 10.0.0.10 5060 0 5060 1 1 0 0 = = =%25\n"
 		       "R 1 2 203.0.113.10 =x\n"
-		       "M 10.0.0.10 40000 0 30000 0 0 1 1 0 1\n"
+		       "M 10.0.0.10 40000 0 30000 0 0 1 1 0 1 1 "
+		       "203.0.113.20 203.0.113.21\n"
 		       "C =x 203.0.113.20 1 0 2 1 1 1 1 3 10.0.0.10 0.0.0.0 "
 		       "10.0.0.10 5060\nB 10.0.0.10 40000\n", &n);
 	{
@@ -394,6 +408,10 @@ static void test_refused_texts(void **state)
 		assert_int_equal(s->n_call, 1);
 		assert_string_equal(s->bind[0]->sig->route_hp, "%");
 		assert_int_equal(s->call[0].n_media, 1);
+		assert_true(s->bind[1]->filter);
+		assert_int_equal(s->bind[1]->n_from, 2);
+		assert_int_equal(s->bind[1]->from[1].v4.s_addr,
+				 htonl(0xcb007115u));
 		state_set_free(s);
 	}
 	free(p);
