@@ -52,6 +52,13 @@ void alg_count(struct alg *a, const char *what, const char *detail)
 		     "passed unchanged: ", what, detail);
 }
 
+void alg_count_drop(struct alg *a, const char *what, const char *detail)
+{
+	count_reason(a, reason_slot(a->reason, &a->n_reason, what), "", what,
+		     detail);
+	a->st.dropped++;
+}
+
 void alg_policy(struct alg *a, const char *what, const char *host)
 {
 	count_reason(a, reason_slot(a->policy, &a->n_policy, what),
@@ -541,11 +548,9 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 	if (rewrite_plan(&x, m, r) < 0) {
 		count_notes(a, &x, r);
 		if (r->drop) {	/* the policy's, not fail_closed's */
-			count_reason(a, reason_slot(a->reason, &a->n_reason,
-						    r->drop), "", r->drop,
-				     inside_host(&x, "max_inbound_setups_per_source",
-						 host));
-			a->st.dropped++;
+			alg_count_drop(a, r->drop,
+				       inside_host(&x, "max_inbound_setups_per_source",
+						   host));
 			return V_DROP;
 		}
 		if (r->limit)	/* by limit, naming the host that hit it */

@@ -232,6 +232,10 @@ int alg_adopt_map(struct alg *a, const struct nat_map *m,
 /* alg_count - count (and maybe log) a reason a packet passed unchanged. */
 void alg_count(struct alg *a, const char *what, const char *detail);
 
+/* alg_count_drop - count (and maybe log, with detail) a reason the policy
+ * drops a packet, and the drop; the caller returns the drop verdict. */
+void alg_count_drop(struct alg *a, const char *what, const char *detail);
+
 /*
  * alg_end_call - end the call with this Call-ID now (the operator's
  * sipalgctl end): its bindings are removed from the kernel and its media

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "alg.h"
@@ -9,9 +11,19 @@
  * message only opens and closes pinholes (pin6.c).  Same order as IPv4:
  * plan, kernel, then commit, then the verdict. */
 
-static int alg6_pass(struct alg *a, const char *why)
+/* "host ADDR": the message's inside party, for the log line. */
+static const char *alg6_host(const struct pin6_msg *pm, char *out, size_t n)
 {
-	alg_count(a, why, NULL);
+	size_t k = (size_t)snprintf(out, n, "host ");
+
+	addr_text(AF_INET6, pm->outbound ? &pm->src : &pm->dst, out + k,
+		  n - k);
+	return out;
+}
+
+static int alg6_pass(struct alg *a, const char *why, const char *host)
+{
+	alg_count(a, why, host);
 	if (a->conf->fail_closed) {
 		a->st.dropped++;
 		return 2;
@@ -36,17 +48,25 @@ int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		.now = a->now(),
 	};
 	const char *why = NULL;
+	char host[INET6_ADDRSTRLEN + 8];
 	unsigned n_gone = 0;
 
 	if (!a->pin6)
-		return alg6_pass(a, "IPv6 (ipv6 = no)");
+		return alg6_pass(a, "IPv6 (ipv6 = no)", NULL);
 	nat_plan_init(&plan);
 	if (pin6_plan(a->pin6, &pm, &plan, a->gone6, PIN6_CALL_PINS * 2,
-		      &n_gone, &in, &why) < 0)
-		return alg6_pass(a, why);
+		      &n_gone, &in, &why) < 0) {
+		alg6_host(&pm, host, sizeof(host));
+		if (!in.drop)
+			return alg6_pass(a, why, host);
+		alg_count_drop(a, why, host);
+		return 2;
+	}
 	if ((plan.n_add || plan.n_del) && a->nat.apply(a->nat.ctx, &plan) < 0)
-		return alg6_pass(a, "kernel refused IPv6 pinholes");
+		return alg6_pass(a, "kernel refused IPv6 pinholes", NULL);
 	pin6_commit(a->pin6, &in);
+	if (in.note)
+		alg_policy(a, in.note, alg6_host(&pm, host, sizeof(host)));
 	if (in.ended)
 		a->st.calls_ended++;
 	a->n_gone6 = n_gone;

@@ -332,6 +332,17 @@ bool conf_net_has(const struct conf_net *n, int family, const union addr *a)
 	return addr_in_prefix(family, a, n->family, &n->addr, n->len);
 }
 
+bool conf_nets_have(const struct conf_net *n, unsigned count, int family,
+		    const union addr *a)
+{
+	unsigned i;
+
+	for (i = 0; i < count; i++)
+		if (conf_net_has(&n[i], family, a))
+			return true;
+	return false;
+}
+
 /*
  * conf_split_range - "A-B" (blanks allowed around '-') into *a and *b,
  * both 1..65535.  Returns 0, or -1 when val is not such a range.

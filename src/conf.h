@@ -116,6 +116,10 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 /* conf_net_has - true when address a of family lies in network n. */
 bool conf_net_has(const struct conf_net *n, int family, const union addr *a);
 
+/* conf_nets_have - true when a lies in one of n[0..count). */
+bool conf_nets_have(const struct conf_net *n, unsigned count, int family,
+		    const union addr *a);
+
 /* conf_is_sip_port - true when port is one of the configured SIP ports. */
 bool conf_is_sip_port(const struct conf *c, uint16_t port);
 

@@ -4,56 +4,14 @@
 #include <sys/socket.h>
 
 #include "pin6.h"
+#include "pin6_int.h"
 #include "rw.h"
 #include "sdp.h"
-
-/* A call: the phone whose SDP opened the holes, and their ports. */
-struct pin6_call {
-	bool used;
-	bool confirmed;		/* a 2xx to its INVITE was seen */
-	uint8_t id_len;
-	char id[PIN6_ID_MAX];
-	union addr phone;
-	uint16_t port[PIN6_CALL_PINS];
-	unsigned n_port;
-	uint64_t expires;
-};
-
-/* A phone's registered Contact (address and port), and the REGISTER
- * outstanding for it. */
-struct pin6_reg {
-	bool used;		/* the pinhole is installed */
-	bool pending;		/* a REGISTER awaits its answer */
-	union addr phone;
-	uint16_t port;
-	union addr registrar;	/* where the pending REGISTER went */
-	uint32_t pend_id;	/* hash of its Call-ID */
-	uint32_t pend_cseq;
-	uint32_t want;		/* expiry it asked for (s) */
-	uint64_t expires;
-};
-
-struct pin6 {
-	const struct conf *conf;
-	struct pin6_call call[PIN6_MAX_CALLS];
-	struct pin6_reg reg[PIN6_MAX_REGS];
-};
 
 _Static_assert(sizeof(struct pin6_call) <= sizeof(((struct pin6_intent *)0)
 						     ->rec), "intent room");
 _Static_assert(sizeof(struct pin6_reg) <= sizeof(((struct pin6_intent *)0)
 						    ->rec), "intent room");
-
-/* What one pin6_plan call works with. */
-struct pin6_job {
-	const struct pin6 *p;
-	const struct pin6_msg *pm;
-	struct nat_plan *plan;
-	struct nat_elem *gone;
-	unsigned cap, *n_gone;
-	struct pin6_intent *in;
-	const char **why;
-};
 
 struct pin6 *pin6_new(const struct conf *c)
 {
@@ -69,7 +27,7 @@ void pin6_free(struct pin6 *p)
 	free(p);
 }
 
-static int pin6_fail(struct pin6_job *j, const char *why)
+int pin6_fail(struct pin6_job *j, const char *why)
 {
 	*j->why = why;
 	return -1;
@@ -147,8 +105,7 @@ static bool pin6_call_id(const struct sip_msg *m, struct span *id)
 	return true;
 }
 
-static int pin6_call_find(const struct pin6 *p, const char *buf,
-			  struct span id)
+int pin6_call_find(const struct pin6 *p, const char *buf, struct span id)
 {
 	unsigned i;
 
@@ -214,6 +171,10 @@ static int pin6_call_port(struct pin6_job *j, struct pin6_call *k,
 		return 0;
 	if (k->n_port == PIN6_CALL_PINS)
 		return pin6_fail(j, "too many IPv6 media pinholes in a call");
+	/* Streams are RTP/RTCP pairs: two pinholes each. */
+	if (j->host_ports + k->n_port + 1 >
+	    2 * (uint64_t)j->p->conf->max_media_per_host)
+		return pin6_fail(j, "max_media_per_host");
 	k->port[k->n_port++] = port;
 	return pin6_open(j, &k->phone, port, timeout);
 }
@@ -285,6 +246,9 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 	if (slot >= 0 && !addr_eq(AF_INET6, &j->p->call[slot].phone,
 				  &j->pm->src))
 		return pin6_fail(j, "IPv6: Call-ID of another host's call");
+	if (pin6_calls_of(j->p, &j->pm->src, slot, &j->host_ports) >=
+	    j->p->conf->max_calls_per_host && slot < 0)
+		return pin6_fail(j, "max_calls_per_host");
 	if (slot < 0) {
 		slot = pin6_call_free_slot(j->p);
 		if (slot < 0)
@@ -300,6 +264,8 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 	}
 	/* A 2xx to INVITE with the phone's answer, or an ACK with its late
 	 * answer: the call is up. */
+	if (!m->is_request && sip_method_is(m, "INVITE"))
+		pin6_dialog_note(k, m);
 	if ((!m->is_request && m->status >= 200 &&
 	     sip_method_is(m, "INVITE")) ||
 	    (m->is_request && sip_method_is(m, "ACK"))) {
@@ -309,21 +275,37 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 	return pin6_media(j, k, m->buf + body.off, &s);
 }
 
-/* A 2xx to INVITE confirms the call: its holes stay for the maximum
- * duration instead of the set-up timeout. */
-static int pin6_call_confirm(struct pin6_job *j, int slot)
+/* A 1xx/2xx to INVITE with a To tag makes a dialog; a 2xx confirms the
+ * call: its holes stay for the maximum duration instead of the set-up
+ * timeout. */
+static int pin6_call_answer(struct pin6_job *j, int slot)
 {
 	struct pin6_call *k = pin6_intent_call(j, slot);
 	uint32_t t = j->p->conf->call_max_duration;
 	unsigned i;
 
-	if (k->confirmed)
+	pin6_dialog_note(k, j->pm->m);
+	if (k->confirmed || j->pm->m->status < 200)
 		return 0;
 	k->confirmed = true;
 	k->expires = j->pm->now + t;
 	for (i = 0; i < k->n_port; i++)
 		if (pin6_refresh(j, &k->phone, k->port[i], t) < 0)
 			return -1;
+	return 0;
+}
+
+/* A BYE ends the call when its phone sends it, or when its tags name one
+ * of the call's dialogs: a host that learnt the Call-ID closes nothing
+ * (ignored, counted). */
+static int pin6_bye(struct pin6_job *j, int slot)
+{
+	const struct pin6_call *c = &j->p->call[slot];
+
+	if (j->pm->outbound ? addr_eq(AF_INET6, &c->phone, &j->pm->src)
+			    : pin6_dialog_has(c, j->pm->m))
+		return pin6_call_end(j, slot);
+	j->in->note = j->pm->outbound ? RW_WHY_CALLID_REUSE : RW_WHY_BYE_TAGS;
 	return 0;
 }
 
@@ -337,11 +319,11 @@ static int pin6_call_life(struct pin6_job *j, struct span id)
 	if (slot < 0)
 		return 0;
 	if (m->is_request)
-		return sip_method_is(m, "BYE") ? pin6_call_end(j, slot) : 0;
-	if (!sip_method_is(m, "INVITE") || m->status < 200)
+		return sip_method_is(m, "BYE") ? pin6_bye(j, slot) : 0;
+	if (!sip_method_is(m, "INVITE") || m->status < 101)
 		return 0;
 	if (m->status < 300)
-		return pin6_call_confirm(j, slot);
+		return pin6_call_answer(j, slot);
 	return j->p->call[slot].confirmed ? 0 : pin6_call_end(j, slot);
 }
 
@@ -375,30 +357,18 @@ static int pin6_reg_free_slot(const struct pin6 *p)
 static bool pin6_contact(const struct sip_msg *m, const union addr *a,
 			 uint16_t *port, long *expires)
 {
-	unsigned n;
-	int h;
+	struct sip_hostport hp;
+	struct span item, v;
+	uint32_t pos = 0;
+	unsigned n = 0;
 
-	for (n = 0; (h = sip_hdr_find(m, SIP_HDR_CONTACT, n)) >= 0; n++) {
-		struct span item, v;
-		uint32_t pos = 0;
-
-		while (sip_list_next(m->buf, m->hdr[h].value, &pos, &item)) {
-			struct sip_hostport hp;
-			union addr ca;
-
-			if (sip_uri_hostport(m->buf, item, &hp) < 0 ||
-			    !rw_addr_parse(m->buf, hp.host, AF_INET6, &ca) ||
-			    !addr_eq(AF_INET6, &ca, a))
-				continue;
-			*port = hp.port_num ? hp.port_num : 5060;
-			*expires = -1;
-			if (sip_param(m->buf, item, "expires", &v) && v.len &&
-			    v.len < 10)
-				*expires = strtol(m->buf + v.off, NULL, 10);
-			return true;
-		}
-	}
-	return false;
+	if (!pin6_contact_next(m, a, &n, &pos, &item, &hp))
+		return false;
+	*port = hp.port_num ? hp.port_num : 5060;
+	*expires = -1;
+	if (sip_param(m->buf, item, "expires", &v) && v.len && v.len < 10)
+		*expires = strtol(m->buf + v.off, NULL, 10);
+	return true;
 }
 
 static long pin6_expires_hdr(const struct sip_msg *m)
@@ -436,6 +406,9 @@ static int pin6_register(struct pin6_job *j, struct span id)
 	if (sip_cseq(m, &cseq, &(struct span){ 0, 0 }) < 0)
 		return pin6_fail(j, "IPv6: REGISTER without CSeq");
 	slot = pin6_reg_find(j->p, &j->pm->src, port);
+	if (slot < 0 && pin6_regs_of(j->p, &j->pm->src) >=
+			j->p->conf->max_signalling_per_host)
+		return pin6_fail(j, "max_signalling_per_host");
 	if (slot < 0)
 		slot = pin6_reg_free_slot(j->p);
 	if (slot < 0)
@@ -450,6 +423,8 @@ static int pin6_register(struct pin6_job *j, struct span id)
 	g->pend_id = pin6_hash(m->buf + id.off, id.len);
 	g->pend_cseq = cseq;
 	g->want = (uint32_t)want;
+	pin6_contact_users(m, &j->pm->src, port, g->pend_user,
+			   &g->n_pend_user);
 	return 0;
 }
 
@@ -504,8 +479,12 @@ static int pin6_registered(struct pin6_job *j, struct span id)
 					  &g->phone, g->port) < 0)
 			return pin6_fail(j, "too many IPv6 pinholes");
 		g->used = false;
+		g->n_user = 0;
 		return 0;
 	}
+	if (!g->used)
+		g->n_user = 0;
+	pin6_reg_users(g);
 	g->expires = j->pm->now + t;
 	if (g->used)
 		return pin6_refresh(j, &g->phone, g->port, t);
@@ -519,16 +498,20 @@ int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 	      struct nat_plan *plan, struct nat_elem *gone, unsigned cap,
 	      unsigned *n_gone, struct pin6_intent *in, const char **why)
 {
-	struct pin6_job j = { p, pm, plan, gone, cap, n_gone, in, why };
+	struct pin6_job j = { p, pm, plan, gone, cap, n_gone, in, why, 0 };
 	const struct sip_msg *m = pm->m;
 	struct span id;
 
 	in->kind = PIN6_I_NONE;
 	in->ended = false;
+	in->drop = false;
+	in->note = NULL;
 	if (!pin6_call_id(m, &id))
 		return pin6_fail(&j, "IPv6: no Call-ID");
 	if (id.len > PIN6_ID_MAX)
 		return pin6_fail(&j, "IPv6: Call-ID too long");
+	if (pin6_inbound(&j, id) < 0)
+		return -1;
 	/* Over TCP the registrar reaches the phone on the connection the
 	 * REGISTER came on (an established flow): no registration hole. */
 	if (pm->tcp && sip_method_is(m, "REGISTER"))

@@ -44,6 +44,8 @@ struct pin6_intent {
 	int kind;		/* PIN6_I_* */
 	int slot;		/* call or registration slot */
 	bool ended;		/* the message ends a call */
+	bool drop;		/* with pin6_plan's -1: drop the message */
+	const char *note;	/* ignored by policy, passes (RW_WHY_*) */
 	_Alignas(16) unsigned char rec[512];	/* the slot's new content */
 };
 
@@ -59,8 +61,15 @@ void pin6_free(struct pin6 *p);
  * pin6_plan - the pinholes message pm opens, refreshes or closes: kernel
  * work appended to plan (removals whose flows must go also to gone, up to
  * cap, count in *n_gone) and the state change into *in.  Touches no state.
- * Returns 0, or -1 with *why when the message is left alone and counted
- * (nothing planned).
+ * Returns 0 (in->note set: the policy ignored what it asked, counted,
+ * and it passes), or -1 with *why when the message is left alone and
+ * counted (nothing planned; in->drop: it must be dropped - an
+ * out-of-dialog request to a registered phone that names no Contact it
+ * registered, or whose sender incoming_from refuses).
+ * The IPv4 rules apply: per-host quotas (max_calls_per_host,
+ * max_media_per_host streams, max_signalling_per_host registrations),
+ * and a BYE ends a call only from its phone or with the tags of one of
+ * its dialogs.
  */
 int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 	      struct nat_plan *plan, struct nat_elem *gone, unsigned cap,

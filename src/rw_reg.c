@@ -249,12 +249,11 @@ static bool reg_admits(const struct rw_ctx *x, const struct sip_msg *m,
 		if (c->incoming_from == INCOMING_REGISTRAR &&
 		    rw_addr_eq(x->family, &s->reg[i].registrar, &x->src))
 			return true;
+		if (c->incoming_from == INCOMING_NETS)
+			return conf_nets_have(c->incoming_nets,
+					      c->n_incoming_nets, x->family,
+					      &x->src);
 	}
-	if (c->incoming_from != INCOMING_NETS)
-		return false;
-	for (i = 0; i < c->n_incoming_nets; i++)
-		if (conf_net_has(&c->incoming_nets[i], x->family, &x->src))
-			return true;
 	return false;
 }
 

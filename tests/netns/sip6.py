@@ -254,7 +254,7 @@ def role_caller(a, rec):
     else:
         s = sock(a.addr, a.sip_port)
     m = sock(a.addr, a.rtp_port)
-    callid = "c6-%d@caller" % random.getrandbits(24)
+    callid = a.callid or "c6-%d@caller" % random.getrandbits(24)
     frm = "<sip:bob@[%s]>;tag=c1" % a.addr
     tov = "<sip:alice@%s>" % a.target
     ctr = ";transport=tcp" if a.tcp else ""
@@ -388,6 +388,7 @@ def main():
     p.add_argument("--sip-port", type=int, default=5060)
     p.add_argument("--rtp-port", type=int, default=8000)
     p.add_argument("--packets", type=int, default=20)
+    p.add_argument("--callid", help="caller: this Call-ID")
     p.add_argument("--serve", type=float, default=10)
     p.add_argument("--linger", type=float, default=0)
     p.add_argument("--tcp", action="store_true",

@@ -94,9 +94,63 @@ check "media both ways (registrar -> phone reached the phone)" \
 check "registrar's BYE answered" \
 	test "$(json "$WORK/call_reg.json" 'd.get("bye_ok")')" = True
 
-# 3. Another host calls the registered Contact.
-s6 "$NS_O" call_peer caller --addr $PEER6 --sip-port 5070 \
-	--target "[$P6]:5060" --rtp-port 40002
+# 3. Another host calls the registered Contact.  While the call is up
+# (sipalgd: the phone's media pinhole is open) a third host that learnt
+# the Call-ID sends a BYE with tags of its own: the call's pinholes stay.
+# A scanner then sends requests to guessed users at the registered
+# Contact's address and port: none reaches the phone (issue 11).
+SCAN6=2001:db8:2::30
+ip -n "$NS_O" addr add $SCAN6/64 dev eth0 nodad
+s6_bg "$NS_O" call_peer caller --addr $PEER6 --sip-port 5070 \
+	--target "[$P6]:5060" --rtp-port 40002 --callid forge-me@caller
+if [ "$MODE" = sipalg ]; then
+	wait_until 5 sh -c "ip netns exec $NS_R nft list set ip6 sipalg pin6 | grep -q '$P6 . 8000 '"
+fi
+sip6_send() {	# sip6_send FROM TEXT... - one datagram each to [P6]:5060
+	in_ns "$NS_O" python3 - "$@" <<'PY'
+import socket, sys, time
+src, msgs, p6 = sys.argv[1], sys.argv[2:], "2001:db8:1::10"
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind((src, 5090))
+for m in msgs:
+    s.sendto(m.replace("\n", "\r\n").encode(), (p6, 5060))
+    time.sleep(0.05)
+PY
+}
+sip6_send $SCAN6 "BYE sip:alice@[$P6]:5060 SIP/2.0
+Via: SIP/2.0/UDP [$SCAN6]:5090;branch=z9hG4bKforge
+From: <sip:bob@[$PEER6]>;tag=forged
+To: <sip:alice@[$P6]:5060>;tag=p1
+Call-ID: forge-me@caller
+CSeq: 9 BYE
+Content-Length: 0
+
+"
+if [ "$MODE" = sipalg ]; then
+	sleep 0.3
+	check "a BYE with other tags from $SCAN6 leaves the call's media pinhole open" \
+		sh -c "ip netns exec $NS_R nft list set ip6 sipalg pin6 | grep -q '$P6 . 8000 '"
+fi
+bg_wait call_peer
+for u in 100 admin; do
+	sip6_send $SCAN6 "INVITE sip:$u@[$P6]:5060 SIP/2.0
+Via: SIP/2.0/UDP [$SCAN6]:5090;branch=z9hG4bKscan$u
+From: <sip:scan@[$SCAN6]>;tag=s$u
+To: <sip:$u@[$P6]:5060>
+Call-ID: scan-$u@scanner
+CSeq: 1 INVITE
+Content-Length: 0
+
+" "OPTIONS sip:$u@[$P6]:5060 SIP/2.0
+Via: SIP/2.0/UDP [$SCAN6]:5090;branch=z9hG4bKopt$u
+From: <sip:scan@[$SCAN6]>;tag=o$u
+To: <sip:$u@[$P6]:5060>
+Call-ID: opt-$u@scanner
+CSeq: 1 OPTIONS
+Content-Length: 0
+
+"
+done
 check "another host's INVITE to the registered Contact answered" \
 	test "$(json "$WORK/call_peer.json" 'd["answered"]')" = True
 check "media both ways with the other host" \
@@ -107,8 +161,8 @@ touch "$WORK/phone.json.stop"
 wait_file "$WORK/phone.json.linger" 10
 s6 "$NS_O" probe probe --addr $PEER6 --target "[$P6]:8000" --packets 10
 bg_stop phone 10
-check "phone received both INVITEs" test "$(json "$WORK/phone.json" \
-	'len(d["invites"])')" = 2
+check "phone received both INVITEs, none of the scanner's" \
+	test "$(json "$WORK/phone.json" 'len(d["invites"])')" = 2
 check "pinhole closed after BYE: probe to the media port lost" \
 	test "$(json "$WORK/phone.json" 'd["after"]')" = 0
 
@@ -181,6 +235,10 @@ if [ "$MODE" = sipalg ]; then
 	wait_until 5 grep -q 'stats: packets' "$DAEMON_LOG"
 	check "IPv6 messages pass unchanged (no NAT: nothing rewritten)" \
 		grep -q 'stats: packets [1-9][0-9]* rewritten 0 ' "$DAEMON_LOG"
+	check "the log counts the forged BYE as ignored" \
+		grep -q "policy: ignored: tags name no dialog of the call" "$DAEMON_LOG"
+	check "the log counts the scanner's requests as dropped" \
+		grep -q "dropped: out-of-dialog request names no registered Contact" "$DAEMON_LOG"
 	check "the fragmented REGISTER reached the daemon reassembled" \
 		sh -c "! grep -q 'IP fragment' '$DAEMON_LOG' && grep -q 'stats: packets' '$DAEMON_LOG'"
 fi

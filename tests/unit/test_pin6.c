@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "pin6.h"
+#include "rw.h"
 #include "sip.h"
 
 #define PHONE "2001:db8:1::10"
@@ -34,6 +35,7 @@ static struct nat_elem gone[64];
 static unsigned n_gone;
 static struct pin6_intent in;
 static const char *why;
+static uint16_t dport = 5060;	/* the destination port of run()'s message */
 
 static union addr a6(const char *s)
 {
@@ -57,6 +59,7 @@ static int run(const char *text, const char *src, const char *dst,
 	assert_int_equal(sip_scan(&m, buf, (uint32_t)n), SIP_OK);
 	pm.src = a6(src);
 	pm.dst = a6(dst);
+	pm.dport = dport;
 	nat_plan_init(&plan);
 	n_gone = 0;
 	why = NULL;
@@ -201,6 +204,15 @@ static const char bye[] =
 	"CSeq: 2 BYE\r\n"
 	"Content-Length: 0\r\n\r\n";
 
+static const char ok_b[] =
+	"SIP/2.0 200 OK\r\n"
+	"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bK2\r\n"
+	"From: <sip:alice@example.org>;tag=a\r\n"
+	"To: <sip:bob@example.org>;tag=b\r\n"
+	"Call-ID: call1@phone\r\n"
+	"CSeq: 1 INVITE\r\n"
+	"Content-Length: 0\r\n\r\n";
+
 static void test_call_media_sender_only(void **state)
 {
 	char t[2048];
@@ -219,7 +231,9 @@ static void test_call_media_sender_only(void **state)
 	assert_false(plan_adds("2001:db8:1::99", 9000));
 	/* The same Call-ID from another inside host: refused. */
 	assert_int_equal(run(t, "2001:db8:1::11", PEER, true, 100, true), -1);
-	/* BYE closes all three and names them for the conntrack delete. */
+	/* Answered (the dialog a/b), then the BYE closes all three and
+	 * names them for the conntrack delete. */
+	assert_int_equal(run(ok_b, PEER, PHONE, false, 105, true), 0);
 	assert_int_equal(run(bye, PEER, PHONE, false, 110, true), 0);
 	assert_int_equal(plan.n_del, 3);
 	assert_int_equal(n_gone, 3);
@@ -274,6 +288,131 @@ static void test_failure_and_setup_timeout(void **state)
 	assert_int_equal(calls, 0);
 }
 
+/* A BYE ends the call only from its phone or with its dialog's tags: a
+ * host that learnt the Call-ID closes nothing (issue 11). */
+static void test_bye_tags(void **state)
+{
+	char t[2048], forged[sizeof(bye) + 8];
+	unsigned calls, regs, pins;
+
+	(void)state;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), 0);
+	/* Before any dialog: the far end's BYE names none. */
+	assert_int_equal(run(bye, PEER, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_del, 0);
+	assert_ptr_equal(in.note, RW_WHY_BYE_TAGS);
+	assert_int_equal(run(ok_b, PEER, PHONE, false, 102, true), 0);
+	/* Wrong From tag, from another outside host. */
+	snprintf(forged, sizeof(forged), "%s", bye);
+	memcpy(strstr(forged, ";tag=b"), ";tag=x", 6);
+	assert_int_equal(run(forged, "2001:db8:2::66", PHONE, false, 103, true),
+			 0);
+	assert_int_equal(plan.n_del, 0);
+	assert_ptr_equal(in.note, RW_WHY_BYE_TAGS);
+	/* Another inside host's BYE with the Call-ID. */
+	assert_int_equal(run(bye, "2001:db8:1::11", PEER, true, 104, true), 0);
+	assert_int_equal(plan.n_del, 0);
+	assert_ptr_equal(in.note, RW_WHY_CALLID_REUSE);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls * 10 + pins, 13);
+	/* The far end's own BYE (tags b, a): closed. */
+	assert_int_equal(run(bye, PEER, PHONE, false, 105, true), 0);
+	assert_int_equal(plan.n_del, 3);
+	assert_null(in.note);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls + pins, 0);
+}
+
+/* Per-host quotas: calls, media pinholes (two per stream) and
+ * registrations of one phone; another phone is not limited by them. */
+static void test_quotas(void **state)
+{
+	char t[2048], sdp[512], cid[64];
+	char reg[sizeof(register_msg) + 8];
+	unsigned i;
+
+	(void)state;
+	conf.max_calls_per_host = 2;
+	conf.max_media_per_host = 2;
+	conf.max_signalling_per_host = 1;
+	snprintf(sdp, sizeof(sdp), "v=0\r\no=- 1 1 IN IP6 " PHONE "\r\n"
+		 "s=-\r\nc=IN IP6 " PHONE "\r\nt=0 0\r\n"
+		 "m=audio 8000 RTP/AVP 0\r\n");
+	for (i = 0; i < 3; i++) {
+		snprintf(t, sizeof(t), invite_sdp, (unsigned)strlen(sdp), sdp);
+		snprintf(cid, sizeof(cid), "Call-ID: cq%u@phone", i);
+		memcpy(strstr(t, "Call-ID: call1@phone"), cid, strlen(cid));
+		assert_int_equal(run(t, PHONE, PEER, true, 100, true),
+				 i < 2 ? 0 : -1);
+	}
+	assert_string_equal(why, "max_calls_per_host");
+	/* Another phone still calls. */
+	assert_int_equal(run(t, "2001:db8:1::11", PEER, true, 100, true), 0);
+	/* Two streams in a call of its own: 4 pinholes of this phone's
+	 * already in use (2 calls x RTP+RTCP), so none more. */
+	conf.max_calls_per_host = 3;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), -1);
+	assert_string_equal(why, "max_media_per_host");
+	/* Registrations: one Contact port, then a second is refused. */
+	assert_int_equal(run(register_msg, PHONE, REG, true, 100, true), 0);
+	snprintf(reg, sizeof(reg), "%s", register_msg);
+	memcpy(strstr(reg, "]:5070>"), "]:5072>", 7);
+	assert_int_equal(run(reg, PHONE, REG, true, 100, true), -1);
+	assert_string_equal(why, "max_signalling_per_host");
+	/* The same Contact again (a refresh) is not a new one. */
+	assert_int_equal(run(register_msg, PHONE, REG, true, 101, true), 0);
+}
+
+/* An out-of-dialog request to the registered Contact's address and port
+ * must name a registered Contact, from a sender incoming_from allows;
+ * else it is dropped (a scanner reaches no phone). */
+static int probe6(const char *method, const char *user, const char *from)
+{
+	char t[1024];
+
+	snprintf(t, sizeof(t), "%s sip:%s@[" PHONE "]:5070 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP [%s]:5060;branch=z9hG4bKs\r\n"
+		 "From: <sip:x@example.net>;tag=s\r\n"
+		 "To: <sip:%s@example.org>\r\nCall-ID: scan@x\r\n"
+		 "CSeq: 1 %s\r\nContent-Length: 0\r\n\r\n", method, user,
+		 from, user, method);
+	dport = 5070;
+	return run(t, from, PHONE, false, 110, true);
+}
+
+static void test_scanner6(void **state)
+{
+	(void)state;
+	/* No registration: not a registration's hole, nothing checked. */
+	assert_int_equal(probe6("OPTIONS", "100", PEER), 0);
+	assert_int_equal(run(register_msg, PHONE, REG, true, 100, true), 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 101, true), 0);
+	assert_int_equal(probe6("OPTIONS", "100", PEER), -1);
+	assert_true(in.drop);
+	assert_ptr_equal(why, RW_WHY_NOT_REGISTERED);
+	assert_int_equal(probe6("INVITE", "admin", PEER), -1);
+	assert_true(in.drop);
+	assert_int_equal(probe6("INVITE", "alice", PEER), 0);
+	assert_false(in.drop);
+	conf.incoming_from = INCOMING_REGISTRAR;
+	assert_int_equal(probe6("INVITE", "alice", PEER), -1);
+	assert_true(in.drop);
+	assert_int_equal(probe6("INVITE", "alice", REG), 0);
+	conf.incoming_from = INCOMING_NETS;
+	conf.n_incoming_nets = 1;
+	conf.incoming_nets[0].family = AF_INET6;
+	conf.incoming_nets[0].len = 112;
+	conf.incoming_nets[0].addr = a6("2001:db8:2::");
+	assert_int_equal(probe6("INVITE", "alice", PEER), 0);
+	assert_int_equal(probe6("INVITE", "alice", "2001:db8:3::20"), -1);
+	/* From an allowed network, a guessed user is still dropped. */
+	assert_int_equal(probe6("INVITE", "100", PEER), -1);
+	assert_true(in.drop);
+	dport = 5060;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +428,11 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_failure_and_setup_timeout,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bye_tags, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scanner6, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

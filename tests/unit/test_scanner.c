@@ -119,6 +119,11 @@ static void test_incoming_from(void **state)
 	assert_int_equal(probe(&p, "203.0.113.99", "INVITE",
 			       "sip:alice@203.0.113.1:5060", &why),
 			 PIPE_DROPPED);
+	/* From an allowed network, a guessed user is still dropped. */
+	assert_int_equal(probe(&p, "198.51.100.99", "INVITE",
+			       "sip:admin@203.0.113.1:5060", &why),
+			 PIPE_DROPPED);
+	assert_non_null(strstr(why, "names no registered Contact"));
 	pipe_free(&p);
 }
 

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPALG_PIN6_INT_H
+#define SIPALG_PIN6_INT_H
+
+/* Inside pin6: the state and the job pin6.c and pin6_policy.c share. */
+
+#include "pin6.h"
+
+/* A call: the phone whose SDP opened the holes, and their ports. */
+struct pin6_call {
+	bool used;
+	bool confirmed;		/* a 2xx to its INVITE was seen */
+	uint8_t id_len;
+	char id[PIN6_ID_MAX];
+	union addr phone;
+	uint16_t port[PIN6_CALL_PINS];
+	unsigned n_port;
+	uint64_t expires;
+	/* Tag pairs (From, To hashes) of its dialogs, from the 1xx/2xx
+	 * with a To tag (early and confirmed, forking makes several). */
+#define PIN6_DLG 4
+	uint32_t dlg[PIN6_DLG][2];
+	unsigned n_dlg;
+};
+
+/* A phone's registered Contact (address and port), and the REGISTER
+ * outstanding for it. */
+struct pin6_reg {
+	bool used;		/* the pinhole is installed */
+	bool pending;		/* a REGISTER awaits its answer */
+	union addr phone;
+	uint16_t port;
+	union addr registrar;	/* where the pending REGISTER went */
+	uint32_t pend_id;	/* hash of its Call-ID */
+	uint32_t pend_cseq;
+	uint32_t want;		/* expiry it asked for (s) */
+	uint64_t expires;
+	/* Hashes of the user parts of the Contacts registered on it (an
+	 * out-of-dialog request must name one), and of the pending
+	 * REGISTER's. */
+#define PIN6_USERS 4
+	uint32_t user[PIN6_USERS], pend_user[PIN6_USERS];
+	unsigned n_user, n_pend_user;
+};
+
+struct pin6 {
+	const struct conf *conf;
+	struct pin6_call call[PIN6_MAX_CALLS];
+	struct pin6_reg reg[PIN6_MAX_REGS];
+};
+
+/* What one pin6_plan call works with. */
+struct pin6_job {
+	const struct pin6 *p;
+	const struct pin6_msg *pm;
+	struct nat_plan *plan;
+	struct nat_elem *gone;
+	unsigned cap, *n_gone;
+	struct pin6_intent *in;
+	const char **why;
+	unsigned host_ports;	/* the phone's pinholes in its other calls */
+};
+
+/* pin6_fail - *j->why = why; returns -1. */
+int pin6_fail(struct pin6_job *j, const char *why);
+
+/* pin6_call_find - the slot of the call with Call-ID id, or -1. */
+int pin6_call_find(const struct pin6 *p, const char *buf, struct span id);
+
+/* pin6_calls_of - calls of phone a; *ports: their pinholes, without
+ * call slot skip's. */
+unsigned pin6_calls_of(const struct pin6 *p, const union addr *a, int skip,
+		       unsigned *ports);
+
+/* pin6_regs_of - registrations (installed or pending) of phone a. */
+unsigned pin6_regs_of(const struct pin6 *p, const union addr *a);
+
+/* pin6_dialog_note - k gets the dialog (From, To tags) of m, a 1xx/2xx
+ * to INVITE, when it has a To tag. */
+void pin6_dialog_note(struct pin6_call *k, const struct sip_msg *m);
+
+/* pin6_dialog_has - whether m's tags name one of k's dialogs (in either
+ * order). */
+bool pin6_dialog_has(const struct pin6_call *k, const struct sip_msg *m);
+
+/* pin6_contact_next - the next Contact item of m whose host is the IPv6
+ * address a, into *item and *hp; *h_i and *pos (both 0 at first) say
+ * where the search goes on.  false when none is left. */
+bool pin6_contact_next(const struct sip_msg *m, const union addr *a,
+		       unsigned *h_i, uint32_t *pos, struct span *item,
+		       struct sip_hostport *hp);
+
+/* pin6_contact_users - hashed user parts (at most PIN6_USERS into u,
+ * count *n) of m's Contacts naming a:port. */
+void pin6_contact_users(const struct sip_msg *m, const union addr *a,
+			uint16_t port, uint32_t *u, unsigned *n);
+
+/* pin6_reg_users - g's users with the answered REGISTER's added. */
+void pin6_reg_users(struct pin6_reg *g);
+
+/* pin6_inbound - an out-of-dialog request from outside to a registered
+ * Contact: 0 when it may reach the phone (or is none of those), -1 with
+ * j->in->drop set and *j->why when it must be dropped. */
+int pin6_inbound(struct pin6_job *j, struct span id);
+
+#endif
