@@ -23,7 +23,10 @@ static int got_cb(enum nf_conntrack_msg_type type, struct nf_conntrack *ct,
 	(void)type;
 	nfct_copy(t->got, ct, NFCT_CP_OVERRIDE);
 	t->found = true;
-	return NFCT_CB_STOP;
+	/* Not NFCT_CB_STOP: the kernel's ACK follows the answer, and left
+	 * unread it would be taken as the answer to the next query (a GET
+	 * "succeeding" with no entry, an UPDATE not waiting for its own). */
+	return NFCT_CB_CONTINUE;
 }
 
 struct nat_tcp *nat_tcp_open(void)
