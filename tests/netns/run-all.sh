@@ -65,6 +65,7 @@ t_nathairpin:(nat3) hairpin between two NAT-aware phones (STUN): INVITE out and 
 t_natmixed:(nat4) partly NAT-aware phones: STUN media with private Via/Contact, rport with private Via, ICE phone (srflx default); rewritten only where an inside address is named, calls both ways, media both ways
 t_natdown:(nat6) NAT-aware phones that STUN and REGISTER while sipalgd is stopped (plain masquerading), then it starts: calls to both registered Contacts, calls out byte for byte from the STUN mappings
 t_baresip:(nat5) baresip through the gateway: medianat=stun registers, is called, calls the peer; SIP outbound (RFC 5626: reg-id, +sip.instance, Require: outbound, STUN keep-alives on the flow), called after 12 s; media both ways
+t_baresip_tcp:(y) baresip, not NAT-aware, over TCP only: registers, is called over its registration connection, calls the peer over a connection of its own; media both ways, no connection reset, no private address in any reassembled stream
 t_quota:(sec3) quotas: phone2 floods 200 INVITEs with fresh Call-IDs and ports and 60 REGISTERs with fresh Contact ports; phone1 still registers and takes calls from the registrar and another host, media both ways; phone2 stops at its own quotas
 t_mediafrom:(sec4) media from whom: a third host outside and a DMZ host send to a live call's public RTP/RTCP ports: with media_from = sdp neither reaches the phone (the filter counts the drops), with media_from = any the third host does, counted, the DMZ host never; the far end's media both ways
 "

@@ -13,47 +13,19 @@
 # Media both ways in every call (sipua counts what arrives from baresip;
 # baresip's log says from where it receives RTP).
 . "$(dirname "$0")/lib.sh"
+. "$LAB_DIR/lab_baresip.sh"
 lab_up baresip socat
 J=$WORK
 BR=$J/baresip
 mkdir -p "$BR"
 
-# baresip_conf DIR IP ACCOUNT - a headless configuration: a 440 Hz
-# tone as the microphone (ausine makes 48 kHz; baresip resamples), received audio played into a bridge nobody
-# reads, PCMU, the UDP console for commands, RTCP summaries in the log.
-baresip_conf() {
-	cat >"$1/config" <<-CONF
-	poll_method		epoll
-	sip_listen		$2:5060
-	net_interface		eth0
-	audio_player		aubridge,sink
-	audio_source		ausine,440
-	ausrc_srate		48000
-	ausrc_channels		2
-	audio_alert		aubridge,sink
-	rtp_ports		8000-8009
-	module_path		/usr/lib/baresip/modules
-	module			stdio.so
-	module			cons.so
-	module			menu.so
-	module			g711.so
-	module			ausine.so
-	module			aubridge.so
-	module			stun.so
-	module			rtcpsummary.so
-	module			uuid.so
-	module_app		account.so
-	cons_listen		127.0.0.1:5555
-	CONF
-	echo "$3" >"$1/accounts"
-}
 cons() { in_ns "$NS_P1" socat -u - "UDP:127.0.0.1:5555" <<<"$1"; }
 MEDIANAT="medianat=stun;stunserver=stun:$STUN_IP:3478"
 
 lab_stun 150
 ua_bg "$NS_O" registrar registrar --local $REGISTRAR --user registrar \
 	--expires 300 --call --rtp-port 50100 --packets 350 --timeout 25
-baresip_conf "$BR" $PHONE1 "<sip:phone1@$REGISTRAR>;answermode=auto;$MEDIANAT;regint=300;ptime=20;audio_codecs=PCMU"
+baresip_conf "$BR" $PHONE1 "<sip:phone1@$REGISTRAR>;answermode=auto;$MEDIANAT;regint=300;ptime=20;audio_codecs=PCMU" stun.so
 bg "$NS_P1" baresip baresip -f "$BR" -v -t 40
 bg_wait registrar
 ua_bg "$NS_O" peer uas --local $PEER --user peer --rtp-port 50200 \
@@ -93,7 +65,7 @@ mkdir -p "$BR2"
 ua_bg "$NS_O" registrar2 registrar --local $REGISTRAR --user registrar \
 	--expires 300 --outbound --flow-timer 4 --hold 12 --call \
 	--rtp-port 50100 --packets 350 --timeout 40
-baresip_conf "$BR2" $PHONE2 "<sip:phone2@$REGISTRAR>;outbound=\"sip:$REGISTRAR\";sipnat=outbound;answermode=auto;$MEDIANAT;regint=300;ptime=20;audio_codecs=PCMU"
+baresip_conf "$BR2" $PHONE2 "<sip:phone2@$REGISTRAR>;outbound=\"sip:$REGISTRAR\";sipnat=outbound;answermode=auto;$MEDIANAT;regint=300;ptime=20;audio_codecs=PCMU" stun.so
 sed -i 's/^cons_listen.*/cons_listen 127.0.0.1:5556/' "$BR2/config"
 bg "$NS_P2" baresip2 baresip -f "$BR2" -v -t 45
 bg_wait registrar2

@@ -254,7 +254,8 @@ def answer_call(ep, c, inv, rtp_port, secs):
     remote = media_to(med, inv.body)
     call["remote_sdp"] = remote
     sdp = sdp_make("uas", ep.args.ip, rtp_port, False)
-    ep.send(c, response(inv, 200, "OK", sdp, f"sip:uas@{ep.args.ip}",
+    ep.send(c, response(inv, 200, "OK", sdp,
+                        f"sip:uas@{ep.args.ip};transport=tcp",
                         token(6)))
     ep.wait(lambda m: m.is_request and m.method == "ACK", 5)
     _, bye = ep.wait(lambda m: m.is_request and m.method == "BYE", secs + 5)
@@ -289,7 +290,8 @@ def call_contact(ep, contact, rtp_port, secs):
     cid, ftag = token() + "@registrar", token(6)
     sdp = sdp_make("registrar", ep.args.ip, rtp_port, False)
     ep.send(conn, request("INVITE", contact, f"{ep.args.ip}:5060", cid, 1,
-                          ftag, contact=f"sip:registrar@{ep.args.ip}",
+                          ftag,
+                          contact=f"sip:registrar@{ep.args.ip};transport=tcp",
                           body=sdp))
     _, ok = ep.wait(lambda m: is_resp("INVITE")(m) and m.code >= 200, 8)
     call["status"] = ok.code if ok else None
@@ -328,18 +330,28 @@ def cmd_registrar(ep):
     ep.ready()
     end = time.monotonic() + ep.args.timeout
     options = 0
+    pending = None      # when to call the registered Contact (--call-after)
     while time.monotonic() < end:
-        c, m = ep.poll(end)
+        c, m = ep.poll(end if pending is None else min(end, pending))
+        if m is None and pending is not None and \
+                time.monotonic() >= pending:
+            pending = None
+            call_contact(ep, ep.res["binding"]["contact"],
+                         ep.args.rtp_port + 100, ep.args.hold)
+            continue
         if m is None:
             break
         if m.is_request and m.method == "REGISTER":
+            first = "binding" not in ep.res
             ep.res["binding"] = {"contact": (m.get("contact") or "").strip(
                 "<>").split(">")[0], "via": m.vias()[0]}
             ep.send(c, response(m, 200, "OK", contact=ep.res["binding"][
                 "contact"] + ";expires=300", to_tag=token(6)))
+            if first and ep.args.call_after is not None:
+                pending = time.monotonic() + ep.args.call_after
         elif m.is_request and m.method == "INVITE":
             ep.res["invite_len"] = len(ep.res["received"][-1]["data"])
-            answer_call(ep, c, m, ep.args.rtp_port, 1.0)
+            answer_call(ep, c, m, ep.args.rtp_port, ep.args.hold)
             if ep.args.call and ep.res.get("binding"):
                 call_contact(ep, ep.res["binding"]["contact"],
                              ep.args.rtp_port + 100, 1.0)
@@ -512,6 +524,8 @@ def main():
     p.add_argument("--big", type=int, default=3000)
     p.add_argument("--many", type=int, default=3000)
     p.add_argument("--call", action="store_true")
+    p.add_argument("--call-after", type=float)
+    p.add_argument("--hold", type=float, default=1.0)
     p.add_argument("--timeout", type=float, default=60)
     a = p.parse_args()
     ep = Endpoint(a)
