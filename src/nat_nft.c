@@ -616,6 +616,19 @@ void nat_nft_close(struct nat_nft *h)
 	free(h);
 }
 
+void nat_nft_close6(struct nat_nft *h)
+{
+	struct batch bt;
+
+	if (!h || !h->v6)
+		return;
+	batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	put_table(h, &bt, NFT_MSG_DELTABLE, "delete ip6 table");
+	if (batch_send(h, &bt) == 0)
+		h->v6 = false;
+}
+
 void nat_nft_key_pack(uint8_t *k, const union addr *a, uint16_t port)
 {
 	uint16_t p = htons(port);

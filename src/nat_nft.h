@@ -52,6 +52,10 @@ struct nat_nft *nat_nft_open_keep(uint32_t ct_mark, const char *outside);
  */
 int nat_nft_dump(struct nat_nft *h, struct nat_elem **out);
 
+/* nat_nft_close6 - delete the IPv6 pinhole table (nat_nft_open6), if
+ * there is one. */
+void nat_nft_close6(struct nat_nft *h);
+
 /* nat_nft_detach - free h and leave the table as it is (a restart). */
 void nat_nft_detach(struct nat_nft *h);
 

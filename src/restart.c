@@ -49,6 +49,10 @@ void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 	else if (n)
 		log_info("leaving %d bindings in the kernel for %u s (a "
 			 "restart takes them over)", n, grace);
+	/* The next run replaces the IPv6 pinhole table (nothing of it is
+	 * taken over): left here, its holes would stay open for their full
+	 * timeouts after a stop for good. */
+	nat_nft_close6(nft);
 	nat_nft_detach(nft);
 }
 

@@ -27,7 +27,8 @@ struct prior *restart_adopt(struct nat_nft *nft, struct nat_keep *keep,
 			    struct calls *t);
 
 /* restart_leave - cap keep's bindings to grace seconds and let go of
- * nft without deleting the table. */
+ * nft without deleting the table (the IPv6 pinholes, which no run takes
+ * over, are deleted). */
 void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 		   uint32_t grace);
 
