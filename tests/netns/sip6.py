@@ -9,7 +9,8 @@ Roles (each writes a JSON record to --out; --out.ready once listening):
              BYE; with --call TARGET it calls TARGET instead and lets the
              far end send media first.
   registrar  answers one REGISTER with 200 (the Contact, expires).
-  caller     sends an INVITE to --target with SDP, ACK, sends --packets
+  caller     sends an INVITE to --target (Request-URI --ruri) with SDP,
+             ACK, sends --packets
              RTP packets to the answer's media address from its own media
              port, then BYE.
   answerer   answers one INVITE with 200 and SDP, sends --packets RTP to the
@@ -259,7 +260,8 @@ def role_caller(a, rec):
     tov = "<sip:alice@%s>" % a.target
     ctr = ";transport=tcp" if a.tcp else ""
     rec.update(answered=False, rtp_back=0)
-    s.sendto(req("INVITE", "sip:alice@%s%s" % (a.target, ctr), a.addr,
+    ruri = a.ruri or "sip:alice@%s%s" % (a.target, ctr)
+    s.sendto(req("INVITE", ruri, a.addr,
                  a.sip_port, callid, 1, tov, frm,
                  [("Contact", "<sip:bob@%s%s>"
                    % (hp(a.addr, a.sip_port), ctr))],
@@ -389,6 +391,8 @@ def main():
     p.add_argument("--rtp-port", type=int, default=8000)
     p.add_argument("--packets", type=int, default=20)
     p.add_argument("--callid", help="caller: this Call-ID")
+    p.add_argument("--ruri", help="caller: this Request-URI (a registered "
+                   "Contact) instead of sip:alice@TARGET")
     p.add_argument("--serve", type=float, default=10)
     p.add_argument("--linger", type=float, default=0)
     p.add_argument("--tcp", action="store_true",

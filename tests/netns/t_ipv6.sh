@@ -13,57 +13,9 @@
 # end sends media first.  sipalgd opens pinholes for these (table ip6
 # sipalg, set pin6), the kernel helper its expectations, plain NAT nothing.
 . "$(dirname "$0")/lib.sh"
-SIP6="$LAB_DIR/sip6.py"
-P6=2001:db8:1::10
-GW6_IN=2001:db8:1::1
-GW6_OUT=2001:db8:2::1
-REG6=2001:db8:2::10
-PEER6=2001:db8:2::20
-
+. "$LAB_DIR/lab_ipv6.sh"
 lab_up
-v6_on() {
-	local ns=$1 dev
-	shift
-	in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=0
-	in_ns "$ns" sysctl -qw net.ipv6.conf.default.disable_ipv6=0
-	for dev in "$@"; do
-		in_ns "$ns" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=0"
-	done
-}
-v6_on "$NS_P1" eth0
-v6_on "$NS_R" lan0 wan0
-v6_on "$NS_O" eth0
-ip -n "$NS_P1" addr add $P6/64 dev eth0 nodad
-ip -n "$NS_R" addr add $GW6_IN/64 dev lan0 nodad
-ip -n "$NS_R" addr add $GW6_OUT/64 dev wan0 nodad
-ip -n "$NS_O" addr add $REG6/64 dev eth0 nodad
-ip -n "$NS_O" addr add $PEER6/64 dev eth0 nodad
-ip -n "$NS_P1" -6 route add default via $GW6_IN
-ip -n "$NS_O" -6 route add 2001:db8:1::/64 via $GW6_OUT
-r sysctl -qw net.ipv6.conf.all.forwarding=1
-# On an nft-only gateway (FIREWALL=nft, lib.sh) the lab's table inet fw is
-# this firewall for IPv6 too (and the nft kernel helper covers ip6).
-if [ "$FIREWALL" != nft ]; then
-	r ip6tables -P FORWARD DROP
-	r ip6tables -A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT
-	r ip6tables -A FORWARD -i lan0 -o wan0 -j ACCEPT
-	if [ "$MODE" = kernel ]; then
-		r ip6tables -t raw -A PREROUTING -p udp --dport 5060 -j CT --helper sip
-		r ip6tables -t raw -A PREROUTING -p udp --sport 5060 -j CT --helper sip
-		r ip6tables -t raw -A PREROUTING -p tcp --dport 5060 -j CT --helper sip
-		r ip6tables -t raw -A PREROUTING -p tcp --sport 5060 -j CT --helper sip
-	fi
-fi
-
-s6() {
-	local ns=$1 name=$2; shift 2
-	in_ns "$ns" timeout 40 python3 "$SIP6" "$@" --out "$WORK/$name.json" \
-		>"$WORK/$name.stdout" 2>"$WORK/$name.stderr"
-}
-s6_bg() {
-	local ns=$1 name=$2; shift 2
-	bg "$ns" "$name" timeout 40 python3 "$SIP6" "$@" --out "$WORK/$name.json"
-}
+lab_ipv6_up
 
 # PCAP_OUT=FILE: record the SIP crossing wan0 (pcap/in/lab--ipv6-*.pcap
 # was made this way).
@@ -81,8 +33,7 @@ wait_file "$WORK/phone.json.registered" 10
 bg_stop registrar 5
 check "IPv6 REGISTER answered 200" test "$(json "$WORK/registrar.json" \
 	'd["registered"] is not None')" = True
-r conntrack -D -f ipv6 -p udp -s $P6 >/dev/null 2>&1
-r conntrack -D -f ipv6 -p udp -d $P6 >/dev/null 2>&1
+v6_flows_forget
 
 # 2. The registrar calls the registered Contact; media from it first.
 s6 "$NS_O" call_reg caller --addr $REG6 --target "[$P6]:5060" \
@@ -255,8 +206,7 @@ if [ "$MODE" = sipalg ]; then
 	s6_bg "$NS_P1" phone2 phone --addr $P6 --registrar $REG6 --serve 10
 	wait_file "$WORK/phone2.json.registered" 10
 	bg_stop registrar2 5
-	r conntrack -D -f ipv6 -p udp -s $P6 >/dev/null 2>&1
-	r conntrack -D -f ipv6 -p udp -d $P6 >/dev/null 2>&1
+	v6_flows_forget
 	s6 "$NS_O" call_v6only caller --addr $PEER6 --sip-port 5070 \
 		--target "[$P6]:5060" --rtp-port 40006
 	touch "$WORK/phone2.json.stop"

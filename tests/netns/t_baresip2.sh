@@ -1,17 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# t_baresip_tcp.sh [MODE] - a real client that knows nothing of the NAT:
-# baresip (Debian's baresip-core) behind the gateway, no medianat, its
-# private address in Contact and SDP, SIP over TCP only
-# (<sip:phone1@REGISTRAR;transport=tcp>).  It registers with the registrar
-# outside (tests/netns/tcpua.py), which calls the registered Contact 1 s
-# later over the registration connection (auto answer); then baresip calls
-# the peer over a TCP connection of its own.  Media both ways in each call
-# (the scripted ends count what arrives from baresip; baresip's log says
-# from where it receives RTP).  The gateway's outside interface is
-# captured: no private address in any reassembled TCP stream.
+# t_baresip2.sh [MODE] - a real client that knows nothing of the NAT,
+# over the later transports: baresip (Debian's baresip-core), no medianat,
+# its own address in Contact and SDP.
+#  1. SIP over TCP only (<sip:phone1@REGISTRAR;transport=tcp>) behind the
+#     NAT: it registers with the registrar outside (tests/netns/tcpua.py),
+#     which calls the registered Contact 1 s later over the registration
+#     connection (auto answer); then baresip calls the peer over a TCP
+#     connection of its own.  The gateway's outside interface is captured:
+#     no private address in any reassembled TCP stream.
+#  2. IPv6 over UDP, a global address behind the policy-drop firewall of
+#     t_ipv6.sh (lab_ipv6.sh): it registers (tests/netns/sip6.py), its flow
+#     is deleted from conntrack (what expiry does on a quiet line), then
+#     the registrar calls the registered Contact.
+# Media both ways in each call (the scripted ends count what arrives from
+# baresip; baresip's log says from where it receives RTP).
 . "$(dirname "$0")/lab_tcp.sh"
 . "$LAB_DIR/lab_baresip.sh"
+. "$LAB_DIR/lab_ipv6.sh"
 lab_up baresip socat tcpdump
 J=$WORK
 BR=$J/baresip
@@ -87,4 +93,37 @@ sys.exit(not m or bool(re.search(r"\b10\.\d+\.\d+\.\d+", m[0])))' "$P"
 check "no connection reset" python3 "$TCPSTREAMS" rst "$J/wan.pcap"
 check "no private address in any reassembled TCP stream outside" \
 	python3 "$TCPSTREAMS" leak "$J/wan.pcap" --all
+
+# -- 2. IPv6, UDP, behind the policy-drop firewall ---------------------------
+lab_ipv6_up
+BR6=$J/baresip6
+mkdir -p "$BR6"
+baresip_conf "$BR6" "[$P6]" "<sip:phone1@[$REG6]>;answermode=auto;regint=300;ptime=20;audio_codecs=PCMU"
+s6_bg "$NS_O" registrar6 registrar --addr $REG6 --timeout 10
+wait_file "$J/registrar6.json.ready"
+bg "$NS_P1" baresip6 baresip -6 -f "$BR6" -v -t 30
+bg_wait registrar6
+C6=$(json "$J/registrar6.json" 'd["registered"]' 2>/dev/null)
+C6=${C6#<}; C6=${C6%%>*}
+check "IPv6: baresip registered over UDP ($C6)" \
+	sh -c "echo '$C6' | grep -q '^sip:.*@\[$P6\]'"
+v6_flows_forget
+s6 "$NS_O" call6 caller --addr $REG6 --target "[$P6]:5060" --ruri "$C6" \
+	--rtp-port 40000 --packets 150
+# A registrar again for the un-REGISTER at /quit (else baresip retries it
+# for 32 s before it exits).
+s6_bg "$NS_O" unreg6 registrar --addr $REG6 --timeout 6
+wait_file "$J/unreg6.json.ready"
+cons "/quit"
+bg_stop baresip6 6
+bg_stop unreg6 1
+check "IPv6: the registrar's INVITE after the flow expired answered" \
+	test "$(json "$J/call6.json" 'd["answered"]')" = True
+check "IPv6: RTP baresip -> registrar" \
+	test "$(json "$J/call6.json" 'd["rtp_back"] >= 50')" = True
+check "IPv6: RTP registrar -> baresip (baresip's log)" grep -q \
+	"incoming rtp for 'audio' established, receiving from \[$REG6\]:40000" \
+	"$J/baresip6.stdout"
+check "IPv6: the registrar's BYE answered" \
+	test "$(json "$J/call6.json" 'd.get("bye_ok")')" = True
 lab_finish
