@@ -204,9 +204,15 @@ ovl = one("overload", "sipalg")
 if ovl:
     st = ovl["step"]
     unseen = st["sent"] - ovl["seen"] - ovl["skipped"]
-    p("| overload (asked 1.5 x the closed-loop rate, %d s): every message rewritten or passed and counted; no media binding outlives the idle timeout | blaster reached %.0f of %s calls/s asked; %d messages sent, %d seen by the daemon, %d counted as passed unseen by it, %d passed unseen and uncounted (a full queue passes packets before numbering them; the kernel counts nothing); p50/p99 latency %.0f / %.0f ms; %d media bindings right after, %d after %d s (idle timeout %d s) | %s |" % (
+    # What the daemon did with the messages it saw (older results lack it).
+    c = ovl.get("counted")
+    did = ("; of those seen %d rewritten, %d unchanged, %d passed unchanged "
+           "and counted, %d dropped" % (c["rewritten"], c["unchanged"],
+                                        c["passed"], c["dropped"])
+           if c else "")
+    p("| overload (asked 1.5 x the closed-loop rate, %d s): every message rewritten or passed and counted; no media binding outlives the idle timeout | blaster reached %.0f of %s calls/s asked; %d messages sent, %d seen by the daemon, %d counted as passed unseen by it, %d passed unseen and uncounted (a full queue passes packets before numbering them; the kernel counts nothing)%s; p50/p99 latency %.0f / %.0f ms; %d media bindings right after, %d after %d s (idle timeout %d s) | %s |" % (
         st["secs"], st["calls"] / st["secs"], fmt(ovl["rate"]), st["sent"],
-        ovl["seen"], ovl["skipped"], unseen, st["lat_p50_us"] / 1000,
+        ovl["seen"], ovl["skipped"], unseen, did, st["lat_p50_us"] / 1000,
         st["lat_p99_us"] / 1000, ovl["media_after"], ovl["media_left"],
         ovl["secs_to_left"], ovl["idle_timeout"],
         verdict(unseen == 0 and ovl["media_left"] == 0)))
