@@ -246,7 +246,7 @@ ifeq ($(WERROR),1)
 FUZZ_FL   += -Werror
 endif
 FUZZ_BIN  := $(B)/fuzz/fuzz_sip $(B)/fuzz/fuzz_sdp $(B)/fuzz/fuzz_pipeline \
-	     $(B)/fuzz/fuzz_stream $(B)/fuzz/fuzz_ops
+	     $(B)/fuzz/fuzz_stream $(B)/fuzz/fuzz_ops $(B)/fuzz/fuzz_state
 FUZZ_CORE := $(CORE:%=$(B)/fuzz/%.o)
 
 $(B)/fuzz/%.o: src/%.c src/*.h | $(B)/fuzz

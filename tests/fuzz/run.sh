@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 B=build/fuzz
 SECS=${1:?seconds}
 shift
-HARNESSES=${*:-sip sdp pipeline stream ops}
+HARNESSES=${*:-sip sdp pipeline stream ops state}
 CORPUS=${SIPALG_CORPUS:-tests/corpus}
 
 if [ ! -d $B/seeds/flows ]; then
@@ -71,6 +71,7 @@ one() {	# one HARNESS: fuzz for SECS, summary line from libFuzzer's stats
 	[ "$h" = sdp ] && seeds=$B/seeds/sdp
 	[ "$h" = pipeline ] && seeds="$seeds $B/seeds/flows"
 	[ "$h" = ops ] && seeds=tests/fuzz/seeds-ops
+	[ "$h" = state ] && seeds=tests/fuzz/seeds-state
 	mkdir -p $B/corpus/$h
 	local keep=""
 	# FUZZ_KEEP_GOING=1: fork mode, crashes saved and fuzzing goes on
