@@ -43,6 +43,14 @@ usr/share/man/man1/sipalg-replay.1.gz"
 missing=""
 for f in $want; do grep -qx "$f" "$T/deb.list" || missing="$missing $f"; done
 check "dpkg -c lists binaries, rules script, unit and five man pages" test -z "$missing"
+# Removing the package is a stop for good: its prerm stops the unit
+# (which keeps the bindings) and then removes them; an upgrade keeps them.
+dpkg-deb -e "$DEB" "$T/ctl"
+check "prerm: on remove, after the unit's stop, sipalg-rules remove (bindings and state file)" \
+	sh -c "sh -n '$T/ctl/prerm' &&
+	       awk '/deb-systemd-invoke stop/ { s = NR } /sipalg-rules remove/ { r = NR }
+		    END { exit !(s && r > s) }' '$T/ctl/prerm' &&
+	       grep -B1 'sipalg-rules remove' '$T/ctl/prerm' | grep -q '\"\$1\" = remove'"
 [ -z "$missing" ] || echo "    missing:$missing"
 
 DEPS=$(dpkg-deb -f "$DEB" Depends)
