@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "call_restore.h"
 #include "hash.h"
@@ -506,6 +507,78 @@ static void test_mangled(void **state)
 	calls_free(t);
 }
 
+/* Many phones, each registered and in a call: every one comes back, and
+ * a write and a read stay cheap (printed, not asserted: shared CI). */
+static void test_many(void **state)
+{
+	struct calls *t = table(), *u;
+	struct calls_restored r;
+	struct calls_stats st;
+	struct state_set *s;
+	struct timespec t0, t1, t2;
+	char why[160], id[32];
+	const char *limit;
+	bool created;
+	size_t n;
+	char *p;
+	unsigned i;
+
+	(void)state;
+	cf.max_calls = cf.max_calls_per_host = 2000;
+	cf.max_bindings = 8000;
+	/* 400 of the media pool's 500 pairs. */
+	for (i = 0; i < 400; i++) {
+		union addr a = phone;
+		struct binding *sb, *rb, *qb;
+		struct call *k;
+
+		a.v4.s_addr = htonl(ntohl(phone.v4.s_addr) + i);
+		sb = calls_sig_get(t, AF_INET, &a, 5060, NOW, &created, &limit);
+		assert_non_null(sb);
+		sb->expires = NOW + 300;
+		sb->kernel_until = NOW + 360;
+		sb->sig->n_reg = 1;
+		sb->sig->reg[0].until = NOW + 300;
+		snprintf(id, sizeof(id), "call-%u", i);
+		k = calls_get(t, id, (uint32_t)strlen(id), NOW, &created, &limit);
+		assert_non_null(k);
+		assert_int_equal(calls_media_get(t, k, AF_INET, &a, 40000,
+						 40001, &rb, &qb, &created,
+						 &limit), 0);
+		k->sig = sb;
+		sb->users++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	p = text_of(t, NOW, &n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = state_parse(p, n, why, sizeof(why));
+	if (!s)
+		fail_msg("refused: %s", why);
+	u = table();
+	cf.max_calls = cf.max_calls_per_host = 2000;
+	cf.max_bindings = 8000;
+	assert_int_equal(calls_restore(u, s, have_all, NULL, NOW, &r), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	assert_int_equal(r.calls, 400);
+	assert_int_equal(r.sig, 400);
+	assert_int_equal(r.media, 800);
+	assert_int_equal(r.n_fix, 1200);
+	calls_stats(u, &st);
+	assert_int_equal(st.calls, 400);
+	assert_int_equal(st.media_bindings, 800);
+	print_message("400 calls: %zu bytes, written in %.1f ms, read and "
+		      "rebuilt in %.1f ms (ASan)\n", n,
+		      (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		      (double)(t2.tv_sec - t1.tv_sec) * 1e3 +
+			      (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
+	free(r.fix);
+	state_set_free(s);
+	free(p);
+	calls_free(t);
+	calls_free(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +588,7 @@ int main(void)
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_refused_texts),
 		cmocka_unit_test(test_mangled),
+		cmocka_unit_test(test_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
