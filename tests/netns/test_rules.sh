@@ -127,6 +127,7 @@ write_confs() {
 	ct_mark = 0x10
 	media_ports = 30000-39999
 	EOF
+	echo "state_file = $tmp/state" >>"$tmp/ok.conf"
 	{
 		echo "inside_interface = lan0"
 		echo "outside_interface = wan0"
@@ -183,7 +184,21 @@ test_install_remove() {
 
 	expect_rc 4 "status after install, no daemon: installed, not served" \
 		in_ns "$rules" status -c "$tmp/ok.conf"
+	# The daemon's state file: kept for a restart, removed for good.
+	echo "sipalg-state 1" >"$tmp/state"
+	in_ns "$rules" remove --keep-bindings -c "$tmp/ok.conf" >/dev/null 2>&1
+	in_ns "$rules" install -c "$tmp/ok.conf" >/dev/null 2>&1
+	if [ -e "$tmp/state" ]; then
+		pass "remove --keep-bindings keeps the state file"
+	else
+		fail "remove --keep-bindings deleted the state file"
+	fi
 	expect_rc 0 "remove" in_ns "$rules" remove -c "$tmp/ok.conf"
+	if [ ! -e "$tmp/state" ]; then
+		pass "remove deletes the state file (state_file)"
+	else
+		fail "remove left the state file"
+	fi
 	snapshot "$tmp/after"
 	same "$tmp/before" "$tmp/after" "remove restores the ruleset"
 	expect_rc 0 "remove again" in_ns "$rules" remove -c "$tmp/ok.conf"
