@@ -27,7 +27,7 @@ CORE    := addr pin6 pin6_policy sip sdp edit rewrite rw_addr rw_body rw_dialog 
 	   nat_keep prior buf state call_restore
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
-OPS_M   := meter view ctl http metrics
+OPS_M   := meter view view6 ctl http metrics
 SHELL_M := queue pkt nat_nft nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main

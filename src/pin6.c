@@ -260,6 +260,7 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 		k->id_len = (uint8_t)id.len;
 		memcpy(k->id, m->buf + id.off, id.len);
 		k->phone = j->pm->src;
+		k->created = j->pm->now;
 		k->expires = j->pm->now + j->p->conf->call_setup_timeout;
 	}
 	/* A 2xx to INVITE with the phone's answer, or an ACK with its late
@@ -425,6 +426,7 @@ static int pin6_register(struct pin6_job *j, struct span id)
 	g->want = (uint32_t)want;
 	pin6_contact_users(m, &j->pm->src, port, g->pend_user,
 			   &g->n_pend_user);
+	rw_reg_aor_text(m, g->aor, sizeof(g->aor));
 	return 0;
 }
 
@@ -597,4 +599,40 @@ void pin6_counts(const struct pin6 *p, unsigned *calls, unsigned *regs,
 			(*regs)++;
 			(*pins)++;
 		}
+}
+
+/* ---- the listings ---- */
+
+void pin6_each_call(const struct pin6 *p,
+		    void (*fn)(void *ctx, const struct pin6_call_info *c),
+		    void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; p && i < PIN6_MAX_CALLS; i++) {
+		const struct pin6_call *k = &p->call[i];
+		struct pin6_call_info c = {
+			k->id, k->id_len, &k->phone, k->port, k->n_port,
+			k->confirmed, k->created, k->expires,
+		};
+
+		if (k->used)
+			fn(ctx, &c);
+	}
+}
+
+void pin6_each_reg(const struct pin6 *p,
+		   void (*fn)(void *ctx, const struct pin6_reg_info *g),
+		   void *ctx)
+{
+	unsigned i;
+
+	for (i = 0; p && i < PIN6_MAX_REGS; i++) {
+		const struct pin6_reg *r = &p->reg[i];
+		struct pin6_reg_info g = { r->aor, &r->phone, r->port,
+					   r->expires };
+
+		if (r->used)
+			fn(ctx, &g);
+	}
 }

@@ -26,6 +26,7 @@
 #define PIN6_MAX_REGS 1024
 #define PIN6_CALL_PINS 16
 #define PIN6_ID_MAX 128		/* longer Call-IDs pass statelessly */
+#define PIN6_AOR_MAX 96
 
 struct pin6;
 
@@ -91,5 +92,35 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 /* pin6_counts - live calls, registrations and pinholes. */
 void pin6_counts(const struct pin6 *p, unsigned *calls, unsigned *regs,
 		 unsigned *pins);
+
+/* What the operator's listings show of one IPv6 call: its pinholes are
+ * port[0..n_port) of phone (RTP and RTCP alike). */
+struct pin6_call_info {
+	const char *id;
+	unsigned id_len;
+	const union addr *phone;
+	const uint16_t *port;
+	unsigned n_port;
+	bool confirmed;
+	uint64_t created, expires;	/* seconds, pin6_msg.now's clock */
+};
+
+/* ... and of one registration pinhole (the phone's Contact port). */
+struct pin6_reg_info {
+	const char *aor;		/* "" when unknown */
+	const union addr *phone;
+	uint16_t port;
+	uint64_t expires;
+};
+
+/* pin6_each_call, pin6_each_reg - visit every live call / installed
+ * registration pinhole (p may be NULL: none).  The infos point into p:
+ * valid during the call only. */
+void pin6_each_call(const struct pin6 *p,
+		    void (*fn)(void *ctx, const struct pin6_call_info *c),
+		    void *ctx);
+void pin6_each_reg(const struct pin6 *p,
+		   void (*fn)(void *ctx, const struct pin6_reg_info *g),
+		   void *ctx);
 
 #endif

@@ -16,6 +16,7 @@ struct pin6_call {
 	uint16_t port[PIN6_CALL_PINS];
 	unsigned n_port;
 	uint64_t expires;
+	uint64_t created;	/* its first SDP (for the listing) */
 	/* Tag pairs (From, To hashes) of its dialogs, from the 1xx/2xx
 	 * with a To tag (early and confirmed, forking makes several). */
 #define PIN6_DLG 4
@@ -35,6 +36,7 @@ struct pin6_reg {
 	uint32_t pend_cseq;
 	uint32_t want;		/* expiry it asked for (s) */
 	uint64_t expires;
+	char aor[PIN6_AOR_MAX];	/* the last REGISTER's To URI (listing) */
 	/* Hashes of the user parts of the Contacts registered on it (an
 	 * out-of-dialog request must name one), and of the pending
 	 * REGISTER's. */

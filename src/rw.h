@@ -200,6 +200,11 @@ struct binding *rw_in_pub_binding(const struct rw_ctx *x,
 
 /* ---- rw_reg.c: registrations and subscriptions ---- */
 
+/* rw_reg_aor_text - the address-of-record of REGISTER m (its To URI,
+ * without name or parameters) as text into out (cap bytes, cut to fit;
+ * "" without a To header). */
+void rw_reg_aor_text(const struct sip_msg *m, char *out, size_t cap);
+
 /* rw_reg_contacts - restore the Contacts of inbound response m; with
  * reg_ok (a fresh 2xx to REGISTER) apply the expiries granted.  0/-1. */
 int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,

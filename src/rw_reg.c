@@ -165,6 +165,14 @@ static void unregistered(const struct rw_ctx *x, uint32_t aor,
 		registered(x, b, aor, "", 0, 0, r);
 }
 
+void rw_reg_aor_text(const struct sip_msg *m, char *out, size_t cap)
+{
+	struct span us;
+
+	aor_hash(m, &us);
+	snprintf(out, cap, "%.*s", (int)us.len, m->buf + us.off);
+}
+
 int rw_reg_contacts(const struct rw_ctx *x, const struct sip_msg *m,
 		       bool reg_ok, struct rw_result *r)
 {

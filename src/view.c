@@ -16,6 +16,7 @@
 #include "nat_ct.h"
 #include "prior.h"
 #include "stream.h"
+#include "view6.h"
 
 const uint32_t view_bucket_us[VIEW_NBUCKET] = {
 	25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
@@ -170,6 +171,7 @@ void view_calls(struct buf *b, struct alg *a, enum view_fmt f)
 	else
 		buf_add(b, "[", 1);
 	calls_each_call(a->calls, call_entry, &w);
+	w.n = view6_calls(b, a, f, w.now, w.n);
 	if (f == VIEW_JSON)
 		buf_add(b, "]\n", 2);
 }
@@ -239,6 +241,7 @@ void view_registrations(struct buf *b, struct alg *a, enum view_fmt f)
 	else
 		buf_add(b, "[", 1);
 	calls_each_binding(a->calls, reg_entry, &w);
+	w.n = view6_registrations(b, a, f, w.now, w.n);
 	if (f == VIEW_JSON)
 		buf_add(b, "]\n", 2);
 }
@@ -398,6 +401,7 @@ void view_bindings(struct buf *b, struct alg *a, const struct prior *prior,
 	else
 		buf_add(b, "[", 1);
 	calls_each_binding(a->calls, bind_entry, &w);
+	w.n = view6_bindings(b, a, f, w.now, w.n);
 	if (prior)
 		prior_each(prior, prior_entry, &w);
 	if (f == VIEW_JSON)
@@ -447,6 +451,7 @@ unsigned view_registrations_count(struct alg *a)
 	struct reg_walk w = { &none, a, VIEW_JSON, a->now(), 0 };
 
 	calls_each_binding(a->calls, reg_entry, &w);
+	w.n = view6_registrations(&none, a, VIEW_JSON, w.now, w.n);
 	buf_free(&none);
 	return w.n;
 }

@@ -34,6 +34,18 @@ bg_stop registrar 5
 check "IPv6 REGISTER answered 200" test "$(json "$WORK/registrar.json" \
 	'd["registered"] is not None')" = True
 v6_flows_forget
+ctl() { r "$TOP/build/sipalgctl" -s "$WORK/control" "$@"; }
+if [ "$MODE" = sipalg ]; then
+	# The operator sees the IPv6 registration and its pinhole, and the
+	# listing has as many bindings as the kernel's sets hold elements.
+	ctl --json registrations >"$WORK/regs6.json"
+	check "sipalgctl registrations lists the IPv6 phone (AOR, Contact)" \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if any(x["aor"] == "sip:alice@example.org" and x["contact"] == "[2001:db8:1::10]:5060" and x.get("family") == "ipv6" for x in d) else 1)' "$WORK/regs6.json"
+	ctl --json bindings >"$WORK/binds6.json"
+	n_kernel=$(r nft -j list set ip6 sipalg pin6 | python3 -c 'import json,sys; print(sum(1 for o in json.load(sys.stdin)["nftables"] if "set" in o for e in o["set"].get("elem", [])))')
+	check "sipalgctl bindings: the IPv6 pinholes, as many as the kernel's pin6 set holds ($n_kernel)" \
+		python3 -c 'import json,sys; d=[x for x in json.load(open(sys.argv[1])) if x.get("family") == "ipv6"]; print(d); sys.exit(0 if len(d) == int(sys.argv[2]) > 0 and d[0]["inside"] == "[2001:db8:1::10]:5060" else 1)' "$WORK/binds6.json" "$n_kernel"
+fi
 
 # 2. The registrar calls the registered Contact; media from it first.
 s6 "$NS_O" call_reg caller --addr $REG6 --target "[$P6]:5060" \
@@ -136,9 +148,30 @@ check "phone's media reached the far end" \
 s6_bg "$NS_O" answerer_tcp answerer --tcp --addr $PEER6 --sip-port 5060 \
 	--rtp-port 40008
 wait_file "$WORK/answerer_tcp.json.ready"
+if [ "$MODE" = sipalg ]; then
+	# sipalgctl calls while the call is up (snapshots until it ends).
+	bg "$NS_R" calls6 sh -c 'for i in $(seq 60); do "$0" -s "$1" --json calls; echo; sleep 0.1; done' \
+		"$TOP/build/sipalgctl" "$WORK/control"
+fi
 s6 "$NS_P1" call_tcp caller --tcp --addr $P6 --sip-port 5064 \
 	--target "[$PEER6]:5060" --rtp-port 8004 --far-first
 bg_stop answerer_tcp 10
+if [ "$MODE" = sipalg ]; then
+	bg_stop calls6 10
+	check "sipalgctl calls listed the IPv6 call over TCP with its pinholes" \
+		python3 -c 'import json,sys
+txt, dec, i, seen = open(sys.argv[1]).read(), json.JSONDecoder(), 0, False
+while True:
+    while i < len(txt) and txt[i].isspace():
+        i += 1
+    if i >= len(txt):
+        break
+    snap, i = dec.raw_decode(txt, i)
+    for c in snap:
+        if c.get("family") == "ipv6" and c["phone"] == "2001:db8:1::10" and any(s["inside"] == "[2001:db8:1::10]:8004" for s in c["streams"]):
+            seen = True
+sys.exit(0 if seen else 1)' "$WORK/calls6.stdout"
+fi
 check "IPv6 call over TCP (INVITE in 2 segments) answered" \
 	test "$(json "$WORK/call_tcp.json" 'd["answered"]')" = True
 check "over TCP: far end's media (sent first) reached the silent phone" \
