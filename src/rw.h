@@ -163,6 +163,10 @@ uint32_t rw_dialog_cseq(const struct sip_msg *m);
 int rw_dialog_hold_sig(struct rw_result *r, struct call *k,
 		       struct binding *b);
 
+/* rw_dialog_names - whether m's tags name one of k's dialogs (true while
+ * k has none recorded). */
+bool rw_dialog_names(const struct call *k, const struct sip_msg *m);
+
 /* rw_dialog_may_have_session - m's method can carry or change a
  * session (INVITE, ACK, PRACK, UPDATE). */
 bool rw_dialog_may_have_session(const struct sip_msg *m);

@@ -150,6 +150,11 @@ static int dialog_find(const struct call *k, const struct sip_msg *m)
 	return -1;
 }
 
+bool rw_dialog_names(const struct call *k, const struct sip_msg *m)
+{
+	return !k->n_dlg || dialog_find(k, m) >= 0;
+}
+
 /* A key for an inside address (IPv4: the address itself). */
 static uint32_t host_key(int family, const union addr *a)
 {

@@ -325,6 +325,15 @@ void rw_media_note_remote(const struct rw_ctx *x, const struct sip_msg *m,
 	    !(k = rw_dialog_call(x, m, false, r)) ||
 	    sdp_scan(&sd, m->buf + sdp.off, sdp.len) != SDP_OK)
 		return;
+	/* An answered call's media moves only by a message of one of its
+	 * dialogs: a response naming none (a host that learnt the Call-ID,
+	 * or a late fork's 2xx) leaves the far end where it was - with
+	 * media_from = sdp it would re-target the filter.  Requests were
+	 * held to the dialog's tags already (rw_dialog_call). */
+	if (!m->is_request && k->confirmed && !rw_dialog_names(k, m)) {
+		rw_policy_note(r, RW_WHY_BYE_TAGS);
+		return;
+	}
 	if (rewrite_save_call(r, k) < 0 || calls_remote_size(k, sd.n_media) < 0)
 		return;
 	for (i = 0; i < k->n_remote; i++) {

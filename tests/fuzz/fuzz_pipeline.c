@@ -89,6 +89,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * went in. */
 		if (getenv("FUZZ_REFUSE"))
 			gw.refuse_every = (unsigned)atoi(getenv("FUZZ_REFUSE"));
+		/* FUZZ_MEDIA_FROM=sdp: media bindings carry their admitted
+		 * sources, and the far end's SDP re-targets them. */
+		if (getenv("FUZZ_MEDIA_FROM") &&
+		    !strcmp(getenv("FUZZ_MEDIA_FROM"), "sdp"))
+			gw.conf.media_from = MEDIA_FROM_SDP;
 	}
 	if (size >= 4 && memcmp(data, "SEQ\n", 4) == 0) {
 		run_seq(data + 4, size - 4);

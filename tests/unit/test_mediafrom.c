@@ -6,7 +6,8 @@
  * names the far end 198.51.100.7; then both.  A re-INVITE from the far
  * end moving its media to 198.51.100.8 re-targets the filter in one batch
  * before the verdict (the removal of the old sources and the add of the
- * new); a refused batch leaves the binding's sources as they were, and
+ * new), a forged 200 naming no dialog of the call moves nothing; a
+ * refused batch leaves the binding's sources as they were, and
  * the BYE removes exactly what the kernel holds.  With media_from = any
  * no element is filtered and an answer installs nothing.  Through
  * alg_process (tests/fuzz/pipe.h); the stub keeps the last plan.
@@ -152,6 +153,30 @@ static void test_sdp(void **state)
 	pipe_free(&p);
 }
 
+/* A 200 naming no dialog of the answered call (a host that learnt the
+ * Call-ID, a late fork) moves nothing; the far end's own re-INVITE
+ * still does. */
+static void test_forged_200(void **state)
+{
+	static struct pipe p;
+	const char *why;
+
+	assert_int_equal(pipe_init(&p, false), 0);
+	p.conf.media_from = MEDIA_FROM_SDP;
+	answered(&p);
+	build("SIP/2.0 200 OK", "203.0.113.1:5060", ";tag=evil", "1 INVITE",
+	      FAR2);
+	run(&p, RW_IN, &why);
+	assert_int_equal(media(p.last.add, p.last.n_add, FAR2, PROXY), 0);
+	assert_int_equal(media(p.last.del, p.last.n_del, FAR1, PROXY), 0);
+	build("INVITE sip:a@203.0.113.1:5060 SIP/2.0", "192.0.2.20:5060",
+	      ";tag=tt", "7 INVITE", FAR2);
+	assert_int_equal(run(&p, RW_IN, &why), PIPE_REWRITTEN);
+	assert_int_equal(media(p.last.del, p.last.n_del, FAR1, PROXY), 2);
+	assert_int_equal(media(p.last.add, p.last.n_add, FAR2, PROXY), 2);
+	pipe_free(&p);
+}
+
 static void test_any(void **state)
 {
 	static struct pipe p;
@@ -169,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sdp),
+		cmocka_unit_test(test_forged_200),
 		cmocka_unit_test(test_any),
 	};
 
