@@ -783,7 +783,7 @@ int alg_end_call(struct alg *a, const char *id, uint32_t len)
 	unsigned n_gone = 0;
 
 	if (!k)
-		return -1;
+		return alg6_end_call(a, id, len);
 	if (a->after_pending)
 		alg_after_verdict(a);
 	nat_plan_init(&plan);

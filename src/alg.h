@@ -216,6 +216,11 @@ int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 void alg6_after_verdict(struct alg *a);
 void alg6_tick(struct alg *a);
 
+/* alg6_end_call - alg_end_call for an IPv6 call (pin6): its pinholes
+ * removed and their flows deleted.  0, or -1 when there is no such call
+ * (or the kernel refused: the call stays, logged). */
+int alg6_end_call(struct alg *a, const char *id, uint32_t len);
+
 /*
  * alg_adopt_map - at start: the kernel maps inside socket in:m->in_port
  * to m->pub_addr:m->pub_port (a flow made while the daemon did not run).

@@ -104,3 +104,30 @@ void alg6_tick(struct alg *a)
 	a->st.calls_ended += ended;
 	alg6_after_verdict(a);
 }
+
+int alg6_end_call(struct alg *a, const char *id, uint32_t len)
+{
+	static struct nat_plan plan;
+	int slot;
+
+	if (!a->pin6)
+		return -1;
+	if (a->after_pending)
+		alg_after_verdict(a);
+	nat_plan_init(&plan);
+	a->n_gone6 = 0;
+	slot = pin6_end_plan(a->pin6, id, len, &plan, a->gone6,
+			     PIN6_CALL_PINS * 2, &a->n_gone6);
+	if (slot < 0)
+		return -1;
+	if (plan.n_del && a->nat.apply(a->nat.ctx, &plan) < 0) {
+		log_warnx("end call: kernel refused removing %u IPv6 "
+			  "pinholes; the call stays", plan.n_del);
+		a->n_gone6 = 0;
+		return -1;
+	}
+	pin6_end_commit(a->pin6, slot);
+	a->st.calls_ended++;
+	alg6_after_verdict(a);	/* its flows go too */
+	return 0;
+}

@@ -601,6 +601,35 @@ void pin6_counts(const struct pin6 *p, unsigned *calls, unsigned *regs,
 		}
 }
 
+/* ---- the operator ---- */
+
+int pin6_end_plan(const struct pin6 *p, const char *id, uint32_t len,
+		  struct nat_plan *plan, struct nat_elem *gone, unsigned cap,
+		  unsigned *n_gone)
+{
+	const struct pin6_call *k;
+	int slot;
+	unsigned i;
+
+	if (!p || !len || len > PIN6_ID_MAX)
+		return -1;
+	slot = pin6_call_find(p, id, (struct span){ 0, len });
+	if (slot < 0)
+		return -1;
+	k = &p->call[slot];
+	for (i = 0; i < k->n_port; i++)
+		if (pin6_close(plan, gone, cap, n_gone, &k->phone,
+			       k->port[i]) < 0)
+			return -1;
+	return slot;
+}
+
+void pin6_end_commit(struct pin6 *p, int slot)
+{
+	if (slot >= 0 && slot < PIN6_MAX_CALLS)
+		memset(&p->call[slot], 0, sizeof(p->call[slot]));
+}
+
 /* ---- the listings ---- */
 
 void pin6_each_call(const struct pin6 *p,

@@ -93,6 +93,19 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 void pin6_counts(const struct pin6 *p, unsigned *calls, unsigned *regs,
 		 unsigned *pins);
 
+/*
+ * pin6_end_plan - the operator ends the IPv6 call with Call-ID id[0..len):
+ * its holes' removals into plan and gone (as pin6_plan).  Touches no
+ * state: after the kernel took the plan, pin6_end_commit(p, slot).
+ * Returns the call's slot, or -1 when there is no such call.
+ */
+int pin6_end_plan(const struct pin6 *p, const char *id, uint32_t len,
+		  struct nat_plan *plan, struct nat_elem *gone, unsigned cap,
+		  unsigned *n_gone);
+
+/* pin6_end_commit - forget call slot (from pin6_end_plan). */
+void pin6_end_commit(struct pin6 *p, int slot);
+
 /* What the operator's listings show of one IPv6 call: its pinholes are
  * port[0..n_port) of phone (RTP and RTCP alike). */
 struct pin6_call_info {

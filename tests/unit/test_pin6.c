@@ -241,6 +241,35 @@ static void test_call_media_sender_only(void **state)
 	assert_int_equal(calls + pins, 0);
 }
 
+/* The operator's end: by Call-ID, planned then committed; an unknown or
+ * overlong Call-ID is no call. */
+static void test_operator_end(void **state)
+{
+	static const char id[] = "call1@phone";
+	unsigned calls, regs, pins;
+	char t[2048];
+	int slot;
+
+	(void)state;
+	invite(t, sizeof(t));
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), 0);
+	nat_plan_init(&plan);
+	n_gone = 0;
+	assert_int_equal(pin6_end_plan(p, "nope@x", 6, &plan, gone, 64,
+				       &n_gone), -1);
+	assert_int_equal(pin6_end_plan(p, id, 300, &plan, gone, 64, &n_gone),
+			 -1);
+	slot = pin6_end_plan(p, id, sizeof(id) - 1, &plan, gone, 64, &n_gone);
+	assert_true(slot >= 0);
+	assert_int_equal(plan.n_del, 3);
+	assert_int_equal(n_gone, 3);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls, 1);	/* nothing changes before commit */
+	pin6_end_commit(p, slot);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls + pins, 0);
+}
+
 static void test_uncommitted_plan_changes_nothing(void **state)
 {
 	char t[2048];
@@ -431,6 +460,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bye_tags, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_operator_end, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_scanner6, setup,
 						teardown),
 	};
