@@ -35,6 +35,9 @@
 #define PIPE_PEER "192.0.2.20"
 #define PIPE_PUBLIC "203.0.113.1"
 #define PIPE_MAX_PAYLOAD 65507
+/* IPv6 mode (pipe.v6): the phone has a global address, no NAT. */
+#define PIPE_PHONE6 "2001:db8:1::10"
+#define PIPE_PEER6 "2001:db8:2::20"
 
 enum pipe_outcome { PIPE_REWRITTEN, PIPE_UNCHANGED, PIPE_PASSED,
 		    PIPE_DROPPED };
@@ -52,7 +55,11 @@ struct pipe {
 	const char *phone, *peer;
 	uint64_t refused;
 	struct nat_plan last;	/* the last plan the stub accepted */
-	uint8_t pkt[PIPE_MAX_PAYLOAD + 28];
+	/* IPv6 mode: IPv6 packets, pinholes (pin6) instead of NAT; a
+	 * pinhole for anything but the phone's own address at or above
+	 * bind_port_min is a finding (bad). */
+	bool v6, bad;
+	uint8_t pkt[PIPE_MAX_PAYLOAD + 48];
 	uint32_t pkt_len;
 	char why[512];		/* first oracle failure */
 };
@@ -77,6 +84,24 @@ static int pipe_apply(void *ctx, const struct nat_plan *plan)
 	p->adds += plan->n_add;
 	p->dels += plan->n_del;
 	p->last = *plan;
+	if (p->v6) {
+		struct in6_addr ph;
+		unsigned i;
+
+		inet_pton(AF_INET6, PIPE_PHONE6, &ph);
+		for (i = 0; i < plan->n_add; i++) {
+			const struct nat_elem *e = &plan->add[i];
+
+			if (e->family != AF_INET6 ||
+			    memcmp(&e->in_addr.v6, &ph, 16) ||
+			    e->in_port < p->conf.bind_port_min) {
+				p->bad = true;
+				snprintf(p->why, sizeof(p->why), "IPv6 pinhole "
+					 "for another address or a low port "
+					 "(%u)", e->in_port);
+			}
+		}
+	}
 	return 0;
 }
 
@@ -121,9 +146,29 @@ static inline int pipe_init(struct pipe *p, bool fail_closed)
 	return 0;
 }
 
+/* pipe_init6 - pipe_init, then IPv6 mode: 2001:db8:1::/64 inside, IPv6
+ * pinholes on (the daemon's ipv6 = yes).  0 or -1. */
+static inline int pipe_init6(struct pipe *p)
+{
+	struct alg *a;
+
+	if (pipe_init(p, false) < 0)
+		return -1;
+	a = p->alg;
+	p->v6 = true;
+	p->conf.ipv6 = true;
+	a->inside[1].family = AF_INET6;
+	a->inside[1].len = 64;
+	inet_pton(AF_INET6, "2001:db8:1::", &a->inside[1].addr.v6);
+	a->n_inside = 2;
+	a->pin6 = pin6_new(&p->conf);
+	return a->pin6 ? 0 : -1;
+}
+
 static inline void pipe_free(struct pipe *p)
 {
 	calls_free(p->alg->calls);
+	pin6_free(p->alg->pin6);
 	free(p->alg);
 	p->alg = NULL;
 }
@@ -232,6 +277,19 @@ static inline uint16_t pipe_udp_sum(const uint8_t *ip, const uint8_t *udp,
 	return pipe_fold(pipe_sum(s, udp, ulen));
 }
 
+/* UDP header (5060 to 5060, length; checksum left to the caller) and
+ * payload pl[0..n) at udp. */
+static inline void pipe_udp_fill(uint8_t *udp, const char *pl, uint32_t n)
+{
+	udp[0] = 5060 >> 8;
+	udp[1] = 5060 & 0xff;
+	udp[2] = 5060 >> 8;
+	udp[3] = 5060 & 0xff;
+	udp[4] = (uint8_t)((n + 8) >> 8);
+	udp[5] = (uint8_t)(n + 8);
+	memcpy(udp + 8, pl, n);
+}
+
 /* pipe_build - wrap payload in an IPv4/UDP packet into p->pkt. */
 static inline void pipe_build(struct pipe *p, enum rw_dir dir,
 			      const char *pl, uint32_t n)
@@ -256,19 +314,44 @@ static inline void pipe_build(struct pipe *p, enum rw_dir dir,
 	ck = pipe_fold(pipe_sum(0, ip, 20));
 	ip[10] = (uint8_t)(ck >> 8);
 	ip[11] = (uint8_t)ck;
-	udp[0] = 5060 >> 8;
-	udp[1] = 5060 & 0xff;
-	udp[2] = 5060 >> 8;
-	udp[3] = 5060 & 0xff;
-	udp[4] = (uint8_t)((n + 8) >> 8);
-	udp[5] = (uint8_t)(n + 8);
-	memcpy(udp + 8, pl, n);
+	pipe_udp_fill(udp, pl, n);
 	ck = pipe_udp_sum(ip, udp, n + 8);
 	if (!ck)
 		ck = 0xffff;	/* 0 means "no checksum" */
 	udp[6] = (uint8_t)(ck >> 8);
 	udp[7] = (uint8_t)ck;
 	p->pkt_len = n + 28;
+}
+
+/* pipe_build6 - the same as an IPv6/UDP packet (RFC 8200 8.1 checksum). */
+static inline void pipe_build6(struct pipe *p, enum rw_dir dir,
+			       const char *pl, uint32_t n)
+{
+	uint8_t *ip = p->pkt, *udp = p->pkt + 40;
+	struct in6_addr phone, peer;
+	uint32_t s;
+	uint16_t ck;
+
+	if (n > PIPE_MAX_PAYLOAD)
+		n = PIPE_MAX_PAYLOAD;
+	inet_pton(AF_INET6, PIPE_PHONE6, &phone);
+	inet_pton(AF_INET6, PIPE_PEER6, &peer);
+	memset(ip, 0, 48);
+	ip[0] = 0x60;
+	ip[4] = (uint8_t)((n + 8) >> 8);
+	ip[5] = (uint8_t)(n + 8);
+	ip[6] = IPPROTO_UDP;
+	ip[7] = 64;
+	memcpy(ip + 8, dir == RW_OUT ? &phone : &peer, 16);
+	memcpy(ip + 24, dir == RW_OUT ? &peer : &phone, 16);
+	pipe_udp_fill(udp, pl, n);
+	s = pipe_sum(0, ip + 8, 32) + IPPROTO_UDP + n + 8;
+	ck = pipe_fold(pipe_sum(s, udp, n + 8));
+	if (!ck)
+		ck = 0xffff;
+	udp[6] = (uint8_t)(ck >> 8);
+	udp[7] = (uint8_t)ck;
+	p->pkt_len = n + 48;
 }
 
 /*
@@ -345,12 +428,22 @@ static inline int pipe_run(struct pipe *p, enum rw_dir dir, const char *pl,
 	for (i = 0; i < n_before; i++)
 		before[i] = a->reason[i].count;
 	*reason = NULL;
-	pipe_build(p, dir, pl, n);
+	if (p->v6)
+		pipe_build6(p, dir, pl, n);
+	else
+		pipe_build(p, dir, pl, n);
 	in_len = p->pkt_len - 28;
 	pipe_clock++;
 	v = alg_process(a, p->pkt, p->pkt_len,
 			dir == RW_OUT ? PIPE_IN_IF : PIPE_OUT_IF,
 			dir == RW_OUT ? PIPE_OUT_IF : PIPE_IN_IF, &olen);
+	if (p->bad)
+		return -1;	/* p->why: the pinhole */
+	if (v == 1 && p->v6) {
+		snprintf(p->why, sizeof(p->why), "an IPv6 message was "
+			 "rewritten (no NAT: never)");
+		return -1;
+	}
 	if (v == 1) {
 		if (!pipe_check_packet(p, a->out_pkt, olen, out, out_len))
 			return -1;

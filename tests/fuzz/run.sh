@@ -9,6 +9,7 @@
 #   FUZZ_PAR=1   run the harnesses at the same time (default: one by one)
 #   FUZZ_KEEP_GOING=1  fork mode: save crashes and go on fuzzing
 #   FUZZ_REFUSE=N  (pipeline) the stub backend refuses every N-th batch
+#   FUZZ_FAMILY=6  (pipeline) the inputs as IPv6 messages (pinholes, no NAT)
 #   SIPALG_CORPUS  another corpus of the same layout (default tests/corpus)
 set -u
 cd "$(dirname "$0")/../.."
@@ -18,7 +19,7 @@ shift
 HARNESSES=${*:-sip sdp pipeline stream ops state}
 CORPUS=${SIPALG_CORPUS:-tests/corpus}
 
-if [ ! -d $B/seeds/flows ]; then
+if [ ! -d $B/seeds/flows6 ]; then
 	rm -rf $B/seeds $B/seeds.tmp
 	python3 tests/fuzz/seeds.py "$CORPUS" $B/seeds.tmp || exit 1
 	mv $B/seeds.tmp $B/seeds
@@ -52,6 +53,19 @@ case " $HARNESSES " in *" pipeline "*)
 		rc=1
 	else
 		echo "fuzz pipeline: regression cases pass with FUZZ_REFUSE=2"
+	fi
+	# Every seed and regression case again as IPv6 messages of a phone
+	# with a global address: never rewritten, pinholes only for the
+	# phone's own address at or above bind_port_min.
+	# shellcheck disable=SC2086
+	if ! FUZZ_FAMILY=6 $B/fuzz_pipeline -runs=0 -timeout=10 \
+			$B/seeds/sip $B/seeds/flows $B/seeds/flows6 tests/fuzz/regress/pipeline \
+			>$B/logs/pipeline.ipv6.txt 2>&1; then
+		echo "fuzz pipeline: a seed or regression case fails as IPv6 (FUZZ_FAMILY=6):"
+		tail -30 $B/logs/pipeline.ipv6.txt
+		rc=1
+	else
+		echo "fuzz pipeline: seeds and regression cases pass as IPv6 (FUZZ_FAMILY=6): $(grep -m1 -oE 'Done [0-9]+ runs' $B/logs/pipeline.ipv6.txt)"
 	fi
 esac
 # Known open bugs (tests/fuzz/README.md): reported, not failing; one that

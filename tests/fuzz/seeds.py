@@ -78,6 +78,36 @@ def golden_inputs(path):
         yield d, msg
 
 
+def _v6_addr(a):
+    """The IPv6 lab address standing for IPv4 address a (bytes): the
+    phone 10.0.0.10 and its public 203.0.113.1 both become 2001:db8:1::10
+    (no NAT), other inside hosts 2001:db8:1::N, outside ones
+    2001:db8:2::N (N the last octet)."""
+    o = a.split(b".")
+    if a == b"203.0.113.1" or o[0] == b"10":
+        return b"2001:db8:1::" + o[3]
+    return b"2001:db8:2::" + o[3]
+
+
+def to_v6(msg):
+    """msg with every IPv4 address replaced by its IPv6 stand-in ("IN IP6
+    A" in SDP, "[A]" elsewhere) and Content-Length recounted."""
+    def repl(m):
+        v6 = _v6_addr(m.group(2))
+        return b"IN IP6 " + v6 if m.group(1) else b"[" + v6 + b"]"
+    msg = re.sub(rb"(IN IP4 )?\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b",
+                 repl, msg)
+    for sep in (b"\r\n\r\n", b"\n\n"):
+        end = msg.find(sep)
+        if end >= 0:
+            body = len(msg) - end - len(sep)
+            head = re.sub(rb"(?im)^(content-length|l)([ \t]*:[ \t]*)\d+",
+                          lambda m: m.group(1) + m.group(2) +
+                          b"%d" % body, msg[:end])
+            return head + msg[end:]
+    return msg
+
+
 def sequence(steps):
     """A fuzz_pipeline sequence input: "SEQ\\n", then per message its
     direction byte, 16-bit big-endian length and bytes (16 at most)."""
@@ -94,6 +124,7 @@ def main():
         os.path.abspath(__file__))))
     msgs = []
     flows = []  # call flows, for fuzz_pipeline only (SEQ inputs)
+    flows6 = []  # the same over IPv6 (fuzz_pipeline FUZZ_FAMILY=6)
     for sub in ("rfc4475", "rfc5118", "rfc5118/wire"):
         d = os.path.join(corpus, sub)
         for f in sorted(os.listdir(d)):
@@ -105,6 +136,7 @@ def main():
             steps = list(golden_inputs(os.path.join(gdir, f)))
             msgs.extend(msg for _, msg in steps)
             flows.append(sequence(steps))
+            flows6.append(sequence([(d, to_v6(m)) for d, m in steps]))
     for case in protos_cases(corpus):
         msgs.extend(protos_fill(p) for p in case)
     counts = {}
@@ -131,6 +163,12 @@ def main():
         with open(os.path.join(out, "flows", h), "wb") as f:
             f.write(data)
     counts["flows"] = len(flows)
+    os.makedirs(os.path.join(out, "flows6"), exist_ok=True)
+    for data in flows6:
+        h = hashlib.sha1(data).hexdigest()
+        with open(os.path.join(out, "flows6", h), "wb") as f:
+            f.write(data)
+    counts["flows6"] = len(flows6)
     print("seeds: %d SIP messages -> %s" % (len(msgs), ", ".join(
         "%s %d" % kv for kv in sorted(counts.items()))))
 
