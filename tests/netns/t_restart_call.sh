@@ -151,7 +151,7 @@ if [ "$MODE" = sipalg ]; then
 	nft_sipalg >"$J/stopped.nft"
 	check "after it the bindings stay (state file too), none longer than restart_grace" \
 		sh -c "grep -q 'expires' '$J/stopped.nft' && test -s '$J/state' &&
-		       ! grep -E 'expires ([0-9]+[dhm]|[6-9]s|[0-9]{2,}s)' '$J/stopped.nft'"
+		       ! grep -E 'expires ([0-9]+[dh]|[0-9]+m([^s]|\$)|[6-9]s|[0-9]{2,}s)' '$J/stopped.nft'"
 	# No run takes IPv6 pinholes over (the next one replaces the table).
 	check "after it no IPv6 pinhole table is left open" \
 		sh -c "! ip netns exec $NS_R nft list table ip6 sipalg"
