@@ -283,7 +283,8 @@ static void daemon_start6(struct daemon *d)
 	const struct conf *c = &d->conf[d->active];
 	struct alg *a = d->alg;
 
-	if (nat_nft_open6(d->nft) < 0) {
+	/* Kept as a stop left it: its holes are taken over below. */
+	if (nat_nft_open6_keep(d->nft) < 0 && nat_nft_open6(d->nft) < 0) {
 		log_warnx("cannot create nftables table ip6 sipalg: IPv6 "
 			  "passes unchanged");
 		return;
@@ -294,6 +295,7 @@ static void daemon_start6(struct daemon *d)
 		fatalx("IPv6 pinholes: out of memory or no ctnetlink");
 	a->forget6 = nat_ct6_forget;
 	a->forget6_ctx = d->ct6;
+	restart_restore6(a, d->nft, d->guard.keep, &d->state);
 }
 
 /* How long an adopted mapping is kept without SIP through it: as long
@@ -431,12 +433,13 @@ static void daemon_stop(struct daemon *d)
 	wan_close(d->wan);
 	nat_ct_close(d->ct);
 	nat_ct6_close(d->ct6);
-	pin6_free(d->alg->pin6);
 	/* The divert stays: with bypass it passes SIP untouched while no
 	 * daemon runs (fail open, a restart); sipalg-rules remove deletes
 	 * it for good. */
 	divert_close(d->guard.divert, false);
-	restart_save(d->alg, &d->state);
+	restart_save(d->alg, &d->state);	/* pin6's records too */
+	pin6_free(d->alg->pin6);
+	d->alg->pin6 = NULL;
 	restart_leave(d->nft, d->guard.keep, d->conf[d->active].restart_grace);
 	nat_keep_free(d->guard.keep);
 	calls_free(d->alg->calls);

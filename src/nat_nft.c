@@ -504,12 +504,7 @@ static void key_unpack(const uint8_t *k, union addr *a, uint16_t *port)
 	*port = ntohs(p);
 }
 
-struct dump {
-	struct nat_elem *e;
-	unsigned n, cap;
-};
-
-static int dump_elem(struct dump *d, struct nftnl_set_elem *el)
+static int dump_elem(struct nat_nft_dump *d, struct nftnl_set_elem *el)
 {
 	uint32_t kl = 0, dl = 0;
 	const uint8_t *k = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &kl);
@@ -518,28 +513,40 @@ static int dump_elem(struct dump *d, struct nftnl_set_elem *el)
 
 	if (!k || !v || kl < 6 || dl < 6)
 		return 0;
+	e = nat_nft_dump_next(d, el);
+	if (!e)
+		return -1;
+	e->family = AF_INET;
+	key_unpack(k, &e->pub_addr, &e->pub_port);
+	key_unpack(v, &e->in_addr, &e->in_port);
+	return 0;
+}
+
+struct nat_elem *nat_nft_dump_next(struct nat_nft_dump *d,
+				   struct nftnl_set_elem *el)
+{
+	struct nat_elem *e;
+
 	if (d->n == d->cap) {
 		void *m = realloc(d->e, (d->cap * 2 + 64) * sizeof(*d->e));
 
 		if (!m)
-			return -1;
+			return NULL;
 		d->e = m;
 		d->cap = d->cap * 2 + 64;
 	}
 	e = &d->e[d->n++];
 	memset(e, 0, sizeof(*e));
-	e->family = AF_INET;
 	e->proto = IPPROTO_UDP;
-	key_unpack(k, &e->pub_addr, &e->pub_port);
-	key_unpack(v, &e->in_addr, &e->in_port);
 	if (nftnl_set_elem_is_set(el, NFTNL_SET_ELEM_EXPIRATION))
 		e->timeout = (uint32_t)(nftnl_set_elem_get_u64(
 				el, NFTNL_SET_ELEM_EXPIRATION) / 1000);
-	return 0;
+	return e;
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
 {
+	struct nat_nft_dump *d = data;
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nftnl_set_elems_iter *it;
 	struct nftnl_set_elem *el;
@@ -552,27 +559,30 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	it = nftnl_set_elems_iter_create(s);
 	for (el = it ? nftnl_set_elems_iter_next(it) : NULL; el;
 	     el = nftnl_set_elems_iter_next(it))
-		if (dump_elem(data, el) < 0)
+		if (d->elem(d, el) < 0)
 			rc = MNL_CB_ERROR;
 	nftnl_set_elems_iter_destroy(it);
 	nftnl_set_free(s);
 	return rc;
 }
 
-int nat_nft_dump(struct nat_nft *h, struct nat_elem **out)
+int nat_nft_dump_set(struct nat_nft *h, uint16_t family, const char *set,
+		     struct nat_nft_dump *d, struct nat_elem **out)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_set *s = nftnl_set_alloc();
-	struct dump d = { 0 };
 	struct nlmsghdr *nlh;
 	uint32_t seq = h->seq++;
 	ssize_t n;
 	int rc;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_IPV4,
+	*out = NULL;
+	if (!s)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, family,
 				    NLM_F_DUMP, seq);
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, "dnat4");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	if (mnl_socket_sendto(h->nl, nlh, nlh->nlmsg_len) < 0)
@@ -580,14 +590,21 @@ int nat_nft_dump(struct nat_nft *h, struct nat_elem **out)
 	do {
 		n = mnl_socket_recvfrom(h->nl, buf, sizeof(buf));
 		rc = n < 0 ? -1 : mnl_cb_run(buf, (size_t)n, seq, h->portid,
-					     dump_cb, &d);
+					     dump_cb, d);
 	} while (rc > 0);
 	if (rc < 0 && errno != ENOENT) {
-		free(d.e);
+		free(d->e);
 		return -1;
 	}
-	*out = d.e;
-	return (int)d.n;
+	*out = d->e;
+	return (int)d->n;
+}
+
+int nat_nft_dump(struct nat_nft *h, struct nat_elem **out)
+{
+	struct nat_nft_dump d = { .elem = dump_elem };
+
+	return nat_nft_dump_set(h, NFPROTO_IPV4, "dnat4", &d, out);
 }
 
 int nat_nft_reset(struct nat_nft *h)
@@ -705,13 +722,13 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 #define KEY6_LEN 20
 #define SET_ID_PIN6 3
 
-static void nft6_put_set(struct nat_nft *h, struct batch *bt)
+static void nft6_put_set(struct nat_nft *h, struct batch *bt, uint16_t excl)
 {
 	static const struct nat_nft_set pin6 = {
 		"pin6", NFPROTO_IPV6, SET_ID_PIN6, TYPE_IPV6_PORT, KEY6_LEN
 	};
 
-	nat_nft_put_set(h, bt, &pin6, NLM_F_EXCL);
+	nat_nft_put_set(h, bt, &pin6, excl);
 }
 
 static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
@@ -758,8 +775,26 @@ int nat_nft_open6(struct nat_nft *h)
 	put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
 	put_table(h, &bt, NFT_MSG_DELTABLE, "delete old ip6 table");
 	put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
-	nft6_put_set(h, &bt);
+	nft6_put_set(h, &bt, NLM_F_EXCL);
 	nft6_put_chain(h, &bt);
+	nft6_put_rule(h, &bt);
+	if (batch_send(h, &bt) < 0)
+		return -1;
+	h->v6 = true;
+	return 0;
+}
+
+int nat_nft_open6_keep(struct nat_nft *h)
+{
+	struct batch bt;
+
+	batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	nft6_put_set(h, &bt, 0);
+	nft6_put_chain(h, &bt);
+	/* The rule anew (the mark may have changed), the elements kept. */
+	put_flush(h, &bt, "pre6");
 	nft6_put_rule(h, &bt);
 	if (batch_send(h, &bt) < 0)
 		return -1;

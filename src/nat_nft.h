@@ -52,6 +52,21 @@ struct nat_nft *nat_nft_open_keep(uint32_t ct_mark, const char *outside);
  */
 int nat_nft_dump(struct nat_nft *h, struct nat_elem **out);
 
+/*
+ * nat_nft_open6_keep - like nat_nft_open6, but a table ip6 sipalg an
+ * earlier run left keeps its pin6 elements (pinholes in use survive a
+ * restart; the stop capped them to restart_grace).  Returns 0 or -1.
+ */
+int nat_nft_open6_keep(struct nat_nft *h);
+
+/*
+ * nat_nft_dump6 - every element now in the pin6 set (family AF_INET6,
+ * in_* and pub_* both the hole, timeout the seconds it has left) in a
+ * malloc'd *out (the caller frees it; NULL when none).  Returns the
+ * count or -1.
+ */
+int nat_nft_dump6(struct nat_nft *h, struct nat_elem **out);
+
 /* nat_nft_close6 - delete the IPv6 pinhole table (nat_nft_open6), if
  * there is one. */
 void nat_nft_close6(struct nat_nft *h);

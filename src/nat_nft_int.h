@@ -100,4 +100,24 @@ void nat_from_setup(struct nat_nft *h, struct batch *bt, bool excl);
 void nat_from_put(struct nat_nft *h, struct batch *bt, bool add,
 		  const struct nat_elem *e, unsigned n);
 
+/* Listing a set's elements (nat_nft_dump_set): elem turns one into a
+ * nat_elem (from nat_nft_dump_next) or skips it; -1 when out of memory. */
+struct nftnl_set_elem;
+struct nat_nft_dump {
+	int (*elem)(struct nat_nft_dump *d, struct nftnl_set_elem *el);
+	struct nat_elem *e;
+	unsigned n, cap;
+};
+
+/* nat_nft_dump_next - room for one more element in d, zeroed but for
+ * proto (UDP) and timeout (the seconds el has left); NULL when out of
+ * memory. */
+struct nat_elem *nat_nft_dump_next(struct nat_nft_dump *d,
+				   struct nftnl_set_elem *el);
+
+/* nat_nft_dump_set - every element of set (table sipalg of family) through
+ * d->elem into a malloc'd *out (NULL when none).  The count, or -1. */
+int nat_nft_dump_set(struct nat_nft *h, uint16_t family, const char *set,
+		     struct nat_nft_dump *d, struct nat_elem **out);
+
 #endif

@@ -136,4 +136,16 @@ void pin6_each_reg(const struct pin6 *p,
 		   void (*fn)(void *ctx, const struct pin6_reg_info *g),
 		   void *ctx);
 
+/*
+ * pin6_restore_call, pin6_restore_reg - a call / an installed
+ * registration of the last run (records as pin6_int.h lays them out, read
+ * from the state file) into a free slot of p; its holes the kernel still
+ * holds.  0, or -1 when p is full, the record is out of range, or p has
+ * that Call-ID / that phone's port already.
+ */
+struct pin6_call;
+struct pin6_reg;
+int pin6_restore_call(struct pin6 *p, const struct pin6_call *k);
+int pin6_restore_reg(struct pin6 *p, const struct pin6_reg *g);
+
 #endif

@@ -10,6 +10,8 @@
 
 #include "call_restore.h"
 #include "log.h"
+#include "pin6.h"
+#include "pin6_int.h"
 #include "restart.h"
 #include "state.h"
 
@@ -49,10 +51,10 @@ void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 	else if (n)
 		log_info("leaving %d bindings in the kernel for %u s (a "
 			 "restart takes them over)", n, grace);
-	/* The next run replaces the IPv6 pinhole table (nothing of it is
-	 * taken over): left here, its holes would stay open for their full
-	 * timeouts after a stop for good. */
-	nat_nft_close6(nft);
+	/* The IPv6 pinholes stay too: keep holds them, capped above like
+	 * the IPv4 bindings; the next run takes table ip6 sipalg over
+	 * (restart_restore6), a stop for good deletes it (sipalg-rules
+	 * remove). */
 	nat_nft_detach(nft);
 }
 
@@ -165,13 +167,14 @@ static void restart_log_restored(const char *path,
 		 r->bind_dropped);
 }
 
-/* Text p[0..n) into a->calls, when it is whole and this run's. */
-static void restart_apply(struct alg *a, const struct prior *pr,
-			  struct restart_writer *w, const char *p, size_t n)
+/* The records of text p[0..n), when it is whole and this run's; NULL
+ * (logged) when not. */
+static struct state_set *restart_load(struct alg *a,
+				      const struct restart_writer *w,
+				      const char *p, size_t n)
 {
 	const struct conf *c = a->conf;
 	struct state_meta want;
-	struct calls_restored r;
 	struct state_set *s;
 	char why[160];
 
@@ -183,9 +186,23 @@ static void restart_apply(struct alg *a, const struct prior *pr,
 			  "calls and registrations of the last run",
 			  c->state_file, why);
 		state_set_free(s);
-		return;
+		return NULL;
 	}
-	if (calls_restore(a->calls, s, restart_have, (void *)pr, want.written,
+	return s;
+}
+
+/* Text p[0..n) into a->calls, when it is whole and this run's. */
+static void restart_apply(struct alg *a, const struct prior *pr,
+			  struct restart_writer *w, const char *p, size_t n)
+{
+	const struct conf *c = a->conf;
+	struct calls_restored r;
+	struct state_set *s = restart_load(a, w, p, n);
+	uint64_t now = a->now();
+
+	if (!s)
+		return;
+	if (calls_restore(a->calls, s, restart_have, (void *)pr, now,
 			  &r) < 0)
 		log_warnx("state file %s: out of memory, restored in part",
 			  c->state_file);
@@ -224,6 +241,162 @@ void restart_restore(struct alg *a, const struct prior *p,
 	else
 		restart_apply(a, p, w, text, (size_t)n);
 	free(text);
+}
+
+/* ---- IPv6 pinholes ------------------------------------------------------ */
+
+static int elem6_cmp(const void *x, const void *y)
+{
+	const struct nat_elem *a = x, *b = y;
+	int c = memcmp(&a->in_addr.v6, &b->in_addr.v6, 16);
+
+	return c ? c : (int)a->in_port - (int)b->in_port;
+}
+
+/* Does the kernel (sorted dump e[0..n)) hold the hole phone:port? */
+static bool restart_has6(const struct nat_elem *e, unsigned n,
+			 const union addr *phone, uint16_t port)
+{
+	struct nat_elem k;
+
+	memset(&k, 0, sizeof(k));
+	k.in_addr = *phone;
+	k.in_port = port;
+	return n && bsearch(&k, e, n, sizeof(*e), elem6_cmp);
+}
+
+/* Hole phone:port again with what is left until expires (its own
+ * timeout, not the grace cap) into p, applied when full. */
+static int restart_fix6(struct alg *a, struct nat_plan *p,
+			const union addr *phone, uint16_t port,
+			uint64_t expires, uint64_t now, unsigned *n)
+{
+	struct nat_elem e;
+	int rc = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.family = AF_INET6;
+	e.proto = IPPROTO_UDP;
+	e.in_addr = e.pub_addr = *phone;
+	e.in_port = e.pub_port = port;
+	e.timeout = expires > now + 1 ? (uint32_t)(expires - now) : 1;
+	nat_plan_del(p, &e);
+	nat_plan_add(p, &e);
+	(*n)++;
+	if (p->n_add == NAT_PLAN_MAX) {
+		rc = a->nat.apply(a->nat.ctx, p);
+		nat_plan_init(p);
+	}
+	return rc;
+}
+
+/* A call's ports the kernel still holds, in place; false when none. */
+static bool restart_call6_held(struct pin6_call *k, const struct nat_elem *e,
+			       unsigned n)
+{
+	unsigned i, j = 0;
+
+	for (i = 0; i < k->n_port; i++)
+		if (restart_has6(e, n, &k->phone, k->port[i]))
+			k->port[j++] = k->port[i];
+	k->n_port = j;
+	return j > 0;
+}
+
+struct restored6 {
+	unsigned regs, calls, pins, dropped;
+};
+
+static int restart_apply6(struct alg *a, struct state_set *s,
+			  const struct nat_elem *e, unsigned n,
+			  struct restored6 *r)
+{
+	uint64_t now = a->now();
+	struct nat_plan *p = malloc(sizeof(*p));
+	unsigned i, j;
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	nat_plan_init(p);
+	for (i = 0; i < s->n_reg6 && rc == 0; i++) {
+		struct pin6_reg *g = &s->reg6[i];
+
+		if (g->expires <= now ||
+		    !restart_has6(e, n, &g->phone, g->port) ||
+		    pin6_restore_reg(a->pin6, g) < 0) {
+			r->dropped++;
+			continue;
+		}
+		r->regs++;
+		rc = restart_fix6(a, p, &g->phone, g->port, g->expires, now,
+				  &r->pins);
+	}
+	for (i = 0; i < s->n_call6 && rc == 0; i++) {
+		struct pin6_call *k = &s->call6[i];
+
+		if (k->expires <= now || !restart_call6_held(k, e, n) ||
+		    pin6_restore_call(a->pin6, k) < 0) {
+			r->dropped++;
+			continue;
+		}
+		r->calls++;
+		for (j = 0; j < k->n_port && rc == 0; j++)
+			rc = restart_fix6(a, p, &k->phone, k->port[j],
+					  k->expires, now, &r->pins);
+	}
+	if (rc == 0 && p->n_add)
+		rc = a->nat.apply(a->nat.ctx, p);
+	free(p);
+	return rc;
+}
+
+/* The state file's IPv6 records into a->pin6, for the holes in e. */
+static void restart_file6(struct alg *a, struct restart_writer *w,
+			  struct nat_elem *e, unsigned n)
+{
+	const char *path = a->conf->state_file;
+	struct restored6 r = { 0 };
+	struct state_set *s;
+	char *text = NULL;
+	ssize_t len;
+
+	if (!path[0] || !a->pub.v4.s_addr)
+		return;
+	len = restart_read(path, &text);
+	if (len < 0)
+		return;		/* restart_restore said why */
+	s = restart_load(a, w, text, (size_t)len);
+	free(text);
+	if (!s)
+		return;
+	qsort(e, n, sizeof(*e), elem6_cmp);
+	if (restart_apply6(a, s, e, n, &r) < 0)
+		log_warn("state file %s: restored IPv6 pinholes keep the "
+			 "grace timeout", path);
+	log_info("state file %s: %u IPv6 calls and %u IPv6 registrations "
+		 "restored (%u pinholes); %u no longer in the kernel or "
+		 "expired left out", path, r.calls, r.regs, r.pins,
+		 r.dropped);
+	state_set_free(s);
+}
+
+void restart_restore6(struct alg *a, struct nat_nft *nft,
+		      struct nat_keep *keep, struct restart_writer *w)
+{
+	struct nat_elem *e = NULL;
+	int n = nat_nft_dump6(nft, &e), i;
+
+	if (n < 0)
+		log_warnx("cannot list the IPv6 pinholes an earlier run "
+			  "left; starting without them");
+	if (n > 0) {
+		for (i = 0; i < n; i++)
+			nat_keep_adopt(keep, &e[i]);
+		log_info("found %d IPv6 pinholes an earlier run left", n);
+		restart_file6(a, w, e, (unsigned)n);
+	}
+	free(e);
 }
 
 static uint64_t restart_us(void)
@@ -280,7 +453,7 @@ int restart_save(struct alg *a, struct restart_writer *w)
 	w->packets = a->st.packets;
 	w->ended = a->st.calls_ended;
 	calls_stats(a->calls, &w->st);
-	state_format(a->calls, &m, &b);
+	state_format(a->calls, a->pin6, &m, &b);
 	rc = buf_ok(&b) ? restart_write(path, &b) : (errno = ENOMEM, -1);
 	/* The write shares the loop with the packets: one that took t
 	 * waits 100 t before the next (a large table, a slow disk). */

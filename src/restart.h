@@ -26,9 +26,8 @@
 struct prior *restart_adopt(struct nat_nft *nft, struct nat_keep *keep,
 			    struct calls *t);
 
-/* restart_leave - cap keep's bindings to grace seconds and let go of
- * nft without deleting the table (the IPv6 pinholes, which no run takes
- * over, are deleted). */
+/* restart_leave - cap keep's bindings (IPv6 pinholes too) to grace
+ * seconds and let go of nft without deleting its tables. */
 void restart_leave(struct nat_nft *nft, struct nat_keep *keep,
 		   uint32_t grace);
 
@@ -60,6 +59,17 @@ struct restart_writer {
  */
 void restart_restore(struct alg *a, const struct prior *p,
 		     struct restart_writer *w);
+
+/*
+ * restart_restore6 - after nat_nft_open6_keep: record the IPv6 pinholes
+ * an earlier run left in nft (into keep, so a flush re-installs and the
+ * next stop caps them) and give a->pin6 the state file's IPv6 calls and
+ * registrations whose holes the kernel still holds, those holes again
+ * with their own timeouts.  Records without their hole, or expired, are
+ * left out; a refused file restores nothing (logged).
+ */
+void restart_restore6(struct alg *a, struct nat_nft *nft,
+		      struct nat_keep *keep, struct restart_writer *w);
 
 /* restart_tick - write the state file when the state changed (or the
  * last write is getting old); at most once a second. */

@@ -8,11 +8,11 @@
 
 #include "hash.h"
 #include "state.h"
+#include "state_int.h"
 
 /* The state file's text (state.h has the format). */
 
 #define STATE_MAGIC "sipalg-state"
-#define STATE_MAX_TOK 24
 #define STATE_MAX_RECS (1u << 20)
 
 /* ---- writing ----------------------------------------------------------- */
@@ -27,7 +27,7 @@ static void put_addr(struct buf *b, const union addr *a)
 
 /* " =" and the bytes, the ones that would split or confuse a line as
  * %XX. */
-static void put_text(struct buf *b, const char *p, size_t n)
+void state_put_text(struct buf *b, const char *p, size_t n)
 {
 	size_t i;
 
@@ -44,7 +44,7 @@ static void put_text(struct buf *b, const char *p, size_t n)
 
 static void put_str(struct buf *b, const char *s)
 {
-	put_text(b, s, strnlen(s, BIND_TEXT_MAX - 1));
+	state_put_text(b, s, strnlen(s, BIND_TEXT_MAX - 1));
 }
 
 static void put_regs(struct buf *b, const struct sig_state *s)
@@ -125,7 +125,7 @@ static void put_call(void *ctx, const struct call *k)
 	if (k->sig && k->sig->family != AF_INET)
 		return;
 	buf_add(b, "C", 1);
-	put_text(b, k->callid, k->callid_len);
+	state_put_text(b, k->callid, k->callid_len);
 	put_addr(b, &k->peer);
 	buf_printf(b, " %llu %llu %llu %llu %u %u %u %u",
 		   (unsigned long long)k->created,
@@ -141,8 +141,8 @@ static void put_call(void *ctx, const struct call *k)
 	put_call_parts(b, k);
 }
 
-void state_format(struct calls *t, const struct state_meta *m,
-		  struct buf *b)
+void state_format(struct calls *t, const struct pin6 *p6,
+		  const struct state_meta *m, struct buf *b)
 {
 	size_t start = b->len;
 	unsigned i, lines = 0;
@@ -157,6 +157,8 @@ void state_format(struct calls *t, const struct state_meta *m,
 		   m->sig_min, m->sig_max);
 	calls_each_binding(t, put_binding, b);
 	calls_each_call(t, put_call, b);
+	if (p6)
+		state6_format(p6, b);
 	if (!buf_ok(b))
 		return;
 	for (j = start; j < b->len; j++)
@@ -167,20 +169,8 @@ void state_format(struct calls *t, const struct state_meta *m,
 
 /* ---- reading ----------------------------------------------------------- */
 
-#define STATE_LINE_MAX 8192
 
-struct rd {
-	char line[STATE_LINE_MAX];
-	char *tok[STATE_MAX_TOK];
-	unsigned n_tok, lineno;
-	struct state_set *s;
-	struct binding *sig;		/* the S that R lines belong to */
-	struct state_call *call;	/* the C that H, D, P, B belong to */
-	char *why;
-	size_t whylen;
-};
-
-static int rd_fail(struct rd *r, const char *what)
+int state_fail(struct rd *r, const char *what)
 {
 	if (r->lineno)
 		snprintf(r->why, r->whylen, "line %u: %s", r->lineno, what);
@@ -197,9 +187,9 @@ static int rd_split(struct rd *r)
 	r->n_tok = 0;
 	for (;;) {
 		if (r->n_tok == STATE_MAX_TOK)
-			return rd_fail(r, "too many fields");
+			return state_fail(r, "too many fields");
 		if (!*p || *p == ' ')
-			return rd_fail(r, "empty field");
+			return state_fail(r, "empty field");
 		r->tok[r->n_tok++] = p;
 		p = strchr(p, ' ');
 		if (!p)
@@ -208,42 +198,42 @@ static int rd_split(struct rd *r)
 	}
 }
 
-static int tok_u64(struct rd *r, unsigned i, uint64_t max, uint64_t *v)
+int state_tok_u64(struct rd *r, unsigned i, uint64_t max, uint64_t *v)
 {
 	const char *p = r->tok[i];
 	uint64_t x = 0;
 
 	if (!*p || strlen(p) > 20)
-		return rd_fail(r, "bad number");
+		return state_fail(r, "bad number");
 	for (; *p; p++) {
 		if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10)
-			return rd_fail(r, "bad number");
+			return state_fail(r, "bad number");
 		x = x * 10 + (uint64_t)(*p - '0');
 	}
 	if (x > max)
-		return rd_fail(r, "number out of range");
+		return state_fail(r, "number out of range");
 	*v = x;
 	return 0;
 }
 
-static int tok_u32(struct rd *r, unsigned i, uint32_t max, uint32_t *v)
+int state_tok_u32(struct rd *r, unsigned i, uint32_t max, uint32_t *v)
 {
 	uint64_t x;
 
-	if (tok_u64(r, i, max, &x) < 0)
+	if (state_tok_u64(r, i, max, &x) < 0)
 		return -1;
 	*v = (uint32_t)x;
 	return 0;
 }
 
-static int tok_port(struct rd *r, unsigned i, bool zero_ok, uint16_t *v)
+int state_tok_port(struct rd *r, unsigned i, bool zero_ok, uint16_t *v)
 {
 	uint32_t x;
 
-	if (tok_u32(r, i, 65535, &x) < 0)
+	if (state_tok_u32(r, i, 65535, &x) < 0)
 		return -1;
 	if (!x && !zero_ok)
-		return rd_fail(r, "port 0");
+		return state_fail(r, "port 0");
 	*v = (uint16_t)x;
 	return 0;
 }
@@ -252,7 +242,7 @@ static int tok_ip(struct rd *r, unsigned i, union addr *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, r->tok[i], &a->v4) != 1)
-		return rd_fail(r, "bad address");
+		return state_fail(r, "bad address");
 	return 0;
 }
 
@@ -267,14 +257,14 @@ static int hexval(char c)
 
 /* A "=..." text into out[0..cap) (NUL-terminated when room is left);
  * *len its length.  Longer than cap - 1 is malformed. */
-static int tok_text(struct rd *r, unsigned i, char *out, size_t cap,
+int state_tok_text(struct rd *r, unsigned i, char *out, size_t cap,
 		    size_t *len)
 {
 	const char *p = r->tok[i];
 	size_t n = 0;
 
 	if (*p++ != '=')
-		return rd_fail(r, "text without '='");
+		return state_fail(r, "text without '='");
 	while (*p) {
 		int c = (unsigned char)*p++, h, l;
 
@@ -282,12 +272,12 @@ static int tok_text(struct rd *r, unsigned i, char *out, size_t cap,
 			h = hexval(p[0]);
 			l = h < 0 ? -1 : hexval(p[1]);
 			if (l < 0)
-				return rd_fail(r, "bad %XX in a text");
+				return state_fail(r, "bad %XX in a text");
 			c = h * 16 + l;
 			p += 2;
 		}
 		if (n + 1 >= cap)
-			return rd_fail(r, "text too long");
+			return state_fail(r, "text too long");
 		out[n++] = (char)c;
 	}
 	out[n] = '\0';
@@ -295,15 +285,15 @@ static int tok_text(struct rd *r, unsigned i, char *out, size_t cap,
 	return 0;
 }
 
-static int tok_str(struct rd *r, unsigned i, char *out, size_t cap)
+int state_tok_str(struct rd *r, unsigned i, char *out, size_t cap)
 {
 	size_t n;
 
-	return tok_text(r, i, out, cap, &n);
+	return state_tok_text(r, i, out, cap, &n);
 }
 
-/* grow - room for one more element of size sz in *v (capacity *cap). */
-static int grow(void **v, unsigned n, unsigned *cap, size_t sz)
+/* state_grow - room for one more element of size sz in *v (capacity *cap). */
+int state_grow(void **v, unsigned n, unsigned *cap, size_t sz)
 {
 	unsigned c = *cap ? 2 * *cap : 16;
 	void *x;
@@ -328,11 +318,11 @@ static int rd_bind_common(struct rd *r, struct binding *b)
 
 	b->family = AF_INET;
 	if (tok_ip(r, 1, &b->in_addr) < 0 ||
-	    tok_port(r, 2, false, &b->in_port) < 0 ||
-	    tok_u32(r, 3, r->s->meta.n_pub - 1, &pub_i) < 0 ||
-	    tok_port(r, 4, false, &b->pub_port) < 0 ||
-	    tok_u64(r, 5, UINT64_MAX, &b->expires) < 0 ||
-	    tok_u64(r, 6, UINT64_MAX, &b->kernel_until) < 0)
+	    state_tok_port(r, 2, false, &b->in_port) < 0 ||
+	    state_tok_u32(r, 3, r->s->meta.n_pub - 1, &pub_i) < 0 ||
+	    state_tok_port(r, 4, false, &b->pub_port) < 0 ||
+	    state_tok_u64(r, 5, UINT64_MAX, &b->expires) < 0 ||
+	    state_tok_u64(r, 6, UINT64_MAX, &b->kernel_until) < 0)
 		return -1;
 	b->pub_i = (uint8_t)pub_i;
 	return 0;
@@ -343,7 +333,7 @@ static struct binding *rd_bind_new(struct rd *r, enum bind_kind kind)
 	struct state_set *s = r->s;
 	struct binding *b;
 
-	if (grow((void **)&s->bind, s->n_bind, &s->cap_bind, sizeof(*s->bind)))
+	if (state_grow((void **)&s->bind, s->n_bind, &s->cap_bind, sizeof(*s->bind)))
 		return NULL;
 	b = calloc(1, sizeof(*b));
 	if (b && kind == BIND_SIG && !(b->sig = calloc(1, sizeof(*b->sig)))) {
@@ -364,16 +354,16 @@ static int rd_sig(struct rd *r)
 	struct binding *b;
 
 	if (r->n_tok != 12)
-		return rd_fail(r, "S: 12 fields expected");
+		return state_fail(r, "S: 12 fields expected");
 	b = rd_bind_new(r, BIND_SIG);
 	if (!b)
-		return rd_fail(r, "out of memory");
+		return state_fail(r, "out of memory");
 	if (rd_bind_common(r, b) < 0 ||
-	    tok_u32(r, 7, UINT32_MAX, &b->sig->reg_callid) < 0 ||
-	    tok_u32(r, 8, UINT32_MAX, &b->sig->reg_cseq) < 0 ||
-	    tok_str(r, 9, b->sig->sent_by, BIND_TEXT_MAX) < 0 ||
-	    tok_str(r, 10, b->sig->contact_hp, BIND_TEXT_MAX) < 0 ||
-	    tok_str(r, 11, b->sig->route_hp, BIND_TEXT_MAX) < 0)
+	    state_tok_u32(r, 7, UINT32_MAX, &b->sig->reg_callid) < 0 ||
+	    state_tok_u32(r, 8, UINT32_MAX, &b->sig->reg_cseq) < 0 ||
+	    state_tok_str(r, 9, b->sig->sent_by, BIND_TEXT_MAX) < 0 ||
+	    state_tok_str(r, 10, b->sig->contact_hp, BIND_TEXT_MAX) < 0 ||
+	    state_tok_str(r, 11, b->sig->route_hp, BIND_TEXT_MAX) < 0)
 		return -1;
 	r->sig = b;
 	r->call = NULL;
@@ -387,18 +377,18 @@ static int rd_reg(struct rd *r)
 	unsigned i;
 
 	if (!s)
-		return rd_fail(r, "R without its S");
+		return state_fail(r, "R without its S");
 	if (s->n_reg == SIG_MAX_AOR)
-		return rd_fail(r, "too many registrations");
+		return state_fail(r, "too many registrations");
 	if (r->n_tok < 5 || r->n_tok > 5 + SIG_MAX_USERS)
-		return rd_fail(r, "R: 5 to 9 fields expected");
-	if (tok_u32(r, 1, UINT32_MAX, &s->reg[s->n_reg].aor) < 0 ||
-	    tok_u64(r, 2, UINT64_MAX, &s->reg[s->n_reg].until) < 0 ||
+		return state_fail(r, "R: 5 to 9 fields expected");
+	if (state_tok_u32(r, 1, UINT32_MAX, &s->reg[s->n_reg].aor) < 0 ||
+	    state_tok_u64(r, 2, UINT64_MAX, &s->reg[s->n_reg].until) < 0 ||
 	    tok_ip(r, 3, &s->reg[s->n_reg].registrar) < 0 ||
-	    tok_str(r, 4, s->reg[s->n_reg].aor_uri, BIND_TEXT_MAX) < 0)
+	    state_tok_str(r, 4, s->reg[s->n_reg].aor_uri, BIND_TEXT_MAX) < 0)
 		return -1;
 	for (i = 5; i < r->n_tok; i++)
-		if (tok_u32(r, i, UINT32_MAX,
+		if (state_tok_u32(r, i, UINT32_MAX,
 			    &s->reg[s->n_reg].user[i - 5]) < 0)
 			return -1;
 	s->reg[s->n_reg].n_user = r->n_tok - 5;
@@ -416,15 +406,15 @@ static int rd_media(struct rd *r)
 	unsigned i;
 
 	if (r->n_tok < 12 || r->n_tok > 12 + NAT_FROM_MAX)
-		return rd_fail(r, "M: 12 to 14 fields expected");
+		return state_fail(r, "M: 12 to 14 fields expected");
 	b = rd_bind_new(r, BIND_MEDIA);
 	if (!b)
-		return rd_fail(r, "out of memory");
+		return state_fail(r, "out of memory");
 	if (rd_bind_common(r, b) < 0 ||
-	    tok_u64(r, 7, UINT64_MAX, &b->seen) < 0 ||
-	    tok_u32(r, 8, UINT32_MAX, &b->sdp_seq) < 0 ||
-	    tok_u32(r, 9, 255, &m) < 0 || tok_u32(r, 10, 1, &rtcp) < 0 ||
-	    tok_u32(r, 11, 1, &filter) < 0)
+	    state_tok_u64(r, 7, UINT64_MAX, &b->seen) < 0 ||
+	    state_tok_u32(r, 8, UINT32_MAX, &b->sdp_seq) < 0 ||
+	    state_tok_u32(r, 9, 255, &m) < 0 || state_tok_u32(r, 10, 1, &rtcp) < 0 ||
+	    state_tok_u32(r, 11, 1, &filter) < 0)
 		return -1;
 	for (i = 12; i < r->n_tok; i++)
 		if (tok_ip(r, i, &b->from[i - 12]) < 0)
@@ -443,13 +433,13 @@ static int rd_call_fields(struct rd *r, struct call *k)
 	uint32_t confirmed, q;
 
 	if (tok_ip(r, 2, &k->peer) < 0 ||
-	    tok_u64(r, 3, UINT64_MAX, &k->created) < 0 ||
-	    tok_u64(r, 4, UINT64_MAX, &k->setup_deadline) < 0 ||
-	    tok_u64(r, 5, UINT64_MAX, &k->max_end) < 0 ||
-	    tok_u64(r, 6, UINT64_MAX, &k->media_seen) < 0 ||
-	    tok_u32(r, 7, UINT32_MAX, &k->invite_cseq) < 0 ||
-	    tok_u32(r, 8, UINT32_MAX, &k->sdp_seq) < 0 ||
-	    tok_u32(r, 9, 1, &confirmed) < 0 || tok_u32(r, 10, 3, &q) < 0 ||
+	    state_tok_u64(r, 3, UINT64_MAX, &k->created) < 0 ||
+	    state_tok_u64(r, 4, UINT64_MAX, &k->setup_deadline) < 0 ||
+	    state_tok_u64(r, 5, UINT64_MAX, &k->max_end) < 0 ||
+	    state_tok_u64(r, 6, UINT64_MAX, &k->media_seen) < 0 ||
+	    state_tok_u32(r, 7, UINT32_MAX, &k->invite_cseq) < 0 ||
+	    state_tok_u32(r, 8, UINT32_MAX, &k->sdp_seq) < 0 ||
+	    state_tok_u32(r, 9, 1, &confirmed) < 0 || state_tok_u32(r, 10, 3, &q) < 0 ||
 	    tok_ip(r, 11, &k->q_host) < 0 || tok_ip(r, 12, &k->q_src) < 0)
 		return -1;
 	k->confirmed = confirmed;
@@ -469,23 +459,23 @@ static int rd_call(struct rd *r)
 	size_t len;
 
 	if (r->n_tok != 15)
-		return rd_fail(r, "C: 15 fields expected");
-	if (tok_text(r, 1, id, sizeof(id), &len) < 0)
+		return state_fail(r, "C: 15 fields expected");
+	if (state_tok_text(r, 1, id, sizeof(id), &len) < 0)
 		return -1;
 	if (!len)
-		return rd_fail(r, "empty Call-ID");
-	if (grow((void **)&s->call, s->n_call, &s->cap_call,
+		return state_fail(r, "empty Call-ID");
+	if (state_grow((void **)&s->call, s->n_call, &s->cap_call,
 		 sizeof(*s->call)))
-		return rd_fail(r, "out of memory");
+		return state_fail(r, "out of memory");
 	c = &s->call[s->n_call];
 	c->k = calloc(1, sizeof(*c->k) + len);
 	if (!c->k)
-		return rd_fail(r, "out of memory");
+		return state_fail(r, "out of memory");
 	s->n_call++;
 	memcpy(c->k->callid, id, len);
 	c->k->callid_len = (uint32_t)len;
 	if (rd_call_fields(r, c->k) < 0 || tok_ip(r, 13, &c->sig.a) < 0 ||
-	    tok_port(r, 14, true, &c->sig.port) < 0)
+	    state_tok_port(r, 14, true, &c->sig.port) < 0)
 		return -1;
 	r->call = c;
 	r->sig = NULL;
@@ -501,43 +491,43 @@ static int rd_call_part(struct rd *r, char what)
 					 ['P' - 'B'] = 4, ['B' - 'B'] = 3 };
 
 	if (!k)
-		return rd_fail(r, "call part without its C");
+		return state_fail(r, "call part without its C");
 	if (r->n_tok != want[what - 'B'])
-		return rd_fail(r, "wrong number of fields");
+		return state_fail(r, "wrong number of fields");
 	switch (what) {
 	case 'H':
 		if (k->n_host == CALL_MAX_HOSTS)
-			return rd_fail(r, "too many H");
+			return state_fail(r, "too many H");
 		if (tok_ip(r, 1, &k->host_sdp[k->n_host].addr) < 0 ||
-		    tok_u32(r, 2, UINT32_MAX, &k->host_sdp[k->n_host].seq))
+		    state_tok_u32(r, 2, UINT32_MAX, &k->host_sdp[k->n_host].seq))
 			return -1;
 		k->n_host++;
 		return 0;
 	case 'D':
 		if (k->n_dlg == CALL_MAX_DIALOGS)
-			return rd_fail(r, "too many D");
-		if (tok_u32(r, 1, UINT32_MAX, &k->dlg_tag[k->n_dlg][0]) < 0 ||
-		    tok_u32(r, 2, UINT32_MAX, &k->dlg_tag[k->n_dlg][1]) < 0 ||
-		    tok_u32(r, 3, UINT32_MAX, &k->dlg_host[k->n_dlg]) < 0)
+			return state_fail(r, "too many D");
+		if (state_tok_u32(r, 1, UINT32_MAX, &k->dlg_tag[k->n_dlg][0]) < 0 ||
+		    state_tok_u32(r, 2, UINT32_MAX, &k->dlg_tag[k->n_dlg][1]) < 0 ||
+		    state_tok_u32(r, 3, UINT32_MAX, &k->dlg_host[k->n_dlg]) < 0)
 			return -1;
 		k->n_dlg++;
 		return 0;
 	case 'P':
 		if (k->n_remote == CALL_MAX_REMOTE)
-			return rd_fail(r, "too many P");
+			return state_fail(r, "too many P");
 		if (calls_remote_size(k, k->n_remote + 1) < 0)
-			return rd_fail(r, "out of memory");
+			return state_fail(r, "out of memory");
 		memset(&k->remote[k->n_remote - 1], 0, sizeof(*k->remote));
 		if (tok_ip(r, 1, &k->remote[k->n_remote - 1].addr) < 0 ||
-		    tok_port(r, 2, true, &k->remote[k->n_remote - 1].rtp) < 0 ||
-		    tok_port(r, 3, true, &k->remote[k->n_remote - 1].rtcp) < 0)
+		    state_tok_port(r, 2, true, &k->remote[k->n_remote - 1].rtp) < 0 ||
+		    state_tok_port(r, 3, true, &k->remote[k->n_remote - 1].rtcp) < 0)
 			return -1;
 		return 0;
 	default:	/* 'B' */
 		if (c->n_media == CALL_MAX_BIND)
-			return rd_fail(r, "too many B");
+			return state_fail(r, "too many B");
 		if (tok_ip(r, 1, &c->media[c->n_media].a) < 0 ||
-		    tok_port(r, 2, false, &c->media[c->n_media].port) < 0)
+		    state_tok_port(r, 2, false, &c->media[c->n_media].port) < 0)
 			return -1;
 		c->n_media++;
 		return 0;
@@ -548,8 +538,10 @@ static int rd_record(struct rd *r)
 {
 	const char *t = r->tok[0];
 
+	if (t[1] == '6' && !t[2] && r->version >= 2)
+		return state6_record(r);
 	if (t[1])
-		return rd_fail(r, "unknown record");
+		return state_fail(r, "unknown record");
 	switch (t[0]) {
 	case 'S':
 		return rd_sig(r);
@@ -562,7 +554,7 @@ static int rd_record(struct rd *r)
 	case 'H': case 'D': case 'P': case 'B':
 		return rd_call_part(r, t[0]);
 	default:
-		return rd_fail(r, "unknown record");
+		return state_fail(r, "unknown record");
 	}
 }
 
@@ -575,10 +567,10 @@ static int rd_line(struct rd *r, const char *p, size_t n, size_t *off)
 
 	r->lineno++;
 	if (!nl)
-		return rd_fail(r, "unterminated line");
+		return state_fail(r, "unterminated line");
 	len = (size_t)(nl - (p + *off));
 	if (len >= sizeof(r->line) || memchr(p + *off, '\0', len))
-		return rd_fail(r, "line too long or not text");
+		return state_fail(r, "line too long or not text");
 	memcpy(r->line, p + *off, len);
 	r->line[len] = '\0';
 	*off += len + 1;
@@ -588,7 +580,7 @@ static int rd_line(struct rd *r, const char *p, size_t n, size_t *off)
 static int rd_expect(struct rd *r, const char *key, unsigned n_tok)
 {
 	if (strcmp(r->tok[0], key) || r->n_tok != n_tok)
-		return rd_fail(r, "header line expected");
+		return state_fail(r, "header line expected");
 	return 0;
 }
 
@@ -600,7 +592,7 @@ static int rd_boot(struct rd *r, struct state_meta *m)
 		return -1;
 	if (strlen(id) >= sizeof(m->boot_id) ||
 	    strspn(id, "0123456789abcdef-") != strlen(id))
-		return rd_fail(r, "bad boot id");
+		return state_fail(r, "bad boot id");
 	strcpy(m->boot_id, id);
 	return 0;
 }
@@ -612,24 +604,26 @@ static int rd_header(struct rd *r, const char *p, size_t n, size_t *off)
 
 	if (rd_line(r, p, n, off) < 0 || strcmp(r->tok[0], STATE_MAGIC) ||
 	    r->n_tok != 2)
-		return rd_fail(r, "not a sipalg state file");
-	if (tok_u32(r, 1, UINT32_MAX, &v) < 0 || v != STATE_VERSION)
-		return rd_fail(r, "another format version (this daemon "
-				  "reads version 1)");
+		return state_fail(r, "not a sipalg state file");
+	if (state_tok_u32(r, 1, UINT32_MAX, &v) < 0 || v < 1 ||
+	    v > STATE_VERSION)
+		return state_fail(r, "another format version (this daemon "
+				  "reads versions 1 and 2)");
+	r->version = v;
 	if (rd_line(r, p, n, off) < 0 || rd_boot(r, m) < 0 ||
 	    rd_line(r, p, n, off) < 0 || rd_expect(r, "written", 2) < 0 ||
-	    tok_u64(r, 1, UINT64_MAX, &m->written) < 0 ||
+	    state_tok_u64(r, 1, UINT64_MAX, &m->written) < 0 ||
 	    rd_line(r, p, n, off) < 0 || strcmp(r->tok[0], "public") ||
-	    r->n_tok < 3 || tok_u32(r, 1, CALLS_MAX_PUB, &m->n_pub) < 0 ||
+	    r->n_tok < 3 || state_tok_u32(r, 1, CALLS_MAX_PUB, &m->n_pub) < 0 ||
 	    !m->n_pub || r->n_tok != m->n_pub + 2)
-		return rd_fail(r, "bad header");
+		return state_fail(r, "bad header");
 	for (i = 0; i < m->n_pub; i++)
 		if (tok_ip(r, 2 + i, &m->pub[i]) < 0)
 			return -1;
 	if (rd_line(r, p, n, off) < 0 || rd_expect(r, "ports", 5) < 0)
 		return -1;
 	for (i = 0; i < 4; i++)
-		if (tok_u32(r, 1 + i, 65535, &port[i]) < 0)
+		if (state_tok_u32(r, 1 + i, 65535, &port[i]) < 0)
 			return -1;
 	m->media_min = (uint16_t)port[0];
 	m->media_max = (uint16_t)port[1];
@@ -646,7 +640,7 @@ static int rd_trailer(struct rd *r, const char *p, size_t n, size_t *body)
 	char want[40];
 
 	if (!n || p[n - 1] != '\n')
-		return rd_fail(r, "truncated (no end line)");
+		return state_fail(r, "truncated (no end line)");
 	while (i > 0 && p[i - 1] != '\n')
 		i--;
 	for (j = 0; j < i; j++)
@@ -654,9 +648,9 @@ static int rd_trailer(struct rd *r, const char *p, size_t n, size_t *body)
 	snprintf(want, sizeof(want), "end %zu %08x\n", lines,
 		 hash_bytes(p, i, HASH_FNV_INIT));
 	if (n - i < 4 || memcmp(p + i, "end ", 4))
-		return rd_fail(r, "truncated (no end line)");
+		return state_fail(r, "truncated (no end line)");
 	if (n - i != strlen(want) || memcmp(p + i, want, n - i))
-		return rd_fail(r, "checksum or line count wrong");
+		return state_fail(r, "checksum or line count wrong");
 	*body = i;
 	return 0;
 }
@@ -740,5 +734,7 @@ void state_set_free(struct state_set *s)
 	}
 	free(s->bind);
 	free(s->call);
+	free(s->reg6);
+	free(s->call6);
 	free(s);
 }

@@ -11,7 +11,8 @@
  * the next run rebuilds its tables.  Pure: text in, records out; the file
  * itself is read and written by restart.c.
  *
- * Format (version 1), one record a line, fields split by one space:
+ * Format (version 2; version 1 is the same without G6 and C6 and still
+ * loads), one record a line, fields split by one space:
  *
  *   sipalg-state 1
  *   boot BOOT-ID                  /proc/sys/kernel/random/boot_id
@@ -22,6 +23,13 @@
  *   R ...   one registration (address-of-record) of the S before it
  *   M ...   a media binding
  *   C ...   a call, followed by its H, D, P and B lines
+ *   G6 PHONE PORT EXPIRES REGISTRAR PENDING PEND-ID PEND-CSEQ WANT =AOR
+ *      NUSER USER... PEND-USER...
+ *           an IPv6 registration pinhole (pin6_reg; NUSER user hashes,
+ *           then the pending REGISTER's, at most 4 each)
+ *   C6 =CALL-ID PHONE EXPIRES CREATED CONFIRMED NPORT PORT... FROM TO...
+ *           an IPv6 call's media pinholes (pin6_call; 1 to 16 ports, then
+ *           its dialogs' tag hash pairs, at most 4)
  *   end LINES FNV                 lines before it; FNV-1a (32 bit, hex)
  *                                 of every byte before "end"
  *
@@ -32,7 +40,7 @@
  * whole: the daemon starts clean, never half right.
  */
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_BOOT_MAX 40
 #define STATE_CALLID_MAX 1024
 
@@ -57,26 +65,36 @@ struct state_call {
 	unsigned n_media;
 };
 
+struct pin6;
+struct pin6_reg;
+struct pin6_call;
+
 /* A parsed file: bindings (AF_INET) and calls, as records that belong
- * to the set (calls_restore copies them into the table). */
+ * to the set (calls_restore copies them into the table), and IPv6
+ * pinholes as pin6 records (pin6_restore_*). */
 struct state_set {
 	struct state_meta meta;
 	struct binding **bind;
 	unsigned n_bind, cap_bind;
 	struct state_call *call;
 	unsigned n_call, cap_call;
+	struct pin6_reg *reg6;
+	unsigned n_reg6, cap_reg6;
+	struct pin6_call *call6;
+	unsigned n_call6, cap_call6;
 };
 
 /*
- * state_format - append the text of t's IPv4 bindings and calls under
- * header m to b (check buf_ok).  Never changes t.
+ * state_format - append the text of t's IPv4 bindings and calls and of
+ * p6's IPv6 pinholes (p6 may be NULL) under header m to b (check
+ * buf_ok).  Never changes t or p6.
  */
-void state_format(struct calls *t, const struct state_meta *m,
-		  struct buf *b);
+void state_format(struct calls *t, const struct pin6 *p6,
+		  const struct state_meta *m, struct buf *b);
 
 /*
  * state_parse - the records of file text p[0..n).  NULL with why (one
- * line, whylen bytes) when the text is not a whole version-1 file:
+ * line, whylen bytes) when the text is not a whole version-1 or -2 file:
  * truncated, checksum wrong, a line or field malformed, out of range or
  * out of order, or no memory.  The caller frees with state_set_free.
  */

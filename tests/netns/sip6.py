@@ -12,10 +12,13 @@ Roles (each writes a JSON record to --out; --out.ready once listening):
   caller     sends an INVITE to --target (Request-URI --ruri) with SDP,
              ACK, sends --packets
              RTP packets to the answer's media address from its own media
-             port, then BYE.
+             port, then BYE; with --hold it stops after the ACK (the
+             call stays up, no media, no BYE).
   answerer   answers one INVITE with 200 and SDP, sends --packets RTP to the
              offer's media address first, waits for BYE.
   probe      sends --packets datagrams to --target from a fresh port.
+  listen     counts datagrams arriving on [A]:--rtp-port for --serve
+             seconds (or until --out.stop appears).
 With --tcp, caller and answerer speak SIP over one TCP connection (the
 caller connects; its INVITE goes out in two segments) and media stays UDP.
 Everything is bounded by --timeout.
@@ -280,6 +283,8 @@ def role_caller(a, rec):
                  callid, 1, tov, frm, transport=tr), to)
     med = media_of(body)
     rec["answer_media"] = med
+    if a.hold:
+        return          # the call stays up: no media, no BYE
     if a.far_first:
         # Silent until the far end's media arrived: what arrives now
         # came in on a new inbound flow (a pinhole), not as a reply.
@@ -369,6 +374,19 @@ def role_send(a, rec):
         time.sleep(0.02)
 
 
+def role_listen(a, rec):
+    """Count the datagrams arriving on --rtp-port until --serve seconds
+    pass or OUT.stop appears."""
+    m = sock(a.addr, a.rtp_port)
+    ready(a)
+    rec["got"] = 0
+    end = time.time() + a.serve
+    while time.time() < end and not os.path.exists(a.out + ".stop"):
+        d, _ = recv(m, min(end, time.time() + 0.2))
+        if d is not None:
+            rec["got"] += 1
+
+
 def role_probe(a, rec):
     host = re.match(r"\[(.*)\]:(\d+)", a.target)
     s = sock(a.addr, 0)
@@ -381,7 +399,8 @@ def role_probe(a, rec):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("role", choices=["phone", "registrar", "caller",
-                                    "answerer", "probe", "sink", "send"])
+                                    "answerer", "probe", "sink", "send",
+                                    "listen"])
     p.add_argument("--file", action="append", default=[])
     p.add_argument("--out", required=True)
     p.add_argument("--addr", required=True)
@@ -399,6 +418,8 @@ def main():
                    help="caller, answerer: SIP over TCP")
     p.add_argument("--far-first", action="store_true",
                    help="caller: send no media before the far end's")
+    p.add_argument("--hold", action="store_true",
+                   help="caller: after the ACK leave the call up and exit")
     p.add_argument("--timeout", type=float, default=30)
     a = p.parse_args()
     rec = {"role": a.role}

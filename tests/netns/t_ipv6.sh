@@ -12,6 +12,11 @@
 # phone's media port must not arrive.  The phone then calls out and the far
 # end sends media first.  sipalgd opens pinholes for these (table ip6
 # sipalg, set pin6), the kernel helper its expectations, plain NAT nothing.
+# sipalgd only: a restart (the unit's stop and start commands, restart_grace
+# 5 s) while the phone is registered and in a call; after the grace, with
+# the phone's flows forgotten, the registrar's INVITE still rings it (no
+# re-registration) and the far end's media still reaches the call's port.
+GW_CONF_EXTRA="restart_grace = 5s"
 . "$(dirname "$0")/lib.sh"
 . "$LAB_DIR/lab_ipv6.sh"
 lab_up
@@ -180,6 +185,69 @@ check "over TCP: phone's media reached the far end; BYE answered" \
 	test "$(json "$WORK/call_tcp.json" 'd.get("bye_ok")')$(json "$WORK/answerer_tcp.json" 'd["rtp_in"] > 0')" = TrueTrue
 
 [ -z "${PCAP_OUT:-}" ] || { sleep 0.5; kill "$(cat "$WORK/tcpdump.pid")"; }
+
+# 5c. sipalgd restarts (the unit's commands, restart_grace 5 s) while the
+# phone is registered and in a call that nobody hangs up; the pinholes are
+# taken over from table ip6 sipalg and the state file, not re-made empty.
+if [ "$MODE" = sipalg ]; then
+	s6_bg "$NS_O" registrar3 registrar --addr $REG6
+	wait_file "$WORK/registrar3.json.ready"
+	s6_bg "$NS_P1" phone3 phone --addr $P6 --registrar $REG6 --serve 40 \
+		--rtp-port 8006
+	wait_file "$WORK/phone3.json.registered" 10
+	bg_stop registrar3 5
+	s6_bg "$NS_O" answerer_r answerer --addr $PEER6 --sip-port 5060 \
+		--rtp-port 40010 --packets 5 --timeout 6
+	wait_file "$WORK/answerer_r.json.ready"
+	s6 "$NS_P1" call_hold caller --addr $P6 --sip-port 5066 \
+		--target "[$PEER6]:5060" --rtp-port 8010 --hold
+	check "restart: the phone registered again and its held call answered" \
+		test "$(json "$WORK/registrar3.json" 'd["registered"] is not None')$(json "$WORK/call_hold.json" 'd["answered"]')" = TrueTrue
+	check "the held call's pinholes are in pin6 before the restart" \
+		sh -c "ip netns exec $NS_R nft list set ip6 sipalg pin6 | grep -q '$P6 . 8010 '"
+	lines=$(wc -l <"$DAEMON_LOG")
+	pin6_stopped() { r nft list set ip6 sipalg pin6 >"$WORK/pin6-stopped.nft"; }
+	check "restart with the unit's commands (TERM, remove --keep-bindings, install, start)" \
+		gw_unit_restart TERM pin6_stopped
+	check "between stop and start the registration's and the call's holes stay, none longer than restart_grace" \
+		sh -c "grep -q '$P6 . 5060 ' '$WORK/pin6-stopped.nft' &&
+		       grep -q '$P6 . 8010 ' '$WORK/pin6-stopped.nft' &&
+		       ! grep -E 'expires ([0-9]+[dh]|[0-9]+m([^s]|\$)|[6-9]s|[0-9]{2,}s)' '$WORK/pin6-stopped.nft'"
+	t_restart=$(date +%s)
+	v6_flows_forget
+	check "the new run restored the IPv6 call and registration from the state file" \
+		sh -c "tail -n +$((lines + 1)) '$DAEMON_LOG' |
+		       grep -qE 'state file .*: 1 IPv6 calls and 1 IPv6 registrations restored \(3 pinholes\)'"
+	bg_stop answerer_r 8
+	s6_bg "$NS_P1" lhold listen --addr $P6 --rtp-port 8010 --serve 20
+	s6_bg "$NS_P1" lnone listen --addr $P6 --rtp-port 8012 --serve 20
+	wait_file "$WORK/lhold.json.ready"
+	wait_file "$WORK/lnone.json.ready"
+	sleep $((t_restart + 6 - $(date +%s) > 0 ? t_restart + 6 - $(date +%s) : 0))
+	r nft list set ip6 sipalg pin6 >"$WORK/pin6-after-grace.nft"
+	check "$(( $(date +%s) - t_restart )) s after the restart (grace 5 s) pin6 still holds the registration's and the call's holes" \
+		sh -c "grep -q '$P6 . 5060 ' '$WORK/pin6-after-grace.nft' &&
+		       grep -q '$P6 . 8010 ' '$WORK/pin6-after-grace.nft'"
+	s6 "$NS_O" probe_hold probe --addr $PEER6 --target "[$P6]:8010" --packets 10
+	s6 "$NS_O" probe_none probe --addr $PEER6 --target "[$P6]:8012" --packets 10
+	sleep 0.3
+	touch "$WORK/lhold.json.stop" "$WORK/lnone.json.stop"
+	bg_stop lhold 5; bg_stop lnone 5
+	check "after the grace the far end's media reaches the held call's port from a new flow ($(json "$WORK/lhold.json" 'd["got"]') of 10)" \
+		test "$(json "$WORK/lhold.json" 'd["got"] >= 8')" = True
+	check "the same to a port no call opened is dropped ($(json "$WORK/lnone.json" 'd["got"]') of 10)" \
+		test "$(json "$WORK/lnone.json" 'd["got"]')" = 0
+	v6_flows_forget
+	s6 "$NS_O" call_reg3 caller --addr $REG6 --target "[$P6]:5060" \
+		--rtp-port 40012
+	touch "$WORK/phone3.json.stop"
+	bg_stop phone3 10
+	check "after the grace the registrar's INVITE rings the phone, which never registered again" \
+		test "$(json "$WORK/call_reg3.json" 'd["answered"]')$(json "$WORK/phone3.json" 'len(d["invites"])')" = True1
+	check "media both ways on that call" \
+		test "$(json "$WORK/call_reg3.json" 'd["rtp_back"] > 0')$(json "$WORK/phone3.json" 'd["rtp"] > 0')" = TrueTrue
+fi
+
 
 # 6. RFC 5118 torture messages and a REGISTER too big for one packet
 # (fragmented by the phone, reassembled by the router's conntrack before

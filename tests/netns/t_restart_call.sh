@@ -152,9 +152,8 @@ if [ "$MODE" = sipalg ]; then
 	check "after it the bindings stay (state file too), none longer than restart_grace" \
 		sh -c "grep -q 'expires' '$J/stopped.nft' && test -s '$J/state' &&
 		       ! grep -E 'expires ([0-9]+[dh]|[0-9]+m([^s]|\$)|[6-9]s|[0-9]{2,}s)' '$J/stopped.nft'"
-	# No run takes IPv6 pinholes over (the next one replaces the table).
-	check "after it no IPv6 pinhole table is left open" \
-		sh -c "! ip netns exec $NS_R nft list table ip6 sipalg"
+	# IPv6 pinholes are kept for a restart the same way: t_ipv6 checks
+	# them (this lab has no IPv6 phone).
 	check "stop after systemctl disable --now" unit_stop disabled
 	check "after it no table of the daemon and no state file is left" \
 		sh -c "! ip netns exec $NS_R nft list tables | grep -q sipalg && ! test -e '$J/state'"
