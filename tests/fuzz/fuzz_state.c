@@ -6,7 +6,8 @@
  * run's header and a correct end line, so that mutations reach the
  * record parser past the checksum.  Whatever is read is linked into a
  * call table as if the kernel held every element, then freed; the set
- * and the table must agree on the counts.
+ * and the table must agree on the counts.  IPv6 records (G6, C6, version
+ * 2) go into a pin6 the same way.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -14,9 +15,11 @@
 #include "call_restore.h"
 #include "fuzz.h"
 #include "hash.h"
+#include "pin6.h"
+#include "pin6_int.h"
 #include "state.h"
 
-#define HEAD "sipalg-state 1\nboot 0\nwritten 5000\npublic 2 203.0.113.1 " \
+#define HEAD "sipalg-state 2\nboot 0\nwritten 5000\npublic 2 203.0.113.1 " \
 	     "203.0.113.2\nports 30000 30999 5060 5999\n"
 
 static bool have_all(void *ctx, const struct nat_elem *e)
@@ -59,6 +62,30 @@ static void restore(const struct state_set *s)
 	calls_free(t);
 }
 
+/* The IPv6 records into a pin6: at most one of each is refused as a
+ * duplicate, none may break it. */
+static void restore6(const struct state_set *s)
+{
+	static struct conf c;
+	struct pin6 *p;
+	unsigned i, calls = 0, regs = 0, pins = 0, ok_c = 0, ok_r = 0;
+
+	if (!s->n_reg6 && !s->n_call6)
+		return;
+	conf_defaults(&c);
+	p = pin6_new(&c);
+	if (!p)
+		return;
+	for (i = 0; i < s->n_reg6; i++)
+		ok_r += pin6_restore_reg(p, &s->reg6[i]) == 0;
+	for (i = 0; i < s->n_call6; i++)
+		ok_c += pin6_restore_call(p, &s->call6[i]) == 0;
+	pin6_counts(p, &calls, &regs, &pins);
+	FUZZ_ASSERT(calls == ok_c && regs == ok_r, "pin6 %u/%u of %u/%u",
+		    calls, regs, ok_c, ok_r);
+	pin6_free(p);
+}
+
 static void one(const char *p, size_t n)
 {
 	struct state_set *s;
@@ -69,6 +96,7 @@ static void one(const char *p, size_t n)
 		FUZZ_ASSERT(s->meta.n_pub >= 1 && s->meta.n_pub <= CALLS_MAX_PUB,
 			    "n_pub %u", s->meta.n_pub);
 		restore(s);
+		restore6(s);
 	} else {
 		FUZZ_ASSERT(why[0], "refused without a reason");
 	}
