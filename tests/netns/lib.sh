@@ -117,6 +117,13 @@ wait_file() { wait_until "${2:-10}" test -e "$1"; }
 # -- topology ------------------------------------------------------------------
 
 lab_ns_add() {
+	# A namespace by this name is stale: the name carries this shell's
+	# PID, so it was left by a dead run that had the same PID (killed
+	# before its EXIT trap).  Reusing it would mix two labs.
+	if ip netns list | grep -q "^$1\( \|\$\)"; then
+		echo "lab: removing stale namespace $1 (left by a dead run)" >&2
+		ip netns del "$1"
+	fi
 	ip netns add "$1"
 	in_ns "$1" ip link set lo up
 	in_ns "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
