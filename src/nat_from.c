@@ -33,19 +33,6 @@
 #define SET_ID_FROM 6
 #define FROM_PRIO (-150)
 
-static void put_flush(struct nat_nft *h, struct batch *bt)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
-
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "from");
-	nlh = nat_nft_msg(h, bt, NFT_MSG_DELRULE, 0, "flush chain from");
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	mnl_nlmsg_batch_next(bt->b);
-}
-
 static void rule_iifname(struct nftnl_rule *r, const char *ifname)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
@@ -125,7 +112,7 @@ void nat_from_setup(struct nat_nft *h, struct batch *bt, bool excl)
 	nat_nft_put_chain(h, bt, "from", NF_INET_PRE_ROUTING, FROM_PRIO,
 			  "filter");
 	if (!excl)
-		put_flush(h, bt);
+		nat_nft_put_flush(h, bt, "from", "flush chain from");
 	put_rule(h, bt);
 }
 

@@ -4,11 +4,13 @@
 
 /*
  * Inside the nftables backend: the handle, one batch, and the helpers
- * nat_nft.c shares with nat_from.c (the media_from filter).  Not for
+ * nat_nft*.c share with nat_from.c (the media_from filter).  Not for
  * other modules.
  */
 
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <string.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/rule.h>
@@ -23,6 +25,11 @@
 #define KEY_LEN 8	/* 4 address bytes + 2 port bytes, padded to 4 */
 #define SET_ID_SNAT 1
 #define SET_ID_DNAT 2
+/* ipv6_addr (8) . inet_service (13); 16 address bytes + the port padded
+ * to 4. */
+#define TYPE_IPV6_PORT ((8 << 6) | 13)
+#define KEY6_LEN 20
+#define SET_ID_PIN6 3
 #define REG_MARK NFT_REG32_04
 #define GC_INTERVAL_MS 30000
 
@@ -50,10 +57,29 @@ struct batch {
 	const char *what[8];	/* description of each, for errors */
 };
 
+/* nat_nft_batch_start - begin a transaction in h's buffer; its messages
+ * are for bt->family's table (IPv4 until the caller says otherwise). */
+void nat_nft_batch_start(struct nat_nft *h, struct batch *bt);
+
+/* nat_nft_batch_send - end bt, send it and read the kernel's answer (a
+ * second at most).  0, or -1 with errno set and the failed message's
+ * description logged. */
+int nat_nft_batch_send(struct nat_nft *h, struct batch *bt);
+
 /* nat_nft_msg - the header of the batch's next message (family
  * bt->family); what describes it in a NACK's log line. */
 struct nlmsghdr *nat_nft_msg(struct nat_nft *h, struct batch *bt,
 			     uint16_t type, uint16_t flags, const char *what);
+
+/* nat_nft_put_table - NFT_MSG_NEWTABLE (created when missing) or
+ * NFT_MSG_DELTABLE of table sipalg in bt's family; what for a NACK. */
+void nat_nft_put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
+		       const char *what);
+
+/* nat_nft_put_flush - delete every rule of chain (the chain and the
+ * sets stay); what for a NACK. */
+void nat_nft_put_flush(struct nat_nft *h, struct batch *bt, const char *chain,
+		       const char *what);
 
 /* A set with timeouts (no data), as nat_nft_put_set makes it. */
 struct nat_nft_set {
@@ -81,9 +107,33 @@ void nat_nft_rule_udp(struct nftnl_rule *r);
 void nat_nft_rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
 			  uint32_t len, uint32_t reg);
 
+/* nat_nft_rule_lookup - rule expression: register 1 looked up in set
+ * (by name and id); a miss ends the rule.  map: the value found replaces
+ * register 1. */
+void nat_nft_rule_lookup(struct nftnl_rule *r, const char *set, uint32_t id,
+			 bool map);
+
+/* nat_nft_rule_mark - rule expressions: ct mark set mark. */
+void nat_nft_rule_mark(struct nftnl_rule *r, uint32_t mark);
+
 /* nat_nft_key_pack - a's 4 bytes and port (network order), padded to
- * KEY_LEN, at k. */
-void nat_nft_key_pack(uint8_t *k, const union addr *a, uint16_t port);
+ * KEY_LEN, at k: the key (and a map's data) layout of snat4/dnat4. */
+static inline void nat_nft_key_pack(uint8_t *k, const union addr *a,
+				    uint16_t port)
+{
+	uint16_t p = htons(port);
+
+	memset(k, 0, KEY_LEN);
+	memcpy(k, &a->v4, 4);
+	memcpy(k + 4, &p, 2);
+}
+
+/* nat_nft_apply_once - one transaction deleting del[0..n_del) and adding
+ * add[0..n_add) (IPv4 bindings and IPv6 pinholes alike).  0, or -1 with
+ * errno set (the kernel refused it whole: nothing changed). */
+int nat_nft_apply_once(struct nat_nft *h, const struct nat_elem *del,
+		       unsigned n_del, const struct nat_elem *add,
+		       unsigned n_add);
 
 /*
  * nat_from_setup - the media_from filter's two sets and its chain, into

@@ -3,11 +3,102 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 
 #include "nat_nft.h"
 #include "nat_nft_int.h"
+
+/* ---- IPv6: pinholes without NAT, table ip6 sipalg ---- */
+
+static void nft6_put_set(struct nat_nft *h, struct batch *bt, uint16_t excl)
+{
+	static const struct nat_nft_set pin6 = {
+		"pin6", NFPROTO_IPV6, SET_ID_PIN6, TYPE_IPV6_PORT, KEY6_LEN
+	};
+
+	nat_nft_put_set(h, bt, &pin6, excl);
+}
+
+static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
+{
+	/* After conntrack (-200), so the flow exists to be marked. */
+	nat_nft_put_chain(h, bt, "pre6", NF_INET_PRE_ROUTING, -150, "filter");
+}
+
+/* udp, ip6 daddr . udp dport in @pin6 -> mark the flow; the installed
+ * FORWARD rule accepts the mark, so the hole lets new flows in. */
+static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
+{
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
+	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "pre6");
+	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV6);
+	nat_nft_rule_udp(r);
+	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
+	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
+	nat_nft_rule_lookup(r, "pin6", SET_ID_PIN6, false);
+	nat_nft_rule_mark(r, h->ct_mark);
+	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
+			NLM_F_CREATE | NLM_F_APPEND, "create rule pre6");
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+int nat_nft_open6(struct nat_nft *h)
+{
+	struct batch bt;
+
+	nat_nft_batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	nat_nft_put_table(h, &bt, NFT_MSG_DELTABLE, "delete old ip6 table");
+	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	nft6_put_set(h, &bt, NLM_F_EXCL);
+	nft6_put_chain(h, &bt);
+	nft6_put_rule(h, &bt);
+	if (nat_nft_batch_send(h, &bt) < 0)
+		return -1;
+	h->v6 = true;
+	return 0;
+}
+
+int nat_nft_open6_keep(struct nat_nft *h)
+{
+	struct batch bt;
+
+	nat_nft_batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create ip6 table");
+	nft6_put_set(h, &bt, 0);
+	nft6_put_chain(h, &bt);
+	/* The rule anew (the mark may have changed), the elements kept. */
+	nat_nft_put_flush(h, &bt, "pre6", "flush chain");
+	nft6_put_rule(h, &bt);
+	if (nat_nft_batch_send(h, &bt) < 0)
+		return -1;
+	h->v6 = true;
+	return 0;
+}
+
+void nat_nft_close6(struct nat_nft *h)
+{
+	struct batch bt;
+
+	if (!h || !h->v6)
+		return;
+	nat_nft_batch_start(h, &bt);
+	bt.family = NFPROTO_IPV6;
+	nat_nft_put_table(h, &bt, NFT_MSG_DELTABLE, "delete ip6 table");
+	if (nat_nft_batch_send(h, &bt) == 0)
+		h->v6 = false;
+}
 
 /* Listing the pin6 set a stop left, so that a restart takes its holes
  * over (restart.c).  The key: 16 address bytes, the port (network
