@@ -75,6 +75,10 @@ $(B)/san/%.o: src/%.c src/*.h | $(B)/san
 $(B)/test_%: tests/unit/test_%.c $(SCORE_O) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS) $(SAN) $(TEST_FL) -Isrc -o $@ $< $(SCORE_O) -lcmocka -losipparser2 -losip2 -lpcap
 
+# test_loop drives the event loop (a shell module) with pipes.
+$(B)/test_loop: tests/unit/test_loop.c $(SCORE_O) $(B)/san/loop.o
+	$(CC) $(CFLAGS) $(SAN) -Isrc -o $@ $< $(B)/san/loop.o $(SCORE_O) -lcmocka
+
 # test_robust drives alg_process (tests/fuzz/pipe.h): links the packet
 # modules too.
 $(B)/test_robust: tests/unit/test_robust.c tests/fuzz/pipe.h $(SCORE_O) \

@@ -23,6 +23,11 @@ struct loop {
 	int ep;
 	int stop;
 	struct loop_fd fds[LOOP_MAX_FD];
+	/* Work owed (loop_defer): fn NULL when none. */
+	loop_idle_cb defer_fn;
+	void *defer_ctx;
+	int defer_fd;
+	int defer_ms;
 };
 
 struct loop *loop_new(void)
@@ -129,28 +134,56 @@ void loop_timer_ack(int fd)
 		log_warn("timer read");
 }
 
+void loop_defer(struct loop *l, int fd, unsigned idle_ms, loop_idle_cb fn,
+		void *ctx)
+{
+	l->defer_fn = fn;
+	l->defer_ctx = ctx;
+	l->defer_fd = fd;
+	l->defer_ms = (int)idle_ms;
+}
+
+void loop_settle(struct loop *l)
+{
+	loop_idle_cb fn = l->defer_fn;
+
+	if (!fn)
+		return;
+	l->defer_fn = NULL;	/* fn may defer anew */
+	fn(l->defer_ctx);
+}
+
 int loop_run(struct loop *l)
 {
 	struct epoll_event ev[LOOP_MAX_FD];
+	int rc = 0;
 
 	while (!l->stop) {
-		int i, n = epoll_wait(l->ep, ev, LOOP_MAX_FD, -1);
+		int i, n = epoll_wait(l->ep, ev, LOOP_MAX_FD,
+				      l->defer_fn ? l->defer_ms : -1);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_warn("epoll_wait");
-			return -1;
+			rc = -1;
+			break;
 		}
+		if (n == 0)	/* idle for defer_ms */
+			loop_settle(l);
 		for (i = 0; i < n && !l->stop; i++) {
 			uint32_t slot = (uint32_t)ev[i].data.u64;
 			struct loop_fd *f = &l->fds[slot];
 
-			if (f->used && f->gen == ev[i].data.u64 >> 32)
-				f->cb(f->ctx, f->fd);
+			if (!f->used || f->gen != ev[i].data.u64 >> 32)
+				continue;
+			if (l->defer_fn && f->fd != l->defer_fd)
+				loop_settle(l);
+			f->cb(f->ctx, f->fd);
 		}
 	}
-	return 0;
+	loop_settle(l);
+	return rc;
 }
 
 void loop_stop(struct loop *l)

@@ -39,7 +39,23 @@ int loop_timer(unsigned interval_ms);
 /* loop_timer_ack - consume a timerfd's expirations. */
 void loop_timer_ack(int fd);
 
-/* loop_run - dispatch until loop_stop; returns 0, or -1 on epoll error. */
+typedef void (*loop_idle_cb)(void *ctx);
+
+/* loop_defer - run fn(ctx) once, later: when the loop has waited idle_ms
+ * with nothing to dispatch, or just before it dispatches an event of any
+ * descriptor other than fd (so no other callback ever runs with the work
+ * still owed), or from loop_settle.  fd's own events may be dispatched
+ * first (the work is what they should not wait for; fd's owner bounds
+ * how long it lets it wait).  A second call before it ran replaces the
+ * first. */
+void loop_defer(struct loop *l, int fd, unsigned idle_ms, loop_idle_cb fn,
+		void *ctx);
+
+/* loop_settle - run the deferred work now, if any is owed. */
+void loop_settle(struct loop *l);
+
+/* loop_run - dispatch until loop_stop; returns 0, or -1 on epoll error.
+ * Deferred work still owed when it returns is run first. */
 int loop_run(struct loop *l);
 
 void loop_stop(struct loop *l);

@@ -32,6 +32,17 @@
 #include "wan.h"
 
 #define TICK_MS 1000
+/* The post-verdict work of a batch (removals, refreshes, conntrack
+ * deletes) waits while SIP is waiting: a reply that arrives while it runs
+ * (the 200 to a BYE, within a few hundred microseconds) would wait for
+ * all of it.  It runs once the queue was quiet for POST_IDLE_MS, before
+ * any other event is handled, and under steady load after at most
+ * POST_MAX_BATCHES more batches or POST_MAX_US.  A message that needs a
+ * deferred removal first (its port freed and handed out again) runs it
+ * itself (alg.c, plans_clash). */
+#define POST_IDLE_MS 1
+#define POST_MAX_BATCHES 4
+#define POST_MAX_US 5000
 #define MEDIA_SCAN_TICKS 10
 /* How often the daemon checks that a firewall reload left its tables. */
 #define GUARD_TICKS 2
@@ -118,13 +129,21 @@ static void on_ct_events(void *ctx, int fd)
 	nat_ct_events_read(d->ct);
 }
 
+static void on_settle(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	queue_settle(d->queue);
+}
+
 static void on_queue(void *ctx, int fd)
 {
 	struct daemon *d = ctx;
 
-	(void)fd;
 	if (queue_read(d->queue) < 0)
 		log_warnx("queue: read failed; continuing");
+	if (queue_owed(d->queue))
+		loop_defer(d->loop, fd, POST_IDLE_MS, on_settle, d);
 }
 
 /* How often conntrack is asked which media flows are alive: every
@@ -375,6 +394,7 @@ static void daemon_start(struct daemon *d)
 		fatalx("cannot bind NFQUEUE %u (is another sipalgd running?)",
 		       c->queue);
 	queue_on_batch_end(d->queue, on_batch_end);
+	queue_defer(d->queue, POST_MAX_BATCHES, POST_MAX_US);
 	/* The divert after the queue's binding: SIP it diverts earlier
 	 * would pass unchanged (bypass). */
 	d->guard.nft_backend = divert_wanted(c);

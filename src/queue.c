@@ -41,6 +41,10 @@ struct queue {
 	unsigned batch_n;
 	bool batching;
 	void (*batch_end)(void *ctx);
+	/* Batch-end work may wait while packets are ready (queue_defer):
+	 * for at most defer_max batches or defer_us microseconds. */
+	unsigned defer_max, owed;
+	uint64_t defer_us, owed_since;
 	uint64_t sends, verdicts;	/* datagrams, verdicts in them */
 	/* Packet ids the kernel numbered but never delivered: when our
 	 * socket was full it let them through unseen (F_FAIL_OPEN) and
@@ -167,13 +171,46 @@ int queue_flush(struct queue *q)
 	return rc;
 }
 
-/* End of a batch: its verdicts out, then the work they did not wait for. */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void queue_defer(struct queue *q, unsigned max_batches, unsigned max_us)
+{
+	q->defer_max = max_batches;
+	q->defer_us = max_us;
+}
+
+bool queue_owed(const struct queue *q)
+{
+	return q->owed > 0;
+}
+
+void queue_settle(struct queue *q)
+{
+	if (!q->owed)
+		return;
+	q->owed = 0;
+	if (q->batch_end)
+		q->batch_end(q->ctx);
+}
+
+/* End of a batch: its verdicts out, then the work they did not wait for
+ * - now, or (queue_defer) after the packets that are ready, within the
+ * bounds. */
 static void batch_done(struct queue *q)
 {
 	queue_flush(q);
 	q->batching = false;
-	if (q->batch_end)
-		q->batch_end(q->ctx);
+	if (!q->owed++)
+		q->owed_since = q->defer_max ? now_us() : 0;
+	if (q->owed > q->defer_max ||
+	    (q->defer_max && now_us() - q->owed_since >= q->defer_us))
+		queue_settle(q);
 }
 
 int queue_fd(const struct queue *q)
@@ -244,7 +281,8 @@ int queue_read(struct queue *q)
 	int n = 0, k, i;
 
 	/* Each round is one batch: the packets waiting (at most
-	 * QUEUE_BATCH), their verdicts, then the work after them. */
+	 * QUEUE_BATCH), their verdicts, then the work after them (or,
+	 * deferred, after the next batch's verdicts). */
 	while ((k = read_batch(q, h, from, iov)) > 0) {
 		q->batching = true;
 		log_hold();	/* the batch's lines in one write */

@@ -12,8 +12,9 @@
  * Under load the packets waiting are read as a batch (at most
  * QUEUE_BATCH): verdicts given while the batch is handled are collected
  * and sent together in one datagram when it ends, then the batch-end
- * callback runs (the kernel work the verdicts did not need).  At low load
- * a batch is one packet, so nothing waits for anything.
+ * callback runs (the kernel work the verdicts did not need), at once or,
+ * with queue_defer, once the packets that are ready had theirs.  At low
+ * load a batch is one packet, so nothing waits for anything.
  */
 
 #define QUEUE_BATCH 64
@@ -41,6 +42,19 @@ void queue_close(struct queue *q);
 /* queue_on_batch_end - call fn(ctx) (queue_open's ctx) after each
  * batch's verdicts were sent. */
 void queue_on_batch_end(struct queue *q, void (*fn)(void *ctx));
+
+/* queue_defer - let the batch-end work wait while more packets are
+ * ready: queue_read runs it after max_batches + 1 batches or once it has
+ * waited max_us, else leaves it owed (queue_owed) for the caller to run
+ * with queue_settle when the queue goes quiet, and before anything else
+ * that depends on it.  max_batches 0 (the default): after every batch. */
+void queue_defer(struct queue *q, unsigned max_batches, unsigned max_us);
+
+/* queue_owed - whether batch-end work is owed (queue_defer). */
+bool queue_owed(const struct queue *q);
+
+/* queue_settle - run the owed batch-end work now, if any. */
+void queue_settle(struct queue *q);
 
 /* queue_batching - whether verdicts are being collected now (inside a
  * batch): they reach the kernel at its end or at queue_flush. */
