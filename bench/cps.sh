@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/cps.sh - calls per second in every gateway mode, one run (make
 # bench-cps): bench/lab.sh's cps task in plain NAT, the accept-all queue
-# loop, the kernel helper and sipalgd, then a table of the medians with
-# the ratios between the modes.  About 2 minutes; root.
+# loop (unbatched, and batched: the bare NFQUEUE upper bound the ratio is
+# against), the kernel helper and sipalgd, then a table of the medians
+# with the ratios between the modes.  About 2 minutes; root.
 #
-# BENCH_CPS_MODES (none accept kernel sipalg; add sipalg-base with
+# BENCH_CPS_MODES (none accept accept-batch kernel sipalg; accept-balance
+# runs batched loops on BENCH_BALANCE_QUEUES queues; add sipalg-base with
 # BENCH_BASE_SIPALGD=PATH to compare another build in the same run),
 # BENCH_CPS_OUT (the JSON lines; default build/bench/cps.jsonl) and
 # lab.sh's BENCH_CPS_* tunables.
@@ -17,7 +19,7 @@ export BENCH_BIN=$BIN BENCH_PROF_DIR=${BENCH_PROF_DIR:-$BIN/cps-prof}
 [ "$(id -u)" = 0 ] || { echo "bench-cps: needs root" >&2; exit 1; }
 : >"$OUT"
 echo "{\"task\": \"cps-env\", \"git\": \"$(git -C "$TOP" rev-parse --short HEAD)$(git -C "$TOP" diff --quiet HEAD -- src 2>/dev/null || echo '+dirty')\", \"date\": \"$(date -u '+%F %T')\", \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$OUT"
-for m in ${BENCH_CPS_MODES:-none accept kernel sipalg}; do
+for m in ${BENCH_CPS_MODES:-none accept accept-batch kernel sipalg}; do
 	echo "== bench-cps: $m ($(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 	timeout -s INT 120 "$TOP/bench/lab.sh" "$m" "$OUT" cps \
 		>>"$BIN/cps-lab-$m.log" 2>&1 ||

@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench/cps_report.py FILE.jsonl - the calls-per-second table of one
 bench/cps.sh run (or the cps rows of a make bench run): per mode the
-median of its runs, the ratios against the accept-all loop and the kernel
-helper, and where the CPU time went per call."""
+median of its runs, the ratios against the accept-all loop (the batched
+one, the bare NFQUEUE upper bound, when it ran; else the unbatched one)
+and the kernel helper, and where the CPU time went per call."""
 import json
 import statistics
 import sys
 
 NAMES = {"none": "plain NAT, no queue",
-         "accept": "accept-all NFQUEUE loop (bench/nfq_accept)",
+         "accept": "accept-all NFQUEUE loop, unbatched (bench/nfq_accept)",
+         "accept-batch": "accept-all NFQUEUE loop, batched (nfq_accept -b)",
+         "accept-balance": "batched accept-all loops on 2 queues "
+                           "(--queue-balance)",
          "kernel": "kernel SIP helper (nf_conntrack_sip + nf_nat_sip)",
          "sipalg": "sipalgd (build/sipalgd)",
          "sipalg-base": "sipalgd, other build (BENCH_BASE_SIPALGD)"}
@@ -52,21 +56,31 @@ def nft_per_call(rs):
                             sum(x[1] + x[2] for x in n) / calls)
 
 
+ORDER = ("none", "accept", "accept-batch", "accept-balance", "kernel",
+         "sipalg", "sipalg-base")
+
+
+def accept_base(med):
+    """The accept-all loop the ratios are against: the batched one (no
+    daemon can batch more) when it ran, else the unbatched one."""
+    return "accept-batch" if med.get("accept-batch") else "accept"
+
+
 def table(by):
     """The table's lines, one per mode, medians of its runs."""
     med = medians(by)
-    out = ["| mode | calls/s (median) | runs | vs accept loop | vs kernel "
+    base = accept_base(med)
+    out = ["| mode | calls/s (median) | runs | vs accept loop (%s) | vs kernel "
+           % ("batched" if base == "accept-batch" else "unbatched") +
            "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
            "us/call | abandoned | passed by queue | table walks | verdicts per "
            "datagram | nft transactions / elements per call | kernel refusals "
            "| load |",
            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
-    for m in ("none", "accept", "kernel", "sipalg", "sipalg-base"):
-        if m not in by:
-            continue
+    for m in [m for m in ORDER if m in by] + [m for m in by if m not in ORDER]:
         rs = by[m]
         x = med[m]
-        acc = "%.2f" % (x / med["accept"]) if med.get("accept") else "-"
+        acc = "%.2f" % (x / med[base]) if med.get(base) else "-"
         ker = "%.2f" % (x / med["kernel"]) if med.get("kernel") else "-"
         cons = statistics.median(per_call_us(r, "consumer_cpu_us")
                                  for r in rs)

@@ -4,7 +4,11 @@
 # MODE, running each TASK and appending one JSON object per result to OUT.
 #
 # MODE: none (plain NAT), accept (the daemon's iptables rules with
-# bench/nfq_accept answering the queue), kernel (CT helper sip), sipalg
+# bench/nfq_accept answering the queue, one verdict per packet),
+# accept-batch (the same, batched: every ready packet read, one batch
+# verdict for all of them - the bare NFQUEUE upper bound), accept-balance
+# (BENCH_BALANCE_QUEUES (2) queues with --queue-balance, a batched
+# nfq_accept on each), kernel (CT helper sip), sipalg
 # (build/sipalgd, not the sanitizer build, without -v), sipalg-noforget
 # (diagnostic build, see bench/noforget.c), sipalg-base (the daemon in
 # BENCH_BASE_SIPALGD).
@@ -47,7 +51,7 @@ shift 2
 BDIR=$(cd "$(dirname "$0")" && pwd)
 BIN=${BENCH_BIN:-$BDIR/../build/bench}
 case $BENCH_MODE in
-accept) export MODE=none ;;
+accept|accept-batch|accept-balance) export MODE=none ;;
 # Diagnostic: the daemon without its per-call conntrack dump (noforget.c).
 sipalg-noforget) export MODE=sipalg SIPALGD=$BIN/sipalgd-noforget ;;
 # Another build of the daemon (BENCH_BASE_SIPALGD, e.g. an older source),
@@ -80,30 +84,58 @@ max_inbound_setups_per_source = 1048576"
 
 # -- queue consumers' packet counters -----------------------------------------
 
-ACCEPT_PID=
+ACCEPT_PID=		# the first queue's loop
+ACCEPT_PIDS=()
+ACCEPT_LOGS=()
 accept_start() {
+	local flag= n=1 q
+	case $BENCH_MODE in
+	accept-batch) flag=-b ;;
+	accept-balance) flag=-b n=${BENCH_BALANCE_QUEUES:-2} ;;
+	esac
 	gw_write_conf
 	r "$TOP/rules/sipalg-rules" install -c "$CONF" >"$WORK/rules.log" 2>&1 ||
 		{ cat "$WORK/rules.log" >&2; return 1; }
 	RULES_INSTALLED=1
-	ip netns exec "$NS_R" "$BIN/nfq_accept" 0 >"$WORK/accept.log" 2>&1 &
-	ACCEPT_PID=$!
-	BG_PIDS="$BG_PIDS $ACCEPT_PID"
-	wait_until 5 grep -q ready "$WORK/accept.log"
+	# Spread the queue's packets over n queues by flow (the rules
+	# queue to the configuration's queue, 0 in the lab).
+	[ "$n" -le 1 ] || r sh -c "iptables-save -t mangle |
+		sed 's/--queue-num 0 /--queue-balance 0:$((n - 1)) /' |
+		iptables-restore" || return 1
+	for q in $(seq 0 $((n - 1))); do
+		ip netns exec "$NS_R" "$BIN/nfq_accept" $flag "$q" \
+			>"$WORK/accept-$q.log" 2>&1 &
+		ACCEPT_PIDS+=($!)
+		ACCEPT_LOGS+=("$WORK/accept-$q.log")
+		BG_PIDS="$BG_PIDS $!"
+		wait_until 5 grep -q ready "$WORK/accept-$q.log" || return 1
+	done
+	ACCEPT_PID=${ACCEPT_PIDS[0]}
 }
 
-# queued - packets the queue consumer has handled so far (-1: no queue).
-queued() {
-	local pid log pat n
-	case $BENCH_MODE in
-	accept) pid=$ACCEPT_PID log=$WORK/accept.log pat='^packets' ;;
-	sipalg*) pid=$DAEMON_PID log=$DAEMON_LOG pat='stats: packets' ;;
-	*) echo -1; return ;;
-	esac
+# queued_by PID LOG PATTERN - the count the consumer PID prints to LOG in
+# its next line matching PATTERN, asked for with SIGUSR1.
+queued_by() {
+	local pid=$1 log=$2 pat=$3 n
 	n=$(grep -c "$pat" "$log")
 	kill -USR1 "$pid"
 	wait_until 3 sh -c "[ \$(grep -c '$pat' '$log') -gt $n ]"
 	grep "$pat" "$log" | tail -n 1 | sed 's/.*packets \([0-9]*\).*/\1/'
+}
+
+# queued - packets the queue consumer(s) handled so far (-1: no queue).
+queued() {
+	local i t=0
+	case $BENCH_MODE in
+	accept*)
+		for i in "${!ACCEPT_PIDS[@]}"; do
+			t=$((t + $(queued_by "${ACCEPT_PIDS[$i]}" \
+				"${ACCEPT_LOGS[$i]}" '^packets')))
+		done
+		echo "$t" ;;
+	sipalg*) queued_by "$DAEMON_PID" "$DAEMON_LOG" 'stats: packets' ;;
+	*) echo -1 ;;
+	esac
 }
 
 # -- SIP ---------------------------------------------------------------------
@@ -112,10 +144,13 @@ queued() {
 # system (0: none).  /proc/PID/schedstat counts nanoseconds; the clock
 # ticks of /proc/PID/stat (10 ms) were too coarse for a 4 s step.
 cpu_us() {
-	local pid=${DAEMON_PID:-$ACCEPT_PID}
-	[ -n "$pid" ] || { echo 0; return; }
-	awk '{ printf "%d\n", $1 / 1000 }' "/proc/$pid/schedstat" 2>/dev/null ||
-		echo 0
+	local pid t=0 pids=${DAEMON_PID:-${ACCEPT_PIDS[*]}}
+	[ -n "$pids" ] || { echo 0; return; }
+	for pid in $pids; do
+		t=$((t + $(awk '{ printf "%d\n", $1 / 1000 }' \
+			"/proc/$pid/schedstat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
 }
 
 # hold_times - the daemon's own timing of the step just ended (its stats
@@ -725,7 +760,7 @@ task_sipp() {
 }
 
 lab_up
-[ "$BENCH_MODE" = accept ] && { accept_start || exit 1; }
+case $BENCH_MODE in accept*) accept_start || exit 1 ;; esac
 for t in "$@"; do
 	log "bench $BENCH_MODE: $t ($(date +%T))"
 	"task_${t//-/_}"

@@ -2,18 +2,31 @@
 /*
  * nfq_accept - the NFQUEUE ceiling: bind queue NUM with the daemon's
  * settings (src/queue.c: whole packets, F_FAIL_OPEN | F_GSO, backlog 4096,
- * 4 MiB receive buffer) and accept every packet unchanged, one verdict
- * per packet as the daemon sends them.  SIGUSR1 prints "packets N";
- * SIGTERM/SIGINT print it and exit.
+ * 4 MiB receive buffer) and accept every packet unchanged.
  *
- *   nfq_accept [NUM]
+ * Unbatched (the default): one packet read and one verdict sent per
+ * system call.  -b (batched): every packet that is ready is read at once
+ * (recvmmsg, up to BATCH), and all of them are accepted by one
+ * NFQNL_MSG_VERDICT_BATCH message naming the highest packet id read (the
+ * kernel accepts every queued packet up to it) - the least a queue
+ * consumer can do per packet, so no daemon's batching can exceed it.
+ * With --queue-balance, one such process per queue.  SIGUSR1 prints
+ * "packets N" (and "sends N" with -b: verdict messages sent); SIGTERM /
+ * SIGINT print them and exit.
+ *
+ *   nfq_accept [-b] [NUM]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -23,9 +36,12 @@
 
 /* As src/queue.c: a whole packet plus half of libmnl's 8 KiB buffer. */
 #define BUF_SIZE (0xffff + 4096)
+/* Packets read per recvmmsg with -b, as src/queue.c's QUEUE_BATCH. */
+#define BATCH 64
 
 static volatile sig_atomic_t want_stats, want_exit;
-static unsigned long long packets;
+static unsigned long long packets, sends;
+static uint32_t top_id;		/* -b: highest packet id of the batch */
 static struct mnl_socket *nl;
 static uint16_t qnum;
 static char vbuf[BUF_SIZE];
@@ -76,14 +92,82 @@ static int on_packet(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* -b: note the packet's id; the batch's one verdict accepts them all. */
+static int on_packet_batched(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *a[NFQA_MAX + 1] = { 0 };
+	struct nfqnl_msg_packet_hdr *ph;
+	uint32_t id;
+
+	if (nfq_nlmsg_parse(nlh, a) < 0 || !a[NFQA_PACKET_HDR])
+		return MNL_CB_OK;
+	ph = mnl_attr_get_payload(a[NFQA_PACKET_HDR]);
+	id = ntohl(ph->packet_id);
+	if (!packets || (int32_t)(id - top_id) > 0)
+		top_id = id;
+	packets++;
+	return MNL_CB_OK;
+}
+
+/* -b: read every packet that is ready, BATCH datagrams per system call,
+ * and accept each round with one NFQNL_MSG_VERDICT_BATCH. */
+static void drain_batched(unsigned portid)
+{
+	static char bufs[BATCH][BUF_SIZE];
+	static struct mmsghdr h[BATCH];
+	static struct iovec iov[BATCH];
+	int i, k;
+
+	for (;;) {
+		unsigned long long before = packets;
+		struct nlmsghdr *v;
+
+		for (i = 0; i < BATCH; i++) {
+			iov[i] = (struct iovec){ bufs[i], BUF_SIZE };
+			h[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
+							.msg_iovlen = 1 };
+		}
+		k = recvmmsg(mnl_socket_get_fd(nl), h, BATCH, MSG_DONTWAIT,
+			     NULL);
+		if (k <= 0)
+			return;
+		for (i = 0; i < k; i++)
+			mnl_cb_run(bufs[i], h[i].msg_len, 0, portid,
+				   on_packet_batched, NULL);
+		if (packets == before)
+			continue;
+		v = nfq_nlmsg_put(vbuf, NFQNL_MSG_VERDICT_BATCH, qnum);
+		nfq_nlmsg_verdict_put(v, (int)top_id, NF_ACCEPT);
+		if (send_msg(v) < 0)
+			perror("nfq_accept: batch verdict");
+		sends++;
+	}
+}
+
+static void print_stats(bool batched)
+{
+	if (batched)
+		printf("packets %llu sends %llu\n", packets, sends);
+	else
+		printf("packets %llu\n", packets);
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[BUF_SIZE];
-	int one = 1, rcvbuf = 4 << 20;
+	int one = 1, rcvbuf = 4 << 20, ch;
+	bool batched = false;
 	unsigned portid;
 	struct pollfd pf;
 
-	qnum = (uint16_t)(argc > 1 ? atoi(argv[1]) : 0);
+	while ((ch = getopt(argc, argv, "b")) != -1) {
+		if (ch != 'b') {
+			fprintf(stderr, "usage: nfq_accept [-b] [NUM]\n");
+			return 2;
+		}
+		batched = true;
+	}
+	qnum = (uint16_t)(optind < argc ? atoi(argv[optind]) : 0);
 	signal(SIGUSR1, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -101,22 +185,26 @@ int main(int argc, char **argv)
 		perror("nfq_accept: bind queue");
 		return 1;
 	}
-	printf("ready queue %u\n", qnum);
+	printf("ready queue %u%s\n", qnum, batched ? " batched" : "");
 	pf = (struct pollfd){ .fd = mnl_socket_get_fd(nl), .events = POLLIN };
 	while (!want_exit) {
 		ssize_t len;
 
 		if (want_stats) {
 			want_stats = 0;
-			printf("packets %llu\n", packets);
+			print_stats(batched);
 		}
 		if (poll(&pf, 1, 100) <= 0)
 			continue;
+		if (batched) {
+			drain_batched(portid);
+			continue;
+		}
 		while ((len = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
 			mnl_cb_run(buf, (size_t)len, 0, portid, on_packet,
 				   NULL);
 	}
-	printf("packets %llu\n", packets);
+	print_stats(batched);
 	mnl_socket_close(nl);
 	return 0;
 }

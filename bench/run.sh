@@ -78,6 +78,7 @@ echo "== bench: callgrind ($(date +%T))"
 	echo "(callgrind run failed)" >"$R/cpu.md"
 lab 240 none sip-max sip-lat bind rtp relay rtp-many cps
 lab 190 accept sip-max sip-lat bind cps
+lab 60 accept-batch cps
 lab 340 kernel sip-max sip-lat bind sipp cps
 lab 460 sipalg sip-max sip-lat bind sipp sip-prof cps rtp rtp-100k rtp-many
 BENCH_PROF_DIR=$R/prof-nf lab 120 sipalg-noforget sip-max sip-lat sip-prof
