@@ -73,10 +73,10 @@ def table(by):
     out = ["| mode | calls/s (median) | runs | vs accept loop (%s) | vs kernel "
            % ("batched" if base == "accept-batch" else "unbatched") +
            "helper | consumer CPU us/call | generator CPU us/call | all CPUs "
-           "us/call | abandoned | passed by queue | table walks | verdicts per "
+           "us/call | of which softirq | abandoned | passed by queue | table walks | verdicts per "
            "datagram | nft transactions / elements per call | kernel refusals "
            "| load |",
-           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
+           "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"]
     for m in [m for m in ORDER if m in by] + [m for m in by if m not in ORDER]:
         rs = by[m]
         x = med[m]
@@ -89,6 +89,9 @@ def table(by):
         busy = statistics.median(
             r["run"]["busy_ticks"] * 1e6 / r["run"]["clk_tck"] /
             max(1, r["run"]["calls"]) for r in rs)
+        soft = statistics.median(
+            r["run"].get("softirq_ticks", 0) * 1e6 / r["run"]["clk_tck"] /
+            max(1, r["run"]["calls"]) for r in rs)
         # Messages the generator sent that the consumer never saw
         # (fail-open bypass): a queue consumer should see every one.
         passed = sum(max(0, r["run"]["sent_total"] - r["queued"])
@@ -97,13 +100,14 @@ def table(by):
         daemon = m.startswith("sipalg")
         vpd = ("%.1f" % (sum(r.get("verdicts", 0) for r in rs) / sends)
                if daemon and sends else "-")
-        out.append("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %d | %s "
+        out.append("| %s | %.0f | %s | %s | %s | %s | %.1f | %.1f | %.1f | %d | %s "
                    "| %s | %s | %s | %s | %s |" % (
                        NAMES.get(m, m), x,
                        " ".join("%.0f" % r["run"]["calls_per_s"] for r in rs),
                        acc, ker,
                        "%.1f" % cons if rs[0]["queued"] >= 0 else "-",
-                       gen, busy, sum(r["run"]["abandoned"] for r in rs),
+                       gen, busy, soft,
+                       sum(r["run"]["abandoned"] for r in rs),
                        passed,
                        walks(rs) if daemon else "-",
                        vpd, nft_per_call(rs) if daemon else "-",
