@@ -147,25 +147,16 @@ void pin6_reg_users(struct pin6_reg *g)
 static bool pin6_reg_admits(const struct pin6_job *j,
 			    const struct pin6_reg *g)
 {
-	const struct conf *c = j->p->conf;
-	const struct sip_msg *m = j->pm->m;
-	struct sip_hostport hp;
 	uint32_t user;
 	unsigned i;
 
-	if (sip_uri_hostport(m->buf, m->ruri, &hp) < 0)
+	if (!rw_reg_ruri_user(j->pm->m, &user))
 		return false;
-	user = rw_reg_user(m->buf, m->ruri, &hp);
 	for (i = 0; i < g->n_user && g->user[i] != user; i++)
 		;
-	if (i == g->n_user)
-		return false;
-	if (c->incoming_from == INCOMING_ANY)
-		return true;
-	if (c->incoming_from == INCOMING_REGISTRAR)
-		return addr_eq(AF_INET6, &g->registrar, &j->pm->src);
-	return conf_nets_have(c->incoming_nets, c->n_incoming_nets, AF_INET6,
-			      &j->pm->src);
+	return i < g->n_user &&
+	       rw_reg_sender_ok(j->p->conf, AF_INET6, &g->registrar,
+				&j->pm->src);
 }
 
 /* An out-of-dialog request from outside to a registered Contact (the

@@ -224,6 +224,15 @@ bool rw_reg_fresh(const struct rw_ctx *x, const struct sip_msg *m,
 uint32_t rw_reg_user(const char *buf, struct span item,
 		     const struct sip_hostport *hp);
 
+/* rw_reg_ruri_user - rw_reg_user of m's Request-URI into *user: the
+ * registered Contact it names.  False when the URI has no host:port. */
+bool rw_reg_ruri_user(const struct sip_msg *m, uint32_t *user);
+
+/* rw_reg_sender_ok - does incoming_from (c) let src reach a phone
+ * registered through registrar (both of family)? */
+bool rw_reg_sender_ok(const struct conf *c, int family,
+		      const union addr *registrar, const union addr *src);
+
 /* rw_reg_inbound - may inbound out-of-dialog request m reach the phone?
  * NULL, or why not (the packet is dropped): it arrived on a registration
  * binding without naming a registered Contact, or from a sender

@@ -233,6 +233,27 @@ uint32_t rw_reg_user(const char *buf, struct span item,
 	return rw_dialog_hash(buf, (struct span){ 0, 0 });
 }
 
+bool rw_reg_ruri_user(const struct sip_msg *m, uint32_t *user)
+{
+	struct sip_hostport hp;
+
+	if (sip_uri_hostport(m->buf, m->ruri, &hp) < 0)
+		return false;
+	*user = rw_reg_user(m->buf, m->ruri, &hp);
+	return true;
+}
+
+bool rw_reg_sender_ok(const struct conf *c, int family,
+		      const union addr *registrar, const union addr *src)
+{
+	if (c->incoming_from == INCOMING_ANY)
+		return true;
+	if (c->incoming_from == INCOMING_REGISTRAR)
+		return addr_eq(family, registrar, src);
+	return conf_nets_have(c->incoming_nets, c->n_incoming_nets, family,
+			      src);
+}
+
 /* May out-of-dialog request m from x->src reach the phone whose
  * registration binding b it arrived on?  Only when its Request-URI names
  * a Contact the phone registered (a scanner guessing users reaches no
@@ -241,27 +262,16 @@ static bool reg_admits(const struct rw_ctx *x, const struct sip_msg *m,
 		       const struct binding *b)
 {
 	const struct sig_state *s = b->sig;
-	const struct conf *c = x->conf;
-	struct sip_hostport hp;
 	uint32_t user;
 	unsigned i;
 
-	if (sip_uri_hostport(m->buf, m->ruri, &hp) < 0)
+	if (!rw_reg_ruri_user(m, &user))
 		return false;
-	user = rw_reg_user(m->buf, m->ruri, &hp);
-	for (i = 0; i < s->n_reg; i++) {
-		if (!reg_has_user(s->reg[i].n_user, s->reg[i].user, user))
-			continue;
-		if (c->incoming_from == INCOMING_ANY)
+	for (i = 0; i < s->n_reg; i++)
+		if (reg_has_user(s->reg[i].n_user, s->reg[i].user, user) &&
+		    rw_reg_sender_ok(x->conf, x->family, &s->reg[i].registrar,
+				     &x->src))
 			return true;
-		if (c->incoming_from == INCOMING_REGISTRAR &&
-		    rw_addr_eq(x->family, &s->reg[i].registrar, &x->src))
-			return true;
-		if (c->incoming_from == INCOMING_NETS)
-			return conf_nets_have(c->incoming_nets,
-					      c->n_incoming_nets, x->family,
-					      &x->src);
-	}
 	return false;
 }
 
