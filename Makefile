@@ -28,7 +28,7 @@ CORE    := addr pin6 pin6_policy sip sdp edit rewrite rw_addr rw_body rw_dialog 
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := meter view view6 ctl http metrics
-SHELL_M := queue pkt nat_nft nat_nft_batch nat_nft_dump nat_nft_elem nat_nft_pin6 nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
+SHELL_M := queue pkt nftx nat_nft nat_nft_batch nat_nft_dump nat_nft_elem nat_nft_pin6 nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 
 #include "divert.h"
 #include "log.h"
+#include "nftx.h"
 
 #define DIVERT_TABLE "sipalg"
 #define DIVERT_CHAIN "divert"
@@ -92,53 +92,15 @@ static int tx_acks(struct divert *d, uint32_t first, uint32_t last)
 
 /* ---- the rules ------------------------------------------------------- */
 
-static void rule_cmp(struct nftnl_rule *r, uint32_t op, const void *v,
-		     uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, v, len);
-	nftnl_rule_add_expr(r, e);
-}
-
-static void rule_meta(struct nftnl_rule *r, uint32_t key)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-}
-
-/* oifname IFNAME: the name, not the index, so that an interface made
- * again (a new ppp0) still matches. */
-static void rule_oifname(struct nftnl_rule *r, const char *ifname)
-{
-	char name[IFNAMSIZ] = { 0 };
-
-	strncpy(name, ifname, sizeof(name) - 1);
-	rule_meta(r, NFT_META_OIFNAME);
-	rule_cmp(r, NFT_CMP_EQ, name, sizeof(name));
-}
-
 static void rule_port(struct nftnl_rule *r, uint8_t proto, bool dst,
 		      uint16_t port)
 {
-	struct nftnl_expr *e;
 	uint16_t p = htons(port);
 
-	rule_meta(r, NFT_META_L4PROTO);
-	rule_cmp(r, NFT_CMP_EQ, &proto, sizeof(proto));
-	e = nftnl_expr_alloc("payload");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE,
-			   NFT_PAYLOAD_TRANSPORT_HEADER);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, dst ? 2 : 0);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, 2);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-	rule_cmp(r, NFT_CMP_EQ, &p, sizeof(p));
+	nftx_l4proto(r, proto);
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
+		     NFT_REG_1);
+	nftx_cmp(r, NFT_CMP_EQ, &p, sizeof(p));
 }
 
 /* fib saddr type != local: SIP the router sends itself (a PBX on the
@@ -153,7 +115,7 @@ static void rule_not_local(struct nftnl_rule *r)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 	nftnl_rule_add_expr(r, e);
-	rule_cmp(r, NFT_CMP_NEQ, &local, sizeof(local));
+	nftx_cmp(r, NFT_CMP_NEQ, &local, sizeof(local));
 }
 
 /* queue num N bypass: with nobody bound to the queue the packet passes
@@ -190,51 +152,32 @@ static void put_rule(struct divert *d, struct mnl_nlmsg_batch *b,
 		     const char *ifname, uint8_t proto, bool dst,
 		     uint16_t port)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_rule *r = nftx_rule(DIVERT_TABLE, DIVERT_CHAIN,
+					 NFPROTO_INET);
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, DIVERT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_CHAIN);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	rule_oifname(r, ifname);
+	nftx_ifname(r, NFT_META_OIFNAME, NFT_CMP_EQ, ifname);
 	rule_port(r, proto, dst, port);
 	rule_not_local(r);
 	rule_queue(r, d->conf->queue, d->use_xt);
-	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_rule_put(tx_msg(d, b, NFT_MSG_NEWRULE,
+			     NLM_F_CREATE | NLM_F_APPEND), r);
 	mnl_nlmsg_batch_next(b);
 }
 
 static void put_table(struct divert *d, struct mnl_nlmsg_batch *b,
 		      uint16_t type)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
-	struct nlmsghdr *nlh;
+	uint16_t fl = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
 
-	nlh = tx_msg(d, b, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, DIVERT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
+	nftx_table_put(tx_msg(d, b, type, fl), DIVERT_TABLE, NFPROTO_INET);
 	mnl_nlmsg_batch_next(b);
 }
 
 static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b,
 		      const char *name, uint32_t hook, int32_t prio)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, DIVERT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nlh = tx_msg(d, b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
+	nftx_chain_put(tx_msg(d, b, NFT_MSG_NEWCHAIN, NLM_F_CREATE),
+		       DIVERT_TABLE, name, hook, prio, "filter");
 	mnl_nlmsg_batch_next(b);
 }
 
@@ -243,21 +186,13 @@ static void put_chain(struct divert *d, struct mnl_nlmsg_batch *b,
  * changed, nat_tcp_bypass) passes unqueued. */
 static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct nftnl_rule *r = nftx_rule(DIVERT_TABLE, DIVERT_CHAIN,
+					 NFPROTO_INET);
 	struct nftnl_expr *e;
-	struct nlmsghdr *nlh;
 	uint32_t bit = DIVERT_TCP_PASS_MARK, zero = 0;
-	uint8_t tcp = IPPROTO_TCP;
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, DIVERT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_CHAIN);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	rule_meta(r, NFT_META_L4PROTO);
-	rule_cmp(r, NFT_CMP_EQ, &tcp, sizeof(tcp));
-	e = nftnl_expr_alloc("ct");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
+	nftx_l4proto(r, IPPROTO_TCP);
+	nftx_ct_mark_load(r);
 	e = nftnl_expr_alloc("bitwise");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
@@ -265,31 +200,13 @@ static void put_pass_rule(struct divert *d, struct mnl_nlmsg_batch *b)
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &bit, sizeof(bit));
 	nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, sizeof(zero));
 	nftnl_rule_add_expr(r, e);
-	rule_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	nftx_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
 	/* Counted, as the iptables rule is: what passed unqueued. */
-	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
-	e = nftnl_expr_alloc("immediate");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NFT_RETURN);
-	nftnl_rule_add_expr(r, e);
-	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_count_verdict(r, NFT_RETURN);
+	nftx_rule_put(tx_msg(d, b, NFT_MSG_NEWRULE,
+			     NLM_F_CREATE | NLM_F_APPEND), r);
 	mnl_nlmsg_batch_next(b);
 }
-
-/* iifname: the interface a packet came in on, by name (see
- * rule_oifname). */
-static void rule_iifname(struct nftnl_rule *r, uint32_t op,
-			 const char *ifname)
-{
-	char name[IFNAMSIZ] = { 0 };
-
-	memcpy(name, ifname, strnlen(ifname, sizeof(name) - 1));
-	rule_meta(r, NFT_META_IIFNAME);
-	rule_cmp(r, op, name, sizeof(name));
-}
-
 
 /*
  * ct mark MARK iifname != OUTSIDE iifname != INSIDE counter drop: the
@@ -303,29 +220,19 @@ static void rule_iifname(struct nftnl_rule *r, uint32_t op,
  */
 static void put_fwd_rule(struct divert *d, struct mnl_nlmsg_batch *b)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_expr *e;
-	struct nlmsghdr *nlh;
+	struct nftnl_rule *r = nftx_rule(DIVERT_TABLE, DIVERT_FWD_CHAIN,
+					 NFPROTO_INET);
 	uint32_t mark = d->conf->ct_mark;
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, DIVERT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, DIVERT_FWD_CHAIN);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	e = nftnl_expr_alloc("ct");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-	rule_cmp(r, NFT_CMP_EQ, &mark, sizeof(mark));
-	rule_iifname(r, NFT_CMP_NEQ, d->conf->outside_interface);
-	rule_iifname(r, NFT_CMP_NEQ, d->conf->inside_interface);
-	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
-	e = nftnl_expr_alloc("immediate");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
-	nftnl_rule_add_expr(r, e);
-	nlh = tx_msg(d, b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_ct_mark_load(r);
+	nftx_cmp(r, NFT_CMP_EQ, &mark, sizeof(mark));
+	nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ,
+		    d->conf->outside_interface);
+	nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_NEQ,
+		    d->conf->inside_interface);
+	nftx_count_verdict(r, NF_DROP);
+	nftx_rule_put(tx_msg(d, b, NFT_MSG_NEWRULE,
+			     NLM_F_CREATE | NLM_F_APPEND), r);
 	mnl_nlmsg_batch_next(b);
 }
 
@@ -491,20 +398,17 @@ bool divert_wanted(const struct conf *c)
 struct divert *divert_open(const struct conf *c, bool install)
 {
 	struct divert *d = calloc(1, sizeof(*d));
-	struct timeval tv = { 1, 0 };
 
 	if (!d)
 		return NULL;
 	d->conf = c;
 	d->seq = (uint32_t)time(NULL);
 	d->buf = malloc(DIVERT_BUF);
-	d->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!d->buf || !d->nl || mnl_socket_bind(d->nl, 0, MNL_SOCKET_AUTOPID)) {
+	d->nl = nftx_socket();
+	if (!d->buf || !d->nl) {
 		log_warn("divert: netlink socket");
 		goto free_handle;
 	}
-	setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
 	if (install && divert_install(d) < 0)
 		goto free_handle;
 	return d;

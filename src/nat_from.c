@@ -11,6 +11,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "nat_nft_int.h"
+#include "nftx.h"
 
 /*
  * media_from = sdp in the kernel (table ip sipalg):
@@ -33,68 +34,26 @@
 #define SET_ID_FROM 6
 #define FROM_PRIO (-150)
 
-static void rule_iifname(struct nftnl_rule *r, const char *ifname)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-	char name[IFNAMSIZ] = { 0 };
-
-	memcpy(name, ifname, strnlen(ifname, sizeof(name) - 1));
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFNAME);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-	e = nftnl_expr_alloc("cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, name, sizeof(name));
-	nftnl_rule_add_expr(r, e);
-}
-
-static void rule_lookup(struct nftnl_rule *r, const char *set, uint32_t id,
-			bool inv)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
-	if (inv)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS,
-				   NFT_LOOKUP_F_INV);
-	nftnl_rule_add_expr(r, e);
-}
-
 static void put_rule(struct nat_nft *h, struct batch *bt)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nftnl_expr *e;
-	struct nlmsghdr *nlh;
+	struct nftnl_rule *r = nftx_rule(NFT_TABLE, "from", NFPROTO_IPV4);
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "from");
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
-	rule_iifname(r, h->outside);
-	nat_nft_rule_udp(r);
+	nftx_ifname(r, NFT_META_IIFNAME, NFT_CMP_EQ, h->outside);
+	nftx_l4proto(r, IPPROTO_UDP);
 	/* daddr . dport in @filt4: registers 1 (4 bytes) and 1+4. */
-	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
-			     NFT_REG32_01);
-	rule_lookup(r, "filt4", SET_ID_FILT, false);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG_1);
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01);
+	nftx_lookup(r, "filt4", SET_ID_FILT, 0);
 	/* saddr . daddr . dport not in @from4. */
-	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4,
-			     NFT_REG32_01);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2,
-			     NFT_REG32_02);
-	rule_lookup(r, "from4", SET_ID_FROM, true);
-	nftnl_rule_add_expr(r, nftnl_expr_alloc("counter"));
-	e = nftnl_expr_alloc("immediate");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
-	nftnl_rule_add_expr(r, e);
-	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
-			  "create rule from");
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, NFT_REG_1);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, NFT_REG32_01);
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02);
+	nftx_lookup(r, "from4", SET_ID_FROM, NFTX_INV);
+	nftx_count_verdict(r, NF_DROP);
+	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND,
+				  "create rule from"),
+		      r);
 	mnl_nlmsg_batch_next(bt->b);
 }
 

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
@@ -18,6 +17,7 @@
 #include "log.h"
 #include "nat_nft.h"
 #include "nat_nft_int.h"
+#include "nftx.h"
 
 /* The handle's life and table ip sipalg's NAT half: the two maps, the
  * chains and rules that look them up (nat_from.c adds the media_from
@@ -74,25 +74,20 @@ static void rule_nat(struct nftnl_rule *r, uint32_t type)
 static void put_nat_rule(struct nat_nft *h, struct batch *bt,
 			 const char *chain, bool dst)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_rule *r = nftx_rule(NFT_TABLE, chain, NFPROTO_IPV4);
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV4);
-	nat_nft_rule_udp(r);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 16 : 12, 4,
+	nftx_l4proto(r, IPPROTO_UDP);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, dst ? 16 : 12, 4,
 		     NFT_REG_1);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, dst ? 2 : 0, 2,
 		     NFT_REG32_01);
-	nat_nft_rule_lookup(r, dst ? "dnat4" : "snat4",
-			    dst ? SET_ID_DNAT : SET_ID_SNAT, true);
-	nat_nft_rule_mark(r, h->ct_mark);
+	nftx_lookup(r, dst ? "dnat4" : "snat4",
+		    dst ? SET_ID_DNAT : SET_ID_SNAT, NFTX_MAP);
+	nftx_ct_mark_set(r, h->ct_mark, REG_MARK);
 	rule_nat(r, dst ? NFT_NAT_DNAT : NFT_NAT_SNAT);
-	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
-			NLM_F_CREATE | NLM_F_APPEND, "create rule");
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND, "create rule"),
+		      r);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
@@ -227,18 +222,15 @@ static struct nat_nft *nft_open(uint32_t ct_mark, const char *outside,
 				int (*setup)(struct nat_nft *))
 {
 	struct nat_nft *h = calloc(1, sizeof(*h));
-	struct timeval tv = { 1, 0 };
 
 	if (!h)
 		return NULL;
 	h->buf = malloc(BATCH_SIZE);
-	h->nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!h->buf || !h->nl || mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID)) {
+	h->nl = nftx_socket();
+	if (!h->buf || !h->nl) {
 		log_warn("nft: netlink socket");
 		goto free_handle;
 	}
-	setsockopt(mnl_socket_get_fd(h->nl), SOL_SOCKET, SO_RCVTIMEO, &tv,
-		   sizeof(tv));
 	h->portid = mnl_socket_get_portid(h->nl);
 	h->seq = (uint32_t)time(NULL);
 	h->ct_mark = ct_mark;

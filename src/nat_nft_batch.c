@@ -16,10 +16,11 @@
 
 #include "log.h"
 #include "nat_nft_int.h"
+#include "nftx.h"
 
 /* One nftables transaction (a batch and its acks), and the objects the
- * backend's tables share: the table itself, base chains, sets, a chain's
- * flush, and the rule expressions more than one table uses. */
+ * backend's tables share: the table itself, base chains, sets and a
+ * chain's flush (their rule expressions: nftx.c). */
 
 void nat_nft_batch_start(struct nat_nft *h, struct batch *bt)
 {
@@ -108,32 +109,19 @@ int nat_nft_batch_send(struct nat_nft *h, struct batch *bt)
 void nat_nft_put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
 		       const char *what)
 {
-	struct nftnl_table *t = nftnl_table_alloc();
 	uint16_t fl = type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0;
-	struct nlmsghdr *nlh = nat_nft_msg(h, bt, type, fl, what);
 
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, bt->family);
-	nftnl_table_nlmsg_build_payload(nlh, t);
-	nftnl_table_free(t);
+	nftx_table_put(nat_nft_msg(h, bt, type, fl, what), NFT_TABLE,
+		       bt->family);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
 void nat_nft_put_chain(struct nat_nft *h, struct batch *bt, const char *name,
 		       uint32_t hook, int32_t prio, const char *type)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE, "create chain");
-	nftnl_chain_nlmsg_build_payload(nlh, c);
-	nftnl_chain_free(c);
+	nftx_chain_put(nat_nft_msg(h, bt, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+				   "create chain"),
+		       NFT_TABLE, name, hook, prio, type);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
@@ -173,57 +161,4 @@ void nat_nft_put_flush(struct nat_nft *h, struct batch *bt, const char *chain,
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
 	mnl_nlmsg_batch_next(bt->b);
-}
-
-void nat_nft_rule_udp(struct nftnl_rule *r)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("meta");
-	uint8_t udp = IPPROTO_UDP;
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_L4PROTO);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	nftnl_rule_add_expr(r, e);
-	e = nftnl_expr_alloc("cmp");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-	nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, &udp, sizeof(udp));
-	nftnl_rule_add_expr(r, e);
-}
-
-void nat_nft_rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
-			 uint32_t len, uint32_t reg)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("payload");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
-	nftnl_rule_add_expr(r, e);
-}
-
-void nat_nft_rule_lookup(struct nftnl_rule *r, const char *set, uint32_t id,
-			 bool map)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	if (map)
-		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
-	nftnl_rule_add_expr(r, e);
-}
-
-void nat_nft_rule_mark(struct nftnl_rule *r, uint32_t mark)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, REG_MARK);
-	nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &mark, sizeof(mark));
-	nftnl_rule_add_expr(r, e);
-	e = nftnl_expr_alloc("ct");
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, REG_MARK);
-	nftnl_rule_add_expr(r, e);
 }

@@ -99,23 +99,6 @@ void nat_nft_put_set(struct nat_nft *h, struct batch *bt,
 void nat_nft_put_chain(struct nat_nft *h, struct batch *bt, const char *name,
 		       uint32_t hook, int32_t prio, const char *type);
 
-/* nat_nft_rule_udp - rule expressions: meta l4proto udp. */
-void nat_nft_rule_udp(struct nftnl_rule *r);
-
-/* nat_nft_rule_payload - rule expression: len bytes at off of base into
- * register reg. */
-void nat_nft_rule_payload(struct nftnl_rule *r, uint32_t base, uint32_t off,
-			  uint32_t len, uint32_t reg);
-
-/* nat_nft_rule_lookup - rule expression: register 1 looked up in set
- * (by name and id); a miss ends the rule.  map: the value found replaces
- * register 1. */
-void nat_nft_rule_lookup(struct nftnl_rule *r, const char *set, uint32_t id,
-			 bool map);
-
-/* nat_nft_rule_mark - rule expressions: ct mark set mark. */
-void nat_nft_rule_mark(struct nftnl_rule *r, uint32_t mark);
-
 /* nat_nft_key_pack - a's 4 bytes and port (network order), padded to
  * KEY_LEN, at k: the key (and a map's data) layout of snat4/dnat4. */
 static inline void nat_nft_key_pack(uint8_t *k, const union addr *a,

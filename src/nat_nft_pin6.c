@@ -11,6 +11,7 @@
 
 #include "nat_nft.h"
 #include "nat_nft_int.h"
+#include "nftx.h"
 
 /* ---- IPv6: pinholes without NAT, table ip6 sipalg ---- */
 
@@ -33,21 +34,17 @@ static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
  * FORWARD rule accepts the mark, so the hole lets new flows in. */
 static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
 {
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
+	struct nftnl_rule *r = nftx_rule(NFT_TABLE, "pre6", NFPROTO_IPV6);
 
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "pre6");
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_IPV6);
-	nat_nft_rule_udp(r);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
-	nat_nft_rule_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
-	nat_nft_rule_lookup(r, "pin6", SET_ID_PIN6, false);
-	nat_nft_rule_mark(r, h->ct_mark);
-	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
-			NLM_F_CREATE | NLM_F_APPEND, "create rule pre6");
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
+	nftx_l4proto(r, IPPROTO_UDP);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
+	nftx_lookup(r, "pin6", SET_ID_PIN6, 0);
+	nftx_ct_mark_set(r, h->ct_mark, REG_MARK);
+	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND,
+				  "create rule pre6"),
+		      r);
 	mnl_nlmsg_batch_next(bt->b);
 }
 
