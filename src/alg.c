@@ -449,6 +449,21 @@ void alg_batch_end(struct alg *a)
 	hist_add(&a->tm.after, usec() - t0);
 }
 
+/* The flows a phone started through plain masquerading before the new
+ * bindings existed (media sent while its answer waited in the queue),
+ * deleted now that the bindings are in the kernel and before the verdict
+ * lets the far end send to the advertised ports: the far end's first
+ * packet through a binding would otherwise clash with the masqueraded
+ * flow's tuple, and the kernel keeps the clash for the rest of the call.
+ * The phone's next packet makes a new flow through its binding. */
+static void unstale_now(struct alg *a, struct rw_result *r)
+{
+	if (r->n_stale && a->nat.unstale)
+		forgotten(a, a->nat.unstale(a->nat.forget_ctx, r->stale,
+					    r->n_stale));
+	r->n_stale = 0;
+}
+
 /* Bytes, then kernel, then state: the edited packet is built first (an
  * edit that cannot be applied changes nothing), the kernel takes the
  * bindings before the verdict (a message never names a port whose
@@ -490,6 +505,7 @@ static int commit(struct alg *a, const struct rw_ctx *x,
 		}
 		a->bound_at = usec();
 	}
+	unstale_now(a, r);
 	if (r->end)
 		a->st.calls_ended++;
 	rewrite_commit(x, r);

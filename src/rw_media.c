@@ -76,7 +76,8 @@ static void stale_flow(const struct rw_ctx *x, const struct binding *b,
 /* A new pair for stream i: if the far end's SDP already told the phone
  * where stream i goes, the phone may have sent before this message left
  * the queue; that flow went out through plain masquerading and would
- * keep its port, so it is deleted after the verdict. */
+ * keep its port, so it is deleted once the binding is in the kernel, before
+ * the verdict (alg.c unstale_now). */
 static void stale_flows(const struct rw_ctx *x, const struct call *k,
 			unsigned i, const struct binding *rtp,
 			const struct binding *rtcp, struct rw_result *r)
