@@ -60,9 +60,11 @@ static void put_rule(struct nat_nft *h, struct batch *bt)
 void nat_from_setup(struct nat_nft *h, struct batch *bt, bool excl)
 {
 	static const struct nat_nft_set filt4 = {
-		"filt4", NFPROTO_IPV4, SET_ID_FILT, TYPE_IPV4_PORT, KEY_LEN
+		.name = "filt4", .family = NFPROTO_IPV4, .id = SET_ID_FILT,
+		.key_type = TYPE_IPV4_PORT, .key_len = KEY_LEN
 	}, from4 = {
-		"from4", NFPROTO_IPV4, SET_ID_FROM, TYPE_FROM4, FROM_KEY_LEN
+		.name = "from4", .family = NFPROTO_IPV4, .id = SET_ID_FROM,
+		.key_type = TYPE_FROM4, .key_len = FROM_KEY_LEN
 	};
 	uint16_t x = excl ? NLM_F_EXCL : 0;
 

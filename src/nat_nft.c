@@ -23,31 +23,21 @@
  * chains and rules that look them up (nat_from.c adds the media_from
  * filter, nat_nft_pin6.c the ip6 table, nat_nft_elem.c the elements). */
 
-static void put_map(struct nat_nft *h, struct batch *bt, const char *name,
-		    uint32_t id, uint16_t excl)
+/* snat4: inside addr . port -> public; dnat4: public -> inside. */
+static void put_maps(struct nat_nft *h, struct batch *bt, uint16_t excl)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	static const struct nat_nft_set snat4 = {
+		.name = "snat4", .family = NFPROTO_IPV4, .id = SET_ID_SNAT,
+		.key_type = TYPE_IPV4_PORT, .key_len = KEY_LEN,
+		.data_type = TYPE_IPV4_PORT, .data_len = KEY_LEN
+	}, dnat4 = {
+		.name = "dnat4", .family = NFPROTO_IPV4, .id = SET_ID_DNAT,
+		.key_type = TYPE_IPV4_PORT, .key_len = KEY_LEN,
+		.data_type = TYPE_IPV4_PORT, .data_len = KEY_LEN
+	};
 
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_IPV4);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, TYPE_IPV4_PORT);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, KEY_LEN);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, TYPE_IPV4_PORT);
-	nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, KEY_LEN);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_TIMEOUT);
-	/* Timeouts are a backstop (the daemon removes its elements), and a
-	 * lookup never matches an expired element: the garbage collector,
-	 * which walks every element, need not run every second (with
-	 * 200,000 elements it took 20-25 ms of CPU per second). */
-	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
-	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
-			"create map");
-	nftnl_set_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	mnl_nlmsg_batch_next(bt->b);
+	nat_nft_put_set(h, bt, &snat4, excl);
+	nat_nft_put_set(h, bt, &dnat4, excl);
 }
 
 static void rule_nat(struct nftnl_rule *r, uint32_t type)
@@ -101,8 +91,7 @@ static int nft_setup(struct nat_nft *h)
 	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
 	nat_nft_put_table(h, &bt, NFT_MSG_DELTABLE, "delete old table");
 	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
-	put_map(h, &bt, "snat4", SET_ID_SNAT, NLM_F_EXCL);
-	put_map(h, &bt, "dnat4", SET_ID_DNAT, NLM_F_EXCL);
+	put_maps(h, &bt, NLM_F_EXCL);
 	/* One step ahead of the usual NAT priorities: the first NAT chain
 	 * that binds a flow wins, so ours precede MASQUERADE/DNAT rules. */
 	nat_nft_put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101, "nat");
@@ -122,8 +111,7 @@ static int nft_setup_keep(struct nat_nft *h)
 
 	nat_nft_batch_start(h, &bt);
 	nat_nft_put_table(h, &bt, NFT_MSG_NEWTABLE, "create table");
-	put_map(h, &bt, "snat4", SET_ID_SNAT, 0);
-	put_map(h, &bt, "dnat4", SET_ID_DNAT, 0);
+	put_maps(h, &bt, 0);
 	nat_nft_put_chain(h, &bt, "pre", NF_INET_PRE_ROUTING, -101, "nat");
 	nat_nft_put_chain(h, &bt, "post", NF_INET_POST_ROUTING, 99, "nat");
 	nat_nft_put_flush(h, &bt, "pre", "flush chain");

@@ -137,13 +137,19 @@ void nat_nft_put_set(struct nat_nft *h, struct batch *bt,
 	nftnl_set_set_u32(s, NFTNL_SET_ID, d->id);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->key_type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, d->key_len);
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	if (d->data_len) {
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, d->data_type);
+		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, d->data_len);
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT |
+			  (d->data_len ? NFT_SET_MAP : 0));
 	/* Timeouts are a backstop (the daemon removes its elements), and a
 	 * lookup never matches an expired element: the garbage collector,
-	 * which walks every element, need not run every second. */
+	 * which walks every element, need not run every second (with
+	 * 200,000 elements it took 20-25 ms of CPU per second). */
 	nftnl_set_set_u32(s, NFTNL_SET_GC_INTERVAL, GC_INTERVAL_MS);
 	nlh = nat_nft_msg(h, bt, NFT_MSG_NEWSET, NLM_F_CREATE | excl,
-			  "create set");
+			  d->data_len ? "create map" : "create set");
 	nftnl_set_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	mnl_nlmsg_batch_next(bt->b);

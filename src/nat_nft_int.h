@@ -81,12 +81,14 @@ void nat_nft_put_table(struct nat_nft *h, struct batch *bt, uint16_t type,
 void nat_nft_put_flush(struct nat_nft *h, struct batch *bt, const char *chain,
 		       const char *what);
 
-/* A set with timeouts (no data), as nat_nft_put_set makes it. */
+/* A set with timeouts, as nat_nft_put_set makes it; a map when it has
+ * data (data_len not 0). */
 struct nat_nft_set {
 	const char *name;
 	uint32_t family;	/* NFPROTO_* */
 	uint32_t id;
 	uint32_t key_type, key_len;
+	uint32_t data_type, data_len;
 };
 
 /* nat_nft_put_set - create set d in bt; excl NLM_F_EXCL fails when it

@@ -18,7 +18,8 @@
 static void nft6_put_set(struct nat_nft *h, struct batch *bt, uint16_t excl)
 {
 	static const struct nat_nft_set pin6 = {
-		"pin6", NFPROTO_IPV6, SET_ID_PIN6, TYPE_IPV6_PORT, KEY6_LEN
+		.name = "pin6", .family = NFPROTO_IPV6, .id = SET_ID_PIN6,
+		.key_type = TYPE_IPV6_PORT, .key_len = KEY6_LEN
 	};
 
 	nat_nft_put_set(h, bt, &pin6, excl);
