@@ -23,7 +23,7 @@ B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
 CORE    := addr pin6 pin6_policy sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
-	   heap hash nat_plan journal quota conf log frame seqmap tcpseg stream \
+	   heap hash nat_plan journal quota conf conf_keys log frame seqmap tcpseg stream \
 	   nat_keep prior buf state state6 call_restore pin6_restore
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
@@ -60,8 +60,8 @@ TEST_FL := -DSIPALG_CORPUS_DIR='"$(CURDIR)/tests/corpus"'
 all: $(B)/sipalgd $(B)/sipalg-replay $(B)/sipalgctl
 
 # sipalgctl: the control socket's client (libc and the config parser).
-$(B)/sipalgctl: src/sipalgctl.c src/conf.h $(B)/conf.o $(B)/addr.o | $(B)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/conf.o $(B)/addr.o $(LDFLAGS)
+$(B)/sipalgctl: src/sipalgctl.c src/conf.h $(B)/conf.o $(B)/conf_keys.o $(B)/addr.o | $(B)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(B)/conf.o $(B)/conf_keys.o $(B)/addr.o $(LDFLAGS)
 
 $(B)/sipalgd: $(CORE_O) $(SHELL_O)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
