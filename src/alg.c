@@ -435,6 +435,9 @@ static void batch_defer(struct alg *a)
 	       r->n_stale * sizeof(*r->stale));
 	a->n_b_stale += r->n_stale;
 	r->n_stale = 0;
+	/* An IPv6 message's ended pinholes: their flows now (the list is
+	 * the message's own; before, a batch dropped it unsent). */
+	alg6_after_verdict(a);
 	a->after_pending = false;
 }
 

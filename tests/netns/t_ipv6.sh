@@ -287,6 +287,10 @@ if [ "$MODE" = sipalg ]; then
 	wait_until 5 grep -q 'stats: packets' "$DAEMON_LOG"
 	check "IPv6 messages pass unchanged (no NAT: nothing rewritten)" \
 		grep -q 'stats: packets [1-9][0-9]* rewritten 0 ' "$DAEMON_LOG"
+	# The held call's media flowed over UDP and its BYE came through the
+	# queue: its flow went from conntrack with its pinholes.
+	check "the ended UDP call's media flow was deleted (flows-deleted > 0)" \
+		sh -c "grep 'stats: packets' '$DAEMON_LOG' | tail -n 1 | grep -q 'flows-deleted [1-9]'"
 	check "the log counts the forged BYE as ignored" \
 		grep -q "policy: ignored: tags name no dialog of the call" "$DAEMON_LOG"
 	check "the log counts the scanner's requests as dropped" \
