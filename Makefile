@@ -21,7 +21,7 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 B       := build
 # Pure modules: no sockets, no netfilter headers; unit-tested and fuzzed.
-CORE    := addr pin6 pin6_policy sip sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
+CORE    := addr pin6 pin6_policy sip sip_value sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal quota conf conf_keys log frame seqmap tcpseg stream \
 	   nat_keep prior buf state state6 call_restore pin6_restore

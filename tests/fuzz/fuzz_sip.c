@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * libFuzzer harness for the SIP scanner (src/sip.c): sip_scan on the input,
- * then every accessor the rewriter uses, over every header, the way the
- * planner walks a message.  Invariants: every span a scanner returns lies
- * inside what it was given, and a second scan gives the same result.
+ * libFuzzer harness for the SIP scanner (src/sip.c, src/sip_value.c):
+ * sip_scan on the input, then every accessor the rewriter uses, over every
+ * header, the way the planner walks a message.  Invariants: every span a
+ * scanner returns lies inside what it was given, and a second scan gives the
+ * same result.
  */
 #include <string.h>
 
