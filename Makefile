@@ -24,11 +24,11 @@ B       := build
 CORE    := addr pin6 pin6_policy sip sip_value sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal quota conf conf_keys log frame seqmap tcpseg stream \
-	   nat_keep prior buf state state6 call_restore pin6_restore
+	   nat_keep prior buf state state6 call_restore pin6_restore neigh
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := meter view view6 ctl http metrics
-SHELL_M := queue pkt nftx nat_nft nat_nft_batch nat_nft_dump nat_nft_elem nat_nft_pin6 nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg \
+SHELL_M := queue pkt nftx nat_nft nat_nft_batch nat_nft_dump nat_nft_elem nat_nft_pin6 nat_from nat_ct nat_ctmap nat_ct6 nat_ctev nat_tcp divert guard wan renumber restart alg neigh_nl \
 	   alg_adopt alg6 alg_tcp \
 	   loop $(OPS_M) srv notify ops main
 # Debian packages, in three sets: what a router needs to run the daemon,

@@ -151,6 +151,7 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->n_own = a->n_own;
 	x->maps = NULL;
 	x->n_maps = 0;
+	x->media_only = false;
 }
 
 /* A STUN message (RFC 5389 6: the first two bits zero, the magic cookie
@@ -474,9 +475,9 @@ static void unstale_now(struct alg *a, struct rw_result *r)
  * count (rewrite_commit); a refusal at any step rolls it all back.
  * data NULL (a message from a TCP stream): the new message itself,
  * a->out_payload[0..*out_len), is the result. */
-static int commit(struct alg *a, const struct rw_ctx *x,
-		  const struct pkt_view *v, const uint8_t *data, uint32_t len,
-		  uint32_t *out_len)
+int alg_commit(struct alg *a, const struct rw_ctx *x,
+	       const struct pkt_view *v, const uint8_t *data, uint32_t len,
+	       uint32_t *out_len)
 {
 	struct rw_result *r = &a->rw;
 	long n = 0;
@@ -548,6 +549,7 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 
 	a->bound_at = 0;
 	r->n_gone = 0;
+	r->n_stale = 0;
 	sr = sip_scan(m, (const char *)v->payload, v->payload_len);
 	if (sr != SIP_OK)
 		return pass(a, scan_reason(sr), NULL);
@@ -555,7 +557,10 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		/* No NAT: pinholes only (over TCP too: nothing is
 		 * rewritten, the stream's bytes pass as they are). */
 		verdict = alg6_process(a, v, dir, m);
-		a->after_pending = a->n_gone6 > 0;
+		if (verdict == V_ACCEPT)	/* its IPv4 streams */
+			verdict = alg6_dual(a, v, dir, m, data, len, out_len);
+		a->after_pending = a->n_gone6 > 0 || a->later.n_add ||
+				   a->later.n_del || r->n_gone || r->n_stale;
 		return verdict;
 	}
 	if (a->no_v4)
@@ -578,7 +583,7 @@ static int message(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		return pass(a, r->skip, NULL);
 	}
 	count_notes(a, &x, r);
-	verdict = commit(a, &x, v, data, len, out_len);
+	verdict = alg_commit(a, &x, v, data, len, out_len);
 	a->after_pending = a->later.n_add || a->later.n_del || r->n_gone ||
 			   r->n_stale;
 	return verdict;

@@ -3,6 +3,7 @@
 #define SIPALG_ALG_H
 
 #include "call.h"
+#include "neigh.h"
 #include "pkt.h"
 #include "pin6.h"
 #include "queue.h"
@@ -109,6 +110,9 @@ struct alg {
 					 * passes unchanged */
 	struct nat_elem gone6[PIN6_CALL_PINS * 2];
 	unsigned n_gone6;
+	/* The kernel's neighbour table (NULL: none): proves an IPv4 address
+	 * an IPv6 phone's SDP names is its own (dual stack, alg6.c). */
+	struct neigh *neigh;
 	/* forget6 - delete the conntrack flows of these IPv6 pinholes
 	 * (NULL: none to delete, sipalg-replay). */
 	int (*forget6)(void *ctx, const struct nat_elem *e, unsigned n);
@@ -210,6 +214,31 @@ void alg_tick(struct alg *a, bool scan_media, void *ct);
 struct pkt_view;
 int alg6_process(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
 		 const struct sip_msg *m);
+
+/*
+ * alg6_dual - dual stack: the IPv4 streams of IPv6 message m (view v, in
+ * packet data[0..len), or data NULL for a TCP stream's message) bound and
+ * rewritten as an IPv4 call's, when the neighbour table proves the IPv4
+ * address is the IPv6 phone's own; otherwise they pass as written
+ * (counted).  Nothing else of the message changes.  Returns the verdict
+ * as alg_commit.
+ */
+int alg6_dual(struct alg *a, const struct pkt_view *v, enum rw_dir dir,
+	      const struct sip_msg *m, const uint8_t *data, uint32_t len,
+	      uint32_t *out_len);
+
+/*
+ * alg_commit - (alg.c, for alg6.c) a plan in a->rw for ctx x: edits
+ * applied to the message in v (and the packet data[0..len) rebuilt, or
+ * data NULL: a->out_payload alone), the kernel's bindings installed, the
+ * call state committed - or all rolled back.  Returns the verdict: 0
+ * unchanged, 1 rewritten (*out_len bytes in a->out_pkt, or a->out_payload
+ * when data is NULL), 2 drop (fail_closed after a refusal).
+ */
+struct rw_ctx;
+int alg_commit(struct alg *a, const struct rw_ctx *x,
+	       const struct pkt_view *v, const uint8_t *data, uint32_t len,
+	       uint32_t *out_len);
 
 /* alg6_after_verdict / alg6_tick - the IPv6 share of alg_after_verdict
  * and alg_tick. */

@@ -34,6 +34,11 @@ static void conn_public(struct alg *a, struct stream_conn *c)
 	if (c->family == AF_INET6) {	/* no NAT: the phone's own */
 		c->sig.pub = c->in_addr;
 		c->sig.pub_port = c->in_port;
+		/* Its length may still change (a dual-stack phone's IPv4
+		 * media, alg6_dual): conntrack must take the adjusted
+		 * sequence numbers (liberal window tracking). */
+		if (a->conn_lookup)
+			a->conn_lookup(a->conn_ctx, c);
 		return;
 	}
 	if (a->conn_lookup && a->conn_lookup(a->conn_ctx, c) == 0)

@@ -22,6 +22,7 @@
 #include "nat_tcp.h"
 #include "log.h"
 #include "loop.h"
+#include "neigh.h"
 #include "nat_ct.h"
 #include "nat_ct6.h"
 #include "nat_nft.h"
@@ -62,6 +63,7 @@ struct daemon {
 	unsigned adopted;	/* sockets adopted at start (alg_adopt_map) */
 	struct restart_writer state;	/* the state file */
 	struct wan *wan;
+	struct neigh_nl *neigh_nl;	/* feeds alg->neigh (dual stack) */
 	int sig_fd, timer_fd;
 	unsigned ticks;
 	int verbose;		/* -v given this many times */
@@ -103,6 +105,15 @@ static void on_wan(void *ctx, int fd)
 		return;
 	}
 	renumber_apply(d->alg, &d->guard, d->ct, &v);
+}
+
+/* The neighbour table changed (or the dump's answer came). */
+static void on_neigh(void *ctx, int fd)
+{
+	struct daemon *d = ctx;
+
+	(void)fd;
+	neigh_nl_drain(d->neigh_nl, d->alg->neigh);
 }
 
 static void on_packet(void *ctx, struct queue *q, const struct queue_pkt *p)
@@ -314,6 +325,16 @@ static void daemon_start6(struct daemon *d)
 		fatalx("IPv6 pinholes: out of memory or no ctnetlink");
 	a->forget6 = nat_ct6_forget;
 	a->forget6_ctx = d->ct6;
+	/* Dual stack: which IPv4 address is an IPv6 phone's own (alg6.c);
+	 * without the table its IPv4 streams pass as written. */
+	a->neigh = neigh_new();
+	d->neigh_nl = a->neigh ? neigh_nl_open() : NULL;
+	if (!d->neigh_nl) {
+		neigh_free(a->neigh);
+		a->neigh = NULL;
+		log_warnx("no neighbour table: IPv4 streams of IPv6 calls "
+			  "pass as written");
+	}
 	restart_restore6(a, d->nft, d->guard.keep, &d->state);
 }
 
@@ -424,6 +445,8 @@ static void daemon_loop(struct daemon *d)
 	    loop_add(d->loop, d->sig_fd, on_signal, d) < 0 ||
 	    loop_add(d->loop, d->timer_fd, on_timer, d) < 0 ||
 	    loop_add(d->loop, wan_fd(d->wan), on_wan, d) < 0 ||
+	    (d->neigh_nl &&
+	     loop_add(d->loop, neigh_nl_fd(d->neigh_nl), on_neigh, d) < 0) ||
 	    (nat_ct_events_fd(d->ct) >= 0 &&
 	     loop_add(d->loop, nat_ct_events_fd(d->ct), on_ct_events, d) < 0))
 		fatalx("event loop setup failed: %s", strerror(errno));
@@ -451,6 +474,9 @@ static void daemon_stop(struct daemon *d)
 	nat_tcp_close(d->alg->conn_ctx);
 	queue_close(d->queue);
 	wan_close(d->wan);
+	neigh_nl_close(d->neigh_nl);
+	neigh_free(d->alg->neigh);
+	d->alg->neigh = NULL;
 	nat_ct_close(d->ct);
 	nat_ct6_close(d->ct6);
 	/* The divert stays: with bypass it passes SIP untouched while no

@@ -108,7 +108,10 @@ int nat_tcp_conn(void *ctx, struct stream_conn *c)
 
 	if (find(t, c) < 0)
 		return -1;
-	if (c->from_inside) {
+	if (c->family == AF_INET6) {	/* no NAT: the phone's own */
+		c->sig.pub = c->in_addr;
+		c->sig.pub_port = c->in_port;
+	} else if (c->from_inside) {
 		c->sig.pub.v4.s_addr = nfct_get_attr_u32(t->got,
 							 ATTR_REPL_IPV4_DST);
 		c->sig.pub_port = ntohs(nfct_get_attr_u16(t->got,

@@ -25,7 +25,8 @@ void nat_tcp_close(struct nat_tcp *t);
  * nat_tcp_conn - look up c's conntrack entry: c->sig.pub and pub_port
  * become its public side (the reply direction's destination when the
  * inside host connected, the original destination otherwise), and the
- * entry's TCP window tracking is made liberal both ways.  0, or -1 when
+ * entry's TCP window tracking is made liberal both ways (IPv6, no NAT:
+ * the public side is the phone's own).  0, or -1 when
  * there is no such entry.  ctx is the struct nat_tcp.
  */
 int nat_tcp_conn(void *ctx, struct stream_conn *c);

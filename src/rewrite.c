@@ -122,13 +122,15 @@ int rewrite_plan(const struct rw_ctx *ctx, const struct sip_msg *m,
 		r->skip = "Call-ID longer than max_callid_length";
 		return -1;
 	}
-	if (ctx->dir == RW_IN && (r->drop = rw_reg_inbound(ctx, m))) {
+	if (ctx->dir == RW_IN && !ctx->media_only &&
+	    (r->drop = rw_reg_inbound(ctx, m))) {
 		r->skip = r->drop;
 		return -1;
 	}
 	if (ctx->dir == RW_OUT)
 		rc = rw_out_plan(ctx, m, r);
-	else if (!ctx->conn && rw_addr_inside(ctx, &ctx->src) &&
+	else if (!ctx->conn && !ctx->media_only &&
+		 rw_addr_inside(ctx, &ctx->src) &&
 		 rw_hairpin_is(ctx, m))
 		rc = rw_hairpin_plan(ctx, m, r);
 	else

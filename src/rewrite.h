@@ -53,6 +53,12 @@ struct rw_ctx {
 	 * a NAT-aware phone learned; n_maps 0 when none were looked up. */
 	const struct nat_map *maps;
 	unsigned n_maps;
+	/* Dual stack: the IPv4 media of a message that travels over IPv6
+	 * (family is AF_INET; the phone's IPv4 address is src outbound, dst
+	 * inbound, the other side zero).  Only the call and its SDP's IPv4
+	 * streams are planned: Via, Contact, routes, registrations and
+	 * signalling bindings are IPv6 matters and left as they are. */
+	bool media_only;
 };
 
 enum rw_action { RW_NONE = 0, RW_END_CALL };

@@ -189,6 +189,10 @@ int rw_in_plan(const struct rw_ctx *x, const struct sip_msg *m,
 	struct call *k;
 	struct binding *b;
 
+	if (x->media_only) {	/* dual stack: the far end's IPv4 SDP */
+		rw_media_note_remote(x, m, r);
+		return 0;
+	}
 	if (m->is_request) {
 		if (rw_in_request(x, m, r) < 0)
 			return -1;

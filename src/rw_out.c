@@ -188,16 +188,37 @@ static void out_self_public(const struct rw_ctx *x, const struct sip_msg *m,
 	}
 }
 
+/* The call m belongs to (held on the phone's signalling binding src,
+ * NULL over TCP and for dual stack) and its SDP's media. */
+static int out_session(const struct rw_ctx *x, const struct sip_msg *m,
+		       struct binding *src, struct rw_result *r)
+{
+	struct call *k = NULL;
+
+	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
+		k = rw_dialog_call(x, m, true, r);
+		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
+			return -1;
+	} else if (m->is_request && sip_method_is(m, "INVITE") &&
+		   !x->media_only) {
+		k = rw_dialog_call(x, m, true, r);	/* late offer */
+		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
+			return -1;
+	}
+	return rw_media_out(x, m, k, r);
+}
+
 int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		    struct rw_result *r)
 {
 	struct binding *src;
-	struct call *k = NULL;
 
 	/* The ports the phone listens on (Via, Contact) are bound first, so
 	 * they keep their own number when it is free; then the flow the
 	 * packet leaves on, whose SNAT binding must exist before the
 	 * verdict so it leaves from the port the message names. */
+	if (x->media_only)	/* signalling is IPv6's: no binding */
+		return out_session(x, m, NULL, r);
 	if (m->is_request && out_via(x, m, r) < 0)
 		return -1;
 	if (out_uris(x, m, r) < 0)
@@ -213,18 +234,7 @@ int rw_out_plan(const struct rw_ctx *x, const struct sip_msg *m,
 		rw_reg_sent(x, m, src);
 	if (src)	/* saved by sig_binding: a rollback restores it */
 		out_self_public(x, m, src);
-	if (rw_dialog_may_have_session(m) && rw_body_is_sdp(m)) {
-		k = rw_dialog_call(x, m, true, r);
-		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
-			return -1;
-	} else if (m->is_request && sip_method_is(m, "INVITE")) {
-		k = rw_dialog_call(x, m, true, r);	/* late offer */
-		if (!k || rw_dialog_hold_sig(r, k, src) < 0)
-			return -1;
-	}
-	if (rw_media_out(x, m, k, r) < 0)
-		return -1;
-	return 0;
+	return out_session(x, m, src, r);
 }
 
 /* --- inbound: outside -> inside phone ------------------------------- */

@@ -21,6 +21,8 @@ Roles (each writes a JSON record to --out; --out.ready once listening):
              seconds (or until --out.stop appears).
 With --tcp, caller and answerer speak SIP over one TCP connection (the
 caller connects; its INVITE goes out in two segments) and media stays UDP.
+With --media ADDR their media is on ADDR, which may be of the other family
+than --addr (c=IN IP4 over IPv6 signalling, or the reverse): dual stack.
 Everything is bounded by --timeout.
 """
 import argparse
@@ -34,20 +36,30 @@ import time
 
 
 def sock(addr, port):
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     return s
 
 
 def hp(host, port):
-    return "[%s]:%d" % (host, port)
+    return ("[%s]:%d" if ":" in host else "%s:%d") % (host, port)
+
+
+def target(t):
+    """"[v6]:port" or "v4:port" -> (host, port)."""
+    m = re.match(r"\[(.*)\]:(\d+)$", t) or re.match(r"([0-9.]+):(\d+)$", t)
+    return m.group(1), int(m.group(2))
 
 
 def sdp(addr, port):
-    body = ("v=0\r\no=- 1 1 IN IP6 %s\r\ns=-\r\nc=IN IP6 %s\r\nt=0 0\r\n"
+    """An audio offer or answer for addr:port (c=IN IP4 for an IPv4
+    address: a dual-stack phone's IPv4 stream over IPv6 signalling)."""
+    fam = "IP6" if ":" in addr else "IP4"
+    body = ("v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
             "m=audio %d RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
-            % (addr, addr, port))
+            % (fam, addr, fam, addr, port))
     return body
 
 
@@ -77,7 +89,7 @@ def h1(hdrs, name):
 
 
 def media_of(body):
-    c = re.search(r"c=IN IP6 (\S+)", body)
+    c = re.search(r"c=IN IP[46] (\S+)", body)
     m = re.search(r"m=audio (\d+)", body)
     if not c or not m:
         return None
@@ -163,7 +175,11 @@ def count_rtp(s, deadline, quiet=0.5):
 
 def send_rtp(s, to, n):
     for i in range(n):
-        s.sendto(bytes([0x80, 0]) + i.to_bytes(2, "big") + bytes(168), to)
+        try:
+            s.sendto(bytes([0x80, 0]) + i.to_bytes(2, "big") + bytes(168),
+                     to)
+        except OSError:
+            return      # no route to a private address named in the SDP
         time.sleep(0.01)
 
 
@@ -245,8 +261,7 @@ def role_registrar(a, rec):
 
 
 def role_caller(a, rec):
-    host = re.match(r"\[(.*)\]:(\d+)", a.target)
-    to = (host.group(1), int(host.group(2)))
+    to = target(a.target)
     tr = "TCP" if a.tcp else "UDP"
     if a.tcp:
         c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -257,9 +272,10 @@ def role_caller(a, rec):
         s = TcpSip(c, split=True)
     else:
         s = sock(a.addr, a.sip_port)
-    m = sock(a.addr, a.rtp_port)
+    media = a.media or a.addr
+    m = sock(media, a.rtp_port)
     callid = a.callid or "c6-%d@caller" % random.getrandbits(24)
-    frm = "<sip:bob@[%s]>;tag=c1" % a.addr
+    frm = "<sip:bob@%s>;tag=c1" % hp(a.addr, 0).rsplit(":", 1)[0]
     tov = "<sip:alice@%s>" % a.target
     ctr = ";transport=tcp" if a.tcp else ""
     rec.update(answered=False, rtp_back=0)
@@ -268,7 +284,7 @@ def role_caller(a, rec):
                  a.sip_port, callid, 1, tov, frm,
                  [("Contact", "<sip:bob@%s%s>"
                    % (hp(a.addr, a.sip_port), ctr))],
-                 sdp(a.addr, a.rtp_port), tr), to)
+                 sdp(a.sdp_addr or media, a.rtp_port), tr), to)
     deadline = time.time() + 4
     while True:
         d, _ = recv(s, deadline)
@@ -283,6 +299,7 @@ def role_caller(a, rec):
                  callid, 1, tov, frm, transport=tr), to)
     med = media_of(body)
     rec["answer_media"] = med
+    rec["answer"] = body
     if a.hold:
         return          # the call stays up: no media, no BYE
     if a.far_first:
@@ -308,7 +325,8 @@ def role_answerer(a, rec):
         ls.listen(1)
     else:
         s = sock(a.addr, a.sip_port)
-    m = sock(a.addr, a.rtp_port)
+    media = a.media or a.addr
+    m = sock(media, a.rtp_port)
     ready(a)
     if a.tcp:
         ls.settimeout(a.timeout)
@@ -323,11 +341,13 @@ def role_answerer(a, rec):
         if start.startswith("INVITE"):
             break
     rec["invited"] = True
+    rec["invite"] = d.decode("utf-8", "replace")
     s.sendto(response(hdrs, 200, "OK",
                       [("Contact", "<sip:peer@%s>" % hp(a.addr, a.sip_port))],
-                      sdp(a.addr, a.rtp_port), to_tag="a1"), src)
+                      sdp(media, a.rtp_port), to_tag="a1"), src)
     med = media_of(body)
     rec["offer_media"] = med
+    rec["offer"] = body
     # The far end sends first: only a pinhole lets this in.
     if med:
         time.sleep(0.2)
@@ -388,10 +408,9 @@ def role_listen(a, rec):
 
 
 def role_probe(a, rec):
-    host = re.match(r"\[(.*)\]:(\d+)", a.target)
     s = sock(a.addr, 0)
     for _ in range(a.packets):
-        s.sendto(b"probe", (host.group(1), int(host.group(2))))
+        s.sendto(b"probe", target(a.target))
         time.sleep(0.01)
     rec["sent"] = a.packets
 
@@ -420,6 +439,10 @@ def main():
                    help="caller: send no media before the far end's")
     p.add_argument("--hold", action="store_true",
                    help="caller: after the ACK leave the call up and exit")
+    p.add_argument("--media", help="caller, answerer: media on this "
+                   "address (of either family: dual stack)")
+    p.add_argument("--sdp-addr", help="caller: name this address in the "
+                   "SDP instead of the media socket's (another host's)")
     p.add_argument("--timeout", type=float, default=30)
     a = p.parse_args()
     rec = {"role": a.role}
