@@ -12,13 +12,18 @@ _Static_assert(sizeof(struct pin6_call) <= sizeof(((struct pin6_intent *)0)
 						     ->rec), "intent room");
 _Static_assert(sizeof(struct pin6_reg) <= sizeof(((struct pin6_intent *)0)
 						    ->rec), "intent room");
+_Static_assert(PIN6_MAX_CALLS <= INT16_MAX, "slots fit the index");
+_Static_assert((PIN6_CALL_BUCKETS & (PIN6_CALL_BUCKETS - 1)) == 0,
+	       "buckets a power of two");
 
 struct pin6 *pin6_new(const struct conf *c)
 {
 	struct pin6 *p = calloc(1, sizeof(*p));
 
-	if (p)
-		p->conf = c;
+	if (!p)
+		return NULL;
+	p->conf = c;
+	memset(p->bucket, 0xff, sizeof(p->bucket));	/* all -1: empty */
 	return p;
 }
 
@@ -105,15 +110,43 @@ static bool pin6_call_id(const struct sip_msg *m, struct span *id)
 	return true;
 }
 
+static int16_t *pin6_call_chain(struct pin6 *p, const char *id, uint32_t len)
+{
+	return &p->bucket[pin6_hash(id, len) & (PIN6_CALL_BUCKETS - 1)];
+}
+
 int pin6_call_find(const struct pin6 *p, const char *buf, struct span id)
 {
-	unsigned i;
+	int i = p->bucket[pin6_hash(buf + id.off, id.len) &
+			  (PIN6_CALL_BUCKETS - 1)];
 
-	for (i = 0; i < PIN6_MAX_CALLS; i++)
-		if (p->call[i].used && p->call[i].id_len == id.len &&
+	for (; i >= 0; i = p->next[i])
+		if (p->call[i].id_len == id.len &&
 		    !memcmp(p->call[i].id, buf + id.off, id.len))
-			return (int)i;
+			return i;
 	return -1;
+}
+
+void pin6_call_set(struct pin6 *p, int slot, const struct pin6_call *k)
+{
+	struct pin6_call *c = &p->call[slot];
+	int16_t *at;
+
+	if (c->used) {
+		at = pin6_call_chain(p, c->id, c->id_len);
+		while (*at != slot)
+			at = &p->next[*at];
+		*at = p->next[slot];
+	}
+	if (k)
+		memcpy(c, k, sizeof(*c));
+	else
+		memset(c, 0, sizeof(*c));
+	if (c->used) {
+		at = pin6_call_chain(p, c->id, c->id_len);
+		p->next[slot] = *at;
+		*at = (int16_t)slot;
+	}
 }
 
 static int pin6_call_free_slot(const struct pin6 *p)
@@ -538,7 +571,7 @@ void pin6_commit(struct pin6 *p, const struct pin6_intent *in)
 {
 	switch (in->kind) {
 	case PIN6_I_CALL:
-		memcpy(&p->call[in->slot], in->rec, sizeof(p->call[0]));
+		pin6_call_set(p, in->slot, (const void *)in->rec);
 		break;
 	case PIN6_I_REG:
 	case PIN6_I_PENDING:
@@ -566,7 +599,7 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 		for (k = 0; k < c->n_port; k++)
 			pin6_close(plan, gone, cap, n_gone, &c->phone,
 				   c->port[k]);
-		memset(c, 0, sizeof(*c));
+		pin6_call_set(p, (int)i, NULL);
 		ended++;
 	}
 	for (i = 0; i < PIN6_MAX_REGS; i++) {
@@ -627,7 +660,7 @@ int pin6_end_plan(const struct pin6 *p, const char *id, uint32_t len,
 void pin6_end_commit(struct pin6 *p, int slot)
 {
 	if (slot >= 0 && slot < PIN6_MAX_CALLS)
-		memset(&p->call[slot], 0, sizeof(p->call[slot]));
+		pin6_call_set(p, slot, NULL);
 }
 
 /* ---- the listings ---- */

@@ -45,10 +45,17 @@ struct pin6_reg {
 	unsigned n_user, n_pend_user;
 };
 
+/* Call slots by Call-ID (every message looks its call up): chains
+ * through next[] from bucket[hash of the id], -1 ends one.  Only
+ * pin6_call_set changes a slot's used or id, and keeps them right. */
+#define PIN6_CALL_BUCKETS 4096	/* a power of two */
+
 struct pin6 {
 	const struct conf *conf;
 	struct pin6_call call[PIN6_MAX_CALLS];
 	struct pin6_reg reg[PIN6_MAX_REGS];
+	int16_t bucket[PIN6_CALL_BUCKETS];
+	int16_t next[PIN6_MAX_CALLS];
 };
 
 /* What one pin6_plan call works with. */
@@ -68,6 +75,10 @@ int pin6_fail(struct pin6_job *j, const char *why);
 
 /* pin6_call_find - the slot of the call with Call-ID id, or -1. */
 int pin6_call_find(const struct pin6 *p, const char *buf, struct span id);
+
+/* pin6_call_set - call slot becomes a copy of *k (cleared when k is
+ * NULL), its place in the Call-ID index with it. */
+void pin6_call_set(struct pin6 *p, int slot, const struct pin6_call *k);
 
 /* pin6_calls_of - calls of phone a; *ports: their pinholes, without
  * call slot skip's. */

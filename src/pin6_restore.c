@@ -11,6 +11,7 @@
 int pin6_restore_call(struct pin6 *p, const struct pin6_call *k)
 {
 	unsigned i, free_i = PIN6_MAX_CALLS;
+	struct pin6_call c;
 
 	if (!k->id_len || k->id_len > PIN6_ID_MAX || !k->n_port ||
 	    k->n_port > PIN6_CALL_PINS || k->n_dlg > PIN6_DLG)
@@ -27,8 +28,9 @@ int pin6_restore_call(struct pin6 *p, const struct pin6_call *k)
 	}
 	if (free_i == PIN6_MAX_CALLS)
 		return -1;
-	p->call[free_i] = *k;
-	p->call[free_i].used = true;
+	c = *k;
+	c.used = true;
+	pin6_call_set(p, (int)free_i, &c);
 	return 0;
 }
 

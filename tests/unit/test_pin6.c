@@ -4,7 +4,8 @@
  * must not - holes only for the sender's own address on ports >= 1024, a
  * REGISTER's hole only from the 2xx of the registrar it went to with its
  * Call-ID and CSeq, calls ended by BYE and failures, expiry by sweep, and
- * a plan the caller did not commit changes nothing.
+ * a plan the caller did not commit changes nothing; the Call-ID index
+ * against a scan of every slot.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "conf.h"
 #include "pin6.h"
+#include "pin6_int.h"
 #include "rw.h"
 #include "sip.h"
 
@@ -442,6 +444,93 @@ static void test_scanner6(void **state)
 	dport = 5060;
 }
 
+/* ---- the Call-ID index ---- */
+
+/* Every call is found at its own slot, by pin6_call_find and by the
+ * operator's end. */
+static void index_agrees(void)
+{
+	unsigned i;
+
+	for (i = 0; i < PIN6_MAX_CALLS; i++) {
+		const struct pin6_call *c = &p->call[i];
+
+		if (!c->used)
+			continue;
+		assert_int_equal(pin6_call_find(p, c->id, (struct span){
+							0, c->id_len }),
+				 (int)i);
+		nat_plan_init(&plan);
+		n_gone = 0;
+		assert_int_equal(pin6_end_plan(p, c->id, c->id_len, &plan,
+					       gone, 64, &n_gone),
+				 (int)i);
+	}
+}
+
+static void restore_call(unsigned n, uint64_t expires)
+{
+	struct pin6_call k;
+
+	memset(&k, 0, sizeof(k));
+	k.id_len = (uint8_t)snprintf(k.id, sizeof(k.id), "ix%u@phone", n);
+	k.phone = a6(PHONE);
+	k.port[0] = (uint16_t)(10000 + n % 50000);
+	k.n_port = 1;
+	k.expires = expires;
+	assert_int_equal(pin6_restore_call(p, &k), 0);
+}
+
+static bool call_known(unsigned n)
+{
+	char id[32];
+	int len = snprintf(id, sizeof(id), "ix%u@phone", n);
+
+	return pin6_call_find(p, id, (struct span){ 0, (uint32_t)len }) >= 0;
+}
+
+/* Every slot taken (2048 Call-IDs share buckets), a third ended by the
+ * operator, new calls in their slots, a fifth expired by sweeps: at each
+ * step each call is found where it is, and an ended one nowhere. */
+static void test_call_index(void **state)
+{
+	unsigned i, n, calls, regs, pins;
+	int slot;
+
+	(void)state;
+	for (i = 0; i < PIN6_MAX_CALLS; i++)
+		restore_call(i, i % 5 ? 1000 : 50);
+	pin6_counts(p, &calls, &regs, &pins);
+	assert_int_equal(calls, PIN6_MAX_CALLS);
+	index_agrees();
+	for (i = 0; i < PIN6_MAX_CALLS; i += 3) {
+		char id[32];
+		int len = snprintf(id, sizeof(id), "ix%u@phone", i);
+
+		nat_plan_init(&plan);
+		n_gone = 0;
+		slot = pin6_end_plan(p, id, (uint32_t)len, &plan, gone, 64,
+				     &n_gone);
+		assert_true(slot >= 0);
+		pin6_end_commit(p, slot);
+		assert_false(call_known(i));
+	}
+	index_agrees();
+	for (i = 0; i < PIN6_MAX_CALLS; i += 3)
+		restore_call(PIN6_MAX_CALLS + i, 1000);
+	index_agrees();
+	do {
+		nat_plan_init(&plan);
+		n_gone = 0;
+		n = pin6_sweep(p, 100, &plan, gone, 64, &n_gone);
+	} while (n);
+	for (i = 0; i < PIN6_MAX_CALLS; i++) {
+		assert_int_equal(call_known(i), i % 3 && i % 5);
+		assert_int_equal(call_known(PIN6_MAX_CALLS + i), i % 3 == 0);
+	}
+	index_agrees();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +552,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_operator_end, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scanner6, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_call_index, setup,
 						teardown),
 	};
 
