@@ -3,6 +3,7 @@
 #define SIPALG_SIP_H
 
 #include "span.h"
+#include "sip_value.h"
 
 /*
  * SIP scanner (RFC 3261 section 7): finds the start line, the header fields
@@ -45,21 +46,6 @@ struct sip_hdr {
 				 * (RFC 3261 7.3.1) are part of the value */
 };
 
-struct sip_hostport {
-	struct span host;	/* IPv6 references include the brackets */
-	struct span port;	/* digits only; len 0 when absent */
-	uint16_t port_num;	/* 0 when absent */
-};
-
-struct sip_via {
-	struct span transport;	/* "UDP" */
-	struct sip_hostport sent_by;
-	struct span branch;	/* value of branch=, len 0 if absent */
-	struct span received;	/* value of received=, len 0 if absent */
-	struct span rport;	/* value of rport=, len 0 if absent or valueless */
-	bool has_rport;		/* rport present, with or without value */
-};
-
 struct sip_msg {
 	const char *buf;
 	uint32_t len;
@@ -100,31 +86,6 @@ enum sip_scan_result sip_scan(struct sip_msg *m, const char *buf, uint32_t len);
 int sip_hdr_find(const struct sip_msg *m, enum sip_hdr_id id, unsigned n);
 
 /*
- * sip_list_next - iterate the comma-separated values of a header value
- * (RFC 3261 7.3.1), honouring quoted strings and <...>.  *pos starts at
- * 0 and is advanced; returns true and sets *item (trimmed of LWS) while
- * there is another element.
- */
-bool sip_list_next(const char *buf, struct span value, uint32_t *pos,
-		   struct span *item);
-
-
-/*
- * sip_uri_hostport - find host[:port] of a SIP/SIPS URI inside span s
- * (a name-addr "Name" <sip:u@h:p;x>, an addr-spec, or a bare Request-URI).
- * Returns 0 and fills *hp, or -1 when s holds no sip:/sips: URI (tel:, *,
- * other schemes) or it is malformed.
- */
-int sip_uri_hostport(const char *buf, struct span s, struct sip_hostport *hp);
-
-
-/*
- * sip_via_parse - parse one via-parm (one element of a Via list, as given
- * by sip_list_next).  Returns 0 or -1 when malformed.
- */
-int sip_via_parse(const char *buf, struct span item, struct sip_via *v);
-
-/*
  * sip_top_via - the top Via (the first via-parm of the first Via header)
  * of a scanned message into *v: 0, or -1 when there is none or it is
  * malformed.
@@ -137,14 +98,6 @@ int sip_top_via(const struct sip_msg *m, struct sip_via *v);
  * and *tag (may be empty) when present.
  */
 bool sip_tag(const struct sip_msg *m, enum sip_hdr_id id, struct span *tag);
-
-/*
- * sip_param - find ";name=value" among the parameters in span s (header
- * parameters after the URI, or URI parameters).  Returns true and sets
- * *val (may be empty) when present.  Case-insensitive name match.
- */
-bool sip_param(const char *buf, struct span s, const char *name,
-	       struct span *val);
 
 /* sip_cseq - parse "CSeq: 123 INVITE": number and method span; 0 / -1. */
 int sip_cseq(const struct sip_msg *m, uint32_t *num, struct span *method);

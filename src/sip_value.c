@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Values inside SIP header fields (RFC 3261 sections 19.1, 20 and 25):
- * comma lists, URIs and their host:port, Via, parameters, CSeq.  As in
- * sip.c, every result is a span into the caller's buffer and every loop
- * is bounded by an explicit end offset.
+ * comma lists, URIs and their host:port, Via, parameters: functions of
+ * (buffer, span) that know no message.  As in sip.c, every result is a
+ * span into the caller's buffer and every loop is bounded by an explicit
+ * end offset.
  */
 #include <strings.h>
 
-#include "sip.h"
 #include "sip_int.h"
+#include "sip_value.h"
 
 /* End of a quoted string whose opening '"' is at p: the offset after the
  * closing quote, or end when it is unterminated. */
@@ -370,43 +371,4 @@ bool sip_param(const char *buf, struct span s, const char *name,
 		p = q;
 	}
 	return false;
-}
-
-/* sip_cseq - see sip.h.  The number must be below 2^31 (RFC 3261 section
- * 8.1.1.5); the method must be the last thing in the value. */
-int sip_cseq(const struct sip_msg *m, uint32_t *num, struct span *method)
-{
-	int i = sip_hdr_find(m, SIP_HDR_CSEQ, 0);
-	uint32_t p, q, end;
-
-	if (i < 0)
-		return -1;
-	p = m->hdr[i].value.off;
-	end = span_end(m->hdr[i].value);
-	for (q = p; q < end && sip_is_digit(m->buf[q]); q++)
-		;
-	if (!sip_parse_uint(m->buf, p, q, INT32_MAX, num))
-		return -1;
-	p = sip_skip_lws(m->buf, q, end);
-	if (p == q)
-		return -1;
-	q = sip_skip_token(m->buf, p, end);
-	if (q == p || q != end)
-		return -1;
-	*method = sip_span(p, q);
-	return 0;
-}
-
-/* sip_method_is - see sip.h.  Methods are case-sensitive (RFC 3261
- * section 7.1). */
-bool sip_method_is(const struct sip_msg *m, const char *lit)
-{
-	struct span method;
-	uint32_t num;
-
-	if (m->is_request)
-		return span_eq(m->buf, m->method, lit);
-	if (sip_cseq(m, &num, &method) < 0)
-		return false;
-	return span_eq(m->buf, method, lit);
 }
