@@ -191,15 +191,58 @@ static uint16_t media_pub(struct calls *t, uint16_t pub_rtp,
 	return pub;
 }
 
+/* Why a new RTP/RTCP pair of host a in call k would break a limit, or
+ * NULL when it fits. */
+static const char *media_limit(const struct calls *t, const struct call *k,
+			       int family, const union addr *a)
+{
+	const struct conf *c = t->conf;
+
+	if (binding_count(t) + 2 > c->max_bindings)
+		return "max_bindings";
+	if (quota_count(t, family, a, Q_MEDIA) / 2 >= c->max_media_per_host)
+		return "max_media_per_host";
+	if (k->n_bind + 2 > CALL_MAX_BIND)
+		return "media streams per call";
+	return NULL;
+}
+
+/* The pair's two bindings (public ports pub, pub2), held by k: 0, or -1
+ * (out of memory) with neither left behind. */
+static int media_pair_new(struct calls *t, struct call *k, int family,
+			  const union addr *a, uint16_t rtp, uint16_t rtcp,
+			  uint16_t pub, uint16_t pub2, struct binding **b_rtp,
+			  struct binding **b_rtcp)
+{
+	struct binding *r, *q;
+
+	r = binding_new(t, BIND_MEDIA, family, a, rtp, pub);
+	q = r ? binding_new(t, BIND_MEDIA, family, a, rtcp, pub2) : NULL;
+	if (!q) {
+		if (r)
+			calls_binding_drop(t, r);
+		return -1;
+	}
+	if (call_hold(k, r) || call_hold(k, q)) {
+		calls_unhold(k, r);
+		calls_binding_drop(t, r);
+		calls_binding_drop(t, q);
+		return -1;
+	}
+	*b_rtp = r;
+	*b_rtcp = q;
+	return 0;
+}
+
 int calls_media_get_at(struct calls *t, struct call *k, int family,
 		       const union addr *a, uint16_t rtp, uint16_t rtcp,
 		       uint16_t pub_rtp, uint16_t pub_rtcp,
 		       struct binding **b_rtp, struct binding **b_rtcp,
 		       bool *created, const char **limit)
 {
-	const struct conf *c = t->conf;
 	struct binding *r, *q;
 	uint16_t pub, pub2;
+	const char *why;
 
 	*created = false;
 	r = calls_binding_find(t, family, a, rtp);
@@ -219,16 +262,9 @@ int calls_media_get_at(struct calls *t, struct call *k, int family,
 		*limit = "port already bound";
 		return -1;
 	}
-	if (binding_count(t) + 2 > c->max_bindings) {
-		*limit = "max_bindings";
-		return -1;
-	}
-	if (quota_count(t, family, a, Q_MEDIA) / 2 >= c->max_media_per_host) {
-		*limit = "max_media_per_host";
-		return -1;
-	}
-	if (k->n_bind + 2 > CALL_MAX_BIND) {
-		*limit = "media streams per call";
+	why = media_limit(t, k, family, a);
+	if (why) {
+		*limit = why;
 		return -1;
 	}
 	if (!pub_rtp || !pub_rtcp) {
@@ -242,23 +278,11 @@ int calls_media_get_at(struct calls *t, struct call *k, int family,
 		*limit = "media_ports";
 		return -1;
 	}
-	r = binding_new(t, BIND_MEDIA, family, a, rtp, pub);
-	q = r ? binding_new(t, BIND_MEDIA, family, a, rtcp, pub2) : NULL;
-	if (!q) {
-		if (r)
-			calls_binding_drop(t, r);
+	if (media_pair_new(t, k, family, a, rtp, rtcp, pub, pub2, b_rtp,
+			   b_rtcp) < 0) {
 		*limit = "memory";
 		return -1;
 	}
-	if (call_hold(k, r) || call_hold(k, q)) {
-		calls_unhold(k, r);
-		calls_binding_drop(t, r);
-		calls_binding_drop(t, q);
-		*limit = "memory";
-		return -1;
-	}
-	*b_rtp = r;
-	*b_rtcp = q;
 	*created = true;
 	return 0;
 }
