@@ -352,27 +352,14 @@ static void adopt_cb(void *ctx, const struct nat_map *m, const union addr *in)
 		d->adopted++;
 }
 
-static void daemon_start(struct daemon *d)
+/* The NAT backend: table ip sipalg (kept with its bindings when an
+ * earlier run left it: restart.c), ctnetlink, and the pipeline's nat ops
+ * over them.  Fatal when the kernel refuses. */
+static void daemon_open_nat(struct daemon *d)
 {
 	const struct conf *c = &d->conf[d->active];
 	struct alg *a = d->alg;
-	char pub[INET6_ADDRSTRLEN];
-	int n;
 
-	struct wan_view v;
-
-	if (wan_read(c, &v) < 0)
-		fatalx("getifaddrs: %s", strerror(errno));
-	/* Missing interfaces are waited for (renumber_apply below). */
-	a->pub = v.pub;
-	a->conf = c;
-	a->now = now_mono;
-	a->calls = calls_new(c);
-	if (!a->calls)
-		fatalx("out of memory");
-	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
-		fatalx("out of memory");
-	/* A table an earlier run left keeps its bindings (restart.c). */
 	d->nft = nat_nft_open_keep(c->ct_mark, c->outside_interface);
 	if (!d->nft)
 		fatalx("cannot create nftables table ip sipalg (need "
@@ -390,19 +377,16 @@ static void daemon_start(struct daemon *d)
 				   nat_ct_sweep, nat_ct_host_maps,
 				   nat_nft_in_place(d->nft) };
 	a->ct = d->ct;
-	/* Calls and registrations of the last run, where the kernel still
-	 * holds their bindings; before the adoption below, which then
-	 * finds their sockets bound already. */
-	restart_restore(a, d->prior, &d->state);
-	if (c->ipv6)
-		daemon_start6(d);
-	d->adopted = 0;
-	n = nat_ct_flush_sip_adopt(d->ct, c->sip_ports, c->n_sip_ports,
-				   adopt_cb, d);
-	if (n > 0)
-		log_info("deleted %d SIP flows made before the daemon ran "
-			 "(%u phone sockets keep their public port)", n,
-			 d->adopted);
+}
+
+/* The packet and event sources: SIP over TCP's conntrack lookups, the
+ * NFQUEUE, the divert table (or its checks) and the interface watch.
+ * Fatal when one cannot be had. */
+static void daemon_open_io(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+	struct alg *a = d->alg;
+
 	/* SIP over TCP: a connection's public side and liberal window
 	 * tracking come from conntrack (nat_tcp.c). */
 	a->conn_ctx = nat_tcp_open();
@@ -426,6 +410,42 @@ static void daemon_start(struct daemon *d)
 	d->wan = wan_open();
 	if (!d->wan)
 		fatalx("cannot watch the interfaces (rtnetlink)");
+}
+
+static void daemon_start(struct daemon *d)
+{
+	const struct conf *c = &d->conf[d->active];
+	struct alg *a = d->alg;
+	char pub[INET6_ADDRSTRLEN];
+	struct wan_view v;
+	int n;
+
+	if (wan_read(c, &v) < 0)
+		fatalx("getifaddrs: %s", strerror(errno));
+	/* Missing interfaces are waited for (renumber_apply below). */
+	a->pub = v.pub;
+	a->conf = c;
+	a->now = now_mono;
+	a->calls = calls_new(c);
+	if (!a->calls)
+		fatalx("out of memory");
+	if (calls_set_public_conf(a->calls, &a->pub, c) < 0)
+		fatalx("out of memory");
+	daemon_open_nat(d);
+	/* Calls and registrations of the last run, where the kernel still
+	 * holds their bindings; before the adoption below, which then
+	 * finds their sockets bound already. */
+	restart_restore(a, d->prior, &d->state);
+	if (c->ipv6)
+		daemon_start6(d);
+	d->adopted = 0;
+	n = nat_ct_flush_sip_adopt(d->ct, c->sip_ports, c->n_sip_ports,
+				   adopt_cb, d);
+	if (n > 0)
+		log_info("deleted %d SIP flows made before the daemon ran "
+			 "(%u phone sockets keep their public port)", n,
+			 d->adopted);
+	daemon_open_io(d);
 	renumber_apply(a, &d->guard, d->ct, &v);
 	inet_ntop(AF_INET, &a->pub, pub, sizeof(pub));
 	log_info("sipalgd %s: queue %u, inside %s, outside %s, public %s, "
