@@ -24,7 +24,7 @@ B       := build
 CORE    := addr pin6 pin6_policy sip sip_value sdp edit rewrite rw_addr rw_body rw_dialog rw_hairpin rw_in \
 	   rw_map rw_media rw_out rw_reg rw_conn rw_policy call binding pool sweep \
 	   heap hash nat_plan journal quota conf conf_keys log frame seqmap tcpseg stream \
-	   nat_keep prior buf state state6 call_restore pin6_restore neigh
+	   nat_keep prior buf state state6 call_restore pin6_restore pin6_from neigh
 # I/O shell.
 # The operator's side that needs no socket (unit-tested by test_ctl).
 OPS_M   := meter view view6 ctl http metrics

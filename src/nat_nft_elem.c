@@ -20,7 +20,7 @@
 /* The element list of set name in nlh, laid out as libnftnl does; the
  * elements go into the returned nest (elems_put).  Built directly: the
  * library's objects cost an allocation per element on the packet path. */
-static struct nlattr *elems_start(struct nlmsghdr *nlh, const char *name)
+struct nlattr *nat_nft_elems_start(struct nlmsghdr *nlh, const char *name)
 {
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
@@ -29,6 +29,16 @@ static struct nlattr *elems_start(struct nlmsghdr *nlh, const char *name)
 
 /* Element i (from 1) of the list: its key, and when adding its timeout
  * and (data not NULL: a map) its data. */
+static void elems_put(struct nlmsghdr *nlh, unsigned i, const void *key,
+		      size_t klen, const void *data, size_t dlen, bool add,
+		      uint32_t timeout_s);
+
+void nat_nft_elem_put(struct nlmsghdr *nlh, unsigned i, const void *key,
+		      size_t klen, bool add, uint32_t timeout_s)
+{
+	elems_put(nlh, i, key, klen, NULL, 0, add, timeout_s);
+}
+
 static void elems_put(struct nlmsghdr *nlh, unsigned i, const void *key,
 		      size_t klen, const void *data, size_t dlen, bool add,
 		      uint32_t timeout_s)
@@ -63,7 +73,7 @@ static void put_elems(struct nat_nft *h, struct batch *bt, bool dnat,
 				    : "add snat4 elements")
 			    : (dnat ? "delete dnat4 elements"
 				    : "delete snat4 elements"));
-	list = elems_start(nlh, dnat ? "dnat4" : "snat4");
+	list = nat_nft_elems_start(nlh, dnat ? "dnat4" : "snat4");
 	for (i = 0; i < n; i++) {
 		uint8_t in[KEY_LEN], pub[KEY_LEN];
 
@@ -87,7 +97,7 @@ static void put_pins6(struct nat_nft *h, struct batch *bt, bool add,
 	nlh = nat_nft_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 			add ? NLM_F_CREATE : 0,
 			add ? "add pin6 elements" : "delete pin6 elements");
-	list = elems_start(nlh, "pin6");
+	list = nat_nft_elems_start(nlh, "pin6");
 	for (i = 0; i < n; i++) {
 		uint8_t k[KEY6_LEN] = { 0 };
 		uint16_t p = htons(e[i].in_port);
@@ -99,6 +109,7 @@ static void put_pins6(struct nat_nft *h, struct batch *bt, bool add,
 	}
 	mnl_attr_nest_end(nlh, list);
 	mnl_nlmsg_batch_next(bt->b);
+	nat_from6_put(h, bt, add, e, n);
 	bt->family = NFPROTO_IPV4;
 }
 

@@ -30,6 +30,12 @@
 #define TYPE_IPV6_PORT ((8 << 6) | 13)
 #define KEY6_LEN 20
 #define SET_ID_PIN6 3
+/* media_from = sdp for pinholes: filt6 (ipv6_addr . inet_service, as
+ * pin6) and from6 (ipv6_addr . ipv6_addr . inet_service: source, hole). */
+#define SET_ID_FILT6 7
+#define SET_ID_FROM6 8
+#define TYPE_FROM6 ((((8 << 6) | 8) << 6) | 13)
+#define FROM6_KEY_LEN 36
 #define REG_MARK NFT_REG32_04
 #define GC_INTERVAL_MS 30000
 
@@ -132,6 +138,20 @@ void nat_from_setup(struct nat_nft *h, struct batch *bt, bool excl);
  * filter set) added or deleted in bt: the public port in filt4, one
  * element per admitted source in from4.  Nothing when none is filtered.
  */
+/* nat_nft_elems_start - (nat_nft_elem.c) the element list of set name in
+ * nlh; close it with mnl_attr_nest_end.  nat_nft_elem_put - element i
+ * (from 1) of a set (no data): its key, and when adding its timeout. */
+struct nlattr *nat_nft_elems_start(struct nlmsghdr *nlh, const char *name);
+void nat_nft_elem_put(struct nlmsghdr *nlh, unsigned i, const void *key,
+		      size_t klen, bool add, uint32_t timeout_s);
+
+/*
+ * nat_from6_put - the same for IPv6 pinholes (table ip6, sets filt6 and
+ * from6; nat_nft_pin6.c): elements of e[0..n) with filter set.
+ */
+void nat_from6_put(struct nat_nft *h, struct batch *bt, bool add,
+		   const struct nat_elem *e, unsigned n);
+
 void nat_from_put(struct nat_nft *h, struct batch *bt, bool add,
 		  const struct nat_elem *e, unsigned n);
 

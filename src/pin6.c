@@ -15,6 +15,8 @@ _Static_assert(sizeof(struct pin6_reg) <= sizeof(((struct pin6_intent *)0)
 _Static_assert(PIN6_MAX_CALLS <= INT16_MAX, "slots fit the index");
 _Static_assert((PIN6_CALL_BUCKETS & (PIN6_CALL_BUCKETS - 1)) == 0,
 	       "buckets a power of two");
+_Static_assert(sizeof(struct pin6_offer) <= sizeof(((struct pin6_intent *)0)
+						      ->rec), "intent room");
 
 struct pin6 *pin6_new(const struct conf *c)
 {
@@ -47,9 +49,13 @@ static uint32_t pin6_hash(const char *s, uint32_t n)
 	return h;
 }
 
+/* Hole a:port; k: a call's (media_from applies), NULL: a registration's. */
 static void pin6_elem(struct nat_elem *e, const union addr *a, uint16_t port,
-		      uint32_t timeout)
+		      uint32_t timeout, const struct conf *c,
+		      const struct pin6_call *k)
 {
+	static const union addr zero;
+
 	memset(e, 0, sizeof(*e));
 	e->family = AF_INET6;
 	e->proto = IPPROTO_UDP;
@@ -58,39 +64,53 @@ static void pin6_elem(struct nat_elem *e, const union addr *a, uint16_t port,
 	e->in_port = port;
 	e->pub_port = port;
 	e->timeout = timeout ? timeout : 1;
+	if (!k || c->media_from != MEDIA_FROM_SDP)
+		return;
+	e->filter = true;
+	if (!addr_eq(AF_INET6, &k->remote, &zero))
+		e->from[e->n_from++] = k->remote;
+	if (!addr_eq(AF_INET6, &k->peer, &zero) &&
+	    !addr_eq(AF_INET6, &k->peer, &k->remote))
+		e->from[e->n_from++] = k->peer;
 }
 
 static int pin6_open(struct pin6_job *j, const union addr *a, uint16_t port,
-		     uint32_t timeout)
+		     uint32_t timeout, const struct pin6_call *k)
 {
 	struct nat_elem e;
 
-	pin6_elem(&e, a, port, timeout);
+	pin6_elem(&e, a, port, timeout, j->p->conf, k);
 	if (nat_plan_add(j->plan, &e) < 0)
 		return pin6_fail(j, "too many IPv6 pinholes in one message");
 	return 0;
 }
 
-/* A hole the kernel holds, again with a new timeout: remove and add in
+/* A hole the kernel holds as old has it (NULL: a registration's), again
+ * with a new timeout (and the admitted sources of k): remove and add in
  * the same batch. */
 static int pin6_refresh(struct pin6_job *j, const union addr *a,
-			uint16_t port, uint32_t timeout)
+			uint16_t port, uint32_t timeout,
+			const struct pin6_call *old, const struct pin6_call *k)
 {
 	struct nat_elem e;
 
-	pin6_elem(&e, a, port, timeout);
-	if (nat_plan_del(j->plan, &e) < 0 || nat_plan_add(j->plan, &e) < 0)
+	pin6_elem(&e, a, port, timeout, j->p->conf, old);
+	if (nat_plan_del(j->plan, &e) < 0)
+		return pin6_fail(j, "too many IPv6 pinholes in one message");
+	pin6_elem(&e, a, port, timeout, j->p->conf, k);
+	if (nat_plan_add(j->plan, &e) < 0)
 		return pin6_fail(j, "too many IPv6 pinholes in one message");
 	return 0;
 }
 
 static int pin6_close(struct nat_plan *plan, struct nat_elem *gone,
 		      unsigned cap, unsigned *n_gone, const union addr *a,
-		      uint16_t port)
+		      uint16_t port, const struct conf *c,
+		      const struct pin6_call *k)
 {
 	struct nat_elem e;
 
-	pin6_elem(&e, a, port, 1);
+	pin6_elem(&e, a, port, 1, c, k);
 	if (nat_plan_del(plan, &e) < 0)
 		return -1;
 	if (*n_gone < cap)
@@ -159,10 +179,12 @@ static int pin6_call_free_slot(const struct pin6 *p)
 	return -1;
 }
 
-static struct pin6_call *pin6_intent_call(struct pin6_job *j, int slot)
+struct pin6_call *pin6_intent_call(struct pin6_job *j, int slot)
 {
 	struct pin6_call *k = (struct pin6_call *)j->in->rec;
 
+	if (j->in->kind == PIN6_I_CALL && j->in->slot == slot)
+		return k;	/* this message changed it already */
 	j->in->kind = PIN6_I_CALL;
 	j->in->slot = slot;
 	memcpy(k, &j->p->call[slot], sizeof(*k));
@@ -177,7 +199,7 @@ static int pin6_call_end(struct pin6_job *j, int slot)
 
 	for (i = 0; i < k->n_port; i++)
 		if (pin6_close(j->plan, j->gone, j->cap, j->n_gone, &k->phone,
-			       k->port[i]) < 0)
+			       k->port[i], j->p->conf, k) < 0)
 			return pin6_fail(j, "too many IPv6 pinholes in one "
 					    "message");
 	memset(k, 0, sizeof(*k));
@@ -209,7 +231,7 @@ static int pin6_call_port(struct pin6_job *j, struct pin6_call *k,
 	    2 * (uint64_t)j->p->conf->max_media_per_host)
 		return pin6_fail(j, "max_media_per_host");
 	k->port[k->n_port++] = port;
-	return pin6_open(j, &k->phone, port, timeout);
+	return pin6_open(j, &k->phone, port, timeout, k);
 }
 
 /* Is SDP address sa the message's sender's own IPv6 address? */
@@ -252,7 +274,7 @@ static int pin6_media(struct pin6_job *j, struct pin6_call *k,
 
 /* Does m carry an offer or an answer: SDP in an INVITE, ACK, PRACK or
  * UPDATE, or in a 1xx/2xx to one of them? */
-static bool pin6_session_sdp(const struct sip_msg *m)
+bool pin6_session_sdp(const struct sip_msg *m)
 {
 	if (m->is_request ? !rw_dialog_may_have_session(m)
 			  : (m->status < 101 || m->status > 299 ||
@@ -293,6 +315,9 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 		k->id_len = (uint8_t)id.len;
 		memcpy(k->id, m->buf + id.off, id.len);
 		k->phone = j->pm->src;
+		k->peer = j->pm->dst;
+		if (!m->is_request)	/* answering: the far end's offer */
+			pin6_offer_take(j->p, j->pm, id, &k->remote);
 		k->created = j->pm->now;
 		k->expires = j->pm->now + j->p->conf->call_setup_timeout;
 	}
@@ -309,24 +334,36 @@ static int pin6_call_sdp(struct pin6_job *j, struct span id)
 	return pin6_media(j, k, m->buf + body.off, &s);
 }
 
-/* A 1xx/2xx to INVITE with a To tag makes a dialog; a 2xx confirms the
- * call: its holes stay for the maximum duration instead of the set-up
- * timeout. */
-static int pin6_call_answer(struct pin6_job *j, int slot)
+int pin6_rehole(struct pin6_job *j, const struct pin6_call *old,
+		const struct pin6_call *k)
 {
-	struct pin6_call *k = pin6_intent_call(j, slot);
-	uint32_t t = j->p->conf->call_max_duration;
+	uint32_t t = k->confirmed ? j->p->conf->call_max_duration
+				  : j->p->conf->call_setup_timeout;
 	unsigned i;
 
-	pin6_dialog_note(k, j->pm->m);
-	if (k->confirmed || j->pm->m->status < 200)
-		return 0;
-	k->confirmed = true;
-	k->expires = j->pm->now + t;
-	for (i = 0; i < k->n_port; i++)
-		if (pin6_refresh(j, &k->phone, k->port[i], t) < 0)
+	for (i = 0; i < old->n_port; i++)
+		if (pin6_refresh(j, &k->phone, old->port[i], t, old, k) < 0)
 			return -1;
 	return 0;
+}
+
+/* A 1xx/2xx to INVITE with a To tag makes a dialog; a 2xx confirms the
+ * call: its holes stay for the maximum duration instead of the set-up
+ * timeout.  Its SDP (the far end's answer) moves what media_from
+ * admits. */
+static int pin6_call_answer(struct pin6_job *j, int slot)
+{
+	const struct pin6_call *old = &j->p->call[slot];
+	struct pin6_call *k = pin6_intent_call(j, slot);
+	bool moved = pin6_far_note(j, old, k), confirm;
+
+	pin6_dialog_note(k, j->pm->m);
+	confirm = !k->confirmed && j->pm->m->status >= 200;
+	if (confirm) {
+		k->confirmed = true;
+		k->expires = j->pm->now + j->p->conf->call_max_duration;
+	}
+	return confirm || moved ? pin6_rehole(j, old, k) : 0;
 }
 
 /* A BYE ends the call when its phone sends it, or when its tags name one
@@ -511,7 +548,8 @@ static int pin6_registered(struct pin6_job *j, struct span id)
 		t = j->p->conf->register_max_expiry;
 	if (!t || !g->want) {
 		if (g->used && pin6_close(j->plan, j->gone, j->cap, j->n_gone,
-					  &g->phone, g->port) < 0)
+					  &g->phone, g->port, j->p->conf,
+					  NULL) < 0)
 			return pin6_fail(j, "too many IPv6 pinholes");
 		g->used = false;
 		g->n_user = 0;
@@ -522,9 +560,9 @@ static int pin6_registered(struct pin6_job *j, struct span id)
 	pin6_reg_users(g);
 	g->expires = j->pm->now + t;
 	if (g->used)
-		return pin6_refresh(j, &g->phone, g->port, t);
+		return pin6_refresh(j, &g->phone, g->port, t, NULL, NULL);
 	g->used = true;
-	return pin6_open(j, &g->phone, g->port, t);
+	return pin6_open(j, &g->phone, g->port, t, NULL);
 }
 
 /* ---- the plan ---- */
@@ -556,6 +594,8 @@ int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 	if (!pm->outbound && !m->is_request && m->status >= 200 &&
 	    m->status < 300 && sip_method_is(m, "REGISTER"))
 		return pin6_registered(&j, id);
+	if (!pm->outbound && m->is_request && pin6_session_sdp(m))
+		return pin6_far_request(&j, id);
 	if (pm->outbound && pin6_session_sdp(m)) {
 		/* A 2xx with the phone's answer confirms as well. */
 		if (pin6_call_sdp(&j, id) < 0)
@@ -576,6 +616,10 @@ void pin6_commit(struct pin6 *p, const struct pin6_intent *in)
 	case PIN6_I_REG:
 	case PIN6_I_PENDING:
 		memcpy(&p->reg[in->slot], in->rec, sizeof(p->reg[0]));
+		break;
+	case PIN6_I_OFFER:
+		memcpy(&p->offer[p->offer_next++ % PIN6_OFFERS], in->rec,
+		       sizeof(p->offer[0]));
 		break;
 	default:
 		break;
@@ -598,7 +642,7 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 			continue;
 		for (k = 0; k < c->n_port; k++)
 			pin6_close(plan, gone, cap, n_gone, &c->phone,
-				   c->port[k]);
+				   c->port[k], p->conf, c);
 		pin6_call_set(p, (int)i, NULL);
 		ended++;
 	}
@@ -609,7 +653,8 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 			return ended;
 		if (!g->used || g->expires > now)
 			continue;
-		pin6_close(plan, gone, cap, n_gone, &g->phone, g->port);
+		pin6_close(plan, gone, cap, n_gone, &g->phone, g->port,
+			   p->conf, NULL);
 		g->used = false;
 		ended++;
 	}
@@ -652,7 +697,7 @@ int pin6_end_plan(const struct pin6 *p, const char *id, uint32_t len,
 	k = &p->call[slot];
 	for (i = 0; i < k->n_port; i++)
 		if (pin6_close(plan, gone, cap, n_gone, &k->phone,
-			       k->port[i]) < 0)
+			       k->port[i], p->conf, k) < 0)
 			return -1;
 	return slot;
 }

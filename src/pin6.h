@@ -18,6 +18,9 @@
  *   timeout or the maximum duration).
  * Only the sender's own address is ever opened, on ports at or above
  * bind_port_min (the rules of the IPv4 planner: NAT Slipstreaming).
+ * With media_from = sdp a call's holes admit only the far end: the
+ * address its newest SDP names and the outside party of the signalling
+ * (nat_elem filter and from, as IPv4 media bindings).
  * Pinholes are nat_elem with family AF_INET6 and the public side equal to
  * the inside side; pure: the caller installs the plan, then commits.
  */
@@ -50,7 +53,8 @@ struct pin6_intent {
 	_Alignas(16) unsigned char rec[512];	/* the slot's new content */
 };
 
-enum { PIN6_I_NONE = 0, PIN6_I_CALL, PIN6_I_REG, PIN6_I_PENDING };
+enum { PIN6_I_NONE = 0, PIN6_I_CALL, PIN6_I_REG, PIN6_I_PENDING,
+       PIN6_I_OFFER };
 
 /* pin6_new - empty state using the expiries of c (which must outlive
  * it); NULL when out of memory. */

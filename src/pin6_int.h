@@ -17,6 +17,10 @@ struct pin6_call {
 	unsigned n_port;
 	uint64_t expires;
 	uint64_t created;	/* its first SDP (for the listing) */
+	/* media_from = sdp: its holes admit only these two (zero: not
+	 * known) - the outside party of its signalling, and the address
+	 * the far end's newest SDP names. */
+	union addr peer, remote;
 	/* Tag pairs (From, To hashes) of its dialogs, from the 1xx/2xx
 	 * with a To tag (early and confirmed, forking makes several). */
 #define PIN6_DLG 4
@@ -50,12 +54,25 @@ struct pin6_reg {
  * pin6_call_set changes a slot's used or id, and keeps them right. */
 #define PIN6_CALL_BUCKETS 4096	/* a power of two */
 
+/* An outside party's offer to a phone, kept until the phone's answer
+ * makes the call (an IPv6 call exists from the phone's own SDP): where the
+ * far end's media comes from, for media_from = sdp. */
+struct pin6_offer {
+	uint32_t id;		/* hash of the Call-ID */
+	union addr phone, peer;	/* the INVITE's destination and source */
+	union addr remote;	/* its SDP's address */
+};
+
+#define PIN6_OFFERS 64
+
 struct pin6 {
 	const struct conf *conf;
 	struct pin6_call call[PIN6_MAX_CALLS];
 	struct pin6_reg reg[PIN6_MAX_REGS];
 	int16_t bucket[PIN6_CALL_BUCKETS];
 	int16_t next[PIN6_MAX_CALLS];
+	struct pin6_offer offer[PIN6_OFFERS];	/* a ring, newest last */
+	unsigned offer_next;
 };
 
 /* What one pin6_plan call works with. */
@@ -69,6 +86,40 @@ struct pin6_job {
 	const char **why;
 	unsigned host_ports;	/* the phone's pinholes in its other calls */
 };
+
+/* pin6_intent_call - the intent's copy of call slot (copied from the
+ * state at the first change this message makes). */
+struct pin6_call *pin6_intent_call(struct pin6_job *j, int slot);
+
+/* pin6_session_sdp - m carries an offer or an answer (SDP in an INVITE,
+ * ACK, PRACK or UPDATE, or in a 1xx/2xx to one). */
+bool pin6_session_sdp(const struct sip_msg *m);
+
+/* pin6_rehole - every hole of call old (as the kernel holds it) again as
+ * k has it: its timeout (confirmed or not) and admitted sources.  0 or
+ * -1 (*j->why). */
+int pin6_rehole(struct pin6_job *j, const struct pin6_call *old,
+		const struct pin6_call *k);
+
+/* ---- pin6_from.c: the far end, for media_from = sdp ---- */
+
+/* pin6_far_note - inbound m (of call old, intent copy k) with the far
+ * end's SDP: k->remote becomes the address it names (zero: none).  True
+ * when that moved.  A message of an answered call that names none of
+ * its dialogs moves nothing (noted). */
+bool pin6_far_note(struct pin6_job *j, const struct pin6_call *old,
+		   struct pin6_call *k);
+
+/* pin6_far_request - an inbound request with SDP: for a known call its
+ * holes follow the far end's SDP; an INVITE of no call yet is remembered
+ * (PIN6_I_OFFER) for the phone's answer.  0 or -1 (*j->why). */
+int pin6_far_request(struct pin6_job *j, struct span id);
+
+/* pin6_offer_take - the address of the newest remembered offer with
+ * Call-ID id to the phone answering pm from where the answer goes, into
+ * *remote (left as it is when none). */
+void pin6_offer_take(const struct pin6 *p, const struct pin6_msg *pm,
+		     struct span id, union addr *remote);
 
 /* pin6_fail - *j->why = why; returns -1. */
 int pin6_fail(struct pin6_job *j, const char *why);

@@ -160,8 +160,9 @@ def recv(s, deadline):
             return None, None
 
 
-def count_rtp(s, deadline, quiet=0.5):
-    """Datagrams on s until deadline or quiet seconds without one."""
+def count_rtp(s, deadline, quiet=0.5, sources=None):
+    """Datagrams on s until deadline or quiet seconds without one (their
+    source addresses counted into the dict sources, when given)."""
     n = 0
     peer = None
     while True:
@@ -170,6 +171,8 @@ def count_rtp(s, deadline, quiet=0.5):
         if d is None:
             return n, peer
         n += 1
+        if sources is not None:
+            sources[a[0]] = sources.get(a[0], 0) + 1
         peer = a
 
 
@@ -204,7 +207,7 @@ def role_phone(a, rec):
     ready(a)
     deadline = time.time() + a.timeout
     contact = "<sip:alice@%s>" % hp(a.addr, 5060)
-    rec.update(registered=False, invites=[], rtp=0, byes=0)
+    rec.update(registered=False, invites=[], rtp=0, byes=0, rtp_from={})
     if a.registrar:
         reg = (a.registrar, 5060)
         s.sendto(req("REGISTER", "sip:[%s]" % a.registrar, a.addr, 5060,
@@ -226,7 +229,8 @@ def role_phone(a, rec):
             rec["invites"].append(src[0])
             s.sendto(response(hdrs, 200, "OK", [("Contact", contact)],
                               sdp(a.addr, a.rtp_port), to_tag="p1"), src)
-            n, peer = count_rtp(m, min(end, time.time() + 3))
+            n, peer = count_rtp(m, min(end, time.time() + 3),
+                                sources=rec["rtp_from"])
             rec["rtp"] += n
             if peer:
                 send_rtp(m, peer, 10)

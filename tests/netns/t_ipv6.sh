@@ -299,6 +299,34 @@ if [ "$MODE" = sipalg ]; then
 		sh -c "! grep -q 'IP fragment' '$DAEMON_LOG' && grep -q 'stats: packets' '$DAEMON_LOG'"
 fi
 
+# 6b. media_from = sdp: a call's pinhole admits only its far end (the
+# address its SDP names, the signalling peer), not a third host that
+# sends to the phone's media port while the call is up.
+if [ "$MODE" = sipalg ]; then
+	gw_daemon_stop
+	echo "media_from = sdp" >>"$CONF"
+	gw_daemon_start || fail "daemon restarted with media_from = sdp"
+	v6_flows_forget
+	s6_bg "$NS_P1" phone_mf phone --addr $P6 --rtp-port 8030 --serve 12
+	wait_file "$WORK/phone_mf.json.ready"
+	s6_bg "$NS_O" call_mf caller --addr $PEER6 --sip-port 5072 \
+		--target "[$P6]:5060" --rtp-port 40030 --packets 30
+	wait_until 5 sh -c "ip netns exec $NS_R nft list set ip6 sipalg filt6 | grep -q '$P6 . 8030 '"
+	s6 "$NS_O" probe_mf probe --addr $SCAN6 --target "[$P6]:8030" --packets 10
+	bg_wait call_mf
+	touch "$WORK/phone_mf.json.stop"
+	bg_stop phone_mf 10
+	check "media_from = sdp: the far end's media reached the phone ($(json "$WORK/phone_mf.json" 'd["rtp_from"].get("2001:db8:2::20", 0)') packets), the call answered" \
+		test "$(json "$WORK/call_mf.json" 'd["answered"]')$(json "$WORK/phone_mf.json" 'd["rtp_from"].get("2001:db8:2::20", 0) > 0')" = TrueTrue
+	check "media_from = sdp: a third host's packets to the call's pinhole did not ($(json "$WORK/phone_mf.json" 'd["rtp_from"]'))" \
+		test "$(json "$WORK/phone_mf.json" '"2001:db8:2::30" not in d["rtp_from"]')" = True
+	check "the pre6 filter rule counted the third host's packets" \
+		sh -c "ip netns exec $NS_R nft list chain ip6 sipalg pre6 | grep -qE 'counter packets ([1-9][0-9]*) .*drop'"
+	check "after the call no filt6 or from6 element is left" \
+		sh -c "! ip netns exec $NS_R nft list set ip6 sipalg filt6 | grep -q '$P6 . 8030 ' &&
+		       ! ip netns exec $NS_R nft list set ip6 sipalg from6 | grep -q '$P6 . 8030 '"
+fi
+
 # 7. An IPv6-only gateway: the outside interface loses its IPv4 address
 # and the configuration names none; the daemon (restarted) serves IPv6.
 if [ "$MODE" = sipalg ]; then

@@ -531,6 +531,135 @@ static void test_call_index(void **state)
 	index_agrees();
 }
 
+/* The admitted sources (nat_elem from) of the plan's add of PHONE:port,
+ * as text "A,B" (n_from of them); "" when not filtered; NULL: no add. */
+static const char *adds_from(uint16_t port)
+{
+	static char txt[2 * INET6_ADDRSTRLEN + 2];
+	unsigned i, k;
+
+	for (i = 0; i < plan.n_add; i++) {
+		const struct nat_elem *e = &plan.add[i];
+
+		if (e->in_port != port)
+			continue;
+		txt[0] = '\0';
+		for (k = 0; e->filter && k < e->n_from; k++) {
+			if (k)
+				strcat(txt, ",");
+			inet_ntop(AF_INET6, &e->from[k].v6, txt + strlen(txt),
+				  INET6_ADDRSTRLEN);
+		}
+		return txt;
+	}
+	return NULL;
+}
+
+static void msg_sdp(char *out, size_t cap, const char *head,
+		    const char *addr, unsigned port)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body),
+		 "v=0\r\no=- 1 1 IN IP6 %s\r\ns=-\r\nc=IN IP6 %s\r\n"
+		 "t=0 0\r\nm=audio %u RTP/AVP 0\r\na=rtcp-mux\r\n",
+		 addr, addr, port);
+	snprintf(out, cap, "%sContent-Type: application/sdp\r\n"
+		 "Content-Length: %u\r\n\r\n%s", head, (unsigned)strlen(body),
+		 body);
+}
+
+#define MEDIA2 "2001:db8:2::99"	/* where the far end's media comes from */
+#define THIRD "2001:db8:2::30"
+
+/* media_from = sdp: a call's holes admit the signalling peer at once and
+ * the far end's SDP address once it is known, moved by the far end's
+ * answer (old sources removed, new ones added in one plan), not by a
+ * message naming none of the answered call's dialogs; an incoming call
+ * takes its offer's address when the phone answers; with media_from =
+ * any nothing is filtered. */
+static void test_media_from6(void **state)
+{
+	static const char out_inv[] =
+		"INVITE sip:bob@[" PEER "] SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bKm1\r\n"
+		"From: <sip:alice@example.org>;tag=a\r\n"
+		"To: <sip:bob@example.org>\r\n"
+		"Call-ID: mf1@phone\r\nCSeq: 1 INVITE\r\n";
+	static const char far_ok[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP [" PHONE "]:5060;branch=z9hG4bKm1\r\n"
+		"From: <sip:alice@example.org>;tag=a\r\n"
+		"To: <sip:bob@example.org>;tag=b\r\n"
+		"Call-ID: mf1@phone\r\nCSeq: 1 INVITE\r\n";
+	static const char forged[] =
+		"INVITE sip:alice@[" PHONE "] SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP [" THIRD "]:5060;branch=z9hG4bKx\r\n"
+		"From: <sip:bob@example.org>;tag=x\r\n"
+		"To: <sip:alice@example.org>;tag=y\r\n"
+		"Call-ID: mf1@phone\r\nCSeq: 2 INVITE\r\n";
+	static const char in_inv[] =
+		"INVITE sip:alice@[" PHONE "] SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP [" PEER "]:5060;branch=z9hG4bKm2\r\n"
+		"From: <sip:bob@example.org>;tag=c\r\n"
+		"To: <sip:alice@example.org>\r\n"
+		"Call-ID: mf2@peer\r\nCSeq: 1 INVITE\r\n";
+	static const char phone_ok[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP [" PEER "]:5060;branch=z9hG4bKm2\r\n"
+		"From: <sip:bob@example.org>;tag=c\r\n"
+		"To: <sip:alice@example.org>;tag=d\r\n"
+		"Call-ID: mf2@peer\r\nCSeq: 1 INVITE\r\n";
+	char t[1024];
+	unsigned i;
+
+	(void)state;
+	conf.media_from = MEDIA_FROM_SDP;
+	msg_sdp(t, sizeof(t), out_inv, PHONE, 8000);
+	assert_int_equal(run(t, PHONE, PEER, true, 100, true), 0);
+	assert_string_equal(adds_from(8000), PEER);	/* the peer only */
+	msg_sdp(t, sizeof(t), far_ok, MEDIA2, 40000);
+	assert_int_equal(run(t, PEER, PHONE, false, 101, true), 0);
+	assert_string_equal(adds_from(8000), MEDIA2 "," PEER);
+	assert_int_equal(plan.n_del, 1);	/* the old sources go */
+	assert_int_equal(plan.del[0].n_from, 1);
+	assert_true(plan.del[0].filter);
+	/* A re-INVITE with tags of no dialog of the call moves nothing. */
+	msg_sdp(t, sizeof(t), forged, THIRD, 40002);
+	assert_int_equal(run(t, THIRD, PHONE, false, 102, true), 0);
+	assert_int_equal(plan.n_add + plan.n_del, 0);
+	assert_ptr_equal(in.note, RW_WHY_BYE_TAGS);
+	/* The end removes exactly what is installed. */
+	nat_plan_init(&plan);
+	n_gone = 0;
+	assert_int_equal(pin6_end_plan(p, "mf1@phone", 9, &plan, gone, 64,
+				       &n_gone), 0);
+	assert_int_equal(plan.n_del, 1);
+	assert_int_equal(plan.del[0].n_from, 2);
+	pin6_end_commit(p, 0);
+
+	/* Incoming: the offer is remembered, the phone's answer uses it. */
+	msg_sdp(t, sizeof(t), in_inv, MEDIA2, 40004);
+	assert_int_equal(run(t, PEER, PHONE, false, 110, true), 0);
+	assert_int_equal(plan.n_add, 0);
+	msg_sdp(t, sizeof(t), phone_ok, PHONE, 8002);
+	assert_int_equal(run(t, PHONE, PEER, true, 111, true), 0);
+	assert_string_equal(adds_from(8002), MEDIA2 "," PEER);
+	/* Another host's answer with that Call-ID would not take it: the
+	 * offer belongs to the phone it was sent to. */
+	for (i = 0; i < PIN6_MAX_CALLS; i++)
+		pin6_end_commit(p, (int)i);
+	msg_sdp(t, sizeof(t), phone_ok, "2001:db8:1::77", 8004);
+	assert_int_equal(run(t, "2001:db8:1::77", PEER, true, 112, true), 0);
+	assert_string_equal(adds_from(8004), PEER);
+
+	/* media_from = any: no filter. */
+	conf.media_from = MEDIA_FROM_ANY;
+	msg_sdp(t, sizeof(t), out_inv, PHONE, 8006);
+	assert_int_equal(run(t, PHONE, "2001:db8:2::21", true, 120, true), 0);
+	assert_string_equal(adds_from(8006), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +679,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_end, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_media_from6, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_scanner6, setup,
 						teardown),
