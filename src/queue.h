@@ -53,7 +53,10 @@ void queue_defer(struct queue *q, unsigned max_batches, unsigned max_us);
 /* queue_owed - whether batch-end work is owed (queue_defer). */
 bool queue_owed(const struct queue *q);
 
-/* queue_settle - run the owed batch-end work now, if any. */
+/* queue_settle - run the owed batch-end work now, if any, and write the
+ * log lines held since (queue_read holds a batch's lines; while work is
+ * owed they wait with it, so the next message does not wait for the
+ * write). */
 void queue_settle(struct queue *q);
 
 /* queue_batching - whether verdicts are being collected now (inside a
