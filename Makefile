@@ -96,7 +96,7 @@ $(B)/test_ctl: tests/unit/test_ctl.c tests/fuzz/pipe.h tests/fuzz/opsgw.h $(SCOR
 		-lcmocka -losipparser2 -losip2
 
 # test_atomic (plan/commit, a refusing backend) and test_quota too.
-$(B)/test_atomic $(B)/test_quota $(B)/test_scanner $(B)/test_mediafrom: $(B)/test_%: tests/unit/test_%.c \
+$(B)/test_atomic $(B)/test_quota $(B)/test_scanner $(B)/test_mediafrom $(B)/test_fork: $(B)/test_%: tests/unit/test_%.c \
 		tests/fuzz/pipe.h $(SCORE_O) \
 		$(wildcard tests/unit/*.h) $(B)/san/alg.o $(B)/san/alg6.o $(B)/san/alg_tcp.o $(B)/san/pkt.o \
 		$(B)/san/queue.o $(B)/san/nat_ct.o $(B)/san/nat_ctmap.o $(B)/san/nat_ctev.o $(B)/san/alg_adopt.o

@@ -137,6 +137,39 @@ struct call *calls_find(struct calls *t, const char *id, uint32_t len)
 	return NULL;
 }
 
+uint64_t calls_callid_key(const struct calls *t, const char *id,
+			  uint32_t len)
+{
+	return hash_keyed(&t->key, id, len);
+}
+
+void calls_dialog_ended(struct calls *t, uint64_t id, uint32_t a, uint32_t b,
+			uint64_t now)
+{
+	unsigned i = t->ended_next++ % CALLS_ENDED;
+
+	t->ended[i].id = id;
+	t->ended[i].a = a;
+	t->ended[i].b = b;
+	t->ended[i].at = now;
+}
+
+bool calls_dialog_was_ended(const struct calls *t, uint64_t id, uint32_t a,
+			    uint32_t b, uint64_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < CALLS_ENDED; i++) {
+		if (t->ended[i].id != id || !t->ended[i].at ||
+		    now > t->ended[i].at + 32)
+			continue;
+		if ((t->ended[i].a == a && t->ended[i].b == b) ||
+		    (t->ended[i].a == b && t->ended[i].b == a))
+			return true;
+	}
+	return false;
+}
+
 struct call *calls_get(struct calls *t, const char *id, uint32_t len,
 		       uint64_t now, bool *created, const char **limit)
 {

@@ -247,6 +247,23 @@ void calls_answered(struct calls *t, struct call *k);
 /* calls_find - call with this Call-ID, or NULL. */
 struct call *calls_find(struct calls *t, const char *id, uint32_t len);
 
+/* calls_callid_key - the table's keyed hash of Call-ID id[0..len). */
+uint64_t calls_callid_key(const struct calls *t, const char *id,
+			  uint32_t len);
+
+/* calls_dialog_ended - remember at now (seconds) that a BYE ended the
+ * dialog of Call-ID key id and tag hashes a and b (either order): a 2xx
+ * its UAS retransmits after the BYE passed (RFC 3261 13.3.1.4, up to
+ * 64*T1) must not open that dialog's media again.  Bounded (CALLS_ENDED):
+ * the oldest is forgotten. */
+void calls_dialog_ended(struct calls *t, uint64_t id, uint32_t a, uint32_t b,
+			uint64_t now);
+
+/* calls_dialog_was_ended - did a BYE end that dialog within the last 32 s
+ * (64*T1)? */
+bool calls_dialog_was_ended(const struct calls *t, uint64_t id, uint32_t a,
+			    uint32_t b, uint64_t now);
+
 /* calls_get - calls_find, or a new call (NULL with *limit when max_calls
  * is reached or allocation fails). */
 struct call *calls_get(struct calls *t, const char *id, uint32_t len,

@@ -34,6 +34,11 @@ struct quota {
 	uint32_t n[QUOTA_KINDS];
 };
 
+/* How many ended dialogs are remembered: more than the BYEs of 32 s
+ * (64*T1, a 2xx's retransmission time) at the rates a gateway sees
+ * retransmissions cross, not every BYE at full load. */
+#define CALLS_ENDED 256
+
 struct calls {
 	const struct conf *conf;
 	int pub_family;
@@ -55,6 +60,13 @@ struct calls {
 	const char *end_why;	/* the sweep's reason, for end_hook */
 	struct hash_key key;		/* random: the tables' hash */
 	struct quota *quota[QUOTA_HASH];
+	/* Dialogs BYEs ended lately (calls_dialog_ended), oldest first
+	 * overwritten. */
+	struct {
+		uint64_t id, at;
+		uint32_t a, b;
+	} ended[CALLS_ENDED];
+	unsigned ended_next;
 };
 
 #define container_of(p, type, member) \

@@ -91,6 +91,7 @@ static void result_init(const struct rw_ctx *ctx, struct rw_result *r)
 	r->call = NULL;
 	r->rel_call = NULL;
 	r->n_rel = 0;
+	r->ended_set = false;
 	r->n_gone = 0;
 	r->n_stale = 0;
 	r->skip = NULL;
@@ -158,6 +159,10 @@ void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r)
 	unsigned i;
 
 	journal_forget(&r->j);
+	if (r->ended_set)
+		calls_dialog_ended(ctx->calls, r->ended_id, r->ended_tag[0],
+				   r->ended_tag[1], ctx->now);
+	r->ended_set = false;
 	if (r->call && r->call != r->end && r->call->confirmed)
 		calls_answered(ctx->calls, r->call);
 	if (r->end)
@@ -172,6 +177,7 @@ void rewrite_commit(const struct rw_ctx *ctx, struct rw_result *r)
 void rewrite_rollback(const struct rw_ctx *ctx, struct rw_result *r)
 {
 	journal_undo(&r->j);
+	r->ended_set = false;
 	r->end = NULL;
 	r->call = NULL;
 	r->n_rel = 0;

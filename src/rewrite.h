@@ -78,6 +78,11 @@ struct rw_result {
 	struct call *rel_call;
 	struct binding *rel[CALL_MAX_BIND];
 	unsigned n_rel;
+	/* A dialog the message's BYE ends, remembered at the commit
+	 * (calls_dialog_ended) when ended_set. */
+	bool ended_set;
+	uint64_t ended_id;
+	uint32_t ended_tag[2];
 	/* Media bindings whose conntrack entries to forget after the
 	 * verdict (calls that ended). */
 	struct nat_elem gone[CALL_MAX_BIND];

@@ -72,6 +72,7 @@ extern const char *const RW_WHY_MEDIA_RANGE;
 extern const char *const RW_WHY_RTCP_WRAP;
 extern const char *const RW_WHY_BYE_TAGS;
 extern const char *const RW_WHY_REG_2XX;
+extern const char *const RW_WHY_ENDED_2XX;
 extern const char *const RW_WHY_CALLID_REUSE;
 extern const char *const RW_WHY_NOT_REGISTERED;
 

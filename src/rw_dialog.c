@@ -183,6 +183,30 @@ static void dialog_add(const struct rw_ctx *x, struct call *k,
 	k->n_dlg++;
 }
 
+/* The Call-ID key and tag hashes of m's dialog; false without both tags. */
+static bool dialog_key(const struct rw_ctx *x, const struct sip_msg *m,
+		       uint64_t *id, uint32_t tag[2])
+{
+	int h = sip_hdr_find(m, SIP_HDR_CALL_ID, 0);
+	struct span f, t;
+
+	if (h < 0 || !hdr_tag(m, SIP_HDR_FROM, &f) ||
+	    !hdr_tag(m, SIP_HDR_TO, &t))
+		return false;
+	*id = calls_callid_key(x->calls, m->buf + m->hdr[h].value.off,
+			       m->hdr[h].value.len);
+	tag[0] = rw_dialog_hash(m->buf, f);
+	tag[1] = rw_dialog_hash(m->buf, t);
+	return true;
+}
+
+/* The BYE m ends its dialog: remembered when the message commits. */
+static void note_ended(const struct rw_ctx *x, const struct sip_msg *m,
+		       struct rw_result *r)
+{
+	r->ended_set = dialog_key(x, m, &r->ended_id, r->ended_tag);
+}
+
 /* A BYE ends its own dialog; the call's media goes with the last one
  * (other forks of the same INVITE may still be talking).  *host: the
  * ended dialog's inside party when no remaining dialog has it (its media
@@ -203,6 +227,7 @@ static bool dialog_bye_last(const struct rw_ctx *x, struct call *k,
 		rw_policy_note(r, RW_WHY_BYE_TAGS);
 		return false;
 	}
+	note_ended(x, m, r);
 	*host = k->dlg_host[i];
 	k->n_dlg--;
 	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
@@ -295,13 +320,45 @@ uint32_t rw_dialog_cseq(const struct sip_msg *m)
 	return sip_cseq(m, &n, &meth) == 0 ? n : 0;
 }
 
+/* A 2xx to INVITE of a dialog a BYE ended lately: the UAS retransmits
+ * it until the ACK reaches it, and that ACK and the BYE may both have
+ * passed first.  Its text is rewritten as before, but the media it
+ * binds goes again in the same commit (an add the same plan removes
+ * never reaches the kernel): the phone that answered second on a forked
+ * call, or a call whose BYE came at once, would otherwise get its ports
+ * back until the call ends or for the setup time. */
+static bool ended_2xx(const struct rw_ctx *x, struct call *k,
+		      const struct sip_msg *m, struct rw_result *r)
+{
+	uint32_t tag[2], host;
+	uint64_t id;
+	unsigned j;
+
+	if (dialog_find(k, m) >= 0 || !dialog_key(x, m, &id, tag) ||
+	    !calls_dialog_was_ended(x->calls, id, tag[0], tag[1], x->now))
+		return false;
+	rw_policy_note(r, RW_WHY_ENDED_2XX);
+	if (!k->n_dlg) {
+		end_call(x, k, r);
+		return true;
+	}
+	host = host_key(x->family, msg_inside(x));
+	for (j = 0; j < k->n_dlg; j++)
+		if (k->dlg_host[j] == host)
+			return true;	/* that phone's other dialog */
+	release(x, k, pick_host_key, &host, r);
+	return true;
+}
+
 static void invite_response(const struct rw_ctx *x, const struct sip_msg *m,
 			    struct call *k, struct rw_result *r)
 {
 	struct pick_host p = { .x = x, .addr = &x->src, .k = k };
 	uint32_t cseq = rw_dialog_cseq(m);
 
-	if (m->status >= 200 && m->status < 300) {
+	if (m->status >= 200 && m->status < 300 && ended_2xx(x, k, m, r)) {
+		return;
+	} else if (m->status >= 200 && m->status < 300) {
 		k->confirmed = true;
 		k->setup_deadline = 0;
 		dialog_add(x, k, m);

@@ -23,6 +23,8 @@ const char *const RW_WHY_MEDIA_RANGE = "not bound: media port outside "
 const char *const RW_WHY_RTCP_WRAP = "not bound: RTCP port past 65535";
 const char *const RW_WHY_BYE_TAGS = "ignored: tags name no dialog of the "
 				    "call";
+const char *const RW_WHY_ENDED_2XX = "not bound: 2xx retransmitted after "
+				     "its dialog's BYE";
 const char *const RW_WHY_CALLID_REUSE = "ignored: Call-ID of a call with "
 					"another party";
 const char *const RW_WHY_NOT_REGISTERED = "dropped: out-of-dialog request "
