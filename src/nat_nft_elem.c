@@ -91,20 +91,29 @@ static void put_pins6(struct nat_nft *h, struct batch *bt, bool add,
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
-	unsigned i;
+	unsigned i, k_udp = 0;
 
 	bt->family = NFPROTO_IPV6;
+	for (i = 0; i < n; i++)
+		k_udp += e[i].proto != IPPROTO_TCP;
+	nat_pin6t_put(h, bt, add, e, n);	/* TCP registrations */
+	if (!k_udp) {
+		bt->family = NFPROTO_IPV4;
+		return;
+	}
 	nlh = nat_nft_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
 			add ? NLM_F_CREATE : 0,
 			add ? "add pin6 elements" : "delete pin6 elements");
 	list = nat_nft_elems_start(nlh, "pin6");
-	for (i = 0; i < n; i++) {
+	for (i = 0, k_udp = 0; i < n; i++) {
 		uint8_t k[KEY6_LEN] = { 0 };
 		uint16_t p = htons(e[i].in_port);
 
+		if (e[i].proto == IPPROTO_TCP)
+			continue;
 		memcpy(k, &e[i].in_addr.v6, 16);
 		memcpy(k + 16, &p, 2);
-		elems_put(nlh, i + 1, k, KEY6_LEN, NULL, 0, add,
+		elems_put(nlh, ++k_udp, k, KEY6_LEN, NULL, 0, add,
 			  e[i].timeout);
 	}
 	mnl_attr_nest_end(nlh, list);

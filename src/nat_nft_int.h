@@ -34,6 +34,9 @@
  * pin6) and from6 (ipv6_addr . ipv6_addr . inet_service: source, hole). */
 #define SET_ID_FILT6 7
 #define SET_ID_FROM6 8
+/* TCP registration holes, pin6t: registrar . phone . port (from6's
+ * layout). */
+#define SET_ID_PIN6T 9
 #define TYPE_FROM6 ((((8 << 6) | 8) << 6) | 13)
 #define FROM6_KEY_LEN 36
 #define REG_MARK NFT_REG32_04
@@ -150,6 +153,12 @@ void nat_nft_elem_put(struct nlmsghdr *nlh, unsigned i, const void *key,
  * from6; nat_nft_pin6.c): elements of e[0..n) with filter set.
  */
 void nat_from6_put(struct nat_nft *h, struct batch *bt, bool add,
+		   const struct nat_elem *e, unsigned n);
+
+/* nat_pin6t_put - the TCP holes of e[0..n) (proto TCP: from[0] may open
+ * a connection to in_addr:in_port) added or deleted in bt (set pin6t).
+ * Nothing when there is none. */
+void nat_pin6t_put(struct nat_nft *h, struct batch *bt, bool add,
 		   const struct nat_elem *e, unsigned n);
 
 void nat_from_put(struct nat_nft *h, struct batch *bt, bool add,

@@ -27,6 +27,9 @@ static void nft6_put_set(struct nat_nft *h, struct batch *bt, uint16_t excl)
 	}, from6 = {
 		.name = "from6", .family = NFPROTO_IPV6, .id = SET_ID_FROM6,
 		.key_type = TYPE_FROM6, .key_len = FROM6_KEY_LEN
+	}, pin6t = {
+		.name = "pin6t", .family = NFPROTO_IPV6, .id = SET_ID_PIN6T,
+		.key_type = TYPE_FROM6, .key_len = FROM6_KEY_LEN
 	};
 
 	nat_nft_put_set(h, bt, &pin6, excl);
@@ -34,6 +37,39 @@ static void nft6_put_set(struct nat_nft *h, struct batch *bt, uint16_t excl)
 	 * exclusive (they are empty when new). */
 	nat_nft_put_set(h, bt, &filt6, 0);
 	nat_nft_put_set(h, bt, &from6, 0);
+	nat_nft_put_set(h, bt, &pin6t, 0);
+}
+
+/* The key source . destination . destination port into registers 1,
+ * 1+16 and 1+32 (from6 and pin6t). */
+static void nft6_src_dst_port(struct nftnl_rule *r)
+{
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1);
+	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG32_04);
+	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_08);
+}
+
+/* One rule of pre6 into bt. */
+static void nft6_rule_send(struct nat_nft *h, struct batch *bt,
+			   struct nftnl_rule *r, const char *what)
+{
+	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
+				  NLM_F_CREATE | NLM_F_APPEND, what),
+		      r);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+/* tcp, ip6 saddr . ip6 daddr . tcp dport in @pin6t -> mark the flow: a
+ * registrar's new connection to a phone registered over TCP. */
+static void nft6_put_tcp_rule(struct nat_nft *h, struct batch *bt)
+{
+	struct nftnl_rule *r = nftx_rule(NFT_TABLE, "pre6", NFPROTO_IPV6);
+
+	nftx_l4proto(r, IPPROTO_TCP);
+	nft6_src_dst_port(r);
+	nftx_lookup(r, "pin6t", SET_ID_PIN6T, 0);
+	nftx_ct_mark_set(r, h->ct_mark, REG_MARK);
+	nft6_rule_send(h, bt, r, "create rule pre6 (TCP registrations)");
 }
 
 /* ct direction original: a packet of a flow the outside started (not a
@@ -65,16 +101,10 @@ static void nft6_put_from_rule(struct nat_nft *h, struct batch *bt)
 	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
 	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
 	nftx_lookup(r, "filt6", SET_ID_FILT6, 0);
-	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1);
-	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG32_04);
-	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_08);
+	nft6_src_dst_port(r);
 	nftx_lookup(r, "from6", SET_ID_FROM6, NFTX_INV);
 	nftx_count_verdict(r, NF_DROP);
-	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
-				  NLM_F_CREATE | NLM_F_APPEND,
-				  "create rule pre6 (media_from)"),
-		      r);
-	mnl_nlmsg_batch_next(bt->b);
+	nft6_rule_send(h, bt, r, "create rule pre6 (media_from)");
 }
 
 static void nft6_put_chain(struct nat_nft *h, struct batch *bt)
@@ -90,18 +120,14 @@ static void nft6_put_rule(struct nat_nft *h, struct batch *bt)
 	struct nftnl_rule *r;
 
 	nft6_put_from_rule(h, bt);
+	nft6_put_tcp_rule(h, bt);
 	r = nftx_rule(NFT_TABLE, "pre6", NFPROTO_IPV6);
-
 	nftx_l4proto(r, IPPROTO_UDP);
 	nftx_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, NFT_REG_1);
 	nftx_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_04);
 	nftx_lookup(r, "pin6", SET_ID_PIN6, 0);
 	nftx_ct_mark_set(r, h->ct_mark, REG_MARK);
-	nftx_rule_put(nat_nft_msg(h, bt, NFT_MSG_NEWRULE,
-				  NLM_F_CREATE | NLM_F_APPEND,
-				  "create rule pre6"),
-		      r);
-	mnl_nlmsg_batch_next(bt->b);
+	nft6_rule_send(h, bt, r, "create rule pre6");
 }
 
 int nat_nft_open6(struct nat_nft *h)
@@ -196,6 +222,28 @@ static void from6_set(struct nat_nft *h, struct batch *bt, bool add,
 		for (j = 0; from && j < e[i].n_from && j < NAT_FROM_MAX; j++)
 			from6_elem(nlh, ++k, &e[i], (int)j, add);
 	}
+	mnl_attr_nest_end(nlh, list);
+	mnl_nlmsg_batch_next(bt->b);
+}
+
+void nat_pin6t_put(struct nat_nft *h, struct batch *bt, bool add,
+		   const struct nat_elem *e, unsigned n)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	unsigned i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += e[i].proto == IPPROTO_TCP && e[i].n_from;
+	if (!k)
+		return;
+	nlh = nat_nft_msg(h, bt, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+			  add ? NLM_F_CREATE : 0,
+			  add ? "add pin6t elements" : "delete pin6t elements");
+	list = nat_nft_elems_start(nlh, "pin6t");
+	for (i = 0, k = 0; i < n; i++)
+		if (e[i].proto == IPPROTO_TCP && e[i].n_from)
+			from6_elem(nlh, ++k, &e[i], 0, add);
 	mnl_attr_nest_end(nlh, list);
 	mnl_nlmsg_batch_next(bt->b);
 }

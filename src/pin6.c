@@ -400,14 +400,50 @@ static int pin6_call_life(struct pin6_job *j, struct span id)
 
 /* ---- registrations ---- */
 
+/* Registration g's hole: its Contact port, from any source over UDP (an
+ * out-of-dialog request must still name a registered Contact,
+ * pin6_inbound); over TCP a new connection from the registrar alone. */
+static void pin6_reg_elem(struct nat_elem *e, const struct pin6_reg *g,
+			  uint32_t timeout)
+{
+	pin6_elem(e, &g->phone, g->port, timeout, NULL, NULL);
+	if (!g->tcp)
+		return;
+	e->proto = IPPROTO_TCP;
+	e->from[0] = g->hole_src;
+	e->n_from = 1;
+}
+
+/* Plan g's hole: removal of old's (NULL: none), and its own with timeout
+ * t unless t is 0.  UDP removals go to gone too (their flows). */
+static int pin6_reg_hole(struct pin6_job *j, const struct pin6_reg *old,
+			 const struct pin6_reg *g, uint32_t t)
+{
+	struct nat_elem e;
+
+	if (old) {
+		pin6_reg_elem(&e, old, 1);
+		if (nat_plan_del(j->plan, &e) < 0)
+			return pin6_fail(j, "too many IPv6 pinholes");
+		if (!t && !old->tcp && *j->n_gone < j->cap)
+			j->gone[(*j->n_gone)++] = e;
+	}
+	if (!t)
+		return 0;
+	pin6_reg_elem(&e, g, t);
+	if (nat_plan_add(j->plan, &e) < 0)
+		return pin6_fail(j, "too many IPv6 pinholes");
+	return 0;
+}
+
 static int pin6_reg_find(const struct pin6 *p, const union addr *a,
-			 uint16_t port)
+			 uint16_t port, bool tcp)
 {
 	unsigned i;
 
 	for (i = 0; i < PIN6_MAX_REGS; i++)
 		if ((p->reg[i].used || p->reg[i].pending) &&
-		    p->reg[i].port == port &&
+		    p->reg[i].port == port && p->reg[i].tcp == tcp &&
 		    addr_eq(AF_INET6, &p->reg[i].phone, a))
 			return (int)i;
 	return -1;
@@ -476,7 +512,7 @@ static int pin6_register(struct pin6_job *j, struct span id)
 		want = j->p->conf->register_default_expiry;
 	if (sip_cseq(m, &cseq, &(struct span){ 0, 0 }) < 0)
 		return pin6_fail(j, "IPv6: REGISTER without CSeq");
-	slot = pin6_reg_find(j->p, &j->pm->src, port);
+	slot = pin6_reg_find(j->p, &j->pm->src, port, j->pm->tcp);
 	if (slot < 0 && pin6_regs_of(j->p, &j->pm->src) >=
 			j->p->conf->max_signalling_per_host)
 		return pin6_fail(j, "max_signalling_per_host");
@@ -491,6 +527,7 @@ static int pin6_register(struct pin6_job *j, struct span id)
 	g->phone = j->pm->src;
 	g->port = port;
 	g->registrar = j->pm->dst;
+	g->tcp = j->pm->tcp;
 	g->pend_id = pin6_hash(m->buf + id.off, id.len);
 	g->pend_cseq = cseq;
 	g->want = (uint32_t)want;
@@ -547,10 +584,8 @@ static int pin6_registered(struct pin6_job *j, struct span id)
 	if (t > j->p->conf->register_max_expiry)
 		t = j->p->conf->register_max_expiry;
 	if (!t || !g->want) {
-		if (g->used && pin6_close(j->plan, j->gone, j->cap, j->n_gone,
-					  &g->phone, g->port, j->p->conf,
-					  NULL) < 0)
-			return pin6_fail(j, "too many IPv6 pinholes");
+		if (g->used && pin6_reg_hole(j, &j->p->reg[slot], g, 0) < 0)
+			return -1;
 		g->used = false;
 		g->n_user = 0;
 		return 0;
@@ -559,10 +594,11 @@ static int pin6_registered(struct pin6_job *j, struct span id)
 		g->n_user = 0;
 	pin6_reg_users(g);
 	g->expires = j->pm->now + t;
-	if (g->used)
-		return pin6_refresh(j, &g->phone, g->port, t, NULL, NULL);
+	g->hole_src = g->registrar;	/* the 2xx came from it */
+	if (pin6_reg_hole(j, g->used ? &j->p->reg[slot] : NULL, g, t) < 0)
+		return -1;
 	g->used = true;
-	return pin6_open(j, &g->phone, g->port, t, NULL);
+	return 0;
 }
 
 /* ---- the plan ---- */
@@ -585,10 +621,6 @@ int pin6_plan(const struct pin6 *p, const struct pin6_msg *pm,
 		return pin6_fail(&j, "IPv6: Call-ID too long");
 	if (pin6_inbound(&j, id) < 0)
 		return -1;
-	/* Over TCP the registrar reaches the phone on the connection the
-	 * REGISTER came on (an established flow): no registration hole. */
-	if (pm->tcp && sip_method_is(m, "REGISTER"))
-		return 0;
 	if (pm->outbound && m->is_request && sip_method_is(m, "REGISTER"))
 		return pin6_register(&j, id);
 	if (!pm->outbound && !m->is_request && m->status >= 200 &&
@@ -630,6 +662,7 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 		    struct nat_elem *gone, unsigned cap, unsigned *n_gone)
 {
 	unsigned i, k, ended = 0;
+	struct nat_elem e;
 
 	/* A plan holds NAT_PLAN_MAX removals: what does not fit now
 	 * expires at a later sweep. */
@@ -653,8 +686,10 @@ unsigned pin6_sweep(struct pin6 *p, uint64_t now, struct nat_plan *plan,
 			return ended;
 		if (!g->used || g->expires > now)
 			continue;
-		pin6_close(plan, gone, cap, n_gone, &g->phone, g->port,
-			   p->conf, NULL);
+		pin6_reg_elem(&e, g, 1);
+		nat_plan_del(plan, &e);
+		if (!g->tcp && *n_gone < cap)
+			gone[(*n_gone)++] = e;
 		g->used = false;
 		ended++;
 	}

@@ -36,6 +36,11 @@ struct pin6_reg {
 	union addr phone;
 	uint16_t port;
 	union addr registrar;	/* where the pending REGISTER went */
+	/* Registered over TCP: the hole admits a new connection from
+	 * hole_src (the registrar it was opened for) to the Contact port,
+	 * and nothing else. */
+	bool tcp;
+	union addr hole_src;
 	uint32_t pend_id;	/* hash of its Call-ID */
 	uint32_t pend_cseq;
 	uint32_t want;		/* expiry it asked for (s) */

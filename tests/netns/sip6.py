@@ -20,7 +20,9 @@ Roles (each writes a JSON record to --out; --out.ready once listening):
   listen     counts datagrams arriving on [A]:--rtp-port for --serve
              seconds (or until --out.stop appears).
 With --tcp, caller and answerer speak SIP over one TCP connection (the
-caller connects; its INVITE goes out in two segments) and media stays UDP.
+caller connects; its INVITE goes out in two segments) and media stays UDP;
+the registrar answers over TCP; the phone registers over a connection of
+its own, closes it and waits for a new one to its Contact.
 With --media ADDR their media is on ADDR, which may be of the other family
 than --addr (c=IN IP4 over IPv6 signalling, or the reverse): dual stack.
 Everything is bounded by --timeout.
@@ -144,6 +146,7 @@ class TcpSip:
                     return head + sep + rest[:n], self.peer
             d = self.c.recv(65535)
             if not d:
+                time.sleep(0.1)     # closed: no busy loop in the callers
                 raise socket.timeout()
             self.buf += d
 
@@ -201,13 +204,51 @@ def req(method, ruri, local, lport, callid, cseq, to, frm, extra=(), body="",
     return msg("%s %s SIP/2.0" % (method, ruri), hdrs, body)
 
 
+def phone_tcp(a, rec, contact):
+    """--tcp: REGISTER over a connection of the phone's own, which it then
+    closes; the registrar must open a new one to the Contact.  Returns the
+    accepted connection (None when none came)."""
+    ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((a.addr, 5060))
+    ls.listen(1)
+    c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    c.settimeout(4)
+    c.bind((a.addr, 0))
+    c.connect((a.registrar, 5060))
+    t = TcpSip(c)
+    t.sendto(req("REGISTER", "sip:[%s];transport=tcp" % a.registrar, a.addr,
+                 c.getsockname()[1], "reg-%d@phone" % random.getrandbits(24),
+                 1, "<sip:alice@example.org>",
+                 "<sip:alice@example.org>;tag=r1",
+                 [("Contact", contact), ("Expires", "300")], transport="TCP"))
+    d, _ = recv(t, time.time() + 3)
+    rec["registered"] = bool(d and parse(d)[0].startswith("SIP/2.0 200"))
+    c.close()
+    open(a.out + ".registered", "w").close()
+    ls.settimeout(a.serve)
+    try:
+        return TcpSip(ls.accept()[0])
+    except socket.timeout:
+        return None
+
+
 def role_phone(a, rec):
-    s = sock(a.addr, 5060)
     m = sock(a.addr, a.rtp_port)
-    ready(a)
-    deadline = time.time() + a.timeout
-    contact = "<sip:alice@%s>" % hp(a.addr, 5060)
     rec.update(registered=False, invites=[], rtp=0, byes=0, rtp_from={})
+    if a.tcp:
+        ready(a)
+        contact = "<sip:alice@%s;transport=tcp>" % hp(a.addr, 5060)
+        s = phone_tcp(a, rec, contact)
+        if s is None:
+            return
+        a.registrar = None
+    else:
+        s = sock(a.addr, 5060)
+        ready(a)
+    deadline = time.time() + a.timeout
+    if not a.tcp:
+        contact = "<sip:alice@%s>" % hp(a.addr, 5060)
     if a.registrar:
         reg = (a.registrar, 5060)
         s.sendto(req("REGISTER", "sip:[%s]" % a.registrar, a.addr, 5060,
@@ -248,9 +289,18 @@ def role_phone(a, rec):
 
 
 def role_registrar(a, rec):
-    s = sock(a.addr, 5060)
-    ready(a)
     rec.update(registered=None)
+    if a.tcp:
+        ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.bind((a.addr, 5060))
+        ls.listen(1)
+        ready(a)
+        ls.settimeout(a.timeout)
+        s = TcpSip(ls.accept()[0])
+    else:
+        s = sock(a.addr, 5060)
+        ready(a)
     d, src = recv(s, time.time() + a.timeout)
     if d is None:
         return
@@ -438,7 +488,7 @@ def main():
     p.add_argument("--serve", type=float, default=10)
     p.add_argument("--linger", type=float, default=0)
     p.add_argument("--tcp", action="store_true",
-                   help="caller, answerer: SIP over TCP")
+                   help="caller, answerer, registrar, phone: SIP over TCP")
     p.add_argument("--far-first", action="store_true",
                    help="caller: send no media before the far end's")
     p.add_argument("--hold", action="store_true",

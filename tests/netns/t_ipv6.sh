@@ -184,6 +184,28 @@ check "over TCP: far end's media (sent first) reached the silent phone" \
 check "over TCP: phone's media reached the far end; BYE answered" \
 	test "$(json "$WORK/call_tcp.json" 'd.get("bye_ok")')$(json "$WORK/answerer_tcp.json" 'd["rtp_in"] > 0')" = TrueTrue
 
+# 5c. A phone registered over TCP, whose registration connection is gone:
+# the registrar opens a new TCP connection to the registered Contact
+# (sipalgd: a TCP hole for the registrar alone, set pin6t) and calls.
+s6_bg "$NS_O" registrar_tcp registrar --tcp --addr $REG6
+wait_file "$WORK/registrar_tcp.json.ready"
+s6_bg "$NS_P1" phone_tcp phone --tcp --addr $P6 --registrar $REG6 \
+	--serve 12 --rtp-port 8032
+wait_file "$WORK/phone_tcp.json.registered" 10
+bg_stop registrar_tcp 5
+check "IPv6 REGISTER over TCP answered 200" \
+	test "$(json "$WORK/registrar_tcp.json" 'd["registered"] is not None')" = True
+if [ "$MODE" = sipalg ]; then
+	check "the registration's TCP hole admits the registrar alone (pin6t: $REG6 . $P6 . 5060)" \
+		sh -c "ip netns exec $NS_R nft list set ip6 sipalg pin6t | grep -q '$REG6 . $P6 . 5060 '"
+fi
+s6 "$NS_O" call_regtcp caller --tcp --addr $REG6 --sip-port 5074 \
+	--target "[$P6]:5060" --rtp-port 40032
+touch "$WORK/phone_tcp.json.stop"
+bg_stop phone_tcp 10
+check "the registrar's new TCP connection to the Contact: INVITE answered, media both ways" \
+	test "$(json "$WORK/call_regtcp.json" 'd.get("answered")')$(json "$WORK/call_regtcp.json" 'd.get("rtp_back", 0) > 0')" = TrueTrue
+
 [ -z "${PCAP_OUT:-}" ] || { sleep 0.5; kill "$(cat "$WORK/tcpdump.pid")"; }
 
 # 5c. sipalgd restarts (the unit's commands, restart_grace 5 s) while the

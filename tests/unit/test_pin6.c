@@ -38,6 +38,7 @@ static unsigned n_gone;
 static struct pin6_intent in;
 static const char *why;
 static uint16_t dport = 5060;	/* the destination port of run()'s message */
+static bool over_tcp;		/* run()'s message came on a TCP stream */
 
 static union addr a6(const char *s)
 {
@@ -62,6 +63,7 @@ static int run(const char *text, const char *src, const char *dst,
 	pm.src = a6(src);
 	pm.dst = a6(dst);
 	pm.dport = dport;
+	pm.tcp = over_tcp;
 	nat_plan_init(&plan);
 	n_gone = 0;
 	why = NULL;
@@ -660,6 +662,53 @@ static void test_media_from6(void **state)
 	assert_string_equal(adds_from(8006), "");
 }
 
+/* A phone registered over TCP: the registrar's 2xx opens a TCP hole for
+ * a new connection from the registrar alone (from[0]) to the Contact
+ * port; a refresh keeps it, Expires 0 closes exactly it; a UDP
+ * registration of the same port is another one. */
+static void test_register_tcp(void **state)
+{
+	union addr reg = a6(REG);
+	char unreg[sizeof(register_msg) + 8];
+
+	(void)state;
+	over_tcp = true;
+	assert_int_equal(run(register_msg, PHONE, REG, true, 100, true), 0);
+	assert_int_equal(plan.n_add, 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 101, true), 0);
+	assert_int_equal(plan.n_add, 1);
+	assert_int_equal(plan.add[0].proto, IPPROTO_TCP);
+	assert_int_equal(plan.add[0].in_port, 5070);
+	assert_int_equal(plan.add[0].n_from, 1);
+	assert_memory_equal(&plan.add[0].from[0].v6, &reg.v6, 16);
+	assert_false(plan.add[0].filter);
+	/* Refresh: the same hole removed and added. */
+	assert_int_equal(run(register_msg, PHONE, REG, true, 200, true), 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 201, true), 0);
+	assert_int_equal(plan.n_del, 1);
+	assert_int_equal(plan.n_add, 1);
+	assert_int_equal(plan.del[0].proto, IPPROTO_TCP);
+	assert_memory_equal(&plan.del[0].from[0].v6, &reg.v6, 16);
+	/* UDP on the same port: a registration of its own, UDP hole. */
+	over_tcp = false;
+	assert_int_equal(run(register_msg, PHONE, REG, true, 210, true), 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 211, true), 0);
+	assert_int_equal(plan.n_add, 1);
+	assert_int_equal(plan.n_del, 0);
+	assert_int_equal(plan.add[0].proto, IPPROTO_UDP);
+	/* Expires 0 over TCP closes the TCP hole, not its flows' UDP. */
+	over_tcp = true;
+	snprintf(unreg, sizeof(unreg), "%s", register_msg);
+	memcpy(strstr(unreg, "Expires: 600"), "Expires: 000", 12);
+	assert_int_equal(run(unreg, PHONE, REG, true, 300, true), 0);
+	assert_int_equal(run(register_ok, REG, PHONE, false, 301, true), 0);
+	assert_int_equal(plan.n_add, 0);
+	assert_int_equal(plan.n_del, 1);
+	assert_int_equal(plan.del[0].proto, IPPROTO_TCP);
+	assert_int_equal(n_gone, 0);
+	over_tcp = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +728,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_quotas, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator_end, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_register_tcp, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_media_from6, setup,
 						teardown),
