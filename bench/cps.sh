@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench/cps.sh - calls per second in every gateway mode, one run (make
 # bench-cps): bench/lab.sh's cps task in plain NAT, the accept-all queue
-# loop (unbatched, and batched: the bare NFQUEUE upper bound the ratio is
-# against), the kernel helper and sipalgd, then a table of the medians
-# with the ratios between the modes.  About 2 minutes; root.
+# loop (unbatched, and batched; the ratio is against the faster of the
+# two), the kernel helper and sipalgd, then a table of the medians with
+# the ratios between the modes.  About 2.5 minutes; root.
 #
 # BENCH_CPS_MODES (none accept accept-batch kernel sipalg; accept-balance
 # runs batched loops on BENCH_BALANCE_QUEUES queues; add sipalg-base with

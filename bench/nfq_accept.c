@@ -9,7 +9,9 @@
  * (recvmmsg, up to BATCH), and all of them are accepted by one
  * NFQNL_MSG_VERDICT_BATCH message naming the highest packet id read (the
  * kernel accepts every queued packet up to it) - the least a queue
- * consumer can do per packet, so no daemon's batching can exceed it.
+ * consumer can do per packet.  (In a closed loop on few CPUs the
+ * unbatched loop, releasing each packet at once, can still turn calls
+ * round sooner: bench-cps runs both.)
  * With --queue-balance, one such process per queue.  SIGUSR1 prints
  * "packets N" (and "sends N" with -b: verdict messages sent); SIGTERM /
  * SIGINT print them and exit.
