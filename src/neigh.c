@@ -174,12 +174,21 @@ static bool neigh_one(struct neigh *n, const struct nlmsghdr *h)
 
 unsigned neigh_msgs(struct neigh *n, const void *buf, size_t len)
 {
-	const struct nlmsghdr *h = buf;
-	int left = len > 1u << 30 ? 1 << 30 : (int)len;
+	const struct nlmsghdr *h;
+	size_t off = 0;
 	unsigned k = 0;
 
-	for (; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left))
+	/* NLMSG_OK/NLMSG_NEXT by hand, in size_t: every header and its
+	 * stated length inside buf. */
+	while (len - off >= sizeof(*h)) {
+		h = (const struct nlmsghdr *)((const char *)buf + off);
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+			break;
 		k += neigh_one(n, h);
+		off += NLMSG_ALIGN(h->nlmsg_len);
+		if (off > len)
+			break;
+	}
 	return k;
 }
 

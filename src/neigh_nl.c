@@ -69,7 +69,7 @@ int neigh_nl_fd(const struct neigh_nl *s)
 
 void neigh_nl_drain(struct neigh_nl *s, struct neigh *n)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	_Alignas(8) char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t k;
 
 	while ((k = mnl_socket_recvfrom(s->nl, buf, sizeof(buf))) > 0)
