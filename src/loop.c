@@ -14,6 +14,7 @@
 struct loop_fd {
 	int fd;
 	bool used;
+	bool unordered;		/* loop_unordered: no settle before it */
 	uint32_t gen;
 	loop_cb cb;
 	void *ctx;
@@ -78,7 +79,8 @@ int loop_add(struct loop *l, int fd, loop_cb cb, void *ctx)
 		errno = ENOSPC;
 		return -1;
 	}
-	l->fds[i] = (struct loop_fd){ fd, true, l->fds[i].gen + 1, cb, ctx };
+	l->fds[i] = (struct loop_fd){ fd, true, false, l->fds[i].gen + 1, cb,
+				      ctx };
 	ev.data.u64 = loop_key(l, &l->fds[i]);
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		l->fds[i].used = false;
@@ -143,6 +145,16 @@ void loop_defer(struct loop *l, int fd, unsigned idle_ms, loop_idle_cb fn,
 	l->defer_ms = (int)idle_ms;
 }
 
+int loop_unordered(struct loop *l, int fd)
+{
+	struct loop_fd *f = loop_slot(l, fd);
+
+	if (!f)
+		return -1;
+	f->unordered = true;
+	return 0;
+}
+
 void loop_settle(struct loop *l)
 {
 	loop_idle_cb fn = l->defer_fn;
@@ -177,7 +189,8 @@ int loop_run(struct loop *l)
 
 			if (!f->used || f->gen != ev[i].data.u64 >> 32)
 				continue;
-			if (l->defer_fn && f->fd != l->defer_fd)
+			if (l->defer_fn && f->fd != l->defer_fd &&
+			    !f->unordered)
 				loop_settle(l);
 			f->cb(f->ctx, f->fd);
 		}

@@ -51,6 +51,12 @@ typedef void (*loop_idle_cb)(void *ctx);
 void loop_defer(struct loop *l, int fd, unsigned idle_ms, loop_idle_cb fn,
 		void *ctx);
 
+/* loop_unordered - fd's callback may run while deferred work is owed
+ * (it touches nothing that work reads or changes, e.g. it only files
+ * kernel events), so its events do not make the work run first.  0 / -1
+ * (fd not watched). */
+int loop_unordered(struct loop *l, int fd);
+
 /* loop_settle - run the deferred work now, if any is owed. */
 void loop_settle(struct loop *l);
 

@@ -470,6 +470,14 @@ static void daemon_loop(struct daemon *d)
 	    (nat_ct_events_fd(d->ct) >= 0 &&
 	     loop_add(d->loop, nat_ct_events_fd(d->ct), on_ct_events, d) < 0))
 		fatalx("event loop setup failed: %s", strerror(errno));
+	/* Conntrack and neighbour events only file what the kernel reports
+	 * (the flows of our bindings, the neighbours): the deferred
+	 * post-verdict work need not run before them.  Its flow deletes
+	 * even find more flows when the events came in first. */
+	if (nat_ct_events_fd(d->ct) >= 0)
+		loop_unordered(d->loop, nat_ct_events_fd(d->ct));
+	if (d->neigh_nl)
+		loop_unordered(d->loop, neigh_nl_fd(d->neigh_nl));
 	ops_open(&d->ops, d->loop, &d->conf[d->active], d->alg, reload, d);
 	d->ops.ctl.prior = d->prior;	/* sipalgctl bindings lists them */
 	d->wd_fd = -1;

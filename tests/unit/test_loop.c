@@ -3,7 +3,8 @@
  * The loop's deferred work (src/loop.c, loop_defer): what the queue's
  * post-verdict work relies on.  It runs when the loop has been idle, before
  * the callback of any other descriptor, never before another event of the
- * descriptor that deferred it, and at the latest when loop_run returns.
+ * descriptor that deferred it nor before an unordered one's, and at the
+ * latest when loop_run returns.
  * Pipes stand in for the queue socket ("hot") and any other descriptor.
  */
 #include <setjmp.h>
@@ -128,6 +129,22 @@ static void test_hot_first_then_exit(void **state)
 	teardown(&t);
 }
 
+/* An unordered descriptor's event does not run the work first: it runs
+ * after the idle time, as if nothing had come. */
+static void test_unordered(void **state)
+{
+	struct t t;
+
+	setup(&t);
+	t.poke_other = true;
+	assert_int_equal(loop_unordered(t.l, t.other[0]), 0);
+	assert_int_equal(loop_unordered(t.l, -1), -1);
+	assert_int_equal(write(t.hot[1], "x", 1), 1);
+	assert_int_equal(loop_run(t.l), 0);
+	assert_string_equal(t.seq, "hod");
+	teardown(&t);
+}
+
 /* loop_settle: at once, and only when owed. */
 static void test_settle(void **state)
 {
@@ -149,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_idle),
 		cmocka_unit_test(test_before_other),
 		cmocka_unit_test(test_hot_first_then_exit),
+		cmocka_unit_test(test_unordered),
 		cmocka_unit_test(test_settle),
 	};
 
