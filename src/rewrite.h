@@ -87,8 +87,9 @@ struct rw_result {
 	 * verdict (calls that ended). */
 	struct nat_elem gone[CALL_MAX_BIND];
 	unsigned n_gone;
-	/* Flows to delete after the verdict: the phone's media to the far
-	 * end that may predate the binding this message installs. */
+	/* Flows to delete once the message's bindings are in the kernel,
+	 * before its verdict: the phone's media to the far end that may
+	 * predate the binding this message installs. */
 	struct nat_flow stale[RW_MAX_STALE];
 	unsigned n_stale;
 	const char *skip;	/* set when the message must pass unchanged:

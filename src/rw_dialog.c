@@ -183,6 +183,17 @@ static void dialog_add(const struct rw_ctx *x, struct call *k,
 	k->n_dlg++;
 }
 
+/* Does one of k's dialogs have inside party host? */
+static bool dialog_has_host(const struct call *k, uint32_t host)
+{
+	unsigned j;
+
+	for (j = 0; j < k->n_dlg; j++)
+		if (k->dlg_host[j] == host)
+			return true;
+	return false;
+}
+
 /* The Call-ID key and tag hashes of m's dialog; false without both tags. */
 static bool dialog_key(const struct rw_ctx *x, const struct sip_msg *m,
 		       uint64_t *id, uint32_t tag[2])
@@ -218,7 +229,6 @@ static bool dialog_bye_last(const struct rw_ctx *x, struct call *k,
 			    struct rw_result *r)
 {
 	int i = dialog_find(k, m);
-	unsigned j;
 
 	*host = 0;
 	if (i < 0) {
@@ -232,9 +242,8 @@ static bool dialog_bye_last(const struct rw_ctx *x, struct call *k,
 	k->n_dlg--;
 	memmove(k->dlg_tag[i], k->dlg_tag[k->n_dlg], sizeof(k->dlg_tag[i]));
 	k->dlg_host[i] = k->dlg_host[k->n_dlg];
-	for (j = 0; j < k->n_dlg; j++)
-		if (k->dlg_host[j] == *host)
-			*host = 0;
+	if (dialog_has_host(k, *host))
+		*host = 0;
 	return k->n_dlg == 0;
 }
 
@@ -332,7 +341,6 @@ static bool ended_2xx(const struct rw_ctx *x, struct call *k,
 {
 	uint32_t tag[2], host;
 	uint64_t id;
-	unsigned j;
 
 	if (dialog_find(k, m) >= 0 || !dialog_key(x, m, &id, tag) ||
 	    !calls_dialog_was_ended(x->calls, id, tag[0], tag[1], x->now))
@@ -343,10 +351,8 @@ static bool ended_2xx(const struct rw_ctx *x, struct call *k,
 		return true;
 	}
 	host = host_key(x->family, msg_inside(x));
-	for (j = 0; j < k->n_dlg; j++)
-		if (k->dlg_host[j] == host)
-			return true;	/* that phone's other dialog */
-	release(x, k, pick_host_key, &host, r);
+	if (!dialog_has_host(k, host))	/* else that phone's other dialog */
+		release(x, k, pick_host_key, &host, r);
 	return true;
 }
 

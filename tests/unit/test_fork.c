@@ -28,12 +28,10 @@ static int run(struct pipe *p, enum rw_dir dir, const char *phone)
 {
 	const char *why, *out;
 	uint32_t len;
-	int rc;
 
 	memset(&p->last, 0, sizeof(p->last));
 	p->phone = phone;
-	rc = pipe_run(p, dir, msg, (uint32_t)strlen(msg), &why, &out, &len);
-	return rc;
+	return pipe_run(p, dir, msg, (uint32_t)strlen(msg), &why, &out, &len);
 }
 
 static void invite(const char *phone)
@@ -96,7 +94,6 @@ static int live[2];
 
 static int tally(void *ctx, const struct nat_plan *plan)
 {
-	struct pipe *p = ctx;
 	int rc = pipe_apply(ctx, plan);
 
 	if (rc == 0) {
@@ -105,7 +102,6 @@ static int tally(void *ctx, const struct nat_plan *plan)
 		live[1] += (int)media(plan->add, plan->n_add, "10.0.0.11") -
 			   (int)media(plan->del, plan->n_del, "10.0.0.11");
 	}
-	(void)p;
 	return rc;
 }
 
