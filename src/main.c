@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <signal.h>
@@ -80,15 +81,19 @@ static uint64_t now_mono(void)
 	return (uint64_t)ts.tv_sec;
 }
 
-static void usage(void)
+/* usage - the options on stdout and exit 0 when asked for (--help), on
+ * stderr and exit 2 after a mistake. */
+static void usage(int status)
 {
-	fprintf(stderr, "usage: sipalgd [-nvV] -c FILE\n"
-			"  -c FILE  configuration file\n"
-			"  -n       check the configuration and exit\n"
-			"  -v       more verbose than log_level (twice: "
-			"debug)\n"
-			"  -V       print the version and exit\n");
-	exit(2);
+	fprintf(status ? stderr : stdout,
+		"usage: sipalgd [-nvV] -c FILE\n"
+		"  -c, --config FILE  configuration file\n"
+		"  -n, --check        check the configuration and exit\n"
+		"  -v, --verbose      more verbose than log_level (twice: "
+		"debug)\n"
+		"  -V, --version      print the version and exit\n"
+		"  -h, --help         this text\n");
+	exit(status);
 }
 
 /* A link or address changed: read the interfaces again and follow. */
@@ -526,6 +531,14 @@ static void daemon_stop(struct daemon *d)
 
 int main(int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static struct daemon d;
 	bool check = false;
 	char err[512];
@@ -533,7 +546,7 @@ int main(int argc, char **argv)
 
 	d.conf_path = "/etc/sipalg/sipalgd.conf";
 	log_init();
-	while ((ch = getopt(argc, argv, "c:nvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:nvVh", longs, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			d.conf_path = optarg;
@@ -547,12 +560,15 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("sipalgd %s\n", SIPALG_VERSION);
 			return 0;
+		case 'h':
+			usage(0);
+			break;
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(2);
 	d.watchdog_ms = notify_init();
 	if (conf_load(&d.conf[0], d.conf_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);

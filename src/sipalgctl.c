@@ -20,9 +20,11 @@
 
 #define CTL_TIMEOUT_S 10
 
-static void usage(void)
+/* usage - on stdout and exit 0 when asked for (--help), on stderr and
+ * exit 2 after a mistake. */
+static void usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status ? stderr : stdout,
 		"usage: sipalgctl [-s SOCKET | -c FILE] [--json] COMMAND [ARG]\n"
 		"  calls          calls in progress\n"
 		"  registrations  registered phones (address-of-record)\n"
@@ -33,9 +35,11 @@ static void usage(void)
 		"  version        the daemon's version\n"
 		"  -s SOCKET      control socket (default %s)\n"
 		"  -c FILE        take the socket from sipalgd's configuration\n"
-		"  -j, --json     listings as JSON\n",
+		"  -j, --json     listings as JSON\n"
+		"  -V, --version  this program's version\n"
+		"  -h, --help     this text\n",
 		CONF_CONTROL_SOCKET);
-	exit(2);
+	exit(status);
 }
 
 static int ctl_connect(const char *path)
@@ -142,6 +146,7 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *path = CONF_CONTROL_SOCKET;
@@ -149,18 +154,23 @@ int main(int argc, char **argv)
 	int ch, json = 0, fd;
 	size_t n;
 
-	while ((ch = getopt_long(argc, argv, "+s:c:jh", longs, NULL)) != -1) {
+	/* Options anywhere ("sipalgctl calls --json"); a Call-ID that
+	 * starts with '-' goes after "--". */
+	while ((ch = getopt_long(argc, argv, "s:c:jhV", longs, NULL)) != -1) {
 		if (ch == 's')
 			path = optarg;
 		else if (ch == 'c')
 			path = socket_of(optarg);
 		else if (ch == 'j')
 			json = 1;
-		else
-			usage();
+		else if (ch == 'V') {
+			printf("sipalgctl %s\n", SIPALG_VERSION);
+			return 0;
+		} else
+			usage(ch == 'h' ? 0 : 2);
 	}
 	if (optind == argc)
-		usage();
+		usage(2);
 	n = request(req, sizeof(req), argc - optind, argv + optind, json);
 	fd = ctl_connect(path);
 	if (write(fd, req, n) != (ssize_t)n) {

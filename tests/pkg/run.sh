@@ -65,6 +65,9 @@ R=$T/root
 dpkg-deb -x "$DEB" "$R"
 check "unpacked sipalgd -V prints the version" \
 	sh -c "'$R/usr/sbin/sipalgd' -V | grep -q '^sipalgd 0\.'"
+check "unpacked sipalgctl --version and sipalgd --version print the version" \
+	sh -c "'$R/usr/sbin/sipalgctl' --version | grep -q '^sipalgctl 0\.' &&
+	       '$R/usr/sbin/sipalgd' --version | grep -q '^sipalgd 0\.'"
 check "unpacked sipalgctl without a daemon: error naming the socket, exit 1" \
 	sh -c "'$R/usr/sbin/sipalgctl' -s '$T/none' stats 2>'$T/err'; [ \$? = 1 ] && grep -q 'cannot connect to $T/none' '$T/err'"
 execs=$(sed -n 's/^Exec[A-Za-z]*=[+@!-]*\([^ ]*\).*/\1/p' "$R/lib/systemd/system/sipalgd.service" | sort -u)
@@ -81,6 +84,18 @@ for m in $(grep '^usr/share/man/' "$T/deb.list"); do
 	check "man -l $(basename "$m") renders without warnings" \
 		sh -c "MANWIDTH=80 man --warnings -l '$R/$m' >'$T/man.txt' 2>'$T/man.err' && [ ! -s '$T/man.err' ] && [ -s '$T/man.txt' ]"
 done
+
+# Every key the daemon accepts (the table in src/conf_keys.c) is in the
+# annotated example (set or commented out) and has its entry in
+# sipalgd.conf(5).
+undoc=""
+for k in $(sed -n 's/^[[:space:]]*KEY("\([a-z0-9_]*\)".*/\1/p' src/conf_keys.c); do
+	grep -qE "^#? *$k *=" sipalgd.conf.example || undoc="$undoc example:$k"
+	grep -qE "^\.B[IR]? $k( |$)" man/sipalgd.conf.5 || undoc="$undoc man5:$k"
+done
+NKEYS=$(grep -c '^[[:space:]]*KEY("' src/conf_keys.c)
+check "all $NKEYS configuration keys documented in sipalgd.conf.example and sipalgd.conf(5)${undoc:+ (missing:$undoc)}" \
+	sh -c "[ $NKEYS -gt 30 ] && [ -z '$undoc' ]"
 
 # make install with the package's layout lays the same files.
 make -s DESTDIR="$T/inst" PREFIX=/usr UNITDIR=/lib/systemd/system \
