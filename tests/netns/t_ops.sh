@@ -11,7 +11,9 @@
 #  - the status page renders in headless Chromium and names the call
 #    (DOM text asserted, screenshot in build/artifacts/t_ops/);
 #  - sipalgctl end closes the call's pinholes (a probe from outside no
-#    longer reaches the phone); reload refuses a broken configuration;
+#    longer reaches the phone); reload refuses a broken configuration,
+#    and the shipped unit's ExecReload lines, run in order, fail for it
+#    and leave the running rules alone; counters survive the reloads;
 #  - journal priorities: <6> on the banner, <4> on "passed unchanged";
 #  - the control socket: mode 0600, another user refused; with
 #    control_group 0660 and that group may use it;
@@ -173,14 +175,43 @@ check "after sipalgctl end the peer's RTP to $GW_OUT:${PUB_RTP:-30000} does not 
 	python3 "$CHECK" listen "$J/lrtp.json" --max 0
 
 # Reload: refused for a broken file (non-zero exit), fine otherwise.
-# As the unit's ExecReload does it: the socket from the configuration.
-check "sipalgctl -c CONF reload (the unit's ExecReload)" \
-	r "$J/sipalgctl" -c "$CONF" reload
+# unit_reload runs the shipped unit's ExecReload lines as systemctl reload
+# does: in order, stopping at the first that fails; the installed paths
+# become the lab's.
+unit_reload() {
+	local cmd
+	while read -r cmd; do
+		cmd=${cmd#[-+@!]}
+		cmd=${cmd//\/usr\/local\/sbin\/sipalgctl/$J/sipalgctl}
+		cmd=${cmd//\/usr\/local\/sbin\/sipalgd/$WORK/sipalgd}
+		cmd=${cmd//\/usr\/local\/lib\/sipalg\/sipalg-rules/$TOP/rules/sipalg-rules}
+		cmd=${cmd//\/etc\/sipalg\/sipalgd.conf/$CONF}
+		case $cmd in */usr/local/*|*/etc/sipalg/*)
+			echo "unit_reload: unmapped path in $cmd"; return 2;; esac
+		echo "+ $cmd"
+		r $cmd || return 1
+	done < <(sed -n 's/^ExecReload=//p' "$TOP/systemd/sipalgd.service")
+}
+divert_rules() { r iptables-save -t mangle | grep -e SIPALG_QUEUE; }
+check "the unit's ExecReload with a good configuration: every line succeeds" \
+	unit_reload
 cp "$CONF" "$J/conf.good"
+divert_rules >"$J/divert.before"
+# A broken file that also moves SIP to another port: a reload that
+# installed the rules from it and then had the daemon refuse it would
+# leave the kernel diverting 5070 while the daemon rewrites 5060.
+sed -i 's/^sip_ports = .*/sip_ports = 5070/' "$CONF"
+grep -q '^sip_ports = 5070' "$CONF" || echo "sip_ports = 5070" >>"$CONF"
 echo "no_such_key = 1" >>"$CONF"
+unit_reload >"$J/unit-reload.out" 2>&1; RC=$?
+divert_rules >"$J/divert.after"
+check "the unit's ExecReload with a broken file fails (status $RC), naming the line" \
+	sh -c "[ $RC = 1 ] && grep -q 'unknown key' '$J/unit-reload.out'"
+check "... and leaves the running rules as they were (SIP still diverted on 5060, not 5070)" \
+	sh -c "[ -s '$J/divert.before' ] && diff '$J/divert.before' '$J/divert.after' && ! grep -q 5070 '$J/divert.after'"
 check "sipalgctl reload of a broken configuration: the daemon refuses it, exit 1, the line named" \
 	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -s '$J/control' reload 2>'$J/reload.err' && grep -q 'reload refused: .*unknown key' '$J/reload.err'"
-check "sipalgctl -c CONF reload with that file fails too (the unit's reload fails)" \
+check "sipalgctl -c CONF reload with that file fails too" \
 	sh -c "! ip netns exec $NS_R '$J/sipalgctl' -c '$CONF' reload"
 cp "$J/conf.good" "$CONF"
 # The listeners are opened once: a reload naming another address keeps
@@ -190,6 +221,8 @@ ctl reload >/dev/null 2>&1; RC=$?
 scrape /metrics >"$J/metrics3.txt" 2>&1
 check "reload with another http_listen: accepted (status $RC), warned, metrics still on $HTTP" \
 	sh -c "[ $RC = 0 ] && grep -q '^<4>reload: control_socket, control_group and http_listen change only on restart' '$DAEMON_LOG' && grep -q '^sipalg_calls ' '$J/metrics3.txt'"
+check "metrics counters never went back across sipalgctl end and four reloads (one refused)" \
+	$DEB_PY "$OPS" grow "$J/metrics2.txt" "$J/metrics3.txt"
 cp "$J/conf.good" "$CONF"
 
 # systemd semantics: a fresh daemon with NOTIFY_SOCKET and a watchdog.
