@@ -52,11 +52,36 @@ void alg_count(struct alg *a, const char *what, const char *detail)
 		     "passed unchanged: ", what, detail);
 }
 
+void alg_dropped(struct alg *a, const char *what)
+{
+	reason_slot(a->dropped_by, &a->n_dropped_by, what)->count++;
+	a->st.dropped++;
+}
+
 void alg_count_drop(struct alg *a, const char *what, const char *detail)
 {
 	count_reason(a, reason_slot(a->reason, &a->n_reason, what), "", what,
 		     detail);
-	a->st.dropped++;
+	alg_dropped(a, what);
+}
+
+void alg_count_closed(struct alg *a, const char *what, const char *detail)
+{
+	count_reason(a, reason_slot(a->reason, &a->n_reason, what),
+		     "dropped (fail_closed): ", what, detail);
+	alg_dropped(a, what);
+}
+
+uint64_t alg_reason_passed(const struct alg *a, const struct alg_reason *r)
+{
+	unsigned i;
+
+	for (i = 0; i < a->n_dropped_by; i++)
+		if (strcmp(a->dropped_by[i].what, r->what) == 0)
+			/* Both tables full, their last slots may differ. */
+			return r->count > a->dropped_by[i].count ?
+			       r->count - a->dropped_by[i].count : 0;
+	return r->count;
 }
 
 void alg_policy(struct alg *a, const char *what, const char *host)
@@ -238,11 +263,11 @@ static void forget_flows(struct alg *a, const struct nat_elem *e, unsigned n)
 
 static int pass(struct alg *a, const char *why, const char *detail)
 {
-	alg_count(a, why, detail);
 	if (a->conf->fail_closed) {
-		a->st.dropped++;
+		alg_count_closed(a, why, detail);
 		return V_DROP;
 	}
+	alg_count(a, why, detail);
 	a->st.passed++;
 	return V_ACCEPT;
 }
@@ -773,9 +798,14 @@ void alg_log_stats(struct alg *a)
 		  a->ct ? nat_ct_walks(a->ct) : 0, a->ct ? nat_ct_flows(a->ct)
 						      : 0);
 	for (i = 0; i < a->n_reason; i++)
-		log_notice("stats: passed unchanged because %s: %llu",
-			  a->reason[i].what,
-			  (unsigned long long)a->reason[i].count);
+		if (alg_reason_passed(a, &a->reason[i]))
+			log_notice("stats: passed unchanged because %s: %llu",
+				   a->reason[i].what, (unsigned long long)
+				   alg_reason_passed(a, &a->reason[i]));
+	for (i = 0; i < a->n_dropped_by; i++)
+		log_notice("stats: dropped because %s: %llu",
+			   a->dropped_by[i].what,
+			   (unsigned long long)a->dropped_by[i].count);
 	alg_tcp_log_stats(a);
 	for (i = 0; i < a->n_policy; i++)
 		log_notice("stats: policy %s: %llu", a->policy[i].what,

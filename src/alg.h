@@ -79,6 +79,12 @@ struct alg {
 	struct alg_stats st;
 	struct alg_reason reason[ALG_MAX_REASONS];
 	unsigned n_reason;
+	/* Of the messages counted in reason[], those dropped (by the
+	 * policy, or with fail_closed), by the same reasons;
+	 * alg_reason_passed tells how many passed. */
+	struct alg_reason dropped_by[ALG_MAX_REASONS];
+	unsigned n_dropped_by;
+	const char *tcp_why;		/* the stream's last reason counted */
 	/* What messages named and the policy did not open (the messages
 	 * went on), by reason. */
 	struct alg_reason policy[ALG_MAX_REASONS];
@@ -269,6 +275,19 @@ void alg_count(struct alg *a, const char *what, const char *detail);
 /* alg_count_drop - count (and maybe log, with detail) a reason the policy
  * drops a packet, and the drop; the caller returns the drop verdict. */
 void alg_count_drop(struct alg *a, const char *what, const char *detail);
+
+/* alg_count_closed - a packet that would pass unchanged for what is
+ * dropped (fail_closed): counted under what and as a drop, logged as a
+ * drop; the caller returns the drop verdict. */
+void alg_count_closed(struct alg *a, const char *what, const char *detail);
+
+/* alg_dropped - a drop for what whose reason alg_count already counted
+ * (a TCP segment the stream drops). */
+void alg_dropped(struct alg *a, const char *what);
+
+/* alg_reason_passed - how many of the packets counted under reason r
+ * (one of a->reason) passed, that is were not dropped. */
+uint64_t alg_reason_passed(const struct alg *a, const struct alg_reason *r);
 
 /*
  * alg_end_call - end the call with this Call-ID now (the operator's

@@ -24,11 +24,11 @@ static const char *alg6_host(const struct pin6_msg *pm, char *out, size_t n)
 
 static int alg6_pass(struct alg *a, const char *why, const char *host)
 {
-	alg_count(a, why, host);
 	if (a->conf->fail_closed) {
-		a->st.dropped++;
+		alg_count_closed(a, why, host);
 		return 2;
 	}
+	alg_count(a, why, host);
 	a->st.passed++;
 	return 0;
 }

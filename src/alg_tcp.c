@@ -96,8 +96,8 @@ static void tcp_emit(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
 {
 	struct alg *a = ctx;
 
-	if (v == STREAM_DROP)
-		a->st.dropped++;
+	if (v == STREAM_DROP)	/* the stream counted why just before */
+		alg_dropped(a, a->tcp_why ? a->tcp_why : "TCP segment");
 	if (a->emit) {
 		a->emit(a->emit_ctx, id, pkt, len, v);
 		return;
@@ -109,7 +109,10 @@ static void tcp_emit(void *ctx, uint32_t id, const uint8_t *pkt, uint32_t len,
 
 static void tcp_count(void *ctx, const char *what)
 {
-	alg_count(ctx, what, NULL);
+	struct alg *a = ctx;
+
+	a->tcp_why = what;
+	alg_count(a, what, NULL);
 }
 
 static void tcp_bypass(void *ctx, int family, const union addr *in,

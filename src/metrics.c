@@ -57,15 +57,27 @@ static void reasons(struct buf *b, const struct alg *a)
 	unsigned i;
 
 	family(b, "sipalg_passed_unchanged_total", "counter",
-	       "Messages passed unchanged (or dropped with fail_closed) "
-	       "because they could not be rewritten, by reason.");
+	       "Messages passed unchanged because they could not be "
+	       "rewritten, by reason.");
 	for (i = 0; i < a->n_reason; i++) {
-		buf_add(b, "sipalg_passed_unchanged_total{reason=\"", 38);
-		label_value(b, a->reason[i].what);
-		buf_printf(b, "\"} %llu\n",
-			   (unsigned long long)a->reason[i].count);
+		uint64_t n = alg_reason_passed(a, &a->reason[i]);
+
 		if (strstr(a->reason[i].what, "kernel"))
 			kernel += a->reason[i].count;
+		if (!n)
+			continue;	/* every one dropped */
+		buf_add(b, "sipalg_passed_unchanged_total{reason=\"", 38);
+		label_value(b, a->reason[i].what);
+		buf_printf(b, "\"} %llu\n", (unsigned long long)n);
+	}
+	family(b, "sipalg_dropped_total", "counter",
+	       "Messages dropped, by reason (the policy's, or a message "
+	       "that could not be rewritten with fail_closed).");
+	for (i = 0; i < a->n_dropped_by; i++) {
+		buf_add(b, "sipalg_dropped_total{reason=\"", 29);
+		label_value(b, a->dropped_by[i].what);
+		buf_printf(b, "\"} %llu\n",
+			   (unsigned long long)a->dropped_by[i].count);
 	}
 	family(b, "sipalg_policy_total", "counter",
 	       "Messages the security policy acted on, by what it did.");

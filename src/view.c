@@ -548,27 +548,34 @@ unsigned view_more(const struct alg *a, struct view_counter *out)
 	return n;
 }
 
-/* A list of reasons with counts: "TITLE WHAT: N" lines or "KEY":{...}. */
+/* A list of reasons with counts: "TITLE WHAT: N" lines or "KEY":{...};
+ * with passed_of, a->reason's entries as the counts of those that passed
+ * (none: left out). */
 static void stats_reason_list(struct buf *b, const struct alg_reason *r,
 			      unsigned n, const char *title,
-			      const char *key, enum view_fmt f)
+			      const char *key, enum view_fmt f,
+			      const struct alg *passed_of)
 {
-	unsigned i;
+	unsigned i, k = 0;
 
 	if (f == VIEW_JSON)
 		buf_printf(b, "\"%s\":{", key);
 	for (i = 0; i < n; i++) {
 		const char *w = r[i].what;
+		uint64_t c = passed_of ? alg_reason_passed(passed_of, &r[i])
+				       : r[i].count;
 
+		if (!c)
+			continue;
 		if (f == VIEW_TEXT) {
 			buf_printf(b, "%s %s: %llu\n", title, w,
-				   (unsigned long long)r[i].count);
+				   (unsigned long long)c);
 			continue;
 		}
-		if (i)
+		if (k++)
 			buf_add(b, ",", 1);
 		buf_json_str(b, w, strlen(w));
-		buf_printf(b, ":%llu", (unsigned long long)r[i].count);
+		buf_printf(b, ":%llu", (unsigned long long)c);
 	}
 	if (f == VIEW_JSON)
 		buf_add(b, "},", 2);
@@ -584,9 +591,11 @@ static void stats_reasons(struct buf *b, const struct alg *a,
 		counter(b, f, more[i].name, more[i].v);
 	stats_reason_list(b, a->reason, a->n_reason,
 			  "passed unchanged because",
-			  "passed_unchanged_by_reason", f);
+			  "passed_unchanged_by_reason", f, a);
+	stats_reason_list(b, a->dropped_by, a->n_dropped_by,
+			  "dropped because", "dropped_by_reason", f, NULL);
 	stats_reason_list(b, a->policy, a->n_policy, "policy",
-			  "policy_by_reason", f);
+			  "policy_by_reason", f, NULL);
 }
 
 static void stats_hist(struct buf *b, const struct view_hist *v,

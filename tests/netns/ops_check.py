@@ -70,7 +70,8 @@ def cmd_bindings(a):
 def cmd_stats(a):
     s = load(a[0])
     if not isinstance(s, dict) or "latency" not in s or \
-       "passed_unchanged_by_reason" not in s:
+       "passed_unchanged_by_reason" not in s or \
+       "dropped_by_reason" not in s:
         fail("stats: not the expected object")
 
 
@@ -94,6 +95,7 @@ def cmd_metrics(a):
             "sipalg_flows_deleted_total", "sipalg_kernel_errors_total",
             "sipalg_hold_seconds_bucket", "sipalg_calls_ended_total",
             "sipalg_queue_passed_unseen_total", "sipalg_policy",
+            "sipalg_dropped",
             "sipalg_tcp_connections"]
     names = {k.split("[")[0] for k in m}
     missing = [n for n in need if n not in names]

@@ -4,7 +4,8 @@
  * protocol (ctl_handle) and the HTTP listener (http_handle) over a call
  * and a registration made by real messages through the pipeline
  * (tests/fuzz/pipe.h): listings, framing of partial and bad requests,
- * ending a call, metrics text, status page, HTTP errors.
+ * ending a call, metrics text, status page, HTTP errors, dropped and
+ * passed unchanged told apart by reason.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -165,12 +166,42 @@ static void test_http(void **state)
 	buf_free(&out);
 }
 
+/* Dropped and passed unchanged are told apart by reason: the same
+ * malformed message once with fail_closed (dropped), once without. */
+static void test_dropped_by_reason(void **state)
+{
+	static const char junk[] = "NOT SIP AT ALL\r\n\r\n";
+	const char *reason, *out, *r;
+	uint32_t out_len;
+
+	p.conf.fail_closed = true;
+	assert_int_equal(pipe_run(&p, RW_OUT, junk, sizeof(junk) - 1, &reason,
+				  &out, &out_len), PIPE_DROPPED);
+	p.conf.fail_closed = false;
+	assert_int_equal(pipe_run(&p, RW_OUT, junk, sizeof(junk) - 1, &reason,
+				  &out, &out_len), PIPE_PASSED);
+	assert_string_equal(reason, "not SIP");
+	r = ask("stats\n");
+	assert_non_null(strstr(r, "\npassed unchanged because not SIP: 1\n"));
+	assert_non_null(strstr(r, "\ndropped because not SIP: 1\n"));
+	r = ask("stats json\n");
+	assert_non_null(strstr(r, "\"passed_unchanged_by_reason\":"
+				  "{\"not SIP\":1}"));
+	assert_non_null(strstr(r, "\"dropped_by_reason\":{\"not SIP\":1}"));
+	r = get("GET /metrics HTTP/1.1\r\n\r\n");
+	assert_non_null(strstr(r, "\nsipalg_passed_unchanged_total{reason="
+				  "\"not SIP\"} 1\n"));
+	assert_non_null(strstr(r, "\nsipalg_dropped_total{reason=\"not SIP\"} "
+				  "1\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listings),
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_dropped_by_reason),
 		cmocka_unit_test(test_end),
 	};
 
