@@ -6,7 +6,9 @@
   regs FILE AOR...                   sipalgctl registrations --json
   bindings FILE COUNT                --json list of COUNT bindings, owners
   stats FILE                         sipalgctl stats --json: an object
-  metrics FILE                       parse with prometheus_client
+  metrics FILE                       parse with prometheus_client, and
+                                     hold to the text format's rules as
+                                     promtool check metrics does (lint)
   grow OLD NEW                       every counter in NEW >= OLD, some >
   dom FILE TEXT...                   chromium --dump-dom holds each TEXT
   notify-rx SOCK OUT QUEUE           receive sd_notify datagrams on SOCK
@@ -20,6 +22,7 @@
 Exit 0 when the assertion holds, else 1 with the reason on stderr.
 """
 import json
+import re
 import sys
 
 
@@ -88,7 +91,92 @@ def parse_metrics(path):
     return out
 
 
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+SAMPLE = re.compile(r"(%s)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\\n]|"
+                    r"\\\\[\\\\\"n])*\",?)*\})? (\S+)$" % NAME)
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\\]|\\\\.)*)"')
+
+
+def lint_metrics(text):
+    """The exposition format's rules (Prometheus text format 0.0.4) and
+    the naming rules promtool's linter checks: one HELP and one TYPE per
+    family, before its samples; a family's samples together; counters
+    end in _total; no series twice; histogram buckets cumulative in
+    rising le, ending at +Inf = _count; a newline at the end."""
+    if not text.endswith("\n"):
+        return "no newline at the end"
+    fams, seen, series, cur = {}, set(), set(), None
+    hist = {}
+    for n, line in enumerate(text.split("\n")[:-1], 1):
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            kind, name = line[2:6], line.split(" ")[2]
+            if not re.fullmatch(NAME, name):
+                return f"line {n}: bad name {name!r}"
+            f = fams.setdefault(name, {})
+            if kind in f:
+                return f"line {n}: second {kind} for {name}"
+            if name in seen and name != cur:
+                return f"line {n}: {kind} for {name} after its samples"
+            f[kind] = line.split(" ", 3)[3] if kind == "TYPE" else True
+            if kind == "TYPE" and f[kind] not in ("counter", "gauge",
+                                                  "histogram", "summary",
+                                                  "untyped"):
+                return f"line {n}: bad type {f[kind]!r}"
+            if kind == "TYPE" and f[kind] == "counter" and \
+               not name.endswith("_total"):
+                return f"line {n}: counter {name} lacks _total"
+            cur = name
+            continue
+        if line.startswith("#") or not line:
+            return f"line {n}: stray line {line!r}"
+        m = SAMPLE.match(line)
+        if not m:
+            return f"line {n}: not a sample: {line!r}"
+        name, labels, value = m.group(1), m.group(2) or "", m.group(3)
+        fam = name
+        if cur and fams.get(cur, {}).get("TYPE") == "histogram" and \
+           name in (cur + "_bucket", cur + "_sum", cur + "_count"):
+            fam = cur
+        if fam != cur or "TYPE" not in fams.get(fam, {}) or \
+           "HELP" not in fams[fam]:
+            return f"line {n}: {name} outside its family's HELP/TYPE"
+        if fam in seen and fam != cur:
+            return f"line {n}: {fam}'s samples not together"
+        seen.add(fam)
+        try:
+            v = float(value)
+        except ValueError:
+            return f"line {n}: bad value {value!r}"
+        lab = dict(LABEL.findall(labels))
+        key = name + json.dumps(sorted(lab.items()))
+        if key in series:
+            return f"line {n}: series twice: {key}"
+        series.add(key)
+        if fam != name:
+            le = lab.pop("le", None)
+            h = hist.setdefault(fam + json.dumps(sorted(lab.items())),
+                                {"b": [], "count": None})
+            if name.endswith("_bucket"):
+                if le is None:
+                    return f"line {n}: bucket without le"
+                h["b"].append((float(le), v))
+            elif name.endswith("_count"):
+                h["count"] = v
+    for k, h in hist.items():
+        b = h["b"]
+        if not b or b[-1][0] != float("inf") or h["count"] != b[-1][1]:
+            return f"histogram {k}: no +Inf bucket equal to _count"
+        for (l1, c1), (l2, c2) in zip(b, b[1:]):
+            if l2 <= l1 or c2 < c1:
+                return f"histogram {k}: buckets not cumulative in rising le"
+    return None
+
+
 def cmd_metrics(a):
+    with open(a[0]) as f:
+        why = lint_metrics(f.read())
+    if why:
+        fail(f"metrics: {why}")
     m = parse_metrics(a[0])
     need = ["sipalg_messages_total", "sipalg_passed_unchanged",
             "sipalg_calls", "sipalg_registrations", "sipalg_bindings",
