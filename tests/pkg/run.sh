@@ -63,6 +63,13 @@ check "the package build used the packaging CPPFLAGS (-D_FORTIFY_SOURCE=2)" \
 # A container-like directory: the package unpacked, run from there.
 R=$T/root
 dpkg-deb -x "$DEB" "$R"
+# The README's deployment steps, as written, on the unpacked package.
+EXAMPLE=$(sed -n 's|^cp \(/usr/share/doc/sipalg/[^ ]*\) /etc/sipalg/sipalgd.conf.*|\1|p' README.md)
+check "README's deployment step: cp ${EXAMPLE:-?} /etc/sipalg/sipalgd.conf works (the example uncompressed, /etc/sipalg in the package)" \
+	sh -c "[ -n '$EXAMPLE' ] && cp '$R$EXAMPLE' '$R/etc/sipalg/sipalgd.conf' &&
+	       cmp sipalgd.conf.example '$R/etc/sipalg/sipalgd.conf' &&
+	       '$R/usr/sbin/sipalgd' -n -c '$R/etc/sipalg/sipalgd.conf' | grep -q 'configuration OK'"
+rm -f "$R/etc/sipalg/sipalgd.conf"
 check "unpacked sipalgd -V prints the version" \
 	sh -c "'$R/usr/sbin/sipalgd' -V | grep -q '^sipalgd 0\.'"
 check "unpacked sipalgctl --version and sipalgd --version print the version" \
