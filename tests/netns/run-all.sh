@@ -53,7 +53,7 @@ t_wan:(life2) WAN renumbering without restart: address replaced, wan0 re-created
 t_fwreload:(life1) firewall reload (nft flush ruleset + the plain firewall): gateway back within 10 s, registered phone rings without re-registering, new call media both ways
 t_restart:(life3) restart never misroutes (unit's stop/start sequence, and after SIGKILL): the second phone re-registers first and does not get the first's public port; the INVITE to the first phone's Contact rings it, never the second
 t_restart_call:(life4) restart mid-call (unit's stop/start sequence, then SIGKILL and the same; restart_grace 5 s): the call restored from the state file, media both ways past the grace, the peer's BYE reaches the phone and closes the pinholes and flows, the registrar's INVITE rings the phone without re-registration; a truncated state file refused, the gateway works on; a stop keeps bindings for the grace only, disable --now removes all
-t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; /metrics parsed, counters grow; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG; slow HTTP clients cannot stall it; socket root-only or control_group; after a restart the kept bindings listed
+t_ops:(z) operator: sipalgctl calls/registrations/bindings/stats (+ --json), end closes pinholes, reload; the unit's ExecReload fails for a broken file and keeps the rules; /metrics parsed and linted, counters grow, never go back across reloads; status page in headless Chromium; journal priorities; sd_notify READY/WATCHDOG; slow HTTP clients cannot stall it; socket root-only or control_group; after a restart the kept bindings listed
 t_tcp:(v) SIP over TCP: REGISTER, calls out (3000-byte INVITE in 3 segments) and in over the registration connection, RTP both ways, closed after BYE, 2 messages in 1 segment, retransmission identical, 3000 messages after the length change (no reset), HTTP POST with a REGISTER body opens nothing, no private address in any reassembled stream
 t_sipp_tcp:(w) SIPp over one TCP connection, 200 calls/s for 12000 calls (a minute): none failed, no reset, no private address in the reassembled streams
 t_nataware:(nat1) NAT-aware phones (STUN; public Via ;rport, Contact, SDP), both on 5060/8000: REGISTER and INVITE byte for byte from the STUN mapping, calls to each Contact, a call after every SIP flow expired, calls out, media both ways
@@ -241,7 +241,8 @@ outcome each (\`test_robust\`); the capture regression set replayed by
 \`sipalg-replay\` (\`pcap/\`, \`make replay\`); and a 20 s libFuzzer run of
 each harness (\`tests/fuzz\`, \`make fuzz-smoke\`); then the Debian package and
 \`make install\`: \`make deb\` built, its file list, dependencies and manual
-pages checked, the same files laid by \`make DESTDIR=... install\`
+pages checked, every configuration key checked to be in the example
+and in sipalgd.conf(5), the same files laid by \`make DESTDIR=... install\`
 (\`tests/pkg/run.sh\`, \`make pkg-test\`).
 
 Reproduce (as root, Debian): \`make deps all && tests/netns/run-all.sh\`, or one
