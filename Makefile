@@ -5,14 +5,16 @@ CC      ?= cc
 VERSION := 0.1.0
 GITREV  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 # Packaging passes CPPFLAGS (e.g. -D_FORTIFY_SOURCE=2), CFLAGS and LDFLAGS
-# (hardening): every compile and link line below uses them.
-CPPFLAGS += -DSIPALG_VERSION='"$(VERSION)$(if $(GITREV), (git $(GITREV)))"'
+# (hardening): every compile and link line below uses them, whether they
+# come from the environment (dpkg-buildflags) or the command line ("make
+# CFLAGS=..."; override keeps what the code needs appended to them).
+override CPPFLAGS += -DSIPALG_VERSION='"$(VERSION)$(if $(GITREV), (git $(GITREV)))"'
 PKGS    := libnetfilter_queue libmnl libnftnl libnetfilter_conntrack
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE
 ifeq ($(WERROR),1)
-CFLAGS  += -Werror
+override CFLAGS += -Werror
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -60,6 +60,18 @@ check "the package depends on runtime libraries only (no -dev, no compiler)" \
 check "the package build used the packaging CPPFLAGS (-D_FORTIFY_SOURCE=2)" \
 	grep -q -- '-D_FORTIFY_SOURCE=2 .*-c -o build/main.o src/main.c' build/deb/build.log
 
+# Packagers that pass the flags on the command line (make CFLAGS=...)
+# instead of the environment: the code's own flags still come along.
+make B="$T/cl" CFLAGS="-O1 -fstack-protector-strong" \
+	CPPFLAGS="-D_FORTIFY_SOURCE=2" LDFLAGS="-Wl,-z,now" WERROR=1 \
+	"$T/cl/sipalgctl" "$T/cl/main.o" >"$T/cl.log" 2>&1
+check "make CFLAGS=... CPPFLAGS=... LDFLAGS=... on the command line: used, and the code's own flags kept" \
+	sh -c "'$T/cl/sipalgctl' --version | grep -q '^sipalgctl 0\.' &&
+	       [ -s '$T/cl/main.o' ] &&
+	       readelf -d '$T/cl/sipalgctl' | grep -q BIND_NOW &&
+	       grep -q -- '-D_FORTIFY_SOURCE=2 -DSIPALG_VERSION=.* -O1 -fstack-protector-strong -std=gnu11 .*-D_GNU_SOURCE' '$T/cl.log' ||
+	       { cat '$T/cl.log'; exit 1; }"
+
 # A container-like directory: the package unpacked, run from there.
 R=$T/root
 dpkg-deb -x "$DEB" "$R"
