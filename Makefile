@@ -41,9 +41,12 @@ RUNTIME_DEBS := libnetfilter-queue1 libmnl0 libnftnl11 \
 BUILD_DEBS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 	   libnftnl-dev libnetfilter-conntrack-dev libpcap-dev dpkg-dev \
 	   debhelper
+# procps (sysctl), systemd (systemd-analyze) and xz-utils (the PROTOS
+# archive) are on most Debian installs but not in a minimal one.
 TEST_DEBS := libosip2-dev libcmocka-dev sip-tester iptables nftables \
 	   conntrack iproute2 tcpdump socat python3 clang libclang-rt-14-dev \
-	   python3-prometheus-client chromium man-db baresip-core
+	   python3-prometheus-client chromium man-db baresip-core \
+	   procps systemd xz-utils
 DEBS    := $(BUILD_DEBS) $(TEST_DEBS)
 
 CORE_O  := $(CORE:%=$(B)/%.o)

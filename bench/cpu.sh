@@ -5,6 +5,7 @@
 # run_* functions), as a markdown table plus the top functions.
 set -eu
 prog=$1 n=$2 out=$3
+top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/sipalg-cpu.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 valgrind --tool=callgrind --collect-atstart=no --toggle-collect='run_*' \
@@ -36,6 +37,6 @@ callgrind_annotate --auto=no --inclusive=no "$tmp/cg.out" >"$tmp/excl.txt"
 	echo
 	echo '```'
 	awk '/file:function/ { on = 1; getline; next } on && NF { print }
-	     on && !NF && n++ > 0 { exit }' "$tmp/excl.txt" | sed "s#/work/main/##; s# \[.*##" | head -12
+	     on && !NF && n++ > 0 { exit }' "$tmp/excl.txt" | sed "s#$top/##; s# \[.*##" | head -12
 	echo '```'
 } >"$out"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Replays real captures from the shared corpus (pcaps nobody on the team
+ * Replays real captures from tests/corpus/pcaps (pcaps nobody on the team
  * wrote; see tests/corpus/README.md for each file's origin) through
  * scan -> plan -> apply, as the gateway would: a packet from a private
  * address travels out, one to a private address travels in.  Asserts for
