@@ -61,6 +61,20 @@ CASES = {
         caller=('8.19.19.6', 5060), callee=('50.60.70.80', 5060),
         conf='public_address = 50.60.70.1\ninside_networks = 8.19.19.0/24\n'
              'media_ports = 50004-50999\n'),
+    # Their "no_nat" messages: the same calls through an ALG that translates
+    # nothing.  Here neither party is in inside_networks, so the gateway
+    # has no phone of its own in the call and every message must pass
+    # byte for byte (nothing rewritten, nothing bound).
+    'sipd1-nonat': dict(
+        set='sipd1', pre='no_nat', post='no_nat',
+        caller=('1.1.1.2', 5060), callee=('22.22.22.2', 5060),
+        conf='public_address = 30.30.30.2\n'
+             'inside_networks = 192.168.0.0/16\n', neutral=True),
+    'sipd2-nonat': dict(
+        set='sipd2', pre='no_nat', post='no_nat',
+        caller=('100.101.102.103', 5060), callee=('200.201.202.205', 5060),
+        conf='public_address = 200.201.202.1\n'
+             'inside_networks = 192.168.0.0/16\n', neutral=True),
     # The phone behind the gateway is the callee here: "forw" (sent by the
     # outside caller) travels inbound, already DNATed to 16.33.0.200.
     'sipd4-dnat': dict(
@@ -111,6 +125,13 @@ def run_case(name, c, tmp):
         raise AssertionError('%s: sipalg-replay failed:\n%s' %
                              (name, p.stderr[-3000:]))
     summary = json.loads(p.stdout)
+    if c.get('neutral') and (summary['rewritten'] or summary['dropped'] or
+                             summary['bindings_installed']):
+        raise AssertionError('%s: a call with no inside party was touched: '
+                             '%d rewritten, %d dropped, %d bindings' % (
+                                 name, summary['rewritten'],
+                                 summary['dropped'],
+                                 summary['bindings_installed']))
     ours = [pcapsip.lines('', pl)[1:] for _, pl in
             (pcapsip.describe(lt, ts, b) for lt, ts, b in
              pcapsip.frames(out))]
