@@ -125,11 +125,13 @@ def main():
     msgs = []
     flows = []  # call flows, for fuzz_pipeline only (SEQ inputs)
     flows6 = []  # the same over IPv6 (fuzz_pipeline FUZZ_FAMILY=6)
+    source = {}  # where the messages came from: name -> count
     for sub in ("rfc4475", "rfc5118", "rfc5118/wire"):
         d = os.path.join(corpus, sub)
         for f in sorted(os.listdir(d)):
             if f.endswith(".dat"):
                 msgs.append(open(os.path.join(d, f), "rb").read())
+                source[sub] = source.get(sub, 0) + 1
     gdir = os.path.join(top, "tests", "golden")
     for f in sorted(os.listdir(gdir)):
         if f.endswith(".sip"):
@@ -137,8 +139,20 @@ def main():
             msgs.extend(msg for _, msg in steps)
             flows.append(sequence(steps))
             flows6.append(sequence([(d, to_v6(m)) for d, m in steps]))
+            source["golden"] = source.get("golden", 0) + len(steps)
     for case in protos_cases(corpus):
         msgs.extend(protos_fill(p) for p in case)
+        source["protos cases"] = source.get("protos cases", 0) + 1
+    print("seeds from: rfc4475 %d files, rfc5118 %d, rfc5118/wire %d, "
+          "PROTOS c07-sip %d cases, tests/golden %d messages" % tuple(
+              source.get(k, 0) for k in ("rfc4475", "rfc5118", "rfc5118/wire",
+                                         "protos cases", "golden")))
+    # A source that gave nothing would shrink the fuzzers' start silently.
+    empty = [k for k in ("rfc4475", "rfc5118", "rfc5118/wire",
+                         "protos cases", "golden") if not source.get(k)]
+    if empty:
+        sys.exit("seeds: nothing from %s (corpus %s)" % (
+            ", ".join(empty), corpus))
     counts = {}
     for kind in ("sip", "sdp"):
         os.makedirs(os.path.join(out, kind), exist_ok=True)
