@@ -232,13 +232,17 @@ uses RTCP on the m= port + 1.
 
 ## What else \`make check\` runs
 
-Before these scenarios, under ASan and UBSan: the cmocka unit tests of the
+Before these scenarios: \`tests/standalone.sh\` (nothing in the repository
+points outside it, \`tests/corpus\` matches its provenance, the README names
+every package \`make deps\` installs); then, under ASan and UBSan: the cmocka
+unit tests of the
 scanners and the configuration; the golden rewrite files
 (\`tests/golden/*.sip\`, one per call shape, input and expected output with
 the kernel bindings added, removed and kept); RFC 4475, RFC 5118 and all
 4527 PROTOS c07-sip cases through the whole per-packet pipeline with a defined
-outcome each (\`test_robust\`); the capture regression set replayed by
-\`sipalg-replay\` (\`pcap/\`, \`make replay\`); and a 20 s libFuzzer run of
+outcome each (\`test_robust\`); the capture regression set and a third
+party's expected ALG rewrites replayed by \`sipalg-replay\` (\`pcap/\`,
+\`make replay\`); and a 20 s libFuzzer run of
 each harness (\`tests/fuzz\`, \`make fuzz-smoke\`); then the Debian package and
 \`make install\`: \`make deb\` built, its file list, dependencies and manual
 pages checked, every configuration key checked to be in the example
