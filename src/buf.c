@@ -117,6 +117,25 @@ void buf_html(struct buf *b, const char *p, size_t n)
 	}
 }
 
+void buf_text(struct buf *b, const char *p, size_t n, size_t width)
+{
+	size_t i, cols = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 0x20 && c < 0x7f) {
+			buf_add(b, &p[i], 1);
+			cols++;
+		} else {
+			buf_printf(b, "\\x%02x", c);
+			cols += 4;
+		}
+	}
+	for (; cols < width; cols++)
+		buf_add(b, " ", 1);
+}
+
 bool buf_ok(const struct buf *b)
 {
 	return !b->failed;

@@ -35,6 +35,11 @@ void buf_json_str(struct buf *b, const char *p, size_t n);
  * other than newline and tab shown as '?'). */
 void buf_html(struct buf *b, const char *p, size_t n);
 
+/* buf_text - append p[0..n) for a terminal or a log line: printable
+ * ASCII as it is, any other byte (escapes, bells, non-ASCII: a sender's
+ * Call-ID may hold anything) as \xNN; then blanks up to width columns. */
+void buf_text(struct buf *b, const char *p, size_t n, size_t width);
+
 /* buf_ok - false once an append was lost. */
 bool buf_ok(const struct buf *b);
 

@@ -142,8 +142,8 @@ static void call_entry(void *ctx, const struct call *k)
 	phone(k, ph);
 	far_end(k, fe);
 	if (w->f == VIEW_TEXT) {
-		buf_printf(w->b, "%-40.*s %-21s %-21s ",
-			   (int)k->callid_len, k->callid, ph, fe);
+		buf_text(w->b, k->callid, k->callid_len, 40);
+		buf_printf(w->b, " %-21s %-21s ", ph, fe);
 		streams_text(w->b, k);
 		buf_printf(w->b, " %s %llus media %llus ago\n",
 			   call_state(k), (unsigned long long)age,
@@ -183,7 +183,7 @@ void view_call_line(struct buf *b, const struct alg *a, const struct call *k)
 	phone(k, ph);
 	far_end(k, fe);
 	buf_add(b, "call ", 5);
-	buf_add(b, k->callid, k->callid_len);
+	buf_text(b, k->callid, k->callid_len, 0);
 	buf_printf(b, " (%s) phone %s -> far end %s, ports ", call_state(k),
 		   ph, fe);
 	streams_text(b, k);
@@ -215,8 +215,9 @@ static void reg_entry(void *ctx, const struct binding *x)
 		uint64_t left = until(w->now, x->sig->reg[i].until);
 
 		if (w->f == VIEW_TEXT) {
-			buf_printf(w->b, "%-40s %-21s %-21s %llus\n", aor, in,
-				   pub, (unsigned long long)left);
+			buf_text(w->b, aor, strlen(aor), 40);
+			buf_printf(w->b, " %-21s %-21s %llus\n", in, pub,
+				   (unsigned long long)left);
 		} else {
 			buf_printf(w->b, "%s{\"aor\":", w->n ? ",\n" : "\n");
 			buf_json_str(w->b, aor, strlen(aor));
@@ -327,7 +328,7 @@ static void owner_text(struct bind_walk *w, const struct binding *x,
 		return;
 	}
 	buf_add(t, "call ", 5);
-	buf_add(t, k->callid, k->callid_len);
+	buf_text(t, k->callid, k->callid_len, 0);
 }
 
 static void bind_entry(void *ctx, const struct binding *x)

@@ -61,8 +61,8 @@ static void call_row(void *ctx, const struct pin6_call_info *c)
 
 	view_addr(AF_INET6, c->phone, 0, ph);
 	if (w->f == VIEW_TEXT) {
-		buf_printf(w->b, "%-40.*s %-21s %-21s ", (int)c->id_len, c->id,
-			   ph, "-");
+		buf_text(w->b, c->id, c->id_len, 40);
+		buf_printf(w->b, " %-21s %-21s ", ph, "-");
 		ports_text(w->b, c);
 		buf_printf(w->b, " %s %llus media - (IPv6)\n", state, age);
 	} else {
@@ -93,8 +93,9 @@ static void reg_row(void *ctx, const struct pin6_reg_info *g)
 
 	view_addr(AF_INET6, g->phone, g->port, hp);
 	if (w->f == VIEW_TEXT) {
-		buf_printf(w->b, "%-40s %-21s %-21s %llus\n",
-			   *g->aor ? g->aor : "-", hp, hp,
+		buf_text(w->b, *g->aor ? g->aor : "-",
+			 *g->aor ? strlen(g->aor) : 1, 40);
+		buf_printf(w->b, " %-21s %-21s %llus\n", hp, hp,
 			   left(w->now, g->expires));
 	} else {
 		buf_printf(w->b, "%s{\"aor\":", sep(w));
@@ -135,15 +136,18 @@ static void bind_row(struct v6_walk *w, const char *kind, const char *hp,
 static void call_binds(void *ctx, const struct pin6_call_info *c)
 {
 	struct v6_walk *w = ctx;
-	char hp[VIEW_ADDR_MAX], own[PIN6_ID_MAX + 8];
-	int k = snprintf(own, sizeof(own), "call %.*s", (int)c->id_len, c->id);
+	char hp[VIEW_ADDR_MAX];
+	struct buf own = { 0 };
 	unsigned i;
 
+	buf_add(&own, "call ", 5);
+	buf_text(&own, c->id, c->id_len, 0);
 	for (i = 0; i < c->n_port; i++) {
 		view_addr(AF_INET6, c->phone, c->port[i], hp);
-		bind_row(w, "media", hp, "-", own,
-			 k > 0 && (size_t)k < sizeof(own) ? (unsigned)k : 0);
+		bind_row(w, "media", hp, "-", own.p ? own.p : "call",
+			 own.p ? (unsigned)own.len : 4);
 	}
+	buf_free(&own);
 }
 
 static void reg_binds(void *ctx, const struct pin6_reg_info *g)

@@ -195,6 +195,44 @@ static void test_dropped_by_reason(void **state)
 				  "1\n"));
 }
 
+/* A Call-ID is the sender's bytes: an outside caller can put terminal
+ * escapes in it.  The text listings and the log line show them escaped
+ * (\xNN), JSON as \u00NN; "end" still takes the exact bytes. */
+static void test_hostile_callid(void **state)
+{
+	static const char id[] = "evil\x1b[2J\x07\x80x@10.0.0.10";
+	char inv[1024];
+	const char *reason, *out, *r;
+	uint32_t out_len;
+	struct buf line = { 0 };
+	const struct call *k;
+
+	snprintf(inv, sizeof(inv), "INVITE sip:bob@192.0.2.20 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.10:5060;branch=z9hG4bKe1\r\n"
+		 "From: <sip:alice@192.0.2.20>;tag=e1\r\n"
+		 "To: <sip:bob@192.0.2.20>\r\nCall-ID: %s\r\n"
+		 "CSeq: 1 INVITE\r\nContact: <sip:alice@10.0.0.10:5060>\r\n"
+		 "Content-Type: application/sdp\r\nContent-Length: %zu\r\n"
+		 "\r\n%s", id, strlen(OPSGW_SDP), OPSGW_SDP);
+	assert_int_equal(pipe_run(&p, RW_OUT, inv, (uint32_t)strlen(inv),
+				  &reason, &out, &out_len), PIPE_REWRITTEN);
+	r = ask("calls\n");
+	assert_null(strchr(r, '\x1b'));
+	assert_null(strchr(r, '\x07'));
+	assert_non_null(strstr(r, "evil\\x1b[2J\\x07\\x80x@10.0.0.10"));
+	r = ask("bindings\n");
+	assert_null(strchr(r, '\x1b'));
+	r = ask("calls json\n");
+	assert_non_null(strstr(r, "\"evil\\u001b[2J\\u0007\\u0080x@10.0.0.10\""));
+	k = calls_find(p.alg->calls, id, strlen(id));
+	assert_non_null(k);
+	view_call_line(&line, p.alg, k);
+	assert_null(strchr(line.p, '\x1b'));
+	assert_non_null(strstr(line.p, "call evil\\x1b[2J"));
+	buf_free(&line);
+	assert_int_equal(alg_end_call(p.alg, id, strlen(id)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_requests),
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_dropped_by_reason),
+		cmocka_unit_test(test_hostile_callid),
 		cmocka_unit_test(test_end),
 	};
 
