@@ -110,6 +110,18 @@ static uint16_t adopt_port(struct calls *t, uint16_t adopt)
 	return adopt && !*pool_slot(t, adopt) ? adopt : 0;
 }
 
+/* The same for a signalling socket who, when the kernel gives that port
+ * to no other inside socket as well (plain masquerading reuses a public
+ * port towards other hosts): a port two sockets share is neither's to
+ * bind, else the other's requests and responses would go to this one. */
+static uint16_t adopt_sig(struct calls *t, uint16_t adopt,
+			  const struct pool_who *who)
+{
+	return adopt_port(t, adopt) &&
+	       !calls_port_other(t, who->family, who->a, who->port, adopt)
+		       ? adopt : 0;
+}
+
 struct binding *calls_sig_get(struct calls *t, int family,
 			      const union addr *a, uint16_t port,
 			      uint64_t now, bool *created,
@@ -125,6 +137,7 @@ struct binding *calls_sig_get_at(struct calls *t, int family,
 {
 	struct binding *b = calls_binding_find(t, family, a, port);
 	const struct conf *c = t->conf;
+	const struct pool_who who = { family, a, port };
 	uint16_t pub;
 
 	*created = false;
@@ -142,12 +155,13 @@ struct binding *calls_sig_get_at(struct calls *t, int family,
 		*limit = "max_signalling_per_host";
 		return NULL;
 	}
-	pub = adopt_port(t, adopt);
+	pub = adopt_sig(t, adopt, &who);
 	if (!pub)
 		pub = adopt_port(t, pool_prior(t, family, a, port));
 	if (!pub)
 		pub = pool_take(t, c->signalling_port_min,
-				c->signalling_port_max, 1, &t->sig_next, port);
+				c->signalling_port_max, 1, &t->sig_next, port,
+				&who);
 	if (!pub) {
 		*limit = "signalling_ports";
 		return NULL;
@@ -185,8 +199,10 @@ static uint16_t media_pub(struct calls *t, uint16_t pub_rtp,
 		*rtcp = pub_rtcp;
 		return pub_rtp;
 	}
+	/* Not asked of the kernel (a query per call would cost every
+	 * call setup; the media pool is the daemon's own range). */
 	pub = pool_take(t, c->media_port_min, c->media_port_max - 1, 2,
-			&t->media_next, 0);
+			&t->media_next, 0, NULL);
 	*rtcp = pub + 1;
 	return pub;
 }

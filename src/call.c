@@ -440,6 +440,7 @@ void calls_inherit_hooks(struct calls *t, const struct calls *from)
 	t->end_hook = from->end_hook;
 	t->end_ctx = from->end_ctx;
 	t->prior = from->prior;
+	t->kernel = from->kernel;
 }
 
 void calls_set_end_hook(struct calls *t, calls_end_fn fn, void *ctx)

@@ -397,6 +397,31 @@ struct calls_prior {
 /* calls_set_prior - consult p (copied) when handing out ports. */
 void calls_set_prior(struct calls *t, const struct calls_prior *p);
 
+/* The kernel's own NAT, outside the daemon's bindings (RFC 4787 REQ-1): a
+ * public port the administrator's masquerading already gives another
+ * inside socket (a NAT-aware phone's STUN mapping, a phone's traffic
+ * before its first SIP) is that socket's mapping; a new binding on it
+ * would take it away and send that socket's traffic to another phone. */
+struct calls_kernel {
+	/* other - true when the kernel translates a flow of an inside
+	 * socket other than a:in_port to public pub:port. */
+	bool (*other)(void *ctx, int family, const union addr *pub,
+		      uint16_t port, const union addr *a, uint16_t in_port);
+	void *ctx;
+};
+
+/* calls_set_kernel - consult k (copied) before a public port becomes a
+ * new signalling binding's or a NAT-aware phone's media binding's. */
+void calls_set_kernel(struct calls *t, const struct calls_kernel *k);
+
+/*
+ * calls_port_other - true when the kernel (calls_set_kernel) maps public
+ * port p, on the public address of host a, for another inside socket
+ * than a:in_port; false without a hook.  One kernel query.
+ */
+bool calls_port_other(struct calls *t, int family, const union addr *a,
+		      uint16_t in_port, uint16_t p);
+
 /* calls_inherit_hooks - t gets from's end hook and reserved hook (a new
  * table that replaces from). */
 void calls_inherit_hooks(struct calls *t, const struct calls *from);

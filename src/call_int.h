@@ -57,6 +57,7 @@ struct calls {
 	calls_end_fn end_hook;
 	void *end_ctx;
 	struct calls_prior prior;	/* bindings the previous run left */
+	struct calls_kernel kernel;	/* the kernel's other mappings */
 	const char *end_why;	/* the sweep's reason, for end_hook */
 	struct hash_key key;		/* random: the tables' hash */
 	struct quota *quota[QUOTA_HASH];
@@ -81,11 +82,21 @@ static inline unsigned binding_count(const struct calls *t)
  * are made on now. */
 struct binding **pool_slot(struct calls *t, uint32_t p);
 
+/* The inside socket a port is taken for (pool_take asks the kernel
+ * whether another socket already has it, calls_set_kernel). */
+struct pool_who {
+	int family;
+	const union addr *a;
+	uint16_t port;
+};
+
 /* pool_take - next free port in [lo, hi] with the given step (2: an
  * even/odd pair), starting at *cur; want (if in range and free) is tried
- * first.  0 when none. */
+ * first.  With who, a port the kernel maps for another inside socket is
+ * not free (asked for a few ports only, see pool.c).  0 when none. */
 uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
-		   unsigned step, uint32_t *cur, uint32_t want);
+		   unsigned step, uint32_t *cur, uint32_t want,
+		   const struct pool_who *who);
 
 /* pool_prior - the public port a prior run's binding gave inside a:port
  * on the address bindings are made on now, 0 when none. */

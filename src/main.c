@@ -382,6 +382,8 @@ static void daemon_open_nat(struct daemon *d)
 				   nat_ct_sweep, nat_ct_host_maps,
 				   nat_nft_in_place(d->nft) };
 	a->ct = d->ct;
+	calls_set_kernel(a->calls, &(struct calls_kernel){ nat_ct_port_other,
+							    d->ct });
 }
 
 /* The packet and event sources: SIP over TCP's conntrack lookups, the

@@ -733,3 +733,15 @@ int nat_ct_host_maps(void *ctx, int family, const union addr *in,
 	return nat_ctmap_query(h->maps, CT_MAPS_SEQ + (h->seq++ & 0xffff),
 			       in, out, cap);
 }
+
+bool nat_ct_port_other(void *ctx, int family, const union addr *pub,
+		       uint16_t port, const union addr *a, uint16_t in_port)
+{
+	struct nat_ct *h = ctx;
+
+	if (family != AF_INET || !h)
+		return false;
+	return nat_ctmap_port_other(h->maps,
+				    CT_MAPS_SEQ + (h->seq++ & 0xffff), pub,
+				    port, a, in_port) == 1;
+}

@@ -80,6 +80,16 @@ int nat_ct_host_maps(void *ctx, int family, const union addr *in,
 		     struct nat_map *out, unsigned cap);
 
 /*
+ * nat_ct_port_other - calls_kernel.other: true when the kernel translates
+ * a UDP flow of another inside socket than a:in_port to public pub:port
+ * (the administrator's masquerading made it: a NAT-aware phone's STUN
+ * mapping).  One dump the kernel filters by the reply tuple.  false for
+ * IPv6 and when the kernel cannot be asked (logged).
+ */
+bool nat_ct_port_other(void *ctx, int family, const union addr *pub,
+		       uint16_t port, const union addr *a, uint16_t in_port);
+
+/*
  * nat_ct_flush_sip - at start: delete every UDP flow with one of the SIP
  * ports at either end, whoever made it, so the next SIP packets create
  * flows under the daemon's bindings instead of keeping a MASQUERADE

@@ -19,7 +19,9 @@
  * (CTA_FILTER_F_CTA_IP_SRC, CTA_FILTER_F_CTA_PROTO_NUM); not in the uapi
  * headers. */
 #define CT_FILTER_IP_SRC (1u << 0)
+#define CT_FILTER_IP_DST (1u << 1)
 #define CT_FILTER_PROTO_NUM (1u << 3)
+#define CT_FILTER_PROTO_DST_PORT (1u << 5)
 
 struct maps_ctx {
 	const union addr *in;
@@ -65,7 +67,12 @@ static int maps_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static struct nlmsghdr *maps_request(char *buf, uint32_t seq, uint32_t in)
+/* A dump request the kernel filters: by the original tuple's source
+ * address (reply false: one host's flows) or by the reply tuple's
+ * destination address and port (reply true: the flows NATed to one
+ * public port); UDP only. */
+static struct nlmsghdr *dump_request(char *buf, uint32_t seq, bool reply,
+				     uint32_t addr, uint16_t port)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -77,20 +84,52 @@ static struct nlmsghdr *maps_request(char *buf, uint32_t seq, uint32_t in)
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = AF_INET;
 	nfg->version = NFNETLINK_V0;
-	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	tuple = mnl_attr_nest_start(nlh, reply ? CTA_TUPLE_REPLY
+					       : CTA_TUPLE_ORIG);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
-	mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, in);
+	mnl_attr_put_u32(nlh, reply ? CTA_IP_V4_DST : CTA_IP_V4_SRC, addr);
 	mnl_attr_nest_end(nlh, nest);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_UDP);
+	if (reply)
+		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(port));
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_nest_end(nlh, tuple);
 	nest = mnl_attr_nest_start(nlh, CTA_FILTER);
 	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS,
-			 CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM);
-	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+			 reply ? 0 : CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM);
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS,
+			 reply ? CT_FILTER_IP_DST | CT_FILTER_PROTO_NUM |
+				 CT_FILTER_PROTO_DST_PORT : 0);
 	mnl_attr_nest_end(nlh, nest);
 	return nlh;
+}
+
+/* Send request nlh (in buf, 32 KiB) on sock and run cb over every flow
+ * of the answer.  The kernel answers a dump at once: the reads do not
+ * wait on anything but the kernel walking its table.  0 or -1 (logged,
+ * naming what was asked). */
+static int dump_run(struct mnl_socket *sock, char *buf, size_t size,
+		    const struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+		    const char *what)
+{
+	uint32_t portid = mnl_socket_get_portid(sock), seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int rc = MNL_CB_OK;
+
+	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
+		log_warn("conntrack: %s", what);
+		return -1;
+	}
+	while (rc > MNL_CB_STOP) {
+		n = mnl_socket_recvfrom(sock, buf, size);
+		if (n <= 0)
+			break;
+		rc = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
+	}
+	if (rc < 0)
+		log_warn("conntrack: %s", what);
+	return rc < 0 ? -1 : 0;
 }
 
 int nat_ctmap_query(struct mnl_socket *sock, uint32_t seq,
@@ -98,31 +137,60 @@ int nat_ctmap_query(struct mnl_socket *sock, uint32_t seq,
 {
 	static char buf[32768];	/* a dump datagram */
 	struct maps_ctx mc = { .in = in, .out = out, .cap = cap };
-	struct nlmsghdr *nlh;
-	uint32_t portid;
-	ssize_t n;
-	int rc = MNL_CB_OK;
+	int rc;
 
 	mc.ct = nfct_new();
 	if (!mc.ct)
 		return -1;
-	nlh = maps_request(buf, seq, in->v4.s_addr);
-	portid = mnl_socket_get_portid(sock);
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
-		log_warn("conntrack: mappings of a host");
-		nfct_destroy(mc.ct);
-		return -1;
-	}
-	/* The kernel answers a dump at once: the reads do not wait on
-	 * anything but the kernel walking its table. */
-	while (rc > MNL_CB_STOP) {
-		n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
-		if (n <= 0)
-			break;
-		rc = mnl_cb_run(buf, (size_t)n, seq, portid, maps_cb, &mc);
-	}
-	if (rc < 0)
-		log_warn("conntrack: mappings of a host");
+	rc = dump_run(sock, buf, sizeof(buf),
+		      dump_request(buf, seq, false, in->v4.s_addr, 0),
+		      maps_cb, &mc, "mappings of a host");
 	nfct_destroy(mc.ct);
 	return rc < 0 ? -1 : (int)mc.n;
+}
+
+/* Who holds one public port: the flows whose reply goes to pub:port. */
+struct port_ctx {
+	uint32_t pub, in;
+	uint16_t port, in_port;	/* host order */
+	bool other;
+	struct nf_conntrack *ct;
+};
+
+/* One flow of the dump: its reply goes to the public port (checked here
+ * too, in case the kernel ignored the filter); is its inside end another
+ * socket than the asking one? */
+static int port_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct port_ctx *pc = data;
+	struct nf_conntrack *ct = pc->ct;
+
+	if (nfct_nlmsg_parse(nlh, ct) < 0 ||
+	    nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP ||
+	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) != pc->pub ||
+	    ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST)) != pc->port)
+		return MNL_CB_OK;
+	if (nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC) != pc->in ||
+	    ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC)) != pc->in_port)
+		pc->other = true;
+	return MNL_CB_OK;
+}
+
+int nat_ctmap_port_other(struct mnl_socket *sock, uint32_t seq,
+			 const union addr *pub, uint16_t port,
+			 const union addr *in, uint16_t in_port)
+{
+	static char buf[32768];	/* a dump datagram */
+	struct port_ctx pc = { .pub = pub->v4.s_addr, .in = in->v4.s_addr,
+			       .port = port, .in_port = in_port };
+	int rc;
+
+	pc.ct = nfct_new();
+	if (!pc.ct)
+		return -1;
+	rc = dump_run(sock, buf, sizeof(buf),
+		      dump_request(buf, seq, true, pc.pub, port), port_cb,
+		      &pc, "flows on a public port");
+	nfct_destroy(pc.ct);
+	return rc < 0 ? -1 : pc.other;
 }

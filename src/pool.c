@@ -108,6 +108,19 @@ uint16_t pool_prior(struct calls *t, int family, const union addr *a,
 				&t->pub[t->cur_pub]);
 }
 
+void calls_set_kernel(struct calls *t, const struct calls_kernel *k)
+{
+	t->kernel = *k;
+}
+
+bool calls_port_other(struct calls *t, int family, const union addr *a,
+		      uint16_t in_port, uint16_t p)
+{
+	return t->kernel.other &&
+	       t->kernel.other(t->kernel.ctx, family, &t->pub[t->cur_pub], p,
+			       a, in_port);
+}
+
 /* Free: no binding of ours on it, and none the previous run left. */
 static bool pool_free(struct calls *t, uint32_t p)
 {
@@ -117,18 +130,40 @@ static bool pool_free(struct calls *t, uint32_t p)
 				(uint16_t)p));
 }
 
+/* Free for who's socket (NULL: not asked): also not another inside
+ * socket's mapping in the kernel.  The kernel is asked at most
+ * POOL_KERNEL_ASKS times a call (*asks counts): a pool the kernel's
+ * masquerading crowds that much is handed out as before. */
+#define POOL_KERNEL_ASKS 8
+
+static bool pool_free_for(struct calls *t, uint32_t p,
+			  const struct pool_who *who, unsigned *asks)
+{
+	if (!pool_free(t, p))
+		return false;
+	if (!who || !t->kernel.other || *asks >= POOL_KERNEL_ASKS)
+		return true;
+	(*asks)++;
+	return !calls_port_other(t, who->family, who->a, who->port,
+				 (uint16_t)p);
+}
+
 uint16_t pool_take(struct calls *t, uint32_t lo, uint32_t hi,
-			  unsigned step, uint32_t *cur, uint32_t want)
+		   unsigned step, uint32_t *cur, uint32_t want,
+		   const struct pool_who *who)
 {
 	uint32_t n = (hi - lo + 1) / step, i, p;
+	unsigned asks = 0;
 
 	if (want >= lo && want + step - 1 <= hi && (want - lo) % step == 0 &&
-	    pool_free(t, want) && (step == 1 || pool_free(t, want + 1)))
+	    pool_free_for(t, want, who, &asks) &&
+	    (step == 1 || pool_free(t, want + 1)))
 		return (uint16_t)want;
 	for (i = 0; i < n; i++) {
 		p = *cur;
 		*cur = p + step > hi ? lo : p + step;
-		if (pool_free(t, p) && (step == 1 || pool_free(t, p + 1)))
+		if (pool_free_for(t, p, who, &asks) &&
+		    (step == 1 || pool_free(t, p + 1)))
 			return (uint16_t)p;
 	}
 	return 0;

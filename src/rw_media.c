@@ -98,15 +98,21 @@ static int save_existing(const struct rw_ctx *x, const union addr *a,
 	return b ? rewrite_save_binding(r, b) : 0;
 }
 
-/* Is public port p free, or already the binding of inside a:in? */
+/* Is public port p already the binding of inside a:in, or free: no
+ * binding on it and no other inside socket's mapping in the kernel (the
+ * masquerading reuses a public port towards other hosts, so an inside
+ * host can make the kernel map one of its sockets to another phone's
+ * STUN-learned port; naming it must not take that phone's media)? */
 static bool pub_free_for(const struct rw_ctx *x, uint16_t p,
 			 const union addr *a, uint16_t in)
 {
 	const struct binding *b = calls_binding_by_pub(x->calls, x->family,
 						       &x->pub, p);
 
-	return !b || (b->kind == BIND_MEDIA && b->in_port == in &&
-		      rw_addr_eq(x->family, &b->in_addr, a));
+	if (b)
+		return b->kind == BIND_MEDIA && b->in_port == in &&
+		       rw_addr_eq(x->family, &b->in_addr, a);
+	return !calls_port_other(x->calls, x->family, a, in, p);
 }
 
 /* Media line i names the public address itself: a NAT-aware phone wrote

@@ -302,11 +302,103 @@ static void test_sig_sweep_matches_model(void **state)
 	free(plan);
 }
 
+/* The kernel's NAT as calls_kernel sees it: flows of inside sockets
+ * masqueraded to public ports (no binding of the daemon's). */
+struct kflow {
+	const char *in;
+	uint16_t in_port, pub_port;
+};
+
+static struct {
+	const struct kflow *f;
+	unsigned n, asks;
+	bool all;		/* every port is another socket's */
+} kern;
+
+static bool kern_other(void *ctx, int family, const union addr *pub,
+		       uint16_t port, const union addr *a, uint16_t in_port)
+{
+	union addr in;
+	unsigned i;
+
+	(void)ctx;
+	kern.asks++;
+	assert_int_equal(family, AF_INET);
+	if (kern.all)
+		return true;
+	for (i = 0; i < kern.n; i++) {
+		memset(&in, 0, sizeof(in));
+		inet_pton(AF_INET, kern.f[i].in, &in.v4);
+		if (kern.f[i].pub_port == port &&
+		    (in.v4.s_addr != a->v4.s_addr ||
+		     kern.f[i].in_port != in_port))
+			return true;
+	}
+	return false;
+}
+
+static struct binding *sig(struct calls *t, const char *host, uint16_t port,
+			   uint16_t adopt)
+{
+	union addr a = { 0 };
+	const char *limit = NULL;
+	bool created;
+
+	inet_pton(AF_INET, host, &a.v4);
+	return calls_sig_get_at(t, AF_INET, &a, port, adopt, 1, &created,
+				&limit);
+}
+
+/* Issue 12: a public port the kernel's masquerading gives one inside
+ * socket (a NAT-aware phone's STUN mapping) is never handed to another
+ * socket's new binding, and is adopted by its own; a port the kernel
+ * gives two sockets (towards different hosts) is neither's; a pool the
+ * kernel crowds is still handed out after a few questions. */
+static void test_kernel_mappings(void **state)
+{
+	static const struct kflow flows[] = {
+		{ "10.0.0.10", 5060, 5060 },	/* phone1's STUN mapping */
+		{ "10.0.0.12", 6000, 6000 },	/* one public port, */
+		{ "10.0.0.13", 6000, 6000 },	/* two sockets */
+	};
+	const struct calls_kernel hook = { kern_other, NULL };
+	struct conf c;
+	union addr phone;
+	struct calls *t = table(&c, 60, 3600, 8, &phone);
+	struct binding *b;
+
+	(void)state;
+	memset(&kern, 0, sizeof(kern));
+	kern.f = flows;
+	kern.n = 3;
+	calls_set_kernel(t, &hook);
+	/* phone2's 5060 first: not phone1's public 5060 */
+	b = sig(t, "10.0.0.11", 5060, 0);
+	assert_non_null(b);
+	assert_int_not_equal(b->pub_port, 5060);
+	/* phone1 then adopts its mapping */
+	b = sig(t, "10.0.0.10", 5060, 5060);
+	assert_non_null(b);
+	assert_int_equal(b->pub_port, 5060);
+	/* 6000 is two sockets' in the kernel: neither adopts it */
+	b = sig(t, "10.0.0.12", 6000, 6000);
+	assert_non_null(b);
+	assert_int_not_equal(b->pub_port, 6000);
+	/* everything crowded: still a port, after at most 1 + 8 questions */
+	kern.all = true;
+	kern.asks = 0;
+	b = sig(t, "10.0.0.14", 5070, 5070);
+	assert_non_null(b);
+	assert_true(kern.asks <= 9);
+	calls_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_matches_model),
 		cmocka_unit_test(test_sig_sweep_matches_model),
+		cmocka_unit_test(test_kernel_mappings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
