@@ -22,7 +22,8 @@ it and writes the result to CTL.N.done.  Phone steps:
    "aware": true, "rtp": "8000"}   -> {"code": 200, "sent": "...text..."}
       aware: write the socket's STUN mapping (Via, Contact, SDP) instead
       of the private address; INVITE carries SDP for socket rtp (or
-      names "claim": "ip:port" as its media address).
+      names "claim": "ip:port" as its media address); a REGISTER's
+      Contact names "claim_contact": "ip:port" when given.
   {"op": "rtp", "sock": "8000", "to": "H:P", "n": 3}
   {"op": "inbox", "sock": "5060"} -> {"got": [{"src", "line", "tag"}]}
 Far steps:
@@ -209,7 +210,8 @@ class Phone(Agent):
         branch = "z9hG4bK" + tok()
         body, extra = "", ""
         if method == "REGISTER":
-            extra = f"Contact: <sip:{c['tag']}@{me}>\r\nExpires: 300\r\n"
+            ct = c.get("claim_contact") or me
+            extra = f"Contact: <sip:{c['tag']}@{ct}>\r\nExpires: 300\r\n"
         elif method == "INVITE":
             extra = f"Contact: <sip:{c['tag']}@{me}>\r\n" \
                     "Content-Type: application/sdp\r\n"

@@ -20,6 +20,8 @@
 #     public port towards another host) and offers 203.0.113.1:7078 to the
 #     peer in its SDP; phone1 calls the peer with its mapping: the peer's
 #     media to phone1's 7078 mapping must not reach phone2.
+#  E. phone2 registers a Contact naming phone1's mapping: the registrar's
+#     request to it must not reach phone2.
 . "$(dirname "$0")/lib.sh"
 lab_up
 J=$WORK
@@ -110,6 +112,14 @@ I2=$(step p2 '{"op":"inbox","sock":"7078"}')
 check "D: the peer's media to phone1's RTP mapping $M7078 never reaches phone2" \
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 print(d); sys.exit(any(g["tag"] == "to-p1-media" for g in d["got"]))' "$I2"
+
+# -- E: phone2 registers a Contact that names phone1's mapping ------------
+step p2 '{"op":"sip","sock":"5060","to":"'$REGISTRAR:5060'","method":"REGISTER","tag":"evil","claim_contact":"'$M1'","user":"evil"}' >/dev/null
+step far '{"op":"send","from":"'$REGISTRAR:5070'","to":"'$M1'","ruri":"sip:evil@'$M1'","tag":"to-evil"}' >/dev/null
+I2=$(step p2 '{"op":"inbox","sock":"5060"}')
+check "E: a request to a Contact phone2 registered on phone1's mapping $M1 never reaches phone2" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(d); sys.exit(any(g["tag"] == "to-evil" for g in d["got"]))' "$I2"
 
 LOG=$(step far '{"op":"log"}')
 for t in p1-5060:"$M1" p2-5060:"$M2" p2-5062:"$S5062" p2-8000:"$S8000" p2-eph:"$SEPH"; do
