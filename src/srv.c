@@ -176,12 +176,20 @@ struct srv *srv_open_unix(struct loop *l, const char *path, gid_t gid,
 			  srv_handler fn, void *ctx)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
 	mode_t old;
 	struct srv *s;
 	int fd, rc;
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	/* The old socket of a daemon that was killed is replaced; a file
+	 * of any other kind a mistyped control_socket names is not ours
+	 * to delete. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);

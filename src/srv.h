@@ -35,7 +35,8 @@ struct srv;
 /*
  * srv_open_unix - listen on a unix stream socket at path, mode 0600 (0660
  * with group gid; gid (gid_t)-1: none); an old socket file there is
- * replaced.  NULL with errno on failure.
+ * replaced, any other file is left alone (EEXIST).  NULL with errno on
+ * failure.
  */
 struct srv *srv_open_unix(struct loop *l, const char *path, gid_t gid,
 			  srv_handler fn, void *ctx);

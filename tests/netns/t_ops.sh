@@ -16,7 +16,8 @@
 #    and leave the running rules alone; counters survive the reloads;
 #  - journal priorities: <6> on the banner, <4> on "passed unchanged";
 #  - the control socket: mode 0600, another user refused; with
-#    control_group 0660 and that group may use it;
+#    control_group 0660 and that group may use it; a control_socket
+#    naming a regular file stops the start and leaves the file alone;
 #  - 16 stalled HTTP clients: the control socket answers, a 17th is
 #    turned away at once, the stalled ones are cut off after 10 s;
 #  - systemd semantics: READY=1 only with the queue bound, WATCHDOG=1
@@ -227,6 +228,13 @@ cp "$J/conf.good" "$CONF"
 
 # systemd semantics: a fresh daemon with NOTIFY_SOCKET and a watchdog.
 gw_daemon_stop
+# A control_socket that names a file which is not a socket (a typo):
+# the daemon refuses to start, says why, and leaves the file alone.
+echo precious >"$J/precious"
+sed "s|^control_socket = .*|control_socket = $J/precious|" "$CONF" >"$J/precious.conf"
+r timeout 15 "$WORK/sipalgd" -c "$J/precious.conf" >"$J/precious.log" 2>&1; RC=$?
+check "control_socket naming a regular file: sipalgd exits (status $RC), names it, the file is intact" \
+	sh -c "[ $RC != 0 ] && [ $RC != 124 ] && grep -q 'control_socket $J/precious: File exists' '$J/precious.log' && [ \"\$(cat '$J/precious')\" = precious ]"
 bg "$NS_R" notify python3 "$OPS" notify-rx "$J/notify.sock" "$J/notify.json" 0
 wait_file "$J/notify.json.ready"
 # ... with control_group: the group may use the socket too (mode 0660).
