@@ -155,13 +155,13 @@ while IFS=: read -r script label; do
 	for mode in $MODES; do
 		c=${CELL[$script.$mode]:-}
 		row="$row $c |"
+		# Every scenario applies to the daemon: in its columns anything
+		# but PASS fails the run, a skip too (a tool missing on the
+		# machine, a lab that could not start), so a gap in make deps
+		# cannot pass as a quiet skip.
 		if [ "$mode" = sipalg ] || [ "$mode" = sipalg-nft ]; then
 			case $c in
 			PASS*) ;;
-			skip) [ "$script" = leak ] && SIPALG_BAD=1
-			      [ "$script" = t_failopen ] && SIPALG_BAD=1
-			      [ "$script" = t_sipp ] && SIPALG_BAD=1
-			      [ "$script" = t_ops ] && SIPALG_BAD=1 ;;
 			*) SIPALG_BAD=1;;
 			esac
 		fi
@@ -258,7 +258,8 @@ with every endpoint's JSON and the daemon log).
 
 $TABLE
 
-"skip": the scenario does not apply to the mode (fail-open needs the daemon).
+"skip": the scenario does not apply to the mode (fail-open needs the daemon);
+in the sipalgd columns a skip fails the run.
 The numbers count the scenario's checks.
 $(details)
 EOF
