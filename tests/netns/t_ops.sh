@@ -193,7 +193,16 @@ unit_reload() {
 		r $cmd || return 1
 	done < <(sed -n 's/^ExecReload=//p' "$TOP/systemd/sipalgd.service")
 }
-divert_rules() { r iptables-save -t mangle | grep -e SIPALG_QUEUE; }
+# What diverts SIP to the queue: sipalg-rules' iptables chain, or with
+# rules_backend = nft the daemon's own divert chain (counters left out).
+divert_rules() {
+	if [ "$FIREWALL" = nft ]; then
+		r nft list chain inet sipalg divert |
+			sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+	else
+		r iptables-save -t mangle | grep -e SIPALG_QUEUE
+	fi
+}
 check "the unit's ExecReload with a good configuration: every line succeeds" \
 	unit_reload
 cp "$CONF" "$J/conf.good"
