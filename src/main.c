@@ -266,6 +266,13 @@ static int reload(void *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* nat_ops.counts for sipalgctl stats and /metrics. */
+static void nft_counts(void *ctx, uint64_t *txns, uint64_t *adds,
+		       uint64_t *dels)
+{
+	nat_nft_counts(ctx, txns, adds, dels);
+}
+
 /* The kernel side of the stats: nf_tables transactions and elements. */
 static void nft_log_stats(const struct daemon *d)
 {
@@ -380,7 +387,8 @@ static void daemon_open_nat(struct daemon *d)
 	a->nat = (struct nat_ops){ "nft", nat_keep_apply, nat_ct_forget,
 				   d->guard.keep, d->ct, nat_ct_unstale,
 				   nat_ct_sweep, nat_ct_host_maps,
-				   nat_nft_in_place(d->nft) };
+				   nat_nft_in_place(d->nft), nft_counts,
+				   d->nft };
 	a->ct = d->ct;
 	calls_set_kernel(a->calls, &(struct calls_kernel){ nat_ct_port_other,
 							    d->ct });

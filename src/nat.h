@@ -90,6 +90,11 @@ struct nat_ops {
 	 * same data) updates its timeout: a refresh is sent as the add
 	 * alone.  false: as a removal and an add in one batch. */
 	bool refresh_in_place;
+	/* counts - optional: the kernel transactions sent since start and
+	 * the map elements added and removed in them (counts_ctx). */
+	void (*counts)(void *ctx, uint64_t *txns, uint64_t *adds,
+		       uint64_t *dels);
+	void *counts_ctx;
 };
 
 /* nat_plan_init - empty plan. */

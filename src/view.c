@@ -538,6 +538,17 @@ unsigned view_more(const struct alg *a, struct view_counter *out)
 			 "ids).  Passes of a full queue are counted nowhere.",
 			 false, queue_skipped(a->q));
 	}
+	if (a->nat.counts) {
+		uint64_t t, ad, del;
+
+		a->nat.counts(a->nat.counts_ctx, &t, &ad, &del);
+		add_more(out, &n, "nft_transactions", "nf_tables transactions "
+			 "the bindings went in.", false, t);
+		add_more(out, &n, "nft_elements_added", "Map elements added "
+			 "(bindings installed or refreshed).", false, ad);
+		add_more(out, &n, "nft_elements_removed", "Map elements "
+			 "removed.", false, del);
+	}
 	if (a->ct) {
 		add_more(out, &n, "conntrack_walks", "Full walks of the "
 			 "conntrack table.", false, nat_ct_walks(a->ct));

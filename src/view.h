@@ -56,10 +56,11 @@ struct view_counter {
 	uint64_t v;
 };
 
-#define VIEW_MORE_MAX 16
+#define VIEW_MORE_MAX 24
 
 /* view_more - fill out[] (VIEW_MORE_MAX) with the counters of the
- * modules a has (queue, conntrack, TCP streams); returns how many. */
+ * modules a has (queue, nf_tables, conntrack, TCP streams); returns how
+ * many. */
 unsigned view_more(const struct alg *a, struct view_counter *out);
 
 /* view_registrations_count - how many entries view_registrations lists. */

@@ -183,7 +183,8 @@ def cmd_metrics(a):
             "sipalg_flows_deleted_total", "sipalg_kernel_errors_total",
             "sipalg_hold_seconds_bucket", "sipalg_calls_ended_total",
             "sipalg_queue_passed_unseen_total", "sipalg_policy",
-            "sipalg_dropped",
+            "sipalg_dropped", "sipalg_nft_transactions_total",
+            "sipalg_nft_elements_added_total",
             "sipalg_tcp_connections"]
     names = {k.split("[")[0] for k in m}
     missing = [n for n in need if n not in names]

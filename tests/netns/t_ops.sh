@@ -94,8 +94,8 @@ check "sipalgctl bindings names the call as owner of its media" \
 	grep -qF "call $CALLID" "$J/bindings.txt"
 ctl stats >"$J/stats.txt" 2>&1
 ctl --json stats >"$J/stats.json"
-check "sipalgctl stats: counters and latency since start; --json parses" \
-	sh -c "grep -q '^rewritten ' '$J/stats.txt' && grep -q '^latency work' '$J/stats.txt' && python3 '$OPS' stats '$J/stats.json'"
+check "sipalgctl stats: counters (nf_tables transactions too) and latency since start; --json parses" \
+	sh -c "grep -q '^rewritten ' '$J/stats.txt' && grep -qE '^nft_transactions +[1-9]' '$J/stats.txt' && grep -q '^latency work' '$J/stats.txt' && python3 '$OPS' stats '$J/stats.json'"
 
 # Metrics: two scrapes around a message the gateway cannot rewrite.
 scrape /metrics >"$J/metrics1.txt"
