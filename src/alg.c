@@ -204,8 +204,10 @@ static bool body_names(const struct sip_msg *m, int family,
  * when the plan may need it: the source socket has no binding yet (a new
  * one adopts the mapping, RFC 4787 REQ-1: a STUN request made it), or
  * the SDP names the public address (a NAT-aware phone's media, bound on
- * the ports it learned).  One filtered conntrack dump; other messages
- * pay nothing. */
+ * the ports it learned).  One filtered conntrack dump (a walk of the
+ * kernel's whole table); other messages pay nothing, nor does a host
+ * that may not have another signalling binding (its message passes as
+ * it is: a flood from fresh ports costs no walks). */
 static void host_maps(struct alg *a, const struct sip_msg *m,
 		      struct rw_ctx *x)
 {
@@ -216,8 +218,9 @@ static void host_maps(struct alg *a, const struct sip_msg *m,
 	if (!a->nat.host_maps ||
 	    (x->dir != RW_OUT && !rewrite_from_inside(x)))
 		return;
-	if (calls_binding_find(a->calls, x->family, &x->src, x->sport) &&
-	    !body_names(m, x->family, &x->pub))
+	if (calls_binding_find(a->calls, x->family, &x->src, x->sport)
+		    ? !body_names(m, x->family, &x->pub)
+		    : !calls_sig_room(a->calls, x->family, &x->src))
 		return;
 	n = a->nat.host_maps(a->nat.forget_ctx, x->family, &x->src, a->maps,
 			     ALG_MAPS);

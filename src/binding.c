@@ -122,6 +122,13 @@ static uint16_t adopt_sig(struct calls *t, uint16_t adopt,
 		       ? adopt : 0;
 }
 
+bool calls_sig_room(const struct calls *t, int family, const union addr *a)
+{
+	return binding_count(t) < t->conf->max_bindings &&
+	       quota_count(t, family, a, Q_SIG) <
+		       t->conf->max_signalling_per_host;
+}
+
 struct binding *calls_sig_get(struct calls *t, int family,
 			      const union addr *a, uint16_t port,
 			      uint64_t now, bool *created,
@@ -147,12 +154,9 @@ struct binding *calls_sig_get_at(struct calls *t, int family,
 	}
 	if (b)
 		return b;
-	if (binding_count(t) >= c->max_bindings) {
-		*limit = "max_bindings";
-		return NULL;
-	}
-	if (quota_count(t, family, a, Q_SIG) >= c->max_signalling_per_host) {
-		*limit = "max_signalling_per_host";
+	if (!calls_sig_room(t, family, a)) {
+		*limit = binding_count(t) >= c->max_bindings
+				 ? "max_bindings" : "max_signalling_per_host";
 		return NULL;
 	}
 	pub = adopt_sig(t, adopt, &who);

@@ -149,6 +149,10 @@ void calls_free(struct calls *t);
  * their allocations. */
 void calls_set_conf(struct calls *t, const struct conf *c);
 
+/* calls_sig_room - may host a get one more signalling binding now
+ * (max_bindings, max_signalling_per_host)? */
+bool calls_sig_room(const struct calls *t, int family, const union addr *a);
+
 /* calls_binding_find - binding of inside addr:port, or NULL. */
 struct binding *calls_binding_find(struct calls *t, int family,
 				   const union addr *a, uint16_t port);

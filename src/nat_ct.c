@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
@@ -36,6 +37,15 @@ struct nat_ct {
 	uint32_t udp_timeout, udp_stream;
 	struct nat_ctev *ev;	/* our flows by binding; NULL: none */
 	unsigned long walks;	/* full dumps of the conntrack table */
+	/* The public ports other inside sockets hold (nat_ct_port_other),
+	 * as one dump found them for one asking socket: a new binding's
+	 * candidates are answered from it, one dump a binding. */
+	struct {
+		union addr pub, in;
+		uint16_t in_port;
+		uint64_t at_ms;		/* 0: empty */
+		uint8_t other[8192];
+	} ports;
 };
 
 static uint32_t read_sysctl(const char *path, uint32_t dflt)
@@ -734,14 +744,41 @@ int nat_ct_host_maps(void *ctx, int family, const union addr *in,
 			       in, out, cap);
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* How long one dump answers for the same asking socket: the questions
+ * of one binding's port choice come within microseconds; a later
+ * message asks the kernel again. */
+#define PORTS_FRESH_MS 50
+
 bool nat_ct_port_other(void *ctx, int family, const union addr *pub,
 		       uint16_t port, const union addr *a, uint16_t in_port)
 {
 	struct nat_ct *h = ctx;
+	uint64_t now;
 
 	if (family != AF_INET || !h)
 		return false;
-	return nat_ctmap_port_other(h->maps,
-				    CT_MAPS_SEQ + (h->seq++ & 0xffff), pub,
-				    port, a, in_port) == 1;
+	now = mono_ms();
+	if (!h->ports.at_ms || now - h->ports.at_ms > PORTS_FRESH_MS ||
+	    h->ports.pub.v4.s_addr != pub->v4.s_addr ||
+	    h->ports.in.v4.s_addr != a->v4.s_addr ||
+	    h->ports.in_port != in_port) {
+		h->ports.at_ms = 0;
+		if (nat_ctmap_ports_other(h->maps,
+					  CT_MAPS_SEQ + (h->seq++ & 0xffff),
+					  pub, a, in_port, h->ports.other) < 0)
+			return false;
+		h->ports.pub = *pub;
+		h->ports.in = *a;
+		h->ports.in_port = in_port;
+		h->ports.at_ms = now;
+	}
+	return h->ports.other[port / 8] & (1u << (port % 8));
 }

@@ -83,8 +83,10 @@ int nat_ct_host_maps(void *ctx, int family, const union addr *in,
  * nat_ct_port_other - calls_kernel.other: true when the kernel translates
  * a UDP flow of another inside socket than a:in_port to public pub:port
  * (the administrator's masquerading made it: a NAT-aware phone's STUN
- * mapping).  One dump the kernel filters by the reply tuple.  false for
- * IPv6 and when the kernel cannot be asked (logged).
+ * mapping).  One dump the kernel filters by the reply tuple's address
+ * answers every port for the same asking socket for 50 ms (one
+ * binding's choice of port costs one dump).  false for IPv6 and when
+ * the kernel cannot be asked (logged).
  */
 bool nat_ct_port_other(void *ctx, int family, const union addr *pub,
 		       uint16_t port, const union addr *a, uint16_t in_port);

@@ -21,7 +21,6 @@
 #define CT_FILTER_IP_SRC (1u << 0)
 #define CT_FILTER_IP_DST (1u << 1)
 #define CT_FILTER_PROTO_NUM (1u << 3)
-#define CT_FILTER_PROTO_DST_PORT (1u << 5)
 
 struct maps_ctx {
 	const union addr *in;
@@ -69,10 +68,10 @@ static int maps_cb(const struct nlmsghdr *nlh, void *data)
 
 /* A dump request the kernel filters: by the original tuple's source
  * address (reply false: one host's flows) or by the reply tuple's
- * destination address and port (reply true: the flows NATed to one
- * public port); UDP only. */
+ * destination address (reply true: the flows NATed to the public
+ * address); UDP only. */
 static struct nlmsghdr *dump_request(char *buf, uint32_t seq, bool reply,
-				     uint32_t addr, uint16_t port)
+				     uint32_t addr)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
@@ -91,16 +90,13 @@ static struct nlmsghdr *dump_request(char *buf, uint32_t seq, bool reply,
 	mnl_attr_nest_end(nlh, nest);
 	nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
 	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_UDP);
-	if (reply)
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(port));
 	mnl_attr_nest_end(nlh, nest);
 	mnl_attr_nest_end(nlh, tuple);
 	nest = mnl_attr_nest_start(nlh, CTA_FILTER);
 	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS,
 			 reply ? 0 : CT_FILTER_IP_SRC | CT_FILTER_PROTO_NUM);
 	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS,
-			 reply ? CT_FILTER_IP_DST | CT_FILTER_PROTO_NUM |
-				 CT_FILTER_PROTO_DST_PORT : 0);
+			 reply ? CT_FILTER_IP_DST | CT_FILTER_PROTO_NUM : 0);
 	mnl_attr_nest_end(nlh, nest);
 	return nlh;
 }
@@ -143,54 +139,58 @@ int nat_ctmap_query(struct mnl_socket *sock, uint32_t seq,
 	if (!mc.ct)
 		return -1;
 	rc = dump_run(sock, buf, sizeof(buf),
-		      dump_request(buf, seq, false, in->v4.s_addr, 0),
+		      dump_request(buf, seq, false, in->v4.s_addr),
 		      maps_cb, &mc, "mappings of a host");
 	nfct_destroy(mc.ct);
 	return rc < 0 ? -1 : (int)mc.n;
 }
 
-/* Who holds one public port: the flows whose reply goes to pub:port. */
+/* Which public ports other sockets hold: the flows whose reply goes to
+ * the public address. */
 struct port_ctx {
 	uint32_t pub, in;
-	uint16_t port, in_port;	/* host order */
-	bool other;
+	uint16_t in_port;	/* host order */
+	uint8_t *other;		/* a bit per port */
 	struct nf_conntrack *ct;
 };
 
-/* One flow of the dump: its reply goes to the public port (checked here
- * too, in case the kernel ignored the filter); is its inside end another
- * socket than the asking one? */
+/* One flow of the dump: its reply goes to the public address (checked
+ * here too, in case the kernel ignored the filter); unless its inside
+ * end is the asking socket, its public port is another socket's. */
 static int port_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct port_ctx *pc = data;
 	struct nf_conntrack *ct = pc->ct;
+	uint16_t p;
 
 	if (nfct_nlmsg_parse(nlh, ct) < 0 ||
 	    nfct_get_attr_u8(ct, ATTR_L4PROTO) != IPPROTO_UDP ||
-	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) != pc->pub ||
-	    ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST)) != pc->port)
+	    nfct_get_attr_u32(ct, ATTR_REPL_IPV4_DST) != pc->pub)
 		return MNL_CB_OK;
 	if (nfct_get_attr_u32(ct, ATTR_ORIG_IPV4_SRC) != pc->in ||
-	    ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC)) != pc->in_port)
-		pc->other = true;
+	    ntohs(nfct_get_attr_u16(ct, ATTR_ORIG_PORT_SRC)) != pc->in_port) {
+		p = ntohs(nfct_get_attr_u16(ct, ATTR_REPL_PORT_DST));
+		pc->other[p / 8] |= (uint8_t)(1u << (p % 8));
+	}
 	return MNL_CB_OK;
 }
 
-int nat_ctmap_port_other(struct mnl_socket *sock, uint32_t seq,
-			 const union addr *pub, uint16_t port,
-			 const union addr *in, uint16_t in_port)
+int nat_ctmap_ports_other(struct mnl_socket *sock, uint32_t seq,
+			  const union addr *pub, const union addr *in,
+			  uint16_t in_port, uint8_t other[8192])
 {
 	static char buf[32768];	/* a dump datagram */
 	struct port_ctx pc = { .pub = pub->v4.s_addr, .in = in->v4.s_addr,
-			       .port = port, .in_port = in_port };
+			       .in_port = in_port, .other = other };
 	int rc;
 
+	memset(other, 0, 8192);
 	pc.ct = nfct_new();
 	if (!pc.ct)
 		return -1;
 	rc = dump_run(sock, buf, sizeof(buf),
-		      dump_request(buf, seq, true, pc.pub, port), port_cb,
-		      &pc, "flows on a public port");
+		      dump_request(buf, seq, true, pc.pub), port_cb, &pc,
+		      "flows on the public address");
 	nfct_destroy(pc.ct);
-	return rc < 0 ? -1 : pc.other;
+	return rc;
 }

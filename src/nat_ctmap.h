@@ -17,14 +17,14 @@ int nat_ctmap_query(struct mnl_socket *sock, uint32_t seq,
 		    const union addr *in, struct nat_map *out, unsigned cap);
 
 /*
- * nat_ctmap_port_other - does the kernel translate a UDP flow to public
- * pub:port (its reply goes there) whose inside end is not in:in_port?
- * One dump on sock filtered by the reply tuple (CTA_FILTER), sequence
- * number seq.  Returns 1 (another socket has that mapping), 0 (none, or
- * only in:in_port's own flows) or -1 (logged).
+ * nat_ctmap_ports_other - the public ports on pub that the kernel gives
+ * UDP flows of inside sockets other than in:in_port (their reply goes to
+ * pub:port): a bit per port in other (8192 bytes, cleared first).  One
+ * dump on sock the kernel filters by the reply tuple's address
+ * (CTA_FILTER), sequence number seq.  0 or -1 (logged).
  */
-int nat_ctmap_port_other(struct mnl_socket *sock, uint32_t seq,
-			 const union addr *pub, uint16_t port,
-			 const union addr *in, uint16_t in_port);
+int nat_ctmap_ports_other(struct mnl_socket *sock, uint32_t seq,
+			  const union addr *pub, const union addr *in,
+			  uint16_t in_port, uint8_t other[8192]);
 
 #endif

@@ -131,9 +131,10 @@ static bool pool_free(struct calls *t, uint32_t p)
 }
 
 /* Free for who's socket (NULL: not asked): also not another inside
- * socket's mapping in the kernel.  The kernel is asked at most
- * POOL_KERNEL_ASKS times a call (*asks counts): a pool the kernel's
- * masquerading crowds that much is handed out as before. */
+ * socket's mapping in the kernel.  The hook is asked at most
+ * POOL_KERNEL_ASKS times a call (*asks counts; the daemon's answers
+ * them from one kernel dump): a pool the kernel's masquerading crowds
+ * that much is handed out as before. */
 #define POOL_KERNEL_ASKS 8
 
 static bool pool_free_for(struct calls *t, uint32_t p,
