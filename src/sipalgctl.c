@@ -88,8 +88,8 @@ static size_t request(char *req, size_t cap, int argc, char **argv,
 	return n;
 }
 
-/* Read the whole reply into a malloc'd string. */
-static char *reply_read(int fd)
+/* Read the whole reply into a malloc'd string; path for the messages. */
+static char *reply_read(int fd, const char *path)
 {
 	size_t len = 0, cap = 65536;
 	char *p = malloc(cap);
@@ -107,6 +107,14 @@ static char *reply_read(int fd)
 		n = read(fd, p + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* Connected, but nobody answers: a stopped or stuck
+			 * daemon (the kernel queues the connection). */
+			fprintf(stderr, "sipalgctl: no answer from %s within "
+				"%d s (is sipalgd stopped or stuck?)\n", path,
+				CTL_TIMEOUT_S);
+			exit(1);
+		}
 		if (n < 0) {
 			fprintf(stderr, "sipalgctl: reading the reply: %s\n",
 				strerror(errno));
@@ -178,7 +186,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	rep = reply_read(fd);
+	rep = reply_read(fd, path);
 	close(fd);
 	body = strchr(rep, '\n');
 	if (strncmp(rep, "ok\n", 3) == 0) {

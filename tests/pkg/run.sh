@@ -84,6 +84,20 @@ check "README's deployment step: cp ${EXAMPLE:-?} /etc/sipalg/sipalgd.conf works
 rm -f "$R/etc/sipalg/sipalgd.conf"
 check "unpacked sipalgd -V prints the version" \
 	sh -c "'$R/usr/sbin/sipalgd' -V | grep -q '^sipalgd 0\.'"
+# A daemon that was killed leaves its socket file: nobody listens.  A
+# stopped (SIGSTOP) or stuck one: the kernel queues the connection and
+# nobody answers.  Both: a clear line and exit 1.
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$T/stale"
+check "unpacked sipalgctl with a stale socket file (nobody listens): 'cannot connect', exit 1" \
+	sh -c "'$R/usr/sbin/sipalgctl' -s '$T/stale' calls 2>'$T/err'; [ \$? = 1 ] && grep -q 'cannot connect to $T/stale: Connection refused' '$T/err'"
+python3 -c 'import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4)
+open(sys.argv[1] + ".ready", "w").close(); time.sleep(15)' "$T/mute" &
+MUTE=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e "$T/mute.ready" ] && break; sleep 0.2; done
+check "unpacked sipalgctl with a daemon that never answers: 'no answer within 10 s', exit 1" \
+	sh -c "'$R/usr/sbin/sipalgctl' -s '$T/mute' stats 2>'$T/err'; [ \$? = 1 ] && grep -q 'no answer from $T/mute within 10 s' '$T/err'"
+kill "$MUTE" 2>/dev/null; wait "$MUTE" 2>/dev/null
 check "unpacked sipalgctl --version and sipalgd --version print the version" \
 	sh -c "'$R/usr/sbin/sipalgctl' --version | grep -q '^sipalgctl 0\.' &&
 	       '$R/usr/sbin/sipalgd' --version | grep -q '^sipalgd 0\.'"
