@@ -14,7 +14,9 @@
 #     OPTIONS, STUN, OPTIONS.  One source per socket, equal to STUN's
 #     answer and to the port the peer's INVITE names.
 #  C. sipalgd restarted (the unit's stop/start): phone1's socket keeps its
-#     mapping towards a host:port it never sent to before, and the peer.
+#     mapping towards a host:port it never sent to before, the peer and
+#     the registrar (a refresh), and is reached at its Contact from a new
+#     outside port.
 #  D. phone1 asks STUN for its RTP socket 7078; phone2 sends RTP from its
 #     own 7078 to the registrar (plain masquerading maps it to the same
 #     public port towards another host) and offers 203.0.113.1:7078 to the
@@ -56,7 +58,7 @@ wait_file "$J/p1.ready" && wait_file "$J/p2.ready"
 # -- A: phone1's STUN mapping, phone2 first on SIP --------------------------
 M1=$(val "$(step p1 '{"op":"stun","sock":"5060","to":"'$STUN_IP:3478'"}')" 'd["map"]')
 step p2 '{"op":"sip","sock":"5060","to":"'$REGISTRAR:5060'","method":"REGISTER","tag":"p2-5060","user":"phone2"}' >/dev/null
-R=$(step p1 '{"op":"sip","sock":"5060","to":"'$REGISTRAR:5060'","method":"REGISTER","aware":true,"tag":"p1-5060","user":"phone1"}')
+R=$(step p1 '{"op":"sip","sock":"5060","to":"'$REGISTRAR:5060'","method":"REGISTER","aware":true,"tag":"p1-5060","user":"phone1","callid":"p1-reg"}')
 for h in $PEER $THIRD; do
 	step p1 '{"op":"sip","sock":"5060","to":"'$h:5060'","method":"OPTIONS","aware":true,"tag":"p1-5060"}' >/dev/null
 done
@@ -101,6 +103,16 @@ done
 gw_unit_restart TERM
 step p1 '{"op":"sip","sock":"5060","to":"'$THIRD:40000'","method":"OPTIONS","aware":true,"tag":"p1-5060"}' >/dev/null
 step p1 '{"op":"sip","sock":"5060","to":"'$PEER:5060'","method":"OPTIONS","aware":true,"tag":"p1-5060"}' >/dev/null
+# a registration refresh (same Call-ID, next CSeq), then the registrar's
+# request from a port that never talked to phone1's socket
+step p1 '{"op":"sip","sock":"5060","to":"'$REGISTRAR:5060'","method":"REGISTER","aware":true,"tag":"p1-5060","user":"phone1","callid":"p1-reg","cseq":2}' >/dev/null
+step far '{"op":"send","from":"'$REGISTRAR:40000'","to":"'$M1'","ruri":"sip:p1-5060@'$M1'","tag":"to-p1-late"}' >/dev/null
+I1=$(step p1 '{"op":"inbox","sock":"5060"}')
+if [ "$MODE" = sipalg ]; then
+	check "C: after the restart and a refresh, a request from a new outside port to phone1's Contact reaches it" \
+		python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print(d); sys.exit(not any(g["tag"] == "to-p1-late" for g in d["got"]))' "$I1"
+fi
 
 # -- D: phone2 names phone1's RTP mapping -----------------------------------
 M7078=$(val "$(step p1 '{"op":"stun","sock":"7078","to":"'$STUN_IP:3478'"}')" 'd["map"]')
