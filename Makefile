@@ -45,7 +45,7 @@ BUILD_DEBS := build-essential pkg-config libnetfilter-queue-dev libmnl-dev \
 # archive) are on most Debian installs but not in a minimal one.
 TEST_DEBS := libosip2-dev libcmocka-dev sip-tester iptables nftables \
 	   conntrack iproute2 tcpdump socat python3 clang libclang-rt-14-dev \
-	   python3-prometheus-client chromium man-db baresip-core \
+	   python3-prometheus-client chromium man-db baresip-core linphone-cli \
 	   procps systemd xz-utils
 DEBS    := $(BUILD_DEBS) $(TEST_DEBS)
 

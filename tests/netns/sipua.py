@@ -1234,9 +1234,22 @@ def cmd_registrar(ep):
 
     def refresh(m, addr):
         if m.is_request and m.method == "REGISTER":
-            answer(m, addr)
+            cur = answer(m, addr)
             ep.res.setdefault("refreshes", []).append(
-                {"t": time.time(), "from": f"{addr[0]}:{addr[1]}"})
+                {"t": time.time(), "from": f"{addr[0]}:{addr[1]}",
+                 "contact": cur})
+            if a.rebind and cur and "expires=0" not in \
+                    (m.get("contact") or "").replace(" ", "") and \
+                    (m.get("expires") or "").strip() != "0":
+                # The phone moved its binding (same AOR and instance,
+                # e.g. a NAT helper re-registering with the received/
+                # rport address it was told): the new Contact replaces
+                # the first one's.
+                ep.res["bindings"][0] = dict(
+                    ep.res["bindings"][0], contact=cur,
+                    source=f"{addr[0]}:{addr[1]}")
+                ep.res["binding"] = ep.res["bindings"][0]
+                ep.save()
             return True
         return False
     while len(ep.res["bindings"]) < a.regs:
@@ -1257,6 +1270,12 @@ def cmd_registrar(ep):
         # Keep answering (keep-alives, refreshes) before calling.
         ep.wait(lambda m: False, a.hold)
         ep.save()
+    while a.call_on and not os.path.exists(a.call_on):
+        # The scenario says when to call (e.g. once the flows expired).
+        if time.monotonic() >= deadline:
+            return False
+        ep.wait(lambda m: False, 0.1)
+    ep.save()
     cur = ep.res["binding"]["contact"]
     if a.proxy:
         return proxy_serve(ep, cur)
@@ -1686,6 +1705,12 @@ def main():
     p.add_argument("--hold", type=float, default=0,
                    help="registrar: seconds to wait after the REGISTERs "
                    "before --call (keep-alives, refreshes answered)")
+    p.add_argument("--rebind", action="store_true",
+                   help="registrar: a later REGISTER with another Contact "
+                   "replaces the first one's binding (the one --call calls)")
+    p.add_argument("--call-on", metavar="FILE",
+                   help="registrar: call only once FILE exists (within "
+                   "--timeout), answering refreshes meanwhile")
     p.add_argument("--regs", type=int, default=1,
                    help="registrar: REGISTERs to answer before --call")
     p.add_argument("--stun", metavar="HOST[:PORT]",
