@@ -157,6 +157,8 @@ static int classify(const struct alg *a, uint32_t outdev, enum rw_dir *dir)
 static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 		     enum rw_dir dir, struct rw_ctx *x)
 {
+	const struct binding *b;
+
 	x->conf = a->conf;
 	x->calls = a->calls;
 	x->now = a->now();
@@ -167,9 +169,17 @@ static void ctx_fill(const struct alg *a, const struct pkt_view *v,
 	x->sport = v->sport;
 	x->dport = v->dport;
 	/* The public address of the packet's inside host (one of several
-	 * with public_pool); bindings made now get it. */
+	 * with public_pool); bindings made now get it.  An inside socket
+	 * that has its binding keeps that binding's address (it may have
+	 * adopted the kernel's mapping on another of ours, host_maps). */
 	x->pub = *calls_pick_public(a->calls, v->family,
 				    dir == RW_OUT ? &v->src : &v->dst);
+	b = calls_binding_find(a->calls, v->family,
+			       dir == RW_OUT ? &v->src : &v->dst,
+			       dir == RW_OUT ? v->sport : v->dport);
+	if (b && b->kind == BIND_SIG)
+		x->pub = *calls_use_public(a->calls, v->family,
+					   calls_pub_addr(a->calls, b));
 	x->inside = a->inside;
 	x->n_inside = a->n_inside;
 	x->own = a->own;
@@ -200,6 +210,27 @@ static bool body_names(const struct sip_msg *m, int family,
 	       memmem(m->buf + m->body.off, m->body.len, txt, strlen(txt));
 }
 
+/* The kernel masquerades the sending socket to another of our public
+ * addresses than the one picked for its host (public_pool: the
+ * masquerading takes the interface's address): the socket keeps that
+ * address, so what its STUN server saw is what every host sees. */
+static void own_public(struct alg *a, struct rw_ctx *x)
+{
+	const union addr *pub;
+	unsigned i;
+
+	for (i = 0; i < x->n_maps; i++) {
+		if (x->maps[i].in_port != x->sport ||
+		    addr_eq(x->family, &x->maps[i].pub_addr, &x->pub))
+			continue;
+		pub = calls_use_public(a->calls, x->family,
+				       &x->maps[i].pub_addr);
+		if (pub)
+			x->pub = *pub;
+		return;
+	}
+}
+
 /* Ask the kernel how it already maps the sending inside host's sockets
  * when the plan may need it: the source socket has no binding yet (a new
  * one adopts the mapping, RFC 4787 REQ-1: a STUN request made it), or
@@ -226,6 +257,7 @@ static void host_maps(struct alg *a, const struct sip_msg *m,
 			     ALG_MAPS);
 	if (n > 0)
 		x->n_maps = (unsigned)n;
+	own_public(a, x);
 }
 
 /* Count flows a backend reports deleted (k < 0: it failed; nothing). */

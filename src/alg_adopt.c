@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <string.h>
 #include <sys/socket.h>
 
 #include "alg.h"
@@ -11,16 +10,17 @@
 int alg_adopt_map(struct alg *a, const struct nat_map *m,
 		  const union addr *in, uint32_t ttl)
 {
-	const union addr *pub = calls_pick_public(a->calls, AF_INET, in);
 	uint64_t now = a->now();
 	struct binding *b;
 	struct nat_plan plan;
 	const char *limit = NULL;
 	bool created;
 
-	if (memcmp(pub, &m->pub_addr, 4) ||
-	    calls_is_public(a->calls, AF_INET, in))
-		return -1;	/* masqueraded elsewhere, or ours */
+	/* On the address the kernel gave it (of ours: public_pool's hash
+	 * may pick another one for the host). */
+	if (calls_is_public(a->calls, AF_INET, in) ||
+	    !calls_use_public(a->calls, AF_INET, &m->pub_addr))
+		return -1;	/* ours, or masqueraded elsewhere */
 	b = calls_sig_get_at(a->calls, AF_INET, in, m->in_port, m->pub_port,
 			     now, &created, &limit);
 	if (!b)

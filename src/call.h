@@ -179,6 +179,16 @@ const union addr *calls_pick_public(struct calls *t, int family,
 				    const union addr *a);
 
 /*
+ * calls_use_public - make pub the address bindings created from now on
+ * get, when it is one of ours (the address an inside socket already
+ * has: its binding, or the kernel's masquerading of it, which takes the
+ * interface's address whatever the hash of calls_pick_public says).
+ * Returns the table's copy of pub, or NULL (not ours; nothing changed).
+ */
+const union addr *calls_use_public(struct calls *t, int family,
+				   const union addr *pub);
+
+/*
  * calls_sig_get - the signalling binding of inside a:port, created with a
  * public port from the signalling pool (the same port as inside when it is
  * free) when absent.  *created tells which.  NULL when the pool or the

@@ -76,6 +76,17 @@ const union addr *calls_pick_public(struct calls *t, int family,
 	return &t->pub[t->cur_pub];
 }
 
+const union addr *calls_use_public(struct calls *t, int family,
+				   const union addr *pub)
+{
+	int i = pool_index(t, family, pub);
+
+	if (i < 0)
+		return NULL;
+	t->cur_pub = (unsigned)i;
+	return &t->pub[i];
+}
+
 /* The slot of public port p on the address bindings are made on now. */
 struct binding **pool_slot(struct calls *t, uint32_t p)
 {

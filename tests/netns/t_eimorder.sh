@@ -24,9 +24,14 @@
 #     media to phone1's 7078 mapping must not reach phone2.
 #  E. phone2 registers a Contact naming phone1's mapping: the registrar's
 #     request to it must not reach phone2.
+# The gateway has a second public address (public_pool = 203.0.113.2):
+# the pool's hash gives phone1 203.0.113.2, while the masquerading (and so
+# phone1's STUN answer) uses 203.0.113.1; phone1 must keep 203.0.113.1.
 . "$(dirname "$0")/lib.sh"
+GW_CONF_EXTRA="public_pool = 203.0.113.2"
 lab_up
 J=$WORK
+r ip addr add 203.0.113.2/24 dev wan0
 THIRD=203.0.113.40
 ip -n "$NS_O" addr add $STUN_IP/24 dev eth0
 ip -n "$NS_O" addr add $THIRD/24 dev eth0
