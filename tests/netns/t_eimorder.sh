@@ -150,6 +150,13 @@ print("STUN:", stun, "seen:", {k: sorted(v) for k, v in seen.items()})
 srcs = set().union(*seen.values()) if seen else set()
 sys.exit(not (len(seen) >= 3 and srcs == {stun}))' "$LOG" "${t%%:*}" "${t#*:}"
 done
+check "A: phone1's REGISTER (public Via, Contact) reached the registrar byte for byte" \
+	python3 -c 'import json,sys
+sent = json.load(open(sys.argv[2]))["sent"]
+got = [e.get("raw") for e in json.load(open(sys.argv[1]))["log"]
+       if e.get("line", "").startswith("REGISTER") and e["tag"] == "p1-5060"]
+print("sent:", repr(sent)); print("arrived:", [repr(g) for g in got[:1]])
+sys.exit(not got or got[0] != sent)' "$LOG" "$R"
 check "B: the peer's INVITE names the RTP port the STUN server saw ($S8000)" \
 	python3 -c 'import json,re,sys
 d = json.load(open(sys.argv[1]))["log"]
