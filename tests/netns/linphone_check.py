@@ -13,6 +13,9 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
                           address, else rewritten to PUBLIC; a REGISTER
                           naming no 10.x address at all arrived with every
                           header line unchanged
+  media LOG FILE          the INVITE linphonec sent (its log) arrived in
+                          FILE (by Call-ID) with its m= line, the c= after
+                          it and every a=candidate line as written
   ice FILE STUN PUBLIC    the INVITE that arrived in FILE offers ICE: its
                           server-reflexive candidates (RTP, RTCP) are on
                           PUBLIC and are what the STUN server (result file
@@ -94,6 +97,40 @@ def cmd_contact(a):
     return ok
 
 
+def media_lines(sdp):
+    """The m= line, the c= and a=candidate lines after it (media level)."""
+    out = []
+    for line in sdp.replace("\r\n", "\n").split("\n"):
+        if line.startswith("m=") or (out and (
+                line.startswith("c=") or line.startswith("a=candidate:"))):
+            out.append(line)
+    return out
+
+
+def cmd_media(a):
+    got = {}
+    for rec in json.load(open(a.file)).get("received", []):
+        m = Msg(rec["data"].encode("latin-1"))
+        if m.is_request and m.method == "INVITE":
+            got.setdefault(m.get("call-id"), m)
+    invs = requests(a.log, "INVITE")
+    ok = bool(invs)
+    for _dest, text in invs[:1]:
+        m = Msg(text.encode("latin-1"))
+        r = got.get(m.get("call-id"))
+        if r is None:
+            print(f"INVITE {m.get('call-id')} never arrived")
+            return False
+        sent_l, got_l = media_lines(m.body), media_lines(r.body)
+        for x in sent_l:
+            print(("   " if x in got_l else "!! ") + x)
+        for x in got_l:
+            if x not in sent_l:
+                print("arrived instead: " + x)
+        ok = bool(sent_l) and sent_l == got_l
+    return ok
+
+
 def candidates(sdp):
     """srflx candidates of the first m= line: {component: (addr, port)}."""
     out = {}
@@ -148,6 +185,9 @@ def main():
     s.add_argument("log")
     s.add_argument("file")
     s.add_argument("public")
+    s = sub.add_parser("media")
+    s.add_argument("log")
+    s.add_argument("file")
     s = sub.add_parser("ice")
     s.add_argument("file")
     s.add_argument("stun")
@@ -157,7 +197,8 @@ def main():
         for d, t in requests(a.log, a.method):
             print(json.dumps({"to": d, "data": t}))
         return 0
-    return 0 if {"contact": cmd_contact, "ice": cmd_ice}[a.cmd](a) else 1
+    return 0 if {"contact": cmd_contact, "media": cmd_media,
+                      "ice": cmd_ice}[a.cmd](a) else 1
 
 
 if __name__ == "__main__":
