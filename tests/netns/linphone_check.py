@@ -16,6 +16,10 @@ Each subcommand prints what it found and exits 0 (holds) or 1 (violated).
   media LOG FILE          the INVITE linphonec sent (its log) arrived in
                           FILE (by Call-ID) with its m= line, the c= after
                           it and every a=candidate line as written
+  concluded LOG PUBLIC    the far end's linphonec (its LOG) received the
+                          re-INVITE "ICE processing concluded": its RTP
+                          candidate is one srflx candidate on PUBLIC, the
+                          m= line's port and c= that candidate
   ice FILE STUN PUBLIC    the INVITE that arrived in FILE offers ICE: its
                           server-reflexive candidates (RTP, RTCP) are on
                           PUBLIC and are what the STUN server (result file
@@ -48,6 +52,39 @@ def sent(log):
         out.append((m.group(1),
                     data[start:start + int(m.group(2))].decode("latin-1")))
     return out
+
+
+RECEIVED = re.compile(r"received \[(\d+)\] new bytes from \[UDP://[^\]]+\]:")
+
+
+def received(log):
+    """The SIP messages belle-sip logged as received (text)."""
+    with open(log, "rb") as f:
+        data = f.read()
+    out = []
+    for m in RECEIVED.finditer(data.decode("latin-1")):
+        start = data.index(b"\n", m.end()) + 1
+        out.append(data[start:start + int(m.group(1))].decode("latin-1"))
+    return out
+
+
+def cmd_concluded(a):
+    got = [t for t in received(a.log)
+           if t.startswith("INVITE ") and
+           "\nSubject: ICE processing concluded" in t.replace("\r\n", "\n")]
+    if not got:
+        print("no re-INVITE \"ICE processing concluded\" arrived")
+        return False
+    body = Msg(got[0].encode("latin-1")).body
+    lines = [x for x in media_lines(body) if x.startswith("a=candidate:")
+             and x.split()[1] == "1"]
+    media = sdp_parse(body)
+    print("\n".join(lines) + f"\nm=/c= {media and (media['c'], media['port'])}")
+    if len(lines) != 1 or media is None:
+        return False
+    f = lines[0].split()
+    return f[7] == "srflx" and f[4] == a.public and \
+        (media["c"], media["port"]) == (f[4], int(f[5]))
 
 
 def requests(log, method):
@@ -188,6 +225,9 @@ def main():
     s = sub.add_parser("media")
     s.add_argument("log")
     s.add_argument("file")
+    s = sub.add_parser("concluded")
+    s.add_argument("log")
+    s.add_argument("public")
     s = sub.add_parser("ice")
     s.add_argument("file")
     s.add_argument("stun")
@@ -198,7 +238,7 @@ def main():
             print(json.dumps({"to": d, "data": t}))
         return 0
     return 0 if {"contact": cmd_contact, "media": cmd_media,
-                      "ice": cmd_ice}[a.cmd](a) else 1
+                      "concluded": cmd_concluded, "ice": cmd_ice}[a.cmd](a) else 1
 
 
 if __name__ == "__main__":
