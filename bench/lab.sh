@@ -40,7 +40,8 @@
 # BENCH_RTP_MEDIA_PORTS (20000-29999), BENCH_RTP_SINK_NAP (200),
 # BENCH_RTP_PERF (unset),
 # BENCH_SIPP_SECS (10), BENCH_SIPP_CONFIRM_SECS (60), BENCH_SIPP_RATES,
-# BENCH_BIND_PROBES (100),
+# BENCH_SIPP_T (unset: sipp's u1, one socket; un: the uac opens a socket
+# per call, as many phones would), BENCH_BIND_PROBES (100),
 # BENCH_SCALE_CALLS (10000), BENCH_SCALE_POOL (1), BENCH_SCALE_RAMP_RATE
 # (500), BENCH_SCALE_SETUP_RATE (2000), BENCH_PROF_DIR, BENCH_CPS_WINDOW
 # (64), BENCH_CPS_PAIRS (1), BENCH_CPS_SECS (5), BENCH_CPS_RUNS (3), BENCH_CPS_PERF (unset: 1
@@ -718,7 +719,8 @@ sipp_step() {
 		sipp -sn uas -i $PEER -p 5060 -nostdin"
 	wait_until 10 sh -c "ip netns exec $NS_O ss -Huln src $PEER:5060 | grep -q ."
 	in_ns "$NS_P1" sh -c "cd '$d/uac' && exec timeout $((secs + 20)) sipp -sn uac \
-		-i $PHONE1 -p 5060 -r $rate -m $n -l $((rate * 4)) -nostdin \
+		-i $PHONE1 -p 5060 ${BENCH_SIPP_T:+-t $BENCH_SIPP_T -max_socket 10000} \
+		-r $rate -m $n -l $((rate * 4)) -nostdin \
 		-timeout $((secs + 10))s -trace_stat -stf stat.csv -fd 60 \
 		$PEER:5060" >"$d/uac.stdout" 2>&1
 	local rc=$?
